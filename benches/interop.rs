@@ -1,0 +1,2 @@
+//! Interop benchmarks.
+fn main() {}

@@ -1,0 +1,2 @@
+//! sysmem benchmarks.
+fn main() {}

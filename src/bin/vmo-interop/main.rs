@@ -1,0 +1,2 @@
+//! `vmo-interop`: probe, demo and bench.
+fn main() {}

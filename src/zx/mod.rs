@@ -1,0 +1,1 @@
+//! Zircon objects: one safe API over the real kernel (Fuchsia) or the host kernel (elsewhere).
