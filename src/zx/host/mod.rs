@@ -25,7 +25,7 @@
 
 mod channel;
 mod object;
-pub(crate) mod syscalls;
+pub mod syscalls;
 mod table;
 mod vmo;
 mod wait;
