@@ -12,7 +12,7 @@ use vmo_interop::zx::{
     object_wait_many, sys, AsHandleRef, Channel, Handle, HandleBased, HandleInfo, MessageBuf,
     MonotonicInstant, ObjectType, Rights, Signals, Status, Unowned, Vmo, WaitItem,
 };
-use zx_common::{is_live, serial};
+use zx_common::{is_live, serial, until_a_waiter_blocks};
 
 fn read_bytes(channel: &Channel) -> Result<Vec<u8>, Status> {
     let mut buf = MessageBuf::new();
@@ -454,7 +454,7 @@ fn a_waiter_on_another_thread_wakes_on_write() {
             .unwrap();
         (signals, read_bytes(&b).unwrap())
     });
-    thread::sleep(Duration::from_millis(10));
+    until_a_waiter_blocks();
     a.write(b"wake", &mut vec![]).unwrap();
     let (signals, bytes) = waiter.join().unwrap();
     assert!(signals.contains(Signals::CHANNEL_READABLE));
@@ -472,7 +472,7 @@ fn a_waiter_on_another_thread_wakes_on_peer_close() {
         drop(b);
         signals
     });
-    thread::sleep(Duration::from_millis(10));
+    until_a_waiter_blocks();
     drop(a);
     assert_eq!(waiter.join().unwrap(), Ok(Signals::CHANNEL_PEER_CLOSED));
     s.assert_no_leaks();
@@ -489,7 +489,7 @@ fn closing_a_handle_during_a_wait_is_canceled() {
         let borrowed = unsafe { Unowned::<Channel>::from_raw_handle(value) };
         borrowed.wait_handle(Signals::CHANNEL_READABLE, MonotonicInstant::INFINITE)
     });
-    thread::sleep(Duration::from_millis(10));
+    until_a_waiter_blocks();
     assert_eq!(raw::handle_close(value), sys::ZX_OK);
     assert_eq!(waiter.join().unwrap(), Err(Status::CANCELED));
     drop(a);
@@ -576,7 +576,7 @@ fn object_wait_many_wakes_on_any_item_from_another_thread() {
         drop((b, d));
         (status, pending)
     });
-    thread::sleep(Duration::from_millis(10));
+    until_a_waiter_blocks();
     c.write(b"second", &mut vec![]).unwrap();
     let (status, pending) = waiter.join().unwrap();
     assert_eq!(status, Ok(()));

@@ -60,3 +60,11 @@ pub fn basic_info(raw: sys::zx_handle_t) -> Result<sys::zx_info_handle_basic_t, 
 pub fn is_live(raw: sys::zx_handle_t) -> bool {
     basic_info(raw).is_ok()
 }
+
+/// Returns once some thread is asleep in a blocking wait, so that what the test does next
+/// exercises the wake-up path (not a wait that finds its condition already met).
+pub fn until_a_waiter_blocks() {
+    while host::blocked_waiters() == 0 {
+        std::thread::yield_now();
+    }
+}

@@ -85,6 +85,13 @@ pub fn thread_kernel_calls() -> u64 {
     THREAD_KERNEL_CALLS.with(Cell::get)
 }
 
+/// Threads asleep right now in a blocking wait (`zx_object_wait_one`, `zx_object_wait_many`,
+/// `zx_channel_call_etc`) after finding their condition unmet. A test can wait for this to
+/// become non-zero to know that its waiter really blocked before it wakes it.
+pub fn blocked_waiters() -> usize {
+    wait::sleeping()
+}
+
 /// A process-wide lock for tests that compare [`counters`] against a baseline: take it before
 /// the baseline and hold it until the last comparison. Every test in one binary that creates
 /// handles should hold it, or its handles may show up in another test's comparison.
