@@ -29,6 +29,12 @@ const VMAR_MAP_OPTIONS: u32 = sys::ZX_VM_PERM_READ
     | sys::ZX_VM_PERM_EXECUTE
     | sys::ZX_VM_ALLOW_FAULTS;
 
+/// A message's byte or handle count as the `u32` the ABI reports (messages are limited to
+/// 65536 bytes and 64 handles, so this never saturates).
+fn abi_count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
 /// Turns a `Result` into the status the syscall returns.
 fn status(result: Result<(), zx_status_t>) -> zx_status_t {
     match result {
@@ -528,13 +534,13 @@ fn read_message(
         Ok(message) => message,
         Err(ReadError::Status(status)) => return Err(status),
         Err(ReadError::TooSmall { bytes, handles }) => {
-            *actual_bytes = bytes as u32;
-            *actual_handles = handles as u32;
+            *actual_bytes = abi_count(bytes);
+            *actual_handles = abi_count(handles);
             return Err(sys::ZX_ERR_BUFFER_TOO_SMALL);
         }
     };
-    *actual_bytes = message.bytes.len() as u32;
-    *actual_handles = message.handles.len() as u32;
+    *actual_bytes = abi_count(message.bytes.len());
+    *actual_handles = abi_count(message.handles.len());
     let handles = insert_received(message.handles)?;
     Ok((message.bytes, handles))
 }
@@ -652,8 +658,8 @@ pub fn channel_call_etc(
             CallOutcome::Reply(reply) => reply,
             CallOutcome::Status(status) => return Err(status),
         };
-        *actual_bytes = reply.bytes.len() as u32;
-        *actual_handles = reply.handles.len() as u32;
+        *actual_bytes = abi_count(reply.bytes.len());
+        *actual_handles = abi_count(reply.handles.len());
         if reply.bytes.len() > rd_bytes.len() || reply.handles.len() > rd_handles.len() {
             // The kernel discards a reply that does not fit.
             return Err(sys::ZX_ERR_BUFFER_TOO_SMALL);
