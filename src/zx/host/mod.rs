@@ -21,7 +21,14 @@
 //!
 //! The counters below let tests assert "nothing leaked" and "this costs N kernel calls".
 //! Every syscall-shaped entry point counts one call (`zx_clock_get_monotonic`, a vDSO read,
-//! does not).
+//! does not). [`syscalls`] is the raw surface the safe types are built on, public for
+//! conformance tests.
+//!
+//! Differences from Zircon that callers can observe: there is one address space and one handle
+//! table (no processes, jobs or VMARs other than the root); `zx_vmar_unmap` takes whole
+//! mappings only; the page size is 4096 bytes, so mapping needs a host with 4 KiB pages;
+//! signals are maintained for channels (READABLE, WRITABLE, PEER_CLOSED) and VMOs
+//! (ZERO_CHILDREN) only.
 
 mod channel;
 mod object;
