@@ -1,4 +1,4 @@
-//! VMOs backed by memfds, and mappings of them.
+//! VMOs backed by memfds (an unlinked temporary file on hosts without them), and mappings of them.
 
 use std::collections::BTreeMap;
 use std::os::fd::OwnedFd;
@@ -55,11 +55,47 @@ fn check_range(offset: u64, len: usize, size: u64) -> Result<(), sys::zx_status_
     Ok(())
 }
 
+/// A nameless file to back a VMO: a memfd where the host has them.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn anonymous_file() -> std::io::Result<std::os::fd::OwnedFd> {
+    Ok(rustix::fs::memfd_create(
+        "zx-vmo",
+        rustix::fs::MemfdFlags::CLOEXEC,
+    )?)
+}
+
+/// A nameless file to back a VMO: hosts without memfds (macOS) get a temporary file that is
+/// unlinked as soon as it is open.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn anonymous_file() -> std::io::Result<std::os::fd::OwnedFd> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    loop {
+        let path = std::env::temp_dir().join(format!(
+            "zx-vmo-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        match std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(file) => {
+                std::fs::remove_file(&path)?;
+                return Ok(file.into());
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 impl VmoObject {
     pub(super) fn new(size: u64, resizable: bool) -> Result<VmoObject, sys::zx_status_t> {
         let rounded = round_to_page(size)?;
-        let fd = rustix::fs::memfd_create("zx-vmo", rustix::fs::MemfdFlags::CLOEXEC)
-            .map_err(|_| sys::ZX_ERR_NO_MEMORY)?;
+        let fd = anonymous_file().map_err(|_| sys::ZX_ERR_NO_MEMORY)?;
         rustix::fs::ftruncate(&fd, rounded).map_err(errno_status)?;
         Ok(VmoObject {
             fd,
