@@ -201,6 +201,16 @@ pub enum ValidationError {
         /// The handle type imported.
         handle_type: ExternalHandleType,
     },
+    /// `allocationSize` is 0 on an allocation for export.
+    #[error(
+        "allocationSize is 0; memory exported as {handle_type} needs a non-zero size (give one, \
+         or a resource whose requirements give it) ({})",
+        vuid_or_none(self.vuid())
+    )]
+    ExportAllocationSizeZero {
+        /// The handle type to export.
+        handle_type: ExternalHandleType,
+    },
     /// `allocationSize` is larger than the payload.
     #[error(
         "allocationSize {allocation_size} exceeds the {payload_size}-byte payload of the \
@@ -383,6 +393,9 @@ impl ValidationError {
             Self::AllocationSizeZero {
                 handle_type: ZirconVmo,
             } => Some("VUID-VkMemoryAllocateInfo-allocationSize-07902"),
+            Self::ExportAllocationSizeZero { .. } => {
+                Some("VUID-VkMemoryAllocateInfo-allocationSize-07899")
+            }
             Self::AllocationSizeExceedsPayload {
                 handle_type: ZirconVmo,
                 ..
@@ -646,6 +659,13 @@ mod tests {
         );
         assert!(big.to_string().contains("8192"), "{big}");
         assert!(big.to_string().contains("4096"), "{big}");
+    }
+
+    #[test]
+    fn export_size_zero_names_07899() {
+        let e = ValidationError::ExportAllocationSizeZero { handle_type: Z };
+        assert_eq!(e.vuid(), Some("VUID-VkMemoryAllocateInfo-allocationSize-07899"));
+        assert!(e.to_string().contains("07899"), "{e}");
     }
 
     #[test]
