@@ -27,7 +27,7 @@ pub struct ImageFormatQuery {
 }
 
 /// The answer of the image-format query for `ZIRCON_VMO`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug)]
 pub struct ExternalImageFormatProperties {
     /// `VkImageFormatProperties2::imageFormatProperties`.
     pub image_format_properties: vk::ImageFormatProperties,
@@ -84,7 +84,8 @@ impl Interop {
             .flags(flags)
             .push_next(&mut external_info);
         let mut external_properties = vk::ExternalImageFormatProperties::default();
-        let mut properties = vk::ImageFormatProperties2::default().push_next(&mut external_properties);
+        let mut properties =
+            vk::ImageFormatProperties2::default().push_next(&mut external_properties);
         // SAFETY: both chains are built with push_next from locals that outlive the call.
         unsafe {
             self.shared

@@ -126,9 +126,8 @@ impl Interop {
         let table = unsafe { fuchsia_table(instance, physical_device, device) }?;
         #[cfg(not(target_os = "fuchsia"))]
         // SAFETY: forwarded from the caller.
-        let host = unsafe {
-            super::host_ext::HostExternalMemory::new(instance, physical_device, device)
-        }?;
+        let host =
+            unsafe { super::host_ext::HostExternalMemory::new(instance, physical_device, device) }?;
         #[cfg(not(target_os = "fuchsia"))]
         let table = host.table();
 
@@ -208,7 +207,9 @@ unsafe fn fuchsia_table(
     let fuchsia = ash::fuchsia::external_memory::Device::new(instance, device);
     let fp = ExternalMemoryFn {
         get_memory_zircon_handle: fuchsia.fp().get_memory_zircon_handle_fuchsia,
-        get_memory_zircon_handle_properties: fuchsia.fp().get_memory_zircon_handle_properties_fuchsia,
+        get_memory_zircon_handle_properties: fuchsia
+            .fp()
+            .get_memory_zircon_handle_properties_fuchsia,
         allocate_memory: device.fp_v1_0().allocate_memory,
         free_memory: device.fp_v1_0().free_memory,
         create_buffer: device.fp_v1_0().create_buffer,

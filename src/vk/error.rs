@@ -29,7 +29,9 @@ pub enum VulkanError {
         command: &'static str,
     },
     /// `VK_ERROR_INVALID_EXTERNAL_HANDLE`: the driver rejected the external handle.
-    #[error("{command}: VK_ERROR_INVALID_EXTERNAL_HANDLE; the handle is not one the driver can import")]
+    #[error(
+        "{command}: VK_ERROR_INVALID_EXTERNAL_HANDLE; the handle is not one the driver can import"
+    )]
     InvalidExternalHandle {
         /// The command that failed.
         command: &'static str,
@@ -88,7 +90,9 @@ fn map_common(command: &'static str, result: vk::Result) -> VulkanError {
 pub(crate) fn map_allocate_memory_err(result: vk::Result) -> VulkanError {
     const COMMAND: &str = "vkAllocateMemory";
     match result {
-        vk::Result::ERROR_OUT_OF_DEVICE_MEMORY => VulkanError::OutOfDeviceMemory { command: COMMAND },
+        vk::Result::ERROR_OUT_OF_DEVICE_MEMORY => {
+            VulkanError::OutOfDeviceMemory { command: COMMAND }
+        }
         vk::Result::ERROR_INVALID_EXTERNAL_HANDLE => {
             VulkanError::InvalidExternalHandle { command: COMMAND }
         }
@@ -132,8 +136,12 @@ pub(crate) fn map_create_err(command: &'static str, result: vk::Result) -> Vulka
 pub(crate) fn map_image_format_err(result: vk::Result) -> VulkanError {
     const COMMAND: &str = "vkGetPhysicalDeviceImageFormatProperties2";
     match result {
-        vk::Result::ERROR_FORMAT_NOT_SUPPORTED => VulkanError::FormatNotSupported { command: COMMAND },
-        vk::Result::ERROR_OUT_OF_DEVICE_MEMORY => VulkanError::OutOfDeviceMemory { command: COMMAND },
+        vk::Result::ERROR_FORMAT_NOT_SUPPORTED => {
+            VulkanError::FormatNotSupported { command: COMMAND }
+        }
+        vk::Result::ERROR_OUT_OF_DEVICE_MEMORY => {
+            VulkanError::OutOfDeviceMemory { command: COMMAND }
+        }
         result => map_common(COMMAND, result),
     }
 }

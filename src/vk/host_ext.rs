@@ -73,7 +73,7 @@ struct Record {
     exportable: bool,
     /// Unmapped before the VMO handle closes (fields drop in declaration order); the driver's
     /// memory is freed before the record is dropped.
-    mapping: zx::Mapping,
+    _mapping: zx::Mapping,
     vmo: zx::Vmo,
 }
 
@@ -125,12 +125,14 @@ impl HostExternalMemory {
         };
         // SAFETY: the loader returned this command's pointer, whose signature is the PFN's.
         let get_memory_host_pointer_properties = unsafe {
-            std::mem::transmute::<vk::PFN_vkVoidFunction, vk::PFN_vkGetMemoryHostPointerPropertiesEXT>(
-                fp,
-            )
+            std::mem::transmute::<
+                unsafe extern "system" fn(),
+                vk::PFN_vkGetMemoryHostPointerPropertiesEXT,
+            >(fp)
         };
         let mut host_properties = vk::PhysicalDeviceExternalMemoryHostPropertiesEXT::default();
-        let mut properties = vk::PhysicalDeviceProperties2::default().push_next(&mut host_properties);
+        let mut properties =
+            vk::PhysicalDeviceProperties2::default().push_next(&mut host_properties);
         // SAFETY: `physical_device` belongs to `instance`; the chain is built with push_next.
         unsafe { instance.get_physical_device_properties2(physical_device, &mut properties) };
         let min_alignment = host_properties.min_imported_host_pointer_alignment.max(1);
@@ -293,11 +295,20 @@ impl HostExternalMemory {
         }
         // zx_vmar_map checks the rights: READ and WRITE (and MAP) or ACCESS_DENIED.
         let mapping = vmo
-            .map(0, length, zx::VmarFlags::PERM_READ | zx::VmarFlags::PERM_WRITE)
+            .map(
+                0,
+                length,
+                zx::VmarFlags::PERM_READ | zx::VmarFlags::PERM_WRITE,
+            )
             .map_err(invalid)?;
         // SAFETY: forwarded from the caller; the mapping lives in the record until free.
         let memory = unsafe {
-            self.import_mapping(&mapping, info.memory_type_index, &mut chain.forwarded, allocator)
+            self.import_mapping(
+                &mapping,
+                info.memory_type_index,
+                &mut chain.forwarded,
+                allocator,
+            )
         }?;
         // Success: the handle is ours now (VK_FUCHSIA_external_memory moves it on success only).
         // SAFETY: `raw_handle` is a live VMO handle the application gave up by this call.
@@ -305,7 +316,7 @@ impl HostExternalMemory {
         let record = Record {
             koid: basic.koid,
             exportable: chain.export_zircon,
-            mapping,
+            _mapping: mapping,
             vmo,
         };
         self.insert_record(memory, record, None);
@@ -333,11 +344,20 @@ impl HostExternalMemory {
         let vmo = zx::Vmo::create(size).map_err(out_of_memory)?;
         let basic = vmo.basic_info().map_err(out_of_memory)?;
         let mapping = vmo
-            .map(0, length, zx::VmarFlags::PERM_READ | zx::VmarFlags::PERM_WRITE)
+            .map(
+                0,
+                length,
+                zx::VmarFlags::PERM_READ | zx::VmarFlags::PERM_WRITE,
+            )
             .map_err(out_of_memory)?;
         // SAFETY: forwarded from the caller; the mapping lives in the record until free.
         let memory = unsafe {
-            self.import_mapping(&mapping, info.memory_type_index, &mut chain.forwarded, allocator)
+            self.import_mapping(
+                &mapping,
+                info.memory_type_index,
+                &mut chain.forwarded,
+                allocator,
+            )
         }?;
         let dedication = match chain.dedicated {
             None => ExportedDedication::NotDedicated,
@@ -348,7 +368,7 @@ impl HostExternalMemory {
         let record = Record {
             koid: basic.koid,
             exportable: true,
-            mapping,
+            _mapping: mapping,
             vmo,
         };
         self.insert_record(memory, record, Some(dedication));
@@ -618,7 +638,11 @@ fn vmo_memory_type_bits(this: &HostExternalMemory, vmo: &zx::Vmo) -> Result<u32,
     }
     let length = usize::try_from(length).map_err(|_| vk::Result::ERROR_OUT_OF_HOST_MEMORY)?;
     let mapping = vmo
-        .map(0, length, zx::VmarFlags::PERM_READ | zx::VmarFlags::PERM_WRITE)
+        .map(
+            0,
+            length,
+            zx::VmarFlags::PERM_READ | zx::VmarFlags::PERM_WRITE,
+        )
         .map_err(invalid)?;
     this.host_pointer_bits(mapping.as_ptr())
 }

@@ -90,12 +90,14 @@ impl Interop {
                 .table
                 .get_memory_zircon_handle_properties(ZIRCON_VMO, vmo.raw_handle())
         }
-        .map_err(|result| match map_get_memory_zircon_handle_properties_err(result) {
-            super::VulkanError::InvalidExternalHandle { .. } => {
-                PropertiesError::InvalidExternalHandle
-            }
-            other => PropertiesError::Vulkan(other),
-        })
+        .map_err(
+            |result| match map_get_memory_zircon_handle_properties_err(result) {
+                super::VulkanError::InvalidExternalHandle { .. } => {
+                    PropertiesError::InvalidExternalHandle
+                }
+                other => PropertiesError::Vulkan(other),
+            },
+        )
     }
 
     /// Imports `vmo` as device memory: `vkAllocateMemory` with

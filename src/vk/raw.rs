@@ -131,9 +131,8 @@ impl ExternalMemoryTable {
     ) -> VkResult<vk::DeviceMemory> {
         let mut memory = vk::DeviceMemory::null();
         // SAFETY: `new`'s contract; `info` is valid (caller); `memory` is a valid out pointer.
-        let result = unsafe {
-            (self.fp.allocate_memory)(self.device, info, std::ptr::null(), &mut memory)
-        };
+        let result =
+            unsafe { (self.fp.allocate_memory)(self.device, info, std::ptr::null(), &mut memory) };
         result.result_with_success(memory)
     }
 

@@ -17,7 +17,7 @@ const ZIRCON_VMO: vk::ExternalMemoryHandleTypeFlags =
     vk::ExternalMemoryHandleTypeFlags::ZIRCON_VMO_FUCHSIA;
 
 /// What `vkGet{Buffer,Image}MemoryRequirements2` reported for a resource.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug)]
 pub struct ResourceRequirements {
     /// `VkMemoryRequirements`.
     pub memory: vk::MemoryRequirements,
@@ -163,7 +163,10 @@ impl Interop {
     /// # Safety
     /// `info` and its chain must satisfy `vkCreateImage`'s valid usage, and must not already
     /// chain `VkExternalMemoryImageCreateInfo`.
-    pub unsafe fn create_image(&self, info: &vk::ImageCreateInfo<'_>) -> Result<Image, AllocateError> {
+    pub unsafe fn create_image(
+        &self,
+        info: &vk::ImageCreateInfo<'_>,
+    ) -> Result<Image, AllocateError> {
         let mut external = vk::ExternalMemoryImageCreateInfo::default().handle_types(ZIRCON_VMO);
         let create_info = info.push_next(&mut external);
         // SAFETY: the caller vouches for `info`; our struct is a valid extension of it.

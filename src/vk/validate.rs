@@ -664,7 +664,10 @@ mod tests {
     #[test]
     fn export_size_zero_names_07899() {
         let e = ValidationError::ExportAllocationSizeZero { handle_type: Z };
-        assert_eq!(e.vuid(), Some("VUID-VkMemoryAllocateInfo-allocationSize-07899"));
+        assert_eq!(
+            e.vuid(),
+            Some("VUID-VkMemoryAllocateInfo-allocationSize-07899")
+        );
         assert!(e.to_string().contains("07899"), "{e}");
     }
 
