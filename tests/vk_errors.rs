@@ -40,9 +40,9 @@ fn expect_validation(err: ImportError, koid: zx::Koid, vuid: &str) -> Validation
         "the VMO comes back untouched"
     );
     match err {
-        ImportError::Validation { source, vmo } => {
+        ImportError::Validation { error, vmo } => {
             assert_eq!(vmo.get_koid().unwrap(), koid);
-            source
+            error
         }
         other => panic!("expected a validation error, got {other:?}"),
     }
@@ -273,7 +273,7 @@ fn memory_type_rules() {
                 v,
                 &AllocationInfo::new()
                     .memory_type_index(vmo_bits.trailing_zeros())
-                    .resource(Resource::Requirements(requirements)),
+                    .resource(Resource::BufferRequirements(requirements)),
             )
             .unwrap_err();
         let msg = err.to_string();

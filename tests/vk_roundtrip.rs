@@ -63,10 +63,10 @@ fn gpu_fill_reads_back_through_the_vmo_and_a_second_import() {
         let vmo = interop
             .get_memory_zircon_handle(&memory, zx::Rights::SAME_RIGHTS)
             .unwrap();
-        let expected: Vec<u8> = std::iter::repeat(0xA5C3_0F1Eu32.to_le_bytes())
-            .take(SIZE as usize / 4)
-            .flatten()
-            .collect();
+        let expected: Vec<u8> =
+            std::iter::repeat_n(0xA5C3_0F1Eu32.to_le_bytes(), SIZE as usize / 4)
+                .flatten()
+                .collect();
         assert_eq!(read_vmo(&vmo, SIZE as usize), expected);
 
         // A second import of the same payload sees the same bytes, through the GPU too.
@@ -161,4 +161,145 @@ fn import_twice_writes_through_either_are_seen_by_all() {
         drop((first, second, exporter));
     }
     assert_eq!(live(), before, "handles, VMOs or mappings leaked");
+}
+
+#[test]
+fn gpu_clear_of_a_dedicated_image_reads_back_through_the_vmo_and_an_identical_import() {
+    let _lock = zx::host::counters_lock();
+    let before = live();
+    {
+        let gpu = Gpu::new();
+        let interop = gpu.interop();
+        const EXTENT: u32 = 64;
+        let info = vk::ImageCreateInfo::default()
+            .image_type(vk::ImageType::TYPE_2D)
+            .format(vk::Format::R8G8B8A8_UNORM)
+            .extent(vk::Extent3D {
+                width: EXTENT,
+                height: EXTENT,
+                depth: 1,
+            })
+            .mip_levels(1)
+            .array_layers(1)
+            .samples(vk::SampleCountFlags::TYPE_1)
+            .tiling(vk::ImageTiling::LINEAR)
+            .usage(vk::ImageUsageFlags::TRANSFER_DST | vk::ImageUsageFlags::TRANSFER_SRC)
+            .sharing_mode(vk::SharingMode::EXCLUSIVE)
+            .initial_layout(vk::ImageLayout::UNDEFINED);
+        // SAFETY: a valid create info without an external-memory structure.
+        let image = unsafe { interop.create_image(&info) }.unwrap();
+        let memory = interop
+            .allocate_exportable_memory(
+                &AllocationInfo::new().resource(Resource::DedicatedImage(&image)),
+            )
+            .unwrap();
+        assert!(matches!(
+            memory.backing(),
+            Backing::Exportable {
+                dedicated: Some(vmo_interop::vk::Dedicated::Image(_))
+            }
+        ));
+        // SAFETY: live objects of this device; a dedicated allocation binds at offset 0.
+        unsafe {
+            gpu.device
+                .bind_image_memory(image.handle(), memory.handle(), 0)
+        }
+        .unwrap();
+
+        let range = vk::ImageSubresourceRange::default()
+            .aspect_mask(vk::ImageAspectFlags::COLOR)
+            .level_count(1)
+            .layer_count(1);
+        // The vkreadback colour: (1, 0, 0.5, 0.75) is 0xBF8000FF in R8G8B8A8_UNORM.
+        let color = vk::ClearColorValue {
+            float32: [1.0, 0.0, 0.5, 0.75],
+        };
+        gpu.submit(|cmd| {
+            let to_transfer = [vk::ImageMemoryBarrier::default()
+                .image(image.handle())
+                .old_layout(vk::ImageLayout::UNDEFINED)
+                .new_layout(vk::ImageLayout::TRANSFER_DST_OPTIMAL)
+                .dst_access_mask(vk::AccessFlags::TRANSFER_WRITE)
+                .src_queue_family_index(vk::QUEUE_FAMILY_IGNORED)
+                .dst_queue_family_index(vk::QUEUE_FAMILY_IGNORED)
+                .subresource_range(range)];
+            // SAFETY: recording valid commands on our image.
+            unsafe {
+                gpu.device.cmd_pipeline_barrier(
+                    cmd,
+                    vk::PipelineStageFlags::TOP_OF_PIPE,
+                    vk::PipelineStageFlags::TRANSFER,
+                    vk::DependencyFlags::empty(),
+                    &[],
+                    &[],
+                    &to_transfer,
+                );
+                gpu.device.cmd_clear_color_image(
+                    cmd,
+                    image.handle(),
+                    vk::ImageLayout::TRANSFER_DST_OPTIMAL,
+                    &color,
+                    &[range],
+                );
+            }
+            gpu.transfer_to_host_barrier(cmd);
+        });
+
+        // SAFETY: a linear image of ours.
+        let layout = unsafe {
+            gpu.device.get_image_subresource_layout(
+                image.handle(),
+                vk::ImageSubresource::default().aspect_mask(vk::ImageAspectFlags::COLOR),
+            )
+        };
+        let check = |bytes: &[u8]| {
+            for row in 0..EXTENT as usize {
+                let start = layout.offset as usize + row * layout.row_pitch as usize;
+                for pixel in bytes[start..start + 4 * EXTENT as usize].chunks(4) {
+                    assert_eq!(u32::from_le_bytes(pixel.try_into().unwrap()), 0xBF80_00FF);
+                }
+            }
+        };
+        let vmo = interop
+            .get_memory_zircon_handle(&memory, zx::Rights::SAME_RIGHTS)
+            .unwrap();
+        check(&read_vmo(
+            &vmo,
+            layout.size as usize + layout.offset as usize,
+        ));
+
+        // An identical image imports the payload as a dedicated allocation (04751 satisfied).
+        // SAFETY: as above.
+        let twin = unsafe { interop.create_image(&info) }.unwrap();
+        let imported = interop
+            .import_memory(
+                vmo,
+                &AllocationInfo::new().resource(Resource::DedicatedImage(&twin)),
+            )
+            .unwrap();
+        // SAFETY: as above.
+        unsafe {
+            gpu.device
+                .bind_image_memory(twin.handle(), imported.handle(), 0)
+        }
+        .unwrap();
+        check(&read_mapped(
+            &gpu,
+            imported.handle(),
+            layout.size as usize + layout.offset as usize,
+        ));
+        drop((imported, twin, memory, image));
+    }
+    assert_eq!(live(), before, "handles, VMOs or mappings leaked");
+}
+
+#[test]
+fn the_safe_types_are_send_and_sync() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<vmo_interop::vk::Interop>();
+    send_sync::<vmo_interop::vk::Memory>();
+    send_sync::<vmo_interop::vk::Buffer>();
+    send_sync::<vmo_interop::vk::Image>();
+    send_sync::<vmo_interop::vk::ImportError>();
+    send_sync::<vmo_interop::vk::ExportError>();
 }

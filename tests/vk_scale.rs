@@ -95,6 +95,15 @@ fn export_on_one_device_import_on_another() {
         bind(a, &buffer, &memory);
         gpu.fill(buffer.handle(), 0, SIZE, 0x1234_5678);
 
+        // Memory of one device cannot be exported through the other's interop.
+        let err = b
+            .get_memory_zircon_handle(&memory, zx::Rights::SAME_RIGHTS)
+            .unwrap_err();
+        assert!(
+            matches!(err, vmo_interop::vk::ExportError::OtherDevice),
+            "{err:?}"
+        );
+
         let vmo = a
             .get_memory_zircon_handle(&memory, zx::Rights::SAME_RIGHTS)
             .unwrap();

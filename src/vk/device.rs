@@ -175,6 +175,11 @@ impl Interop {
         self.shared.exportable_memory_type_bits
     }
 
+    /// Whether `other` is (a clone of) this interop.
+    pub fn same_device(&self, other: &Interop) -> bool {
+        Arc::ptr_eq(&self.shared, &other.shared)
+    }
+
     /// The raw extension table, for callers that build their own chains.
     pub fn table(&self) -> &ExternalMemoryTable {
         &self.shared.table

@@ -224,9 +224,20 @@ pub enum ExportError {
     /// `vkGetMemoryZirconHandleFUCHSIA` failed.
     #[error(transparent)]
     Vulkan(#[from] VulkanError),
+    /// The memory belongs to another interop's device.
+    #[error(
+        "the memory was allocated on another device; export it through the Interop that made it"
+    )]
+    OtherDevice,
     /// A Zircon call on the exported handle failed.
     #[error("narrowing the exported handle's rights failed: {0}")]
-    Zircon(#[from] zx::Status),
+    Zircon(zx::Status),
+}
+
+impl From<zx::Status> for ExportError {
+    fn from(status: zx::Status) -> Self {
+        Self::Zircon(status)
+    }
 }
 
 /// Querying the memory types of a VMO failed.
@@ -284,18 +295,18 @@ pub enum ImportError {
         vmo: zx::Vmo,
     },
     /// A size, memory-type or dedicated-allocation rule was broken.
-    #[error("{source}")]
+    #[error("{error}")]
     Validation {
         /// The rule and the values involved.
-        source: ValidationError,
+        error: ValidationError,
         /// The caller's handle, handed back.
         vmo: zx::Vmo,
     },
     /// `vkGetMemoryZirconHandlePropertiesFUCHSIA` rejected the handle.
-    #[error("{source}")]
+    #[error("{error}")]
     Properties {
         /// The failure.
-        source: PropertiesError,
+        error: PropertiesError,
         /// The caller's handle, handed back.
         vmo: zx::Vmo,
     },
@@ -308,10 +319,10 @@ pub enum ImportError {
         vmo: zx::Vmo,
     },
     /// `vkAllocateMemory` failed.
-    #[error("{source}")]
+    #[error("{error}")]
     Vulkan {
         /// The failure.
-        source: VulkanError,
+        error: VulkanError,
         /// The caller's handle, handed back.
         vmo: zx::Vmo,
     },
@@ -350,9 +361,9 @@ impl ImportError {
             Self::InvalidHandle { .. } | Self::NotAVmo { .. } => {
                 Some("VUID-VkImportMemoryZirconHandleInfoFUCHSIA-handle-04772")
             }
-            Self::Validation { source, .. } => source.vuid(),
+            Self::Validation { error, .. } => error.vuid(),
             Self::Properties {
-                source: PropertiesError::InvalidExternalHandle,
+                error: PropertiesError::InvalidExternalHandle,
                 ..
             } => Some("VUID-vkGetMemoryZirconHandlePropertiesFUCHSIA-zirconHandle-04774"),
             _ => None,

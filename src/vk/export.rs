@@ -19,6 +19,7 @@ impl Interop {
     /// # Errors
     /// - [`ExportError::NotExportable`] (VUID-VkMemoryGetZirconHandleInfoFUCHSIA-handleType-04776)
     ///   for memory not allocated by [`Interop::allocate_exportable_memory`];
+    /// - [`ExportError::OtherDevice`] for memory of another interop;
     /// - [`ExportError::RightsNotAvailable`] naming the rights the driver's handle lacks;
     /// - [`ExportError::Vulkan`] / [`ExportError::Zircon`] when a call fails.
     ///
@@ -28,16 +29,15 @@ impl Interop {
         memory: &Memory,
         rights: zx::Rights,
     ) -> Result<zx::Vmo, ExportError> {
+        if !memory.interop().same_device(self) {
+            return Err(ExportError::OtherDevice);
+        }
         if !matches!(memory.backing(), Backing::Exportable { .. }) {
             return Err(ExportError::NotExportable);
         }
-        // SAFETY: the memory is exportable as ZIRCON_VMO (checked above) and alive (borrowed);
-        // it came from the same table (its own interop).
-        unsafe {
-            memory
-                .interop()
-                .get_memory_zircon_handle_unchecked(memory.handle(), rights)
-        }
+        // SAFETY: the memory is this interop's, exportable as ZIRCON_VMO (both checked above)
+        // and alive (borrowed).
+        unsafe { self.get_memory_zircon_handle_unchecked(memory.handle(), rights) }
     }
 
     /// [`Self::get_memory_zircon_handle`] for a raw `VkDeviceMemory`, without checking that it

@@ -29,6 +29,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use ash::vk::{self, Handle as _};
 
 use super::error::DeviceError;
+use super::import::IMPORT_RIGHTS;
 use super::raw::{ExternalMemoryFn, ExternalMemoryTable};
 use super::validate::{validate_dedicated_import, ExportedDedication, ResourceDescription};
 use super::ExternalHandleType;
@@ -38,11 +39,6 @@ const ZIRCON_VMO: vk::ExternalMemoryHandleTypeFlags =
     vk::ExternalMemoryHandleTypeFlags::ZIRCON_VMO_FUCHSIA;
 const HOST_ALLOCATION: vk::ExternalMemoryHandleTypeFlags =
     vk::ExternalMemoryHandleTypeFlags::HOST_ALLOCATION_EXT;
-
-/// The rights a VMO needs for any memory type (the rule Fuchsia's drivers apply).
-const MAPPABLE: zx::Rights = zx::Rights::MAP
-    .union(zx::Rights::READ)
-    .union(zx::Rights::WRITE);
 
 /// The host implementation's device object.
 pub(crate) struct HostExternalMemory {
@@ -627,7 +623,7 @@ fn vmo_memory_type_bits(this: &HostExternalMemory, vmo: &zx::Vmo) -> Result<u32,
     if basic.object_type != zx::ObjectType::VMO {
         return Err(vk::Result::ERROR_INVALID_EXTERNAL_HANDLE);
     }
-    if !basic.rights.contains(MAPPABLE) {
+    if !basic.rights.contains(IMPORT_RIGHTS) {
         return Ok(0);
     }
     let size = vmo.get_size().map_err(invalid)?;

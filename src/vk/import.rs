@@ -19,7 +19,8 @@ use crate::zx::{self, AsHandleRef, HandleBased};
 const ZIRCON_VMO: vk::ExternalMemoryHandleTypeFlags =
     vk::ExternalMemoryHandleTypeFlags::ZIRCON_VMO_FUCHSIA;
 
-/// The rights Fuchsia's Vulkan drivers need to import (map) a VMO.
+/// The rights Fuchsia's Vulkan drivers need to import (map) a VMO; a VMO lacking any of them
+/// reports 0 `memoryTypeBits` (the magma rule).
 pub const IMPORT_RIGHTS: zx::Rights = zx::Rights::MAP
     .union(zx::Rights::READ)
     .union(zx::Rights::WRITE);
@@ -53,8 +54,8 @@ impl Refusal {
                 missing,
                 vmo,
             },
-            Self::Validation(source) => ImportError::Validation { source, vmo },
-            Self::Properties(source) => ImportError::Properties { source, vmo },
+            Self::Validation(error) => ImportError::Validation { error, vmo },
+            Self::Properties(error) => ImportError::Properties { error, vmo },
             Self::Zircon(status) => ImportError::Zircon { status, vmo },
         }
     }
@@ -279,7 +280,7 @@ impl Interop {
                 ))
             }
             Err(result) => Err(ImportError::Vulkan {
-                source: map_allocate_memory_err(result),
+                error: map_allocate_memory_err(result),
                 vmo,
             }),
         }

@@ -20,8 +20,10 @@ pub enum Resource<'a> {
     /// Nothing in particular: any memory type the handle allows.
     #[default]
     None,
-    /// Resources with these requirements (for buffers and images the application manages).
-    Requirements(vk::MemoryRequirements),
+    /// Buffers with these requirements (buffers the application manages).
+    BufferRequirements(vk::MemoryRequirements),
+    /// Images with these requirements (images the application manages).
+    ImageRequirements(vk::MemoryRequirements),
     /// Suballocated for this buffer (its requirements apply).
     Buffer(&'a Buffer),
     /// Suballocated for this image (its requirements apply).
@@ -48,8 +50,8 @@ impl<'a> Resource<'a> {
         };
         Some(match *self {
             Resource::None => return None,
-            // Application-managed requirements: validated as a buffer's.
-            Resource::Requirements(r) => suballocated(ResourceKind::Buffer, r),
+            Resource::BufferRequirements(r) => suballocated(ResourceKind::Buffer, r),
+            Resource::ImageRequirements(r) => suballocated(ResourceKind::Image, r),
             Resource::Buffer(b) => suballocated(b.kind(), b.requirements().memory),
             Resource::Image(i) => suballocated(i.kind(), i.requirements().memory),
             Resource::DedicatedBuffer(b) => ResolvedResource {

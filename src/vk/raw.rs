@@ -8,7 +8,7 @@
 //!
 //! - on Fuchsia every pointer is the driver's (`vkGetDeviceProcAddr` through ash), and the
 //!   dispatch handles are the application's `VkDevice` / `VkPhysicalDevice`;
-//! - on the host every pointer is an entry point of [`super::host_ext`], and both dispatch handles
+//! - on the host every pointer is an entry point of the host implementation (`host_ext`), and both dispatch handles
 //!   address that implementation's device object, as a layer's or driver's dispatchable handles
 //!   address its own objects.
 //!
