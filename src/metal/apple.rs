@@ -22,8 +22,8 @@ use objc2_metal::{MTLBuffer, MTLHeap, MTLTexture, MTLTextureType};
 use super::error::{AllocateError, ExportError, PropertiesError};
 use super::handle_type::MetalHandleType;
 use super::memory::{Device, Memory};
-use super::shared::{Dedicated, MemoryTypeRequest};
-use super::validate::{ImageShape, ImportRequest, Resource};
+use super::validate::{ImageShape, ImportRequest, Resource, ResourceHandle};
+use crate::vk::MemoryTypeRequest;
 
 /// A retained Metal object of one of the three importable kinds.
 #[derive(Debug, Clone)]
@@ -141,7 +141,8 @@ impl<'d> Device<'d> {
         }
     }
 
-    /// Imports an `MTLBuffer`; `allocationSize` is the buffer's `length`.
+    /// Imports an `MTLBuffer`; `allocationSize` is the buffer's `length` (the resource's
+    /// requirements size for a dedicated import, which must fit in the buffer).
     ///
     /// Wraps `vkGetMemoryMetalHandlePropertiesEXT`, then `vkAllocateMemory` with
     /// `VkImportMemoryMetalHandleInfoEXT(MTLBUFFER)`. Ownership is **shared**: the caller keeps
@@ -164,7 +165,8 @@ impl<'d> Device<'d> {
         unsafe { self.import_sized(MetalObject::Buffer(buffer.retain()), size, info) }
     }
 
-    /// Imports an `MTLHeap`; `allocationSize` is the heap's `size`.
+    /// Imports an `MTLHeap`; `allocationSize` is the heap's `size` (the resource's requirements
+    /// size for a dedicated import, which must fit in the heap).
     ///
     /// Wraps `vkGetMemoryMetalHandlePropertiesEXT`, then `vkAllocateMemory` with
     /// `VkImportMemoryMetalHandleInfoEXT(MTLHEAP)`. Ownership is shared, as for
@@ -197,12 +199,18 @@ impl<'d> Device<'d> {
         // SAFETY: `object` is a live object of its handle type, retained for the call.
         let bits =
             unsafe { self.memory_metal_handle_properties_raw(object.handle_type(), handle)? };
+        // A dedicated allocation must equal the resource's requirements (02964 / 02965); any
+        // other import takes the whole object.
+        let allocation_size = match info.resource {
+            Some(r) if r.dedicated => r.requirements.size,
+            _ => size,
+        };
         let request = ImportRequest {
             handle_type: object.handle_type().to_vk(),
             handle_is_null: false,
             handle_memory_type_bits: bits,
-            handle_size: Some(size),
-            allocation_size: size,
+            handle_size: size,
+            allocation_size,
             memory_type: info.memory_type,
             resource: info.resource,
             shapes: None,
@@ -247,11 +255,11 @@ impl<'d> Device<'d> {
             handle_type: MetalHandleType::MtlTexture.to_vk(),
             handle_is_null: false,
             handle_memory_type_bits: bits,
-            handle_size: None,
+            handle_size: 0,
             allocation_size: 0,
             memory_type,
             resource: Some(Resource {
-                handle: Dedicated::Image(image),
+                handle: ResourceHandle::Image(image),
                 requirements,
                 dedicated: true,
             }),

@@ -3,7 +3,7 @@
 use ash::vk;
 
 use super::raw::MissingCommand;
-use super::shared::ValidationError;
+use super::validate::MetalValidationError;
 
 /// Loading the extension's commands failed.
 pub type LoadError = MissingCommand;
@@ -14,7 +14,7 @@ pub type LoadError = MissingCommand;
 pub enum PropertiesError {
     /// The request broke a valid-usage rule; Vulkan was not called.
     #[error("invalid Metal handle properties query: {0}")]
-    Validation(#[from] ValidationError),
+    Validation(#[from] MetalValidationError),
     /// `VK_ERROR_INVALID_EXTERNAL_HANDLE`: the driver does not accept the object as that type.
     #[error(
         "VK_ERROR_INVALID_EXTERNAL_HANDLE: the driver rejected the Metal object; check that it is \
@@ -46,7 +46,7 @@ pub(crate) fn map_properties_err(result: vk::Result) -> PropertiesError {
 pub enum ExportError {
     /// The request broke a valid-usage rule (10413, 10414, 10415); Vulkan was not called.
     #[error("invalid Metal export: {0}")]
-    Validation(#[from] ValidationError),
+    Validation(#[from] MetalValidationError),
     /// `VK_ERROR_TOO_MANY_OBJECTS`.
     #[error("VK_ERROR_TOO_MANY_OBJECTS during vkGetMemoryMetalHandleEXT")]
     TooManyObjects,
@@ -79,7 +79,7 @@ pub(crate) fn map_export_err(result: vk::Result) -> ExportError {
 pub enum AllocateError {
     /// The request broke a valid-usage rule; Vulkan was not called.
     #[error("invalid Metal memory allocation: {0}")]
-    Validation(#[from] ValidationError),
+    Validation(#[from] MetalValidationError),
     /// The properties query that an import starts with failed.
     #[error(transparent)]
     Properties(#[from] PropertiesError),

@@ -1,7 +1,7 @@
 //! The three Metal handle types, as plain values.
 //!
 //! [`MetalHandleType`] is the Metal subset of the shared
-//! [`ExternalHandleType`](super::shared::ExternalHandleType): a Metal API that takes a
+//! [`ExternalHandleType`](crate::vk::ExternalHandleType): a Metal API that takes a
 //! `MetalHandleType` cannot be handed a Zircon VMO type, and the validation core can still reason
 //! about it with the Zircon rules.
 
@@ -10,7 +10,7 @@ use core::fmt;
 use ash::vk;
 
 use super::raw;
-use super::shared::ExternalHandleType;
+use crate::vk::ExternalHandleType;
 
 /// One `VK_EXT_external_memory_metal` handle type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

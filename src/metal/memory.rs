@@ -19,10 +19,9 @@ use super::raw::{
     DeviceFn, ImportMemoryMetalHandleInfoEXT, MemoryGetMetalHandleInfoEXT,
     MemoryMetalHandlePropertiesEXT,
 };
-use super::shared::Dedicated;
 use super::validate::{
     validate_export, validate_export_allocation, validate_import, validate_properties_query,
-    AllocationPlan, ExportAllocationRequest, ExportRequest, ImportRequest,
+    AllocationPlan, ExportAllocationRequest, ExportRequest, ImportRequest, ResourceHandle,
 };
 
 /// `VK_EXT_external_memory_metal` on one `VkDevice`: its command table and its physical device's
@@ -238,11 +237,11 @@ impl<'d> Device<'d> {
 }
 
 fn dedicated_info(
-    dedicated: Option<Dedicated>,
+    dedicated: Option<ResourceHandle>,
 ) -> Option<vk::MemoryDedicatedAllocateInfo<'static>> {
     dedicated.map(|d| match d {
-        Dedicated::Image(image) => vk::MemoryDedicatedAllocateInfo::default().image(image),
-        Dedicated::Buffer(buffer) => vk::MemoryDedicatedAllocateInfo::default().buffer(buffer),
+        ResourceHandle::Image(image) => vk::MemoryDedicatedAllocateInfo::default().image(image),
+        ResourceHandle::Buffer(buffer) => vk::MemoryDedicatedAllocateInfo::default().buffer(buffer),
     })
 }
 

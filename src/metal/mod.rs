@@ -43,7 +43,6 @@ pub mod error;
 pub mod handle_type;
 pub mod memory;
 pub mod raw;
-pub mod shared;
 pub mod validate;
 
 #[cfg(target_vendor = "apple")]
@@ -57,5 +56,5 @@ pub use handle_type::MetalHandleType;
 pub use memory::{Device, Memory};
 pub use validate::{
     AllocationPlan, ExportAllocationRequest, ExportRequest, ImageShape, ImportPlan, ImportRequest,
-    Resource,
+    MetalValidationError, Resource, ResourceHandle,
 };

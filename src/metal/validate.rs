@@ -1,57 +1,29 @@
 //! Validation of Metal import and export requests, expressed in plain values.
 //!
 //! Nothing here touches Metal or a driver: a request is a handle type, sizes, bit masks and the
-//! dedicated resource, so the rules run (and are tested) on every host. The Apple layer fills a
-//! request from the real objects (`-[MTLBuffer length]`, `-[MTLHeap size]`, the texture's
-//! dimensions, `vkGetMemoryMetalHandlePropertiesEXT`) and only calls Vulkan when validation
-//! passes.
+//! resource, so the rules run (and are tested) on every host. The Apple layer fills a request
+//! from the real objects (`-[MTLBuffer length]`, `-[MTLHeap size]`, the texture's dimensions,
+//! `vkGetMemoryMetalHandlePropertiesEXT`) and calls Vulkan only when validation passes.
+//!
+//! The rules shared with the Zircon path come from [`crate::vk::validate`], called with the Metal
+//! [`ExternalHandleType`]s: memory-type choice within the handle's and the resource's
+//! `memoryTypeBits` ([`select_memory_type`]), the payload-size bound ([`validate_allocation_size`])
+//! and the dedicated size ([`validate_dedicated_size`]). Their failures arrive as
+//! [`MetalValidationError::Shared`]. The rules only Metal has are the other variants.
 //!
 //! Each function destructures its request exhaustively, so a new field is a compile error here
-//! rather than an unvalidated input. Each failure names the VUIDs it protects; where the spec sets
-//! no rule and this crate sets its own (sizes of MTLBuffer and MTLHeap imports), the error says so
-//! and carries no VUID.
-
-use std::borrow::Cow;
+//! rather than an unvalidated input.
 
 use ash::vk;
 
 use super::caps::MetalMemoryCapabilities;
 use super::handle_type::MetalHandleType;
-use super::shared::{
-    all_memory_type_bits, contains_type, find_memory_type_index, Dedicated, MemoryTypeRequest,
-    ValidationError,
+use crate::vk::memory_type::all_memory_type_bits;
+use crate::vk::validate::{
+    select_memory_type, validate_allocation_size, validate_dedicated_size, Direction,
+    MemoryTypeMasks, ResourceKind, ValidationError,
 };
-
-fn error(
-    context: impl Into<Cow<'static, str>>,
-    problem: impl Into<Cow<'static, str>>,
-    vuids: &'static [&'static str],
-) -> ValidationError {
-    ValidationError {
-        context: context.into(),
-        problem: problem.into(),
-        vuids,
-    }
-}
-
-/// The single Metal handle type in `bits`, or an error naming `vuid` and the value found.
-fn single_metal_type(
-    context: &'static str,
-    bits: vk::ExternalMemoryHandleTypeFlags,
-    vuid: &'static [&'static str],
-) -> Result<MetalHandleType, ValidationError> {
-    MetalHandleType::from_vk(bits).ok_or_else(|| {
-        error(
-            context,
-            format!(
-                "is {bits:?} ({:#x}); it must be exactly one of MTLBUFFER (0x10000), MTLTEXTURE \
-                 (0x20000) or MTLHEAP (0x40000)",
-                bits.as_raw()
-            ),
-            vuid,
-        )
-    })
-}
+use crate::vk::MemoryTypeRequest;
 
 /// The width, height, array layers and mip levels of an image or an `MTLTexture`, compared by
 /// `VUID-VkMemoryAllocateInfo-pNext-10396`.
@@ -61,7 +33,7 @@ pub struct ImageShape {
     pub width: u32,
     /// `VkImageCreateInfo::extent.height` / `-[MTLTexture height]`.
     pub height: u32,
-    /// `VkImageCreateInfo::arrayLayers` / `-[MTLTexture arrayLength]`.
+    /// `VkImageCreateInfo::arrayLayers` / `-[MTLTexture arrayLength]` (×6 for cube textures).
     pub array_layers: u32,
     /// `VkImageCreateInfo::mipLevels` / `-[MTLTexture mipmapLevelCount]`.
     pub mip_levels: u32,
@@ -79,11 +51,38 @@ impl ImageShape {
     }
 }
 
-/// The buffer or image the memory will be bound to, and what it requires.
+/// A buffer or an image: what `VkMemoryDedicatedAllocateInfo` names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ResourceHandle {
+    /// `VkMemoryDedicatedAllocateInfo::buffer`.
+    Buffer(vk::Buffer),
+    /// `VkMemoryDedicatedAllocateInfo::image`.
+    Image(vk::Image),
+}
+
+impl ResourceHandle {
+    /// Buffer or image.
+    pub fn kind(&self) -> ResourceKind {
+        match self {
+            Self::Buffer(_) => ResourceKind::Buffer,
+            Self::Image(_) => ResourceKind::Image,
+        }
+    }
+
+    /// The handle is `VK_NULL_HANDLE`.
+    pub fn is_null(&self) -> bool {
+        match *self {
+            Self::Buffer(b) => b == vk::Buffer::null(),
+            Self::Image(i) => i == vk::Image::null(),
+        }
+    }
+}
+
+/// The buffer or image memory will be bound to, and what it requires.
 #[derive(Clone, Copy, Debug)]
 pub struct Resource {
     /// The buffer or image.
-    pub handle: Dedicated,
+    pub handle: ResourceHandle,
     /// Its `vkGet{Buffer,Image}MemoryRequirements` result.
     pub requirements: vk::MemoryRequirements,
     /// Allocate the memory for this resource alone (chain `VkMemoryDedicatedAllocateInfo`).
@@ -91,123 +90,278 @@ pub struct Resource {
 }
 
 impl Resource {
-    fn bind_vuid(&self) -> &'static [&'static str] {
-        match self.handle {
-            Dedicated::Buffer(_) => &["VUID-vkBindBufferMemory-memory-01035"],
-            Dedicated::Image(_) => &["VUID-vkBindImageMemory-memory-01047"],
-        }
-    }
-
-    fn size_vuid(&self) -> &'static [&'static str] {
-        match self.handle {
-            Dedicated::Buffer(_) => &["VUID-VkMemoryDedicatedAllocateInfo-buffer-02965"],
-            Dedicated::Image(_) => &["VUID-VkMemoryDedicatedAllocateInfo-image-02964"],
-        }
-    }
-
-    fn is_null(&self) -> bool {
-        match self.handle {
-            Dedicated::Buffer(b) => b == vk::Buffer::null(),
-            Dedicated::Image(i) => i == vk::Image::null(),
-        }
-    }
-
-    fn dedicated_info(&self) -> Option<Dedicated> {
-        self.dedicated.then_some(self.handle)
+    fn masks_entry(&self) -> (ResourceKind, u32) {
+        (self.handle.kind(), self.requirements.memory_type_bits)
     }
 }
 
-/// The memory type for `request` among `allowed` (the intersection of every mask that applies).
-fn choose_memory_type(
-    properties: &vk::PhysicalDeviceMemoryProperties,
-    context: &'static str,
-    handle_bits: Option<u32>,
-    resource: Option<&Resource>,
-    request: MemoryTypeRequest,
-) -> Result<u32, ValidationError> {
-    let device_bits = all_memory_type_bits(properties);
-    let resource_bits = resource.map_or(u32::MAX, |r| r.requirements.memory_type_bits);
-    let handle_mask = handle_bits.unwrap_or(u32::MAX);
-    match request {
-        MemoryTypeRequest::Index(index) => {
-            if !contains_type(device_bits, index) {
-                return Err(error(
-                    context,
-                    format!(
-                        "memoryTypeIndex {index} is not below memoryTypeCount {}",
-                        properties.memory_type_count
-                    ),
-                    &["VUID-VkMemoryAllocateInfo-memoryTypeIndex-01714"],
-                ));
-            }
-            if !contains_type(handle_mask, index) {
-                return Err(error(
-                    context,
-                    format!(
-                        "memoryTypeIndex {index} is not in memoryTypeBits {handle_mask:#b} that \
-                         vkGetMemoryMetalHandlePropertiesEXT reports for the object; pick one of \
-                         those types (the Metal extension has no VUID for this; the Zircon \
-                         equivalent is VUID-VkMemoryAllocateInfo-None-04749)"
-                    ),
-                    &[],
-                ));
-            }
-            if let Some(r) = resource {
-                if !contains_type(resource_bits, index) {
-                    return Err(error(
-                        context,
-                        format!(
-                            "memoryTypeIndex {index} is not in the resource's \
-                             VkMemoryRequirements::memoryTypeBits {resource_bits:#b}; it could \
-                             not be bound"
-                        ),
-                        r.bind_vuid(),
-                    ));
+/// Which parameter carried a handle type or a handle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Parameter {
+    /// `VkImportMemoryMetalHandleInfoEXT` (import).
+    ImportInfo,
+    /// `VkMemoryGetMetalHandleInfoEXT` (export).
+    GetInfo,
+    /// `vkGetMemoryMetalHandlePropertiesEXT` (properties query).
+    PropertiesQuery,
+}
+
+impl core::fmt::Display for Parameter {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Self::ImportInfo => "VkImportMemoryMetalHandleInfoEXT",
+            Self::GetInfo => "VkMemoryGetMetalHandleInfoEXT",
+            Self::PropertiesQuery => "vkGetMemoryMetalHandlePropertiesEXT",
+        })
+    }
+}
+
+/// A Metal request that breaks a valid-usage rule, caught before Vulkan sees it.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum MetalValidationError {
+    /// A rule shared with the Zircon path (memory type, sizes), reported by the shared core.
+    #[error(transparent)]
+    Shared(#[from] ValidationError),
+    /// The handle type is not exactly one of the three Metal bits.
+    #[error(
+        "{parameter}::handleType is {handle_type:?} ({:#x}); it must be exactly one of MTLBUFFER \
+         (0x10000), MTLTEXTURE (0x20000) or MTLHEAP (0x40000) ({})",
+        handle_type.as_raw(),
+        vuid_or_none(self.vuid())
+    )]
+    NotAMetalHandleType {
+        /// Where it was passed.
+        parameter: Parameter,
+        /// The value passed.
+        handle_type: vk::ExternalMemoryHandleTypeFlags,
+    },
+    /// The Metal object pointer is NULL.
+    #[error(
+        "{parameter}: the {handle_type} handle is NULL; pass a live object ({})",
+        vuid_or_none(self.vuid())
+    )]
+    NullHandle {
+        /// Where it was passed.
+        parameter: Parameter,
+        /// Its handle type.
+        handle_type: MetalHandleType,
+    },
+    /// The capability query says the handle type cannot be imported for this resource.
+    #[error(
+        "{handle_type} is not reported IMPORTABLE for this resource (externalMemoryFeatures \
+         {features:?}); import into a resource the driver supports ({})",
+        vuid_or_none(self.vuid())
+    )]
+    NotImportable {
+        /// The handle type.
+        handle_type: MetalHandleType,
+        /// What the query reported.
+        features: vk::ExternalMemoryFeatureFlags,
+    },
+    /// An MTLTEXTURE import without a dedicated, non-null image.
+    #[error(
+        "an MTLTEXTURE import must be a dedicated allocation for a non-null image: chain \
+         VkMemoryDedicatedAllocateInfo::image ({})",
+        vuid_or_none(self.vuid())
+    )]
+    TextureImportNotDedicatedImage,
+    /// An MTLTEXTURE import with a non-zero `allocationSize`.
+    #[error(
+        "allocationSize is {allocation_size}; an MTLTEXTURE import takes its size from the \
+         texture and must pass 0 ({})",
+        vuid_or_none(self.vuid())
+    )]
+    TextureImportAllocationSizeNotZero {
+        /// The size passed.
+        allocation_size: u64,
+    },
+    /// The dedicated image and the MTLTexture differ in width, height, layers or mip levels.
+    #[error(
+        "the dedicated image has shape {image:?} but the MTLTexture has {texture:?}; create the \
+         image with the texture's width, height, array layers and mip levels ({})",
+        vuid_or_none(self.vuid())
+    )]
+    TextureShapeMismatch {
+        /// The image's shape.
+        image: ImageShape,
+        /// The texture's shape.
+        texture: ImageShape,
+    },
+    /// `vkGetMemoryMetalHandlePropertiesEXT` reported no memory type of this device.
+    #[error(
+        "vkGetMemoryMetalHandlePropertiesEXT reported memoryTypeBits {handle_bits:#b} for the \
+         {handle_type}: it cannot be imported into this device; Metal objects import only on the \
+         device (MTLDevice) that created them"
+    )]
+    NoImportableMemoryType {
+        /// The handle type.
+        handle_type: MetalHandleType,
+        /// The bits reported.
+        handle_bits: u32,
+    },
+    /// Export from memory allocated without `VkExportMemoryAllocateInfo`.
+    #[error(
+        "the memory was not allocated with VkExportMemoryAllocateInfo, so it cannot be exported \
+         as {handle_type}; allocate it for export ({})",
+        vuid_or_none(self.vuid())
+    )]
+    NotAllocatedForExport {
+        /// The handle type asked for.
+        handle_type: MetalHandleType,
+    },
+    /// Export of a type not requested at allocation.
+    #[error(
+        "{handle_type} was not requested when the memory was allocated \
+         (VkExportMemoryAllocateInfo::handleTypes = {export_handle_types:?}); add it there ({})",
+        vuid_or_none(self.vuid())
+    )]
+    HandleTypeNotExported {
+        /// The handle type asked for.
+        handle_type: MetalHandleType,
+        /// The types requested at allocation.
+        export_handle_types: vk::ExternalMemoryHandleTypeFlags,
+    },
+    /// `VkExportMemoryAllocateInfo::handleTypes` is empty or holds non-Metal bits.
+    #[error(
+        "VkExportMemoryAllocateInfo::handleTypes is {handle_types:?} ({:#x}); the Metal path \
+         exports a non-empty set of MTLBUFFER, MTLTEXTURE and MTLHEAP bits only",
+        handle_types.as_raw()
+    )]
+    ExportHandleTypesNotMetal {
+        /// The types passed.
+        handle_types: vk::ExternalMemoryHandleTypeFlags,
+    },
+    /// The capability query says the handle type cannot be exported for this resource (or was not
+    /// asked).
+    #[error(
+        "{handle_type} is not reported EXPORTABLE for this resource (externalMemoryFeatures \
+         {features:?}; None = not queried); query the capabilities and export only supported \
+         types ({})",
+        vuid_or_none(self.vuid())
+    )]
+    NotExportable {
+        /// The handle type.
+        handle_type: MetalHandleType,
+        /// What the query reported, if it was asked.
+        features: Option<vk::ExternalMemoryFeatureFlags>,
+    },
+    /// The requested export types are not all compatible with each other.
+    #[error(
+        "{handle_types:?} are not all in the compatibleHandleTypes {compatible:?} reported for \
+         {handle_type}; export fewer types ({})",
+        vuid_or_none(self.vuid())
+    )]
+    IncompatibleExportTypes {
+        /// The type whose compatibility list excludes another.
+        handle_type: MetalHandleType,
+        /// All requested types.
+        handle_types: vk::ExternalMemoryHandleTypeFlags,
+        /// Its compatible types.
+        compatible: vk::ExternalMemoryHandleTypeFlags,
+    },
+    /// An exportable allocation of size 0.
+    #[error(
+        "allocationSize is 0; an exportable allocation needs its size (VkMemoryRequirements::size) \
+         ({})",
+        vuid_or_none(self.vuid())
+    )]
+    ExportAllocationSizeZero,
+    /// A `DEDICATED_ONLY` type (MTLTEXTURE always, needing an image) without a dedicated resource.
+    #[error(
+        "{handle_type} memory must be a dedicated allocation for a non-null {}: chain \
+         VkMemoryDedicatedAllocateInfo ({})",
+        if *needs_image { "image" } else { "image or buffer" },
+        vuid_or_none(self.vuid())
+    )]
+    DedicatedAllocationRequired {
+        /// The type that requires it.
+        handle_type: MetalHandleType,
+        /// Only an image will do (MTLTEXTURE).
+        needs_image: bool,
+    },
+}
+
+fn vuid_or_none(vuid: Option<&'static str>) -> &'static str {
+    vuid.unwrap_or("no VUID")
+}
+
+impl MetalValidationError {
+    /// The VUID this failure protects, where the specification names one.
+    pub fn vuid(&self) -> Option<&'static str> {
+        match self {
+            Self::Shared(e) => e.vuid(),
+            Self::NotAMetalHandleType { parameter, .. } => Some(match parameter {
+                Parameter::ImportInfo => "VUID-VkImportMemoryMetalHandleInfoEXT-handleType-10410",
+                Parameter::GetInfo => "VUID-VkMemoryGetMetalHandleInfoEXT-handleType-10415",
+                Parameter::PropertiesQuery => {
+                    "VUID-vkGetMemoryMetalHandlePropertiesEXT-handleType-10417"
                 }
+            }),
+            Self::NullHandle { parameter, .. } => match parameter {
+                Parameter::ImportInfo => {
+                    Some("VUID-VkImportMemoryMetalHandleInfoEXT-handleType-10411")
+                }
+                Parameter::PropertiesQuery => {
+                    Some("VUID-vkGetMemoryMetalHandlePropertiesEXT-handle-10416")
+                }
+                Parameter::GetInfo => None,
+            },
+            Self::NotImportable { .. } => {
+                Some("VUID-VkImportMemoryMetalHandleInfoEXT-handleType-10408")
             }
-            Ok(index)
-        }
-        MemoryTypeRequest::Properties {
-            required,
-            preferred,
-        } => {
-            let allowed = handle_mask & resource_bits;
-            find_memory_type_index(properties, allowed, required, preferred).ok_or_else(|| {
-                error(
-                    context,
-                    format!(
-                        "no memory type with {required:?} is allowed by both the handle \
-                         ({handle_mask:#b}) and the resource ({resource_bits:#b}); the device has \
-                         types {device_bits:#b}"
-                    ),
-                    resource.map_or(&[][..], |r| r.bind_vuid()),
-                )
-            })
+            Self::TextureImportNotDedicatedImage => Some("VUID-VkMemoryAllocateInfo-pNext-10395"),
+            Self::TextureShapeMismatch { .. } => Some("VUID-VkMemoryAllocateInfo-pNext-10396"),
+            Self::TextureImportAllocationSizeNotZero { .. } => {
+                Some("VUID-VkMemoryAllocateInfo-pNext-10397")
+            }
+            Self::NotAllocatedForExport { .. } => {
+                Some("VUID-VkMemoryGetMetalHandleInfoEXT-memory-10413")
+            }
+            Self::HandleTypeNotExported { .. } => {
+                Some("VUID-VkMemoryGetMetalHandleInfoEXT-handleType-10414")
+            }
+            Self::NotExportable { .. } | Self::IncompatibleExportTypes { .. } => {
+                Some("VUID-VkExportMemoryAllocateInfo-handleTypes-00656")
+            }
+            Self::ExportAllocationSizeZero => {
+                Some("VUID-VkMemoryAllocateInfo-allocationSize-07899")
+            }
+            Self::DedicatedAllocationRequired { .. } => {
+                Some("VUID-VkMemoryAllocateInfo-pNext-00639")
+            }
+            Self::NoImportableMemoryType { .. } | Self::ExportHandleTypesNotMetal { .. } => None,
         }
     }
+}
+
+fn single_metal_type(
+    parameter: Parameter,
+    handle_type: vk::ExternalMemoryHandleTypeFlags,
+) -> Result<MetalHandleType, MetalValidationError> {
+    MetalHandleType::from_vk(handle_type).ok_or(MetalValidationError::NotAMetalHandleType {
+        parameter,
+        handle_type,
+    })
 }
 
 /// Validates a `vkGetMemoryMetalHandlePropertiesEXT` call.
 ///
 /// # Errors
-/// - `VUID-vkGetMemoryMetalHandlePropertiesEXT-handleType-10417`: `handle_type` is not exactly one
-///   Metal type.
-/// - `VUID-vkGetMemoryMetalHandlePropertiesEXT-handle-10416`: the handle is NULL.
+/// - [`MetalValidationError::NotAMetalHandleType`]
+///   (`VUID-vkGetMemoryMetalHandlePropertiesEXT-handleType-10417`);
+/// - [`MetalValidationError::NullHandle`] (`VUID-vkGetMemoryMetalHandlePropertiesEXT-handle-10416`).
+#[inline(never)]
 pub fn validate_properties_query(
     handle_type: vk::ExternalMemoryHandleTypeFlags,
     handle_is_null: bool,
-) -> Result<MetalHandleType, ValidationError> {
-    let handle_type = single_metal_type(
-        "vkGetMemoryMetalHandlePropertiesEXT::handleType",
-        handle_type,
-        &["VUID-vkGetMemoryMetalHandlePropertiesEXT-handleType-10417"],
-    )?;
+) -> Result<MetalHandleType, MetalValidationError> {
+    let handle_type = single_metal_type(Parameter::PropertiesQuery, handle_type)?;
     if handle_is_null {
-        return Err(error(
-            "vkGetMemoryMetalHandlePropertiesEXT::pHandle",
-            format!("is NULL; pass a valid id<{}>", handle_type.protocol_name()),
-            &["VUID-vkGetMemoryMetalHandlePropertiesEXT-handle-10416"],
-        ));
+        return Err(MetalValidationError::NullHandle {
+            parameter: Parameter::PropertiesQuery,
+            handle_type,
+        });
     }
     Ok(handle_type)
 }
@@ -225,40 +379,24 @@ pub struct ExportRequest {
 /// Validates a `vkGetMemoryMetalHandleEXT` request.
 ///
 /// # Errors
-/// - `VUID-VkMemoryGetMetalHandleInfoEXT-handleType-10415`: not exactly one Metal type.
-/// - `VUID-VkMemoryGetMetalHandleInfoEXT-memory-10413`: the memory was not allocated for export.
-/// - `VUID-VkMemoryGetMetalHandleInfoEXT-handleType-10414`: the type was not among the export
-///   types requested at allocation.
+/// - [`MetalValidationError::NotAMetalHandleType`] (`…GetMetalHandleInfoEXT-handleType-10415`);
+/// - [`MetalValidationError::NotAllocatedForExport`] (`…-memory-10413`);
+/// - [`MetalValidationError::HandleTypeNotExported`] (`…-handleType-10414`).
 #[inline(never)]
-pub fn validate_export(request: &ExportRequest) -> Result<MetalHandleType, ValidationError> {
+pub fn validate_export(request: &ExportRequest) -> Result<MetalHandleType, MetalValidationError> {
     let ExportRequest {
         handle_type,
         export_handle_types,
     } = *request;
-    let handle_type = single_metal_type(
-        "VkMemoryGetMetalHandleInfoEXT::handleType",
-        handle_type,
-        &["VUID-VkMemoryGetMetalHandleInfoEXT-handleType-10415"],
-    )?;
-    let Some(exported) = export_handle_types else {
-        return Err(error(
-            "VkMemoryGetMetalHandleInfoEXT::memory",
-            format!(
-                "was not allocated with VkExportMemoryAllocateInfo; allocate it for export of \
-                 {handle_type} first"
-            ),
-            &["VUID-VkMemoryGetMetalHandleInfoEXT-memory-10413"],
-        ));
+    let handle_type = single_metal_type(Parameter::GetInfo, handle_type)?;
+    let Some(export_handle_types) = export_handle_types else {
+        return Err(MetalValidationError::NotAllocatedForExport { handle_type });
     };
-    if !exported.contains(handle_type.to_vk()) {
-        return Err(error(
-            "VkMemoryGetMetalHandleInfoEXT::handleType",
-            format!(
-                "{handle_type} was not requested when the memory was allocated \
-                 (VkExportMemoryAllocateInfo::handleTypes = {exported:?}); add it there"
-            ),
-            &["VUID-VkMemoryGetMetalHandleInfoEXT-handleType-10414"],
-        ));
+    if !export_handle_types.contains(handle_type.to_vk()) {
+        return Err(MetalValidationError::HandleTypeNotExported {
+            handle_type,
+            export_handle_types,
+        });
     }
     Ok(handle_type)
 }
@@ -275,7 +413,7 @@ pub struct ExportAllocationRequest<'a> {
     /// The resource the memory is for, if any.
     pub resource: Option<Resource>,
     /// The capability query's answer for each requested type and this resource (see
-    /// [`super::caps`]); a requested type missing here is treated as unsupported.
+    /// [`super::caps`]); a requested type missing here is treated as not exportable.
     pub capabilities: &'a [MetalMemoryCapabilities],
 }
 
@@ -287,26 +425,25 @@ pub struct AllocationPlan {
     /// `VkMemoryAllocateInfo::memoryTypeIndex`.
     pub memory_type_index: u32,
     /// `VkMemoryDedicatedAllocateInfo`, when the allocation is dedicated.
-    pub dedicated: Option<Dedicated>,
+    pub dedicated: Option<ResourceHandle>,
 }
 
 /// Validates an allocation with `VkExportMemoryAllocateInfo` for Metal handle types.
 ///
 /// # Errors
-/// - `VUID-VkExportMemoryAllocateInfo-handleTypes-00656`: a type is not a Metal type, is not
-///   reported exportable for the resource, or is not compatible with the other requested types.
-/// - `VUID-VkMemoryAllocateInfo-allocationSize-07899`: `allocationSize` is 0.
-/// - `VUID-VkMemoryAllocateInfo-pNext-00639`: a type is `DEDICATED_ONLY` (always so for
-///   MTLTEXTURE, which needs a dedicated **image**) and the allocation is not dedicated.
-/// - `VUID-VkMemoryDedicatedAllocateInfo-image-02964` / `-buffer-02965`: dedicated allocation
-///   smaller than the resource requires.
-/// - Memory-type errors as for imports (`VUID-VkMemoryAllocateInfo-memoryTypeIndex-01714`,
-///   `VUID-vkBindBufferMemory-memory-01035`, `VUID-vkBindImageMemory-memory-01047`).
+/// - [`MetalValidationError::ExportHandleTypesNotMetal`] (no VUID: this path's own scope);
+/// - [`MetalValidationError::NotExportable`], [`MetalValidationError::IncompatibleExportTypes`]
+///   (`VUID-VkExportMemoryAllocateInfo-handleTypes-00656`);
+/// - [`MetalValidationError::ExportAllocationSizeZero`] (`…-allocationSize-07899`);
+/// - [`MetalValidationError::DedicatedAllocationRequired`] (`…-pNext-00639`): a type is
+///   `DEDICATED_ONLY` (MTLTEXTURE always, and then the resource must be an image);
+/// - [`MetalValidationError::Shared`]: the dedicated size (02964 / 02965) and the memory type
+///   (01714, 01035 / 01047), from the shared core.
 #[inline(never)]
 pub fn validate_export_allocation(
     properties: &vk::PhysicalDeviceMemoryProperties,
     request: &ExportAllocationRequest<'_>,
-) -> Result<AllocationPlan, ValidationError> {
+) -> Result<AllocationPlan, MetalValidationError> {
     let ExportAllocationRequest {
         handle_types,
         allocation_size,
@@ -314,103 +451,71 @@ pub fn validate_export_allocation(
         resource,
         capabilities,
     } = *request;
-    const CONTEXT: &str = "VkExportMemoryAllocateInfo::handleTypes";
     if handle_types.is_empty() || !MetalHandleType::ALL_BITS.contains(handle_types) {
-        return Err(error(
-            CONTEXT,
-            format!(
-                "is {handle_types:?} ({:#x}); it must be a non-empty set of MTLBUFFER, MTLTEXTURE \
-                 and MTLHEAP bits",
-                handle_types.as_raw()
-            ),
-            &["VUID-VkExportMemoryAllocateInfo-handleTypes-00656"],
-        ));
+        return Err(MetalValidationError::ExportHandleTypesNotMetal { handle_types });
     }
-    let mut dedicated_only = false;
-    for t in MetalHandleType::iter_set(handle_types) {
-        let Some(caps) = capabilities.iter().find(|c| c.handle_type == t) else {
-            return Err(error(
-                CONTEXT,
-                format!("no capability query result for {t}; query it for this resource first"),
-                &["VUID-VkExportMemoryAllocateInfo-handleTypes-00656"],
-            ));
+    let mut dedicated_required: Option<MetalHandleType> = None;
+    for handle_type in MetalHandleType::iter_set(handle_types) {
+        let caps = capabilities.iter().find(|c| c.handle_type == handle_type);
+        let Some(caps) = caps.filter(|c| c.exportable()) else {
+            return Err(MetalValidationError::NotExportable {
+                handle_type,
+                features: caps.map(|c| c.features),
+            });
         };
-        if !caps.exportable() {
-            return Err(error(
-                CONTEXT,
-                format!(
-                    "{t} is not reported EXPORTABLE for this resource (features {:?})",
-                    caps.features
-                ),
-                &["VUID-VkExportMemoryAllocateInfo-handleTypes-00656"],
-            ));
-        }
         if !caps.compatible_handle_types.contains(handle_types) {
-            return Err(error(
-                CONTEXT,
-                format!(
-                    "{handle_types:?} are not all in the compatibleHandleTypes \
-                     {:?} reported for {t}; export fewer types",
-                    caps.compatible_handle_types
-                ),
-                &["VUID-VkExportMemoryAllocateInfo-handleTypes-00656"],
-            ));
+            return Err(MetalValidationError::IncompatibleExportTypes {
+                handle_type,
+                handle_types,
+                compatible: caps.compatible_handle_types,
+            });
         }
-        dedicated_only |= caps.dedicated_only() || t.requires_dedicated_image();
+        if caps.dedicated_only() || handle_type.requires_dedicated_image() {
+            // MTLTEXTURE is the stricter requirement (an image); keep it if present.
+            if dedicated_required != Some(MetalHandleType::MtlTexture) {
+                dedicated_required = Some(handle_type);
+            }
+        }
     }
     if allocation_size == 0 {
-        return Err(error(
-            "VkMemoryAllocateInfo::allocationSize",
-            "is 0; an exportable allocation needs its size (VkMemoryRequirements::size)",
-            &["VUID-VkMemoryAllocateInfo-allocationSize-07899"],
-        ));
+        return Err(MetalValidationError::ExportAllocationSizeZero);
     }
-    if dedicated_only {
-        let needs_image = handle_types.contains(MetalHandleType::MtlTexture.to_vk());
-        let ok = match resource {
-            Some(r) if r.dedicated && !r.is_null() => {
-                !needs_image || matches!(r.handle, Dedicated::Image(_))
-            }
-            _ => false,
-        };
-        if !ok {
-            return Err(error(
-                "VkMemoryAllocateInfo::pNext",
-                if needs_image {
-                    "MTLTEXTURE export requires a dedicated allocation for a non-null image \
-                     (VkMemoryDedicatedAllocateInfo::image)"
-                } else {
-                    "a requested handle type is DEDICATED_ONLY; chain \
-                     VkMemoryDedicatedAllocateInfo with a non-null image or buffer"
-                },
-                &["VUID-VkMemoryAllocateInfo-pNext-00639"],
-            ));
+    if let Some(handle_type) = dedicated_required {
+        let needs_image = handle_type.requires_dedicated_image();
+        let satisfied = resource.is_some_and(|r| {
+            r.dedicated
+                && !r.handle.is_null()
+                && (!needs_image || r.handle.kind() == ResourceKind::Image)
+        });
+        if !satisfied {
+            return Err(MetalValidationError::DedicatedAllocationRequired {
+                handle_type,
+                needs_image,
+            });
         }
     }
-    if let Some(r) = resource.as_ref().filter(|r| r.dedicated) {
-        if allocation_size < r.requirements.size {
-            return Err(error(
-                "VkMemoryAllocateInfo::allocationSize",
-                format!(
-                    "{allocation_size} is smaller than the dedicated resource's \
-                     VkMemoryRequirements::size {}",
-                    r.requirements.size
-                ),
-                r.size_vuid(),
-            ));
-        }
+    if let Some(r) = resource.filter(|r| r.dedicated) {
+        validate_dedicated_size(r.handle.kind(), allocation_size, r.requirements.size)?;
     }
-    let memory_type_index = choose_memory_type(
+    // Any memory type may back exportable Metal memory as far as the API can tell; the first
+    // requested type stands for the set in messages.
+    let first = MetalHandleType::iter_set(handle_types)
+        .next()
+        .unwrap_or(MetalHandleType::MtlBuffer);
+    let memory_type_index = select_memory_type(
         properties,
-        "VkMemoryAllocateInfo::memoryTypeIndex",
-        None,
-        resource.as_ref(),
         memory_type,
+        MemoryTypeMasks {
+            handle_type: first.to_external(),
+            direction: Direction::Export,
+            handle_bits: all_memory_type_bits(properties),
+            resource: resource.map(|r| r.masks_entry()),
+        },
     )?;
     Ok(AllocationPlan {
         allocation_size,
         memory_type_index,
-        dedicated: resource.and_then(|r| r.dedicated_info()),
+        dedicated: resource.filter(|r| r.dedicated).map(|r| r.handle),
     })
 }
 
@@ -423,9 +528,9 @@ pub struct ImportRequest {
     pub handle_is_null: bool,
     /// `memoryTypeBits` from `vkGetMemoryMetalHandlePropertiesEXT` for the object.
     pub handle_memory_type_bits: u32,
-    /// The object's size in bytes (`-[MTLBuffer length]`, `-[MTLHeap size]`); `None` for an
+    /// The object's size in bytes (`-[MTLBuffer length]`, `-[MTLHeap size]`); ignored for an
     /// `MTLTexture`, whose size Vulkan takes from the OS.
-    pub handle_size: Option<vk::DeviceSize>,
+    pub handle_size: vk::DeviceSize,
     /// `VkMemoryAllocateInfo::allocationSize`.
     pub allocation_size: vk::DeviceSize,
     /// How to choose `memoryTypeIndex`.
@@ -434,8 +539,7 @@ pub struct ImportRequest {
     pub resource: Option<Resource>,
     /// For an MTLTEXTURE import: the dedicated image's shape and the texture's.
     pub shapes: Option<(ImageShape, ImageShape)>,
-    /// The importable feature reported for this handle type and resource, if it was queried
-    /// (`VUID-VkImportMemoryMetalHandleInfoEXT-handleType-10408`).
+    /// `externalMemoryFeatures` reported for this handle type and resource, if queried.
     pub features: Option<vk::ExternalMemoryFeatureFlags>,
 }
 
@@ -451,24 +555,24 @@ pub struct ImportPlan {
 /// Validates the import of a Metal object.
 ///
 /// # Errors
-/// - `VUID-VkImportMemoryMetalHandleInfoEXT-handleType-10410`: not exactly one Metal type.
-/// - `VUID-VkImportMemoryMetalHandleInfoEXT-handleType-10411`: NULL handle.
-/// - `VUID-VkImportMemoryMetalHandleInfoEXT-handleType-10408`: the type is reported not
-///   importable for the resource.
-/// - MTLTEXTURE: `VUID-VkMemoryAllocateInfo-pNext-10395` (no dedicated non-null image),
-///   `-pNext-10397` (`allocationSize` not 0), `-pNext-10396` (image and texture shapes differ).
-/// - MTLBUFFER / MTLHEAP (this crate's rule, no VUID): `allocationSize` must be in
-///   `1..=object size`; a dedicated allocation must cover the resource
-///   (`VUID-VkMemoryDedicatedAllocateInfo-image-02964` / `-buffer-02965`).
-/// - Memory type: `vkGetMemoryMetalHandlePropertiesEXT` reported no type, or the chosen type is
-///   outside its `memoryTypeBits` or the resource's (`VUID-vkBindBufferMemory-memory-01035`,
-///   `VUID-vkBindImageMemory-memory-01047`), or out of range
-///   (`VUID-VkMemoryAllocateInfo-memoryTypeIndex-01714`).
+/// - [`MetalValidationError::NotAMetalHandleType`] (`VUID-VkImportMemoryMetalHandleInfoEXT-handleType-10410`);
+/// - [`MetalValidationError::NullHandle`] (`…-handleType-10411`);
+/// - [`MetalValidationError::NotImportable`] (`…-handleType-10408`), when features were queried;
+/// - MTLTEXTURE: [`MetalValidationError::TextureImportNotDedicatedImage`] (`VkMemoryAllocateInfo-pNext-10395`),
+///   [`MetalValidationError::TextureImportAllocationSizeNotZero`] (`-pNext-10397`),
+///   [`MetalValidationError::TextureShapeMismatch`] (`-pNext-10396`);
+/// - MTLBUFFER / MTLHEAP: [`MetalValidationError::Shared`] from the shared size rules:
+///   `allocationSize` in `1..=object size` (the spec sets no Metal rule, so no VUID: this crate's
+///   own, as implementations substitute the object's size) and, when dedicated, equal to the
+///   resource's requirements (02964 / 02965);
+/// - [`MetalValidationError::NoImportableMemoryType`]: the properties query reported no type;
+/// - [`MetalValidationError::Shared`] from the shared memory-type choice (01714, 01035 / 01047;
+///   the handle-bits rule has no Metal VUID).
 #[inline(never)]
 pub fn validate_import(
     properties: &vk::PhysicalDeviceMemoryProperties,
     request: &ImportRequest,
-) -> Result<ImportPlan, ValidationError> {
+) -> Result<ImportPlan, MetalValidationError> {
     let ImportRequest {
         handle_type,
         handle_is_null,
@@ -480,119 +584,66 @@ pub fn validate_import(
         shapes,
         features,
     } = *request;
-    let handle_type = single_metal_type(
-        "VkImportMemoryMetalHandleInfoEXT::handleType",
-        handle_type,
-        &["VUID-VkImportMemoryMetalHandleInfoEXT-handleType-10410"],
-    )?;
+    let handle_type = single_metal_type(Parameter::ImportInfo, handle_type)?;
     if handle_is_null {
-        return Err(error(
-            "VkImportMemoryMetalHandleInfoEXT::handle",
-            format!("is NULL; pass a valid id<{}>", handle_type.protocol_name()),
-            &["VUID-VkImportMemoryMetalHandleInfoEXT-handleType-10411"],
-        ));
+        return Err(MetalValidationError::NullHandle {
+            parameter: Parameter::ImportInfo,
+            handle_type,
+        });
     }
     if let Some(features) = features {
         if !features.contains(vk::ExternalMemoryFeatureFlags::IMPORTABLE) {
-            return Err(error(
-                "VkImportMemoryMetalHandleInfoEXT::handleType",
-                format!(
-                    "{handle_type} is not reported IMPORTABLE for this resource (features \
-                     {features:?})"
-                ),
-                &["VUID-VkImportMemoryMetalHandleInfoEXT-handleType-10408"],
-            ));
+            return Err(MetalValidationError::NotImportable {
+                handle_type,
+                features,
+            });
         }
     }
     if handle_type == MetalHandleType::MtlTexture {
-        let dedicated_image = matches!(
-            resource,
-            Some(Resource { handle: Dedicated::Image(image), dedicated: true, .. })
-                if image != vk::Image::null()
-        );
+        let dedicated_image = resource.is_some_and(|r| {
+            r.dedicated && r.handle.kind() == ResourceKind::Image && !r.handle.is_null()
+        });
         if !dedicated_image {
-            return Err(error(
-                "VkMemoryAllocateInfo::pNext",
-                "an MTLTEXTURE import must be a dedicated allocation for a non-null image \
-                 (VkMemoryDedicatedAllocateInfo::image)",
-                &["VUID-VkMemoryAllocateInfo-pNext-10395"],
-            ));
+            return Err(MetalValidationError::TextureImportNotDedicatedImage);
         }
         if allocation_size != 0 {
-            return Err(error(
-                "VkMemoryAllocateInfo::allocationSize",
-                format!(
-                    "is {allocation_size}; an MTLTEXTURE import with a dedicated image takes its \
-                     size from the texture and must pass 0"
-                ),
-                &["VUID-VkMemoryAllocateInfo-pNext-10397"],
-            ));
+            return Err(MetalValidationError::TextureImportAllocationSizeNotZero {
+                allocation_size,
+            });
         }
         if let Some((image, texture)) = shapes {
             if image != texture {
-                return Err(error(
-                    "VkMemoryDedicatedAllocateInfo::image",
-                    format!(
-                        "has shape {image:?} but the MTLTexture has {texture:?}; width, height, \
-                         array layers and mip levels must be identical"
-                    ),
-                    &["VUID-VkMemoryAllocateInfo-pNext-10396"],
-                ));
+                return Err(MetalValidationError::TextureShapeMismatch { image, texture });
             }
         }
     } else {
-        let object_size = handle_size.unwrap_or(0);
-        if allocation_size == 0 || allocation_size > object_size {
-            return Err(error(
-                "VkMemoryAllocateInfo::allocationSize",
-                format!(
-                    "is {allocation_size} but the {} holds {object_size} bytes; import between 1 \
-                     byte and the object's size (this crate's rule: the spec sets none and \
-                     implementations substitute the object's size)",
-                    handle_type.protocol_name()
-                ),
-                &[],
-            ));
-        }
-        if let Some(r) = resource.as_ref().filter(|r| r.dedicated) {
-            if r.is_null() || allocation_size < r.requirements.size {
-                return Err(error(
-                    "VkMemoryAllocateInfo::allocationSize",
-                    format!(
-                        "{allocation_size} does not cover the dedicated resource's \
-                         VkMemoryRequirements::size {} (or the resource is VK_NULL_HANDLE)",
-                        r.requirements.size
-                    ),
-                    r.size_vuid(),
-                ));
-            }
+        validate_allocation_size(handle_type.to_external(), allocation_size, handle_size)?;
+        if let Some(r) = resource.filter(|r| r.dedicated) {
+            validate_dedicated_size(r.handle.kind(), allocation_size, r.requirements.size)?;
         }
     }
     if handle_memory_type_bits & all_memory_type_bits(properties) == 0 {
-        return Err(error(
-            "vkGetMemoryMetalHandlePropertiesEXT",
-            format!(
-                "reported memoryTypeBits {handle_memory_type_bits:#b}: this {} cannot be \
-                 imported as any memory type of this device; Metal objects import only on the \
-                 device that created them",
-                handle_type.protocol_name()
-            ),
-            &[],
-        ));
+        return Err(MetalValidationError::NoImportableMemoryType {
+            handle_type,
+            handle_bits: handle_memory_type_bits,
+        });
     }
-    let memory_type_index = choose_memory_type(
+    let memory_type_index = select_memory_type(
         properties,
-        "VkMemoryAllocateInfo::memoryTypeIndex",
-        Some(handle_memory_type_bits),
-        resource.as_ref(),
         memory_type,
+        MemoryTypeMasks {
+            handle_type: handle_type.to_external(),
+            direction: Direction::Import,
+            handle_bits: handle_memory_type_bits,
+            resource: resource.map(|r| r.masks_entry()),
+        },
     )?;
     Ok(ImportPlan {
         handle_type,
         allocation: AllocationPlan {
             allocation_size,
             memory_type_index,
-            dedicated: resource.and_then(|r| r.dedicated_info()),
+            dedicated: resource.filter(|r| r.dedicated).map(|r| r.handle),
         },
     })
 }
