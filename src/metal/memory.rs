@@ -1,0 +1,390 @@
+//! The handle-type-generic half of the Metal API: the command table bound to a device, and the
+//! owner of exportable or imported memory.
+//!
+//! Metal objects appear here only as untyped `NonNull<c_void>`, so this compiles and is tested on
+//! every host (with a substitute command table). The typed, retained objects are added by the
+//! Apple layer (`apple.rs`).
+
+use core::ffi::c_void;
+use core::ptr::NonNull;
+
+use ash::vk;
+
+use super::error::{
+    map_allocate_err, map_export_err, map_properties_err, AllocateError, ExportError, LoadError,
+    PropertiesError,
+};
+use super::handle_type::MetalHandleType;
+use super::raw::{
+    DeviceFn, ImportMemoryMetalHandleInfoEXT, MemoryGetMetalHandleInfoEXT,
+    MemoryMetalHandlePropertiesEXT,
+};
+use super::validate::{
+    validate_export, validate_export_allocation, validate_import, validate_properties_query,
+    AllocationPlan, ExportAllocationRequest, ExportRequest, ImportRequest, ResourceHandle,
+};
+
+/// `VK_EXT_external_memory_metal` on one `VkDevice`: its command table and its physical device's
+/// memory types.
+///
+/// (The name follows ash's per-extension `Device`; it is a `VkDevice`, not an `MTLDevice`.)
+#[derive(Clone, Copy)]
+pub struct Device<'d> {
+    device: &'d ash::Device,
+    fp: DeviceFn,
+    memory_properties: vk::PhysicalDeviceMemoryProperties,
+}
+
+impl core::fmt::Debug for Device<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("metal::Device")
+            .field("device", &self.device.handle())
+            .field("fp", &self.fp)
+            .field(
+                "memory_type_count",
+                &self.memory_properties.memory_type_count,
+            )
+            .finish()
+    }
+}
+
+impl<'d> Device<'d> {
+    /// Loads the extension's commands for `device` (through `vkGetDeviceProcAddr`) and reads the
+    /// memory types of `physical_device` (`vkGetPhysicalDeviceMemoryProperties`).
+    ///
+    /// # Errors
+    /// [`LoadError`] when a command is missing: `device` was created without
+    /// `VK_EXT_external_memory_metal`.
+    ///
+    /// # Safety
+    /// - `device` must have been created from `physical_device` of `instance`.
+    pub unsafe fn new(
+        instance: &ash::Instance,
+        physical_device: vk::PhysicalDevice,
+        device: &'d ash::Device,
+    ) -> Result<Self, LoadError> {
+        // SAFETY: `device` is a valid device of `instance` (caller).
+        let fp = unsafe { DeviceFn::load(instance, device.handle())? };
+        // SAFETY: `physical_device` is a valid physical device of `instance` (caller).
+        let memory_properties =
+            unsafe { instance.get_physical_device_memory_properties(physical_device) };
+        Ok(Self {
+            device,
+            fp,
+            memory_properties,
+        })
+    }
+
+    /// Binds an already-loaded command table (for layers, or tests that substitute the driver).
+    ///
+    /// # Safety
+    /// - `fp` must implement the extension's commands for `device` as the specification says,
+    ///   and `memory_properties` must be those of `device`'s physical device.
+    pub unsafe fn from_raw_parts(
+        device: &'d ash::Device,
+        fp: DeviceFn,
+        memory_properties: vk::PhysicalDeviceMemoryProperties,
+    ) -> Self {
+        Self {
+            device,
+            fp,
+            memory_properties,
+        }
+    }
+
+    /// The ash device.
+    pub fn device(&self) -> &'d ash::Device {
+        self.device
+    }
+
+    /// The command table.
+    pub fn fp(&self) -> &DeviceFn {
+        &self.fp
+    }
+
+    /// The physical device's memory types and heaps.
+    pub fn memory_properties(&self) -> &vk::PhysicalDeviceMemoryProperties {
+        &self.memory_properties
+    }
+
+    /// The memory types `handle` can be imported as.
+    ///
+    /// Wraps `vkGetMemoryMetalHandlePropertiesEXT`. The object is borrowed for the call only.
+    ///
+    /// # Errors
+    /// [`PropertiesError`]: `InvalidExternalHandle` when the driver rejects the object, the
+    /// listed codes otherwise.
+    ///
+    /// # Safety
+    /// - `handle` must point to a live Objective-C object of `handle_type`'s protocol.
+    pub unsafe fn memory_metal_handle_properties_raw(
+        &self,
+        handle_type: MetalHandleType,
+        handle: NonNull<c_void>,
+    ) -> Result<u32, PropertiesError> {
+        validate_properties_query(handle_type.to_vk(), false)?;
+        let mut properties = MemoryMetalHandlePropertiesEXT::default();
+        // SAFETY: `fp` belongs to this device; `handle` is a live object of `handle_type`
+        // (caller); `properties` is a valid, writable structure with an empty chain.
+        let result = unsafe {
+            self.fp.get_memory_metal_handle_properties(
+                self.device.handle(),
+                handle_type.to_vk(),
+                handle.as_ptr(),
+                &mut properties,
+            )
+        };
+        match result {
+            vk::Result::SUCCESS => Ok(properties.memory_type_bits),
+            other => Err(map_properties_err(other)),
+        }
+    }
+
+    /// Allocates memory that can be exported as the Metal objects in `request.handle_types`.
+    ///
+    /// Wraps `vkAllocateMemory` with `VkExportMemoryAllocateInfo` (and
+    /// `VkMemoryDedicatedAllocateInfo` when the request is dedicated), after
+    /// [`validate_export_allocation`].
+    ///
+    /// # Errors
+    /// [`AllocateError::Validation`] (the VUIDs of [`validate_export_allocation`]), or the
+    /// `vkAllocateMemory` codes.
+    ///
+    /// # Safety
+    /// - The request's resource, if any, must be a buffer or image of this device created with
+    ///   `VkExternalMemory{Buffer,Image}CreateInfo` listing the requested types, and its
+    ///   requirements and capabilities must be the ones the driver reported for it.
+    pub unsafe fn allocate_exportable(
+        &self,
+        request: &ExportAllocationRequest<'_>,
+    ) -> Result<Memory<'d>, AllocateError> {
+        let plan = validate_export_allocation(&self.memory_properties, request)?;
+        let mut export = vk::ExportMemoryAllocateInfo::default().handle_types(request.handle_types);
+        let mut dedicated = dedicated_info(plan.dedicated);
+        let mut info = vk::MemoryAllocateInfo::default()
+            .allocation_size(plan.allocation_size)
+            .memory_type_index(plan.memory_type_index)
+            .push_next(&mut export);
+        if let Some(d) = dedicated.as_mut() {
+            info = info.push_next(d);
+        }
+        // SAFETY: the chain is built with ash's lifetime-checked push_next from locals that
+        // outlive the call; the resource belongs to this device (caller).
+        let memory =
+            unsafe { self.device.allocate_memory(&info, None) }.map_err(map_allocate_err)?;
+        Ok(Memory {
+            device: *self,
+            memory,
+            plan,
+            export_handle_types: Some(request.handle_types),
+            imported: None,
+            #[cfg(target_vendor = "apple")]
+            keep_alive: None,
+        })
+    }
+
+    /// Imports the Metal object at `handle` as new memory.
+    ///
+    /// Wraps `vkAllocateMemory` with `VkImportMemoryMetalHandleInfoEXT`, after
+    /// [`validate_import`]. `request.handle_is_null` is ignored (the pointer is non-null) and
+    /// `request.handle_type` is the one imported.
+    ///
+    /// # Errors
+    /// [`AllocateError::Validation`] (the VUIDs of [`validate_import`]) or the `vkAllocateMemory`
+    /// codes. The object is untouched on failure.
+    ///
+    /// # Safety
+    /// - `handle` must point to a live object of the request's handle type, created on this
+    ///   device's `MTLDevice`, and `request.handle_memory_type_bits` / `handle_size` / `shapes`
+    ///   must describe it (as the Apple layer fills them).
+    /// - The resource, if any, must be a buffer or image of this device.
+    pub unsafe fn import_raw(
+        &self,
+        handle: NonNull<c_void>,
+        request: &ImportRequest,
+    ) -> Result<Memory<'d>, AllocateError> {
+        let request = ImportRequest {
+            handle_is_null: false,
+            ..*request
+        };
+        let plan = validate_import(&self.memory_properties, &request)?;
+        let mut import = ImportMemoryMetalHandleInfoEXT::default()
+            .handle_type(plan.handle_type.to_vk())
+            .handle(handle.as_ptr());
+        let mut dedicated = dedicated_info(plan.allocation.dedicated);
+        let mut info = vk::MemoryAllocateInfo::default()
+            .allocation_size(plan.allocation.allocation_size)
+            .memory_type_index(plan.allocation.memory_type_index)
+            .push_next(&mut import);
+        if let Some(d) = dedicated.as_mut() {
+            info = info.push_next(d);
+        }
+        // SAFETY: the chain is built with push_next from locals that outlive the call; `handle`
+        // is a live object of the stated type (caller). The implementation retains it on success
+        // (import shares ownership) and leaves it alone on failure.
+        let memory =
+            unsafe { self.device.allocate_memory(&info, None) }.map_err(map_allocate_err)?;
+        Ok(Memory {
+            device: *self,
+            memory,
+            plan: plan.allocation,
+            export_handle_types: None,
+            imported: Some(plan.handle_type),
+            #[cfg(target_vendor = "apple")]
+            keep_alive: None,
+        })
+    }
+}
+
+fn dedicated_info(
+    dedicated: Option<ResourceHandle>,
+) -> Option<vk::MemoryDedicatedAllocateInfo<'static>> {
+    dedicated.map(|d| match d {
+        ResourceHandle::Image(image) => vk::MemoryDedicatedAllocateInfo::default().image(image),
+        ResourceHandle::Buffer(buffer) => vk::MemoryDedicatedAllocateInfo::default().buffer(buffer),
+    })
+}
+
+/// A `VkDeviceMemory` allocated for Metal export or imported from a Metal object; freed
+/// (`vkFreeMemory`) on drop.
+///
+/// Exported objects are **borrowed** from this memory by the specification; the export methods
+/// retain them, so they may outlive it.
+pub struct Memory<'d> {
+    device: Device<'d>,
+    memory: vk::DeviceMemory,
+    plan: AllocationPlan,
+    export_handle_types: Option<vk::ExternalMemoryHandleTypeFlags>,
+    imported: Option<MetalHandleType>,
+    /// The imported object, retained by this crate too, so that it outlives the `VkDeviceMemory`
+    /// even on an implementation that forgot its own retain. Last field: released after
+    /// `vkFreeMemory` (in `Drop`) and after every other field.
+    #[cfg(target_vendor = "apple")]
+    pub(super) keep_alive: Option<super::apple::MetalObject>,
+}
+
+impl core::fmt::Debug for Memory<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("metal::Memory")
+            .field("memory", &self.memory)
+            .field("plan", &self.plan)
+            .field("export_handle_types", &self.export_handle_types)
+            .field("imported", &self.imported)
+            .finish()
+    }
+}
+
+impl<'d> Memory<'d> {
+    /// Adopts memory allocated elsewhere, so that it is freed on drop and can be exported.
+    ///
+    /// # Safety
+    /// - `memory` must be a live allocation of `device`, owned by the caller (it is freed on
+    ///   drop), allocated with `plan`'s size, type and dedicated resource, and with
+    ///   `VkExportMemoryAllocateInfo::handleTypes == export_handle_types` (`None`: no such
+    ///   structure).
+    pub unsafe fn from_raw(
+        device: Device<'d>,
+        memory: vk::DeviceMemory,
+        plan: AllocationPlan,
+        export_handle_types: Option<vk::ExternalMemoryHandleTypeFlags>,
+    ) -> Self {
+        Self {
+            device,
+            memory,
+            plan,
+            export_handle_types,
+            imported: None,
+            #[cfg(target_vendor = "apple")]
+            keep_alive: None,
+        }
+    }
+
+    /// The `VkDeviceMemory`, still owned by `self`.
+    pub fn as_raw(&self) -> vk::DeviceMemory {
+        self.memory
+    }
+
+    /// Gives up ownership without freeing; the caller must `vkFreeMemory` it.
+    #[must_use]
+    pub fn into_raw(self) -> vk::DeviceMemory {
+        let memory = self.memory;
+        core::mem::forget(self);
+        memory
+    }
+
+    /// `allocationSize`, `memoryTypeIndex` and the dedicated resource it was allocated with.
+    pub fn allocation(&self) -> &AllocationPlan {
+        &self.plan
+    }
+
+    /// `VkExportMemoryAllocateInfo::handleTypes` at allocation, if it was exportable.
+    pub fn export_handle_types(&self) -> Option<vk::ExternalMemoryHandleTypeFlags> {
+        self.export_handle_types
+    }
+
+    /// The handle type it was imported from, if it was imported.
+    pub fn imported_handle_type(&self) -> Option<MetalHandleType> {
+        self.imported
+    }
+
+    /// The device.
+    pub fn device(&self) -> &Device<'d> {
+        &self.device
+    }
+
+    /// Exports the memory as a Metal object of `handle_type`, **borrowed** from `self`.
+    ///
+    /// Wraps `vkGetMemoryMetalHandleEXT` after [`validate_export`]. The pointer has no +1 retain:
+    /// retain it to keep it past `self` (the Apple layer's typed export methods do).
+    ///
+    /// # Errors
+    /// [`ExportError::Validation`] naming `VUID-VkMemoryGetMetalHandleInfoEXT-memory-10413`
+    /// (not allocated for export) or `-handleType-10414` (type not requested at allocation);
+    /// [`ExportError::NullHandle`] for a driver that answers success with NULL; the listed codes.
+    pub fn get_metal_handle_raw(
+        &self,
+        handle_type: MetalHandleType,
+    ) -> Result<NonNull<c_void>, ExportError> {
+        self.get_metal_handle_raw_bits(handle_type.to_vk())
+    }
+
+    /// [`get_metal_handle_raw`](Self::get_metal_handle_raw) with the handle type as raw bits, so
+    /// that a non-Metal or multi-bit type is reported as
+    /// `VUID-VkMemoryGetMetalHandleInfoEXT-handleType-10415`.
+    ///
+    /// # Errors
+    /// As [`get_metal_handle_raw`](Self::get_metal_handle_raw), plus 10415.
+    pub fn get_metal_handle_raw_bits(
+        &self,
+        handle_type: vk::ExternalMemoryHandleTypeFlags,
+    ) -> Result<NonNull<c_void>, ExportError> {
+        let handle_type = validate_export(&ExportRequest {
+            handle_type,
+            export_handle_types: self.export_handle_types,
+        })?;
+        let info = MemoryGetMetalHandleInfoEXT::default()
+            .memory(self.memory)
+            .handle_type(handle_type.to_vk());
+        let mut handle: *mut c_void = core::ptr::null_mut();
+        // SAFETY: `fp` belongs to this device, `self.memory` is a live allocation of it that was
+        // allocated for export of `handle_type` (validated above), `handle` is writable.
+        let result = unsafe {
+            self.device
+                .fp
+                .get_memory_metal_handle(self.device.device.handle(), &info, &mut handle)
+        };
+        match result {
+            vk::Result::SUCCESS => NonNull::new(handle).ok_or(ExportError::NullHandle),
+            other => Err(map_export_err(other)),
+        }
+    }
+}
+
+impl Drop for Memory<'_> {
+    fn drop(&mut self) {
+        // SAFETY: `self.memory` is a live allocation of this device owned by `self`; the caller
+        // must have finished GPU work that uses it, as for any vkFreeMemory. Objects exported
+        // from it were retained, so freeing it does not leave them dangling.
+        unsafe { self.device.device.free_memory(self.memory, None) };
+    }
+}
