@@ -1,1 +1,4 @@
-//! See the crate docs.
+//! `fuchsia.sysmem2` buffer collections. (Work in progress.)
+
+pub mod messages;
+pub mod types;
