@@ -1,0 +1,126 @@
+//! Kernel objects and the handles that refer to them.
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use super::channel::ChannelEnd;
+use super::vmo::VmoObject;
+use super::{LIVE_CHANNELS, LIVE_HANDLES, LIVE_VMOS};
+use crate::zx::sys;
+
+/// The next koid to hand out; koids below `ZX_KOID_FIRST` are reserved.
+static NEXT_KOID: AtomicU64 = AtomicU64::new(sys::ZX_KOID_FIRST);
+
+/// Allocates `count` consecutive koids, never reused.
+pub(super) fn allocate_koids(count: u64) -> u64 {
+    NEXT_KOID.fetch_add(count, Ordering::Relaxed)
+}
+
+/// The state particular to each object type.
+pub(super) enum Kind {
+    Vmo(VmoObject),
+    Channel(ChannelEnd),
+}
+
+/// A kernel object, shared by its handles (and by mappings, waiters and calls in progress).
+/// It is destroyed when the last reference goes; "zero handles" is a separate, earlier event.
+pub(super) struct Object {
+    pub(super) koid: sys::zx_koid_t,
+    pub(super) related_koid: sys::zx_koid_t,
+    handle_count: AtomicUsize,
+    pub(super) kind: Kind,
+}
+
+impl Object {
+    pub(super) fn new(
+        koid: sys::zx_koid_t,
+        related_koid: sys::zx_koid_t,
+        kind: Kind,
+    ) -> Arc<Object> {
+        match kind {
+            Kind::Vmo(_) => LIVE_VMOS.fetch_add(1, Ordering::SeqCst),
+            Kind::Channel(_) => LIVE_CHANNELS.fetch_add(1, Ordering::SeqCst),
+        };
+        Arc::new(Object {
+            koid,
+            related_koid,
+            handle_count: AtomicUsize::new(0),
+            kind,
+        })
+    }
+
+    pub(super) fn object_type(&self) -> sys::zx_obj_type_t {
+        match self.kind {
+            Kind::Vmo(_) => sys::ZX_OBJ_TYPE_VMO,
+            Kind::Channel(_) => sys::ZX_OBJ_TYPE_CHANNEL,
+        }
+    }
+
+    /// The signals asserted now.
+    pub(super) fn signals(&self) -> sys::zx_signals_t {
+        match &self.kind {
+            Kind::Vmo(_) => sys::ZX_VMO_ZERO_CHILDREN,
+            Kind::Channel(end) => end.signals(),
+        }
+    }
+
+    pub(super) fn as_vmo(&self) -> Option<&VmoObject> {
+        match &self.kind {
+            Kind::Vmo(vmo) => Some(vmo),
+            Kind::Channel(_) => None,
+        }
+    }
+
+    pub(super) fn as_channel(&self) -> Option<&ChannelEnd> {
+        match &self.kind {
+            Kind::Channel(end) => Some(end),
+            Kind::Vmo(_) => None,
+        }
+    }
+
+    /// The last handle closed: peers learn it now, even if references remain.
+    fn on_zero_handles(&self) {
+        if let Kind::Channel(end) = &self.kind {
+            end.on_zero_handles();
+        }
+    }
+}
+
+impl Drop for Object {
+    fn drop(&mut self) {
+        match self.kind {
+            Kind::Vmo(_) => LIVE_VMOS.fetch_sub(1, Ordering::SeqCst),
+            Kind::Channel(_) => LIVE_CHANNELS.fetch_sub(1, Ordering::SeqCst),
+        };
+    }
+}
+
+/// One handle: an object reference plus rights. It lives in the handle table or inside a
+/// channel message; dropping it is closing it.
+pub(super) struct KernelHandle {
+    pub(super) object: Arc<Object>,
+    pub(super) rights: sys::zx_rights_t,
+}
+
+impl KernelHandle {
+    pub(super) fn new(object: Arc<Object>, rights: sys::zx_rights_t) -> KernelHandle {
+        object.handle_count.fetch_add(1, Ordering::SeqCst);
+        LIVE_HANDLES.fetch_add(1, Ordering::SeqCst);
+        KernelHandle { object, rights }
+    }
+
+    /// A second handle to the same object.
+    pub(super) fn duplicate(&self, rights: sys::zx_rights_t) -> KernelHandle {
+        KernelHandle::new(Arc::clone(&self.object), rights)
+    }
+}
+
+impl Drop for KernelHandle {
+    fn drop(&mut self) {
+        LIVE_HANDLES.fetch_sub(1, Ordering::SeqCst);
+        if self.object.handle_count.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.object.on_zero_handles();
+        }
+        super::wait::notify();
+    }
+}

@@ -1,0 +1,230 @@
+//! VMOs backed by memfds, and mappings of them.
+
+use std::collections::BTreeMap;
+use std::os::fd::OwnedFd;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+
+use super::object::Object;
+use super::{LIVE_MAPPINGS, PAGE_SIZE};
+use crate::zx::sys;
+
+/// The largest size a host VMO can have: memfd sizes are `off_t` (i64), rounded down to a page.
+const MAX_SIZE: u64 = (i64::MAX as u64) & !(PAGE_SIZE - 1);
+
+struct Sizes {
+    /// The page-rounded size (`zx_vmo_get_size`), also the memfd's length.
+    size: u64,
+    /// `ZX_PROP_VMO_CONTENT_SIZE`: the size asked for, unrounded.
+    content_size: u64,
+}
+
+pub(super) struct VmoObject {
+    fd: OwnedFd,
+    resizable: bool,
+    sizes: RwLock<Sizes>,
+}
+
+/// `size` rounded up to the page size, or `OUT_OF_RANGE` when that is too large.
+pub(super) fn round_to_page(size: u64) -> Result<u64, sys::zx_status_t> {
+    let rounded = size
+        .checked_next_multiple_of(PAGE_SIZE)
+        .ok_or(sys::ZX_ERR_OUT_OF_RANGE)?;
+    if rounded > MAX_SIZE {
+        return Err(sys::ZX_ERR_OUT_OF_RANGE);
+    }
+    Ok(rounded)
+}
+
+fn errno_status(err: rustix::io::Errno) -> sys::zx_status_t {
+    if err == rustix::io::Errno::FBIG || err == rustix::io::Errno::INVAL {
+        sys::ZX_ERR_OUT_OF_RANGE
+    } else {
+        sys::ZX_ERR_NO_MEMORY
+    }
+}
+
+/// `[offset, offset + len)` is inside `size`.
+fn check_range(offset: u64, len: usize, size: u64) -> Result<(), sys::zx_status_t> {
+    let end = offset
+        .checked_add(len as u64)
+        .ok_or(sys::ZX_ERR_OUT_OF_RANGE)?;
+    if end > size {
+        return Err(sys::ZX_ERR_OUT_OF_RANGE);
+    }
+    Ok(())
+}
+
+impl VmoObject {
+    pub(super) fn new(size: u64, resizable: bool) -> Result<VmoObject, sys::zx_status_t> {
+        let rounded = round_to_page(size)?;
+        let fd = rustix::fs::memfd_create("zx-vmo", rustix::fs::MemfdFlags::CLOEXEC)
+            .map_err(|_| sys::ZX_ERR_NO_MEMORY)?;
+        rustix::fs::ftruncate(&fd, rounded).map_err(errno_status)?;
+        Ok(VmoObject {
+            fd,
+            resizable,
+            sizes: RwLock::new(Sizes {
+                size: rounded,
+                content_size: size,
+            }),
+        })
+    }
+
+    pub(super) fn size(&self) -> u64 {
+        self.sizes
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .size
+    }
+
+    pub(super) fn content_size(&self) -> u64 {
+        self.sizes
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .content_size
+    }
+
+    pub(super) fn is_resizable(&self) -> bool {
+        self.resizable
+    }
+
+    pub(super) fn read(
+        &self,
+        mut data: &mut [u8],
+        mut offset: u64,
+    ) -> Result<(), sys::zx_status_t> {
+        let sizes = self.sizes.read().unwrap_or_else(PoisonError::into_inner);
+        check_range(offset, data.len(), sizes.size)?;
+        while !data.is_empty() {
+            match rustix::io::pread(&self.fd, &mut *data, offset) {
+                // The memfd is as long as the VMO, so an early end of file is a kernel bug.
+                Ok(0) => return Err(sys::ZX_ERR_INTERNAL),
+                Ok(n) => {
+                    data = &mut data[n..];
+                    offset += n as u64;
+                }
+                Err(rustix::io::Errno::INTR) => {}
+                Err(_) => return Err(sys::ZX_ERR_INTERNAL),
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn write(&self, mut data: &[u8], mut offset: u64) -> Result<(), sys::zx_status_t> {
+        let sizes = self.sizes.read().unwrap_or_else(PoisonError::into_inner);
+        check_range(offset, data.len(), sizes.size)?;
+        while !data.is_empty() {
+            match rustix::io::pwrite(&self.fd, data, offset) {
+                Ok(0) => return Err(sys::ZX_ERR_NO_MEMORY),
+                Ok(n) => {
+                    data = &data[n..];
+                    offset += n as u64;
+                }
+                Err(rustix::io::Errno::INTR) => {}
+                Err(_) => return Err(sys::ZX_ERR_NO_MEMORY),
+            }
+        }
+        Ok(())
+    }
+
+    /// Resizes a resizable VMO (the caller has checked rights and `resizable`).
+    pub(super) fn set_size(&self, size: u64) -> Result<(), sys::zx_status_t> {
+        let rounded = round_to_page(size)?;
+        let mut sizes = self.sizes.write().unwrap_or_else(PoisonError::into_inner);
+        rustix::fs::ftruncate(&self.fd, rounded).map_err(errno_status)?;
+        // Bytes from `size` to the end of its page read as zero afterwards.
+        let tail = usize::try_from(rounded - size).map_err(|_| sys::ZX_ERR_INTERNAL)?;
+        if tail > 0 {
+            let zeros = vec![0u8; tail];
+            let mut done = 0;
+            while done < tail {
+                match rustix::io::pwrite(&self.fd, &zeros[done..], size + done as u64) {
+                    Ok(n) if n > 0 => done += n,
+                    Err(rustix::io::Errno::INTR) => {}
+                    _ => return Err(sys::ZX_ERR_NO_MEMORY),
+                }
+            }
+        }
+        *sizes = Sizes {
+            size: rounded,
+            content_size: size,
+        };
+        Ok(())
+    }
+}
+
+/// A live mapping: its length and the reference that keeps the VMO object alive.
+struct MappingRecord {
+    len: usize,
+    _vmo: Arc<Object>,
+}
+
+/// Mappings by base address.
+static MAPPINGS: Mutex<BTreeMap<usize, MappingRecord>> = Mutex::new(BTreeMap::new());
+
+/// Maps `[offset, offset + len)` of `object` (a VMO whose handle passed the rights checks)
+/// with the memory protection `options` asks for. `len` is already page-rounded.
+pub(super) fn map(
+    object: Arc<Object>,
+    options: sys::zx_vm_option_t,
+    offset: u64,
+    len: usize,
+) -> Result<usize, sys::zx_status_t> {
+    let vmo = object.as_vmo().ok_or(sys::ZX_ERR_WRONG_TYPE)?;
+    let mut prot = rustix::mm::ProtFlags::empty();
+    if options & sys::ZX_VM_PERM_READ != 0 {
+        prot |= rustix::mm::ProtFlags::READ;
+    }
+    if options & sys::ZX_VM_PERM_WRITE != 0 {
+        prot |= rustix::mm::ProtFlags::WRITE;
+    }
+    if options & sys::ZX_VM_PERM_EXECUTE != 0 {
+        prot |= rustix::mm::ProtFlags::EXEC;
+    }
+    // SAFETY: a new shared mapping at an address the host kernel picks (no MAP_FIXED), so no
+    // existing memory is replaced; the fd stays open while the record holds the object.
+    let addr = unsafe {
+        rustix::mm::mmap(
+            std::ptr::null_mut(),
+            len,
+            prot,
+            rustix::mm::MapFlags::SHARED,
+            &vmo.fd,
+            offset,
+        )
+    }
+    .map_err(|_| sys::ZX_ERR_NO_MEMORY)?;
+    let addr = addr as usize;
+    let mut mappings = MAPPINGS.lock().unwrap_or_else(PoisonError::into_inner);
+    mappings.insert(addr, MappingRecord { len, _vmo: object });
+    LIVE_MAPPINGS.fetch_add(1, Ordering::SeqCst);
+    Ok(addr)
+}
+
+/// Unmaps a mapping made by [`map`]. Only whole mappings can be unmapped on the host.
+pub(super) fn unmap(addr: usize, len: usize) -> sys::zx_status_t {
+    if addr as u64 % PAGE_SIZE != 0 || len == 0 {
+        return sys::ZX_ERR_INVALID_ARGS;
+    }
+    let record = {
+        let mut mappings = MAPPINGS.lock().unwrap_or_else(PoisonError::into_inner);
+        match mappings.get(&addr) {
+            None => return sys::ZX_ERR_NOT_FOUND,
+            Some(record) if record.len != len => return sys::ZX_ERR_NOT_SUPPORTED,
+            Some(_) => mappings.remove(&addr),
+        }
+    };
+    let Some(record) = record else {
+        return sys::ZX_ERR_NOT_FOUND;
+    };
+    // SAFETY: `[addr, addr + len)` is exactly a mapping `map` made and that was still
+    // recorded; removing the record first means no one else unmaps it.
+    let result = unsafe { rustix::mm::munmap(addr as *mut std::ffi::c_void, record.len) };
+    LIVE_MAPPINGS.fetch_sub(1, Ordering::SeqCst);
+    drop(record);
+    match result {
+        Ok(()) => sys::ZX_OK,
+        Err(_) => sys::ZX_ERR_INTERNAL,
+    }
+}
