@@ -1,8 +1,6 @@
 //! FIDL codec: golden bytes written by hand from the wire-format rules (sysmem2.md §8), strict
 //! decoding of malformed messages, and method ordinals.
 
-use std::sync::Mutex;
-
 use vmo_interop::fidl::{
     self, decode_header_only, decode_message, encode_header_only, encode_message, DecodeError,
     Empty, EncodeError, FlexibleResult, FrameworkErr, NoErrorClause, TransactionHeader,
@@ -11,12 +9,9 @@ use vmo_interop::sysmem::messages::{self, ordinals};
 use vmo_interop::sysmem::types::*;
 use vmo_interop::zx::{self, AsHandleRef, HandleBased};
 
-/// Serialises the tests that assert the process-global handle counters.
-static COUNTERS: Mutex<()> = Mutex::new(());
-
-/// Runs `f` and asserts it left no handle behind.
+/// Runs `f` under the host kernel's counters lock and asserts it left no handle behind.
 fn no_leaks(f: impl FnOnce()) {
-    let _guard = COUNTERS.lock().unwrap_or_else(|e| e.into_inner());
+    let _guard = zx::host::counters_lock();
     let before = zx::host::counters().live_handles;
     f();
     assert_eq!(zx::host::counters().live_handles, before, "handles leaked");
@@ -532,15 +527,22 @@ fn bounds_are_enforced() {
         .unwrap_err(),
         EncodeError::VectorTooLong { len: 65, max: 64 }
     );
-    // The same string is fine as a debug name (string:256) but not as a collection name.
-    let (bytes, _) = encode_message(
-        TransactionHeader::flexible(0, ordinals::NODE_SET_NAME),
-        messages::SetDebugClientInfoRequest {
-            name: Some(long),
-            id: None,
-        },
-    )
-    .unwrap();
+    // Received: a 65-byte name (field 2) is rejected.
+    let mut padded = long.clone().into_bytes();
+    padded.resize(72, 0);
+    let bytes = Bytes::header(0, ordinals::NODE_SET_NAME)
+        .vec(2)
+        .absent()
+        .env(16 + 72, 0)
+        .vec(65)
+        .raw(&padded)
+        .done();
+    // The same string is fine as a debug name (string:256).
+    let debug = messages::SetDebugClientInfoRequest {
+        name: Some(long),
+        id: None,
+    };
+    assert!(encode_message(TransactionHeader::flexible(0, 1), debug).is_ok());
     assert_eq!(
         decode_message::<messages::SetNameRequest>(&bytes, vec![]).unwrap_err(),
         DecodeError::VectorTooLong { len: 65, max: 64 }
