@@ -1,2 +1,284 @@
-//! Interop benchmarks.
-fn main() {}
+//! Interop benchmarks: export and import latency beside the same operations done with raw ash
+//! calls, import latency by size, and kernel calls per operation (host kernel counters).
+//!
+//! Runs on the first Vulkan device (`VMO_INTEROP_DEVICE=<index>` picks another), without the
+//! validation layer. The default run is short; pass criterion's own flags for longer ones
+//! (`cargo bench --bench interop -- --measurement-time 5`).
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use ash::vk;
+use criterion::{BenchmarkId, Criterion};
+use vmo_interop::vk::{required_device_extensions, AllocationInfo, Interop};
+use vmo_interop::zx::{self, HandleBased};
+
+const KIB: u64 = 1024;
+const MIB: u64 = 1024 * KIB;
+const GIB: u64 = 1024 * MIB;
+const IMPORT_SIZES: [(u64, &str); 4] = [
+    (4 * KIB, "4KiB"),
+    (MIB, "1MiB"),
+    (64 * MIB, "64MiB"),
+    (GIB, "1GiB"),
+];
+
+/// An instance and device with the interop extensions, no layers.
+struct Setup {
+    interop: Option<Interop>,
+    device: ash::Device,
+    host_pointer: ash::ext::external_memory_host::Device,
+    instance: ash::Instance,
+    _entry: ash::Entry,
+}
+
+impl Setup {
+    fn new() -> Self {
+        // SAFETY: loader, instance and device creation with valid structures; everything is
+        // destroyed in Drop in reverse order.
+        unsafe {
+            let entry = ash::Entry::load().expect("no Vulkan loader");
+            let app = vk::ApplicationInfo::default().api_version(vk::API_VERSION_1_1);
+            let instance = entry
+                .create_instance(
+                    &vk::InstanceCreateInfo::default().application_info(&app),
+                    None,
+                )
+                .expect("vkCreateInstance");
+            let devices = instance.enumerate_physical_devices().expect("devices");
+            let index: usize = std::env::var("VMO_INTEROP_DEVICE")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
+            let physical_device = *devices.get(index).expect("no such Vulkan device");
+            let properties = instance.get_physical_device_properties(physical_device);
+            eprintln!(
+                "vulkan device {index}: {}",
+                properties
+                    .device_name_as_c_str()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            );
+            let priorities = [1.0f32];
+            let queues = [vk::DeviceQueueCreateInfo::default()
+                .queue_family_index(0)
+                .queue_priorities(&priorities)];
+            let extensions: Vec<_> = required_device_extensions()
+                .iter()
+                .map(|e| e.as_ptr())
+                .collect();
+            let device = instance
+                .create_device(
+                    physical_device,
+                    &vk::DeviceCreateInfo::default()
+                        .queue_create_infos(&queues)
+                        .enabled_extension_names(&extensions),
+                    None,
+                )
+                .expect("vkCreateDevice");
+            let interop = Interop::new(&instance, physical_device, &device).expect("Interop::new");
+            let host_pointer = ash::ext::external_memory_host::Device::new(&instance, &device);
+            Setup {
+                interop: Some(interop),
+                device,
+                host_pointer,
+                instance,
+                _entry: entry,
+            }
+        }
+    }
+
+    fn interop(&self) -> &Interop {
+        self.interop.as_ref().expect("interop")
+    }
+
+    /// The memory types a host pointer at `ptr` can be imported as (raw ash).
+    fn host_pointer_bits(&self, ptr: *mut u8) -> u32 {
+        let mut properties = vk::MemoryHostPointerPropertiesEXT::default();
+        // SAFETY: `ptr` is a live mapping; the pointer was loaded for this device.
+        unsafe {
+            (self
+                .host_pointer
+                .fp()
+                .get_memory_host_pointer_properties_ext)(
+                self.device.handle(),
+                vk::ExternalMemoryHandleTypeFlags::HOST_ALLOCATION_EXT,
+                ptr.cast(),
+                &mut properties,
+            )
+        }
+        .result()
+        .expect("vkGetMemoryHostPointerPropertiesEXT");
+        properties.memory_type_bits
+    }
+}
+
+impl Drop for Setup {
+    fn drop(&mut self) {
+        self.interop = None;
+        // SAFETY: everything made from the device is gone.
+        unsafe {
+            self.device.destroy_device(None);
+            self.instance.destroy_instance(None);
+        }
+    }
+}
+
+fn thread_calls<T>(f: impl FnOnce() -> T) -> (T, u64) {
+    let before = zx::host::thread_kernel_calls();
+    let value = f();
+    (value, zx::host::thread_kernel_calls() - before)
+}
+
+fn report_kernel_calls(setup: &Setup) {
+    let interop = setup.interop();
+    let memory = interop
+        .allocate_exportable_memory(&AllocationInfo::new().allocation_size(4 * KIB))
+        .expect("allocate");
+    let (same, same_calls) = thread_calls(|| {
+        interop
+            .get_memory_zircon_handle(&memory, zx::Rights::SAME_RIGHTS)
+            .expect("export")
+    });
+    let (narrowed, narrowed_calls) = thread_calls(|| {
+        interop
+            .get_memory_zircon_handle(&memory, zx::Rights::READ | zx::Rights::MAP)
+            .expect("export")
+    });
+    drop(narrowed);
+    let (imported, import_calls) = thread_calls(|| {
+        interop
+            .import_memory(same, &AllocationInfo::new())
+            .expect("import")
+    });
+    let (_, free_calls) = thread_calls(|| drop(imported));
+    let (_, allocate_calls) = thread_calls(|| {
+        interop
+            .allocate_exportable_memory(&AllocationInfo::new().allocation_size(4 * KIB))
+            .expect("allocate")
+    });
+    eprintln!("kernel calls per operation (host kernel):");
+    eprintln!("  export, SAME_RIGHTS          {same_calls}");
+    eprintln!("  export, READ | MAP           {narrowed_calls}");
+    eprintln!("  import (validated)           {import_calls}");
+    eprintln!("  free imported memory         {free_calls}");
+    eprintln!("  allocate exportable          {allocate_calls}");
+}
+
+fn bench_export(c: &mut Criterion, setup: &Setup) {
+    let interop = setup.interop();
+    let memory = interop
+        .allocate_exportable_memory(&AllocationInfo::new().allocation_size(4 * KIB))
+        .expect("allocate");
+    let mut group = c.benchmark_group("export");
+    group.bench_function("interop_same_rights", |b| {
+        b.iter(|| {
+            interop
+                .get_memory_zircon_handle(&memory, zx::Rights::SAME_RIGHTS)
+                .expect("export")
+        })
+    });
+    group.bench_function("interop_read_map", |b| {
+        b.iter(|| {
+            interop
+                .get_memory_zircon_handle(&memory, zx::Rights::READ | zx::Rights::MAP)
+                .expect("export")
+        })
+    });
+    let info = vk::MemoryGetZirconHandleInfoFUCHSIA::default()
+        .memory(memory.handle())
+        .handle_type(vk::ExternalMemoryHandleTypeFlags::ZIRCON_VMO_FUCHSIA);
+    group.bench_function("raw_table_call", |b| {
+        b.iter(|| {
+            // SAFETY: exportable memory; the returned handle is ours and closed at once.
+            let raw = unsafe { interop.table().get_memory_zircon_handle(&info) }.expect("export");
+            // SAFETY: as above.
+            zx::Vmo::from(unsafe { zx::Handle::from_raw(raw) })
+        })
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("allocate_4KiB");
+    group.bench_function("interop_exportable", |b| {
+        b.iter(|| {
+            interop
+                .allocate_exportable_memory(&AllocationInfo::new().allocation_size(4 * KIB))
+                .expect("allocate")
+        })
+    });
+    let index = memory.memory_type_index();
+    group.bench_function("raw_ash_allocate", |b| {
+        b.iter(|| {
+            let info = vk::MemoryAllocateInfo::default()
+                .allocation_size(4 * KIB)
+                .memory_type_index(index);
+            // SAFETY: a plain allocation, freed at once.
+            unsafe {
+                let memory = setup.device.allocate_memory(&info, None).expect("allocate");
+                setup.device.free_memory(black_box(memory), None);
+            }
+        })
+    });
+    group.finish();
+}
+
+fn bench_import(c: &mut Criterion, setup: &Setup) {
+    let interop = setup.interop();
+    let mut group = c.benchmark_group("import");
+    for (size, label) in IMPORT_SIZES {
+        let vmo = zx::Vmo::create(size).expect("vmo");
+        group.bench_with_input(BenchmarkId::new("interop", label), &vmo, |b, vmo| {
+            b.iter(|| {
+                let copy = vmo.duplicate_handle(zx::Rights::SAME_RIGHTS).expect("dup");
+                interop
+                    .import_memory(copy, &AllocationInfo::new())
+                    .expect("import")
+            })
+        });
+        // The same memory imported with raw ash: a host-pointer import of an existing mapping.
+        let length = usize::try_from(size).expect("size");
+        let mapping = vmo
+            .map(
+                0,
+                length,
+                zx::VmarFlags::PERM_READ | zx::VmarFlags::PERM_WRITE,
+            )
+            .expect("map");
+        let bits = setup.host_pointer_bits(mapping.as_ptr());
+        let index = bits.trailing_zeros();
+        group.bench_with_input(
+            BenchmarkId::new("raw_host_pointer", label),
+            &mapping,
+            |b, mapping| {
+                b.iter(|| {
+                    let mut host = vk::ImportMemoryHostPointerInfoEXT::default()
+                        .handle_type(vk::ExternalMemoryHandleTypeFlags::HOST_ALLOCATION_EXT)
+                        .host_pointer(mapping.as_ptr().cast());
+                    let info = vk::MemoryAllocateInfo::default()
+                        .allocation_size(size)
+                        .memory_type_index(index)
+                        .push_next(&mut host);
+                    // SAFETY: an aligned mapping of `size` bytes; the memory is freed at once.
+                    unsafe {
+                        let memory = setup.device.allocate_memory(&info, None).expect("import");
+                        setup.device.free_memory(black_box(memory), None);
+                    }
+                })
+            },
+        );
+    }
+    group.finish();
+}
+
+fn main() {
+    let setup = Setup::new();
+    report_kernel_calls(&setup);
+    let mut c = Criterion::default()
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(200))
+        .measurement_time(Duration::from_millis(800))
+        .configure_from_args();
+    bench_export(&mut c, &setup);
+    bench_import(&mut c, &setup);
+    c.final_summary();
+}

@@ -1,0 +1,234 @@
+//! Device setup: the [`Interop`] object and the extensions it needs.
+
+use std::ffi::CStr;
+use std::sync::Arc;
+
+use ash::vk;
+
+use super::error::{map_get_memory_zircon_handle_properties_err, DeviceError};
+use super::raw::ExternalMemoryTable;
+use crate::zx::{self, AsHandleRef};
+
+/// Size of the VMO probed for the memory types a VMO can use: one page.
+const PROBE_VMO_SIZE: u64 = 4096;
+
+/// The device extensions the application must enable on its `VkDevice` for [`Interop`].
+///
+/// - Fuchsia: `VK_FUCHSIA_external_memory`.
+/// - Elsewhere: `VK_EXT_external_memory_host`, over which this crate implements
+///   `VK_FUCHSIA_external_memory` itself.
+///
+/// Both also need Vulkan 1.1 (external memory and dedicated allocations are core there).
+pub fn required_device_extensions() -> &'static [&'static CStr] {
+    #[cfg(target_os = "fuchsia")]
+    {
+        &[ash::fuchsia::external_memory::NAME]
+    }
+    #[cfg(not(target_os = "fuchsia"))]
+    {
+        &[ash::ext::external_memory_host::NAME]
+    }
+}
+
+/// `VK_FUCHSIA_external_memory` for one `VkDevice`: export, import, properties and capability
+/// queries, and the buffer/image creation that external memory needs.
+///
+/// Cheap to clone (an `Arc`). Every [`super::Memory`], [`super::Buffer`] and [`super::Image`]
+/// holds a clone, so the interop lives as long as anything made from it.
+#[derive(Clone)]
+pub struct Interop {
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for Interop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Interop")
+            .field("device", &self.shared.device.handle())
+            .field("physical_device", &self.shared.physical_device)
+            .field(
+                "exportable_memory_type_bits",
+                &format_args!("{:#b}", self.shared.exportable_memory_type_bits),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+pub(crate) struct Shared {
+    pub(crate) device: ash::Device,
+    pub(crate) physical_device: vk::PhysicalDevice,
+    pub(crate) memory_properties: vk::PhysicalDeviceMemoryProperties,
+    pub(crate) table: ExternalMemoryTable,
+    /// The memory types a fresh VMO can be imported as: exportable memory is allocated within
+    /// them so that its payload can be imported again anywhere.
+    pub(crate) exportable_memory_type_bits: u32,
+    /// The host implementation the table's dispatch handles address; last, so it outlives
+    /// everything above that might call through the table.
+    #[cfg(not(target_os = "fuchsia"))]
+    pub(crate) host: Arc<super::host_ext::HostExternalMemory>,
+}
+
+impl Interop {
+    /// Builds the interop for the application's device.
+    ///
+    /// Checks that the physical device is Vulkan 1.1 or later and that the device enabled
+    /// [`required_device_extensions`]; then loads the extension's entry points
+    /// (`vkGetDeviceProcAddr` on Fuchsia; the host implementation over
+    /// `VK_EXT_external_memory_host` elsewhere) and probes the memory types a fresh VMO can use
+    /// (`vkGetMemoryZirconHandlePropertiesFUCHSIA` on a one-page VMO).
+    ///
+    /// # Errors
+    /// - [`DeviceError::ApiVersionTooLow`];
+    /// - [`DeviceError::ExtensionNotSupported`] / [`DeviceError::ExtensionNotEnabled`], naming
+    ///   the extension;
+    /// - [`DeviceError::Vulkan`] / [`DeviceError::Zircon`] when the probe fails.
+    ///
+    /// # Safety
+    /// - `device` was created from `physical_device`, which belongs to `instance`;
+    /// - `instance` and `device` outlive the returned interop and everything made from it (every
+    ///   clone, [`super::Memory`], [`super::Buffer`], [`super::Image`]).
+    pub unsafe fn new(
+        instance: &ash::Instance,
+        physical_device: vk::PhysicalDevice,
+        device: &ash::Device,
+    ) -> Result<Self, DeviceError> {
+        // SAFETY: `physical_device` belongs to `instance` (caller).
+        let properties = unsafe { instance.get_physical_device_properties(physical_device) };
+        let (major, minor) = (
+            vk::api_version_major(properties.api_version),
+            vk::api_version_minor(properties.api_version),
+        );
+        if (major, minor) < (1, 1) {
+            return Err(DeviceError::ApiVersionTooLow { major, minor });
+        }
+        // SAFETY: as above.
+        let extensions = unsafe { instance.enumerate_device_extension_properties(physical_device) }
+            .map_err(|result| {
+                DeviceError::Vulkan(super::error::VulkanError::Unexpected {
+                    command: "vkEnumerateDeviceExtensionProperties",
+                    result,
+                })
+            })?;
+        for &name in required_device_extensions() {
+            let supported = extensions
+                .iter()
+                .any(|e| e.extension_name_as_c_str().is_ok_and(|n| n == name));
+            let extension = name.to_str().unwrap_or("(unnamed extension)");
+            if !supported {
+                return Err(DeviceError::ExtensionNotSupported { extension });
+            }
+        }
+        // SAFETY: `device` came from `instance` (caller).
+        let memory_properties =
+            unsafe { instance.get_physical_device_memory_properties(physical_device) };
+
+        #[cfg(target_os = "fuchsia")]
+        // SAFETY: forwarded from the caller.
+        let table = unsafe { fuchsia_table(instance, physical_device, device) }?;
+        #[cfg(not(target_os = "fuchsia"))]
+        // SAFETY: forwarded from the caller.
+        let host =
+            unsafe { super::host_ext::HostExternalMemory::new(instance, physical_device, device) }?;
+        #[cfg(not(target_os = "fuchsia"))]
+        let table = host.table();
+
+        let probe = zx::Vmo::create(PROBE_VMO_SIZE)?;
+        // SAFETY: ZIRCON_VMO is the only valid handle type (04773); the handle is borrowed.
+        let exportable_memory_type_bits = unsafe {
+            table.get_memory_zircon_handle_properties(
+                vk::ExternalMemoryHandleTypeFlags::ZIRCON_VMO_FUCHSIA,
+                probe.raw_handle(),
+            )
+        }
+        .map_err(map_get_memory_zircon_handle_properties_err)?;
+
+        Ok(Self {
+            shared: Arc::new(Shared {
+                device: device.clone(),
+                physical_device,
+                memory_properties,
+                table,
+                exportable_memory_type_bits,
+                #[cfg(not(target_os = "fuchsia"))]
+                host,
+            }),
+        })
+    }
+
+    /// The application's device.
+    pub fn device(&self) -> &ash::Device {
+        &self.shared.device
+    }
+
+    /// The physical device the interop was built for.
+    pub fn physical_device(&self) -> vk::PhysicalDevice {
+        self.shared.physical_device
+    }
+
+    /// `VkPhysicalDeviceMemoryProperties` of the physical device.
+    pub fn memory_properties(&self) -> &vk::PhysicalDeviceMemoryProperties {
+        &self.shared.memory_properties
+    }
+
+    /// The memory types exportable memory is allocated within: those a fresh VMO can be
+    /// imported as (`vkGetMemoryZirconHandlePropertiesFUCHSIA` on a probe VMO).
+    pub fn exportable_memory_type_bits(&self) -> u32 {
+        self.shared.exportable_memory_type_bits
+    }
+
+    /// Whether `other` is (a clone of) this interop.
+    pub fn same_device(&self, other: &Interop) -> bool {
+        Arc::ptr_eq(&self.shared, &other.shared)
+    }
+
+    /// The raw extension table, for callers that build their own chains.
+    pub fn table(&self) -> &ExternalMemoryTable {
+        &self.shared.table
+    }
+}
+
+/// The driver's table on Fuchsia.
+///
+/// # Safety
+/// As [`Interop::new`].
+#[cfg(target_os = "fuchsia")]
+unsafe fn fuchsia_table(
+    instance: &ash::Instance,
+    physical_device: vk::PhysicalDevice,
+    device: &ash::Device,
+) -> Result<ExternalMemoryTable, DeviceError> {
+    use super::raw::ExternalMemoryFn;
+    for name in [
+        c"vkGetMemoryZirconHandleFUCHSIA",
+        c"vkGetMemoryZirconHandlePropertiesFUCHSIA",
+    ] {
+        // SAFETY: `device` came from `instance` (caller); `name` is NUL-terminated.
+        let fp = unsafe { instance.get_device_proc_addr(device.handle(), name.as_ptr()) };
+        if fp.is_none() {
+            return Err(DeviceError::ExtensionNotEnabled {
+                extension: "VK_FUCHSIA_external_memory",
+            });
+        }
+    }
+    let fuchsia = ash::fuchsia::external_memory::Device::new(instance, device);
+    let fp = ExternalMemoryFn {
+        get_memory_zircon_handle: fuchsia.fp().get_memory_zircon_handle_fuchsia,
+        get_memory_zircon_handle_properties: fuchsia
+            .fp()
+            .get_memory_zircon_handle_properties_fuchsia,
+        allocate_memory: device.fp_v1_0().allocate_memory,
+        free_memory: device.fp_v1_0().free_memory,
+        create_buffer: device.fp_v1_0().create_buffer,
+        destroy_buffer: device.fp_v1_0().destroy_buffer,
+        create_image: device.fp_v1_0().create_image,
+        destroy_image: device.fp_v1_0().destroy_image,
+        get_physical_device_external_buffer_properties: instance
+            .fp_v1_1()
+            .get_physical_device_external_buffer_properties,
+        get_physical_device_image_format_properties2: instance
+            .fp_v1_1()
+            .get_physical_device_image_format_properties2,
+    };
+    // SAFETY: every pointer is the driver's (through the loader) for these very handles, which
+    // outlive the interop (caller).
+    Ok(unsafe { ExternalMemoryTable::new(fp, device.handle(), physical_device) })
+}

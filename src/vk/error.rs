@@ -1,0 +1,372 @@
+//! Per-operation errors, and the `vk::Result` mappers (one per command family).
+
+use ash::vk;
+
+use super::validate::ValidationError;
+use crate::zx;
+
+/// A Vulkan command failed. The variants are the codes the command families document; anything
+/// else lands in [`VulkanError::Unexpected`] with its code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum VulkanError {
+    /// `VK_ERROR_OUT_OF_HOST_MEMORY`.
+    #[error("{command}: VK_ERROR_OUT_OF_HOST_MEMORY")]
+    OutOfHostMemory {
+        /// The command that failed.
+        command: &'static str,
+    },
+    /// `VK_ERROR_OUT_OF_DEVICE_MEMORY`.
+    #[error("{command}: VK_ERROR_OUT_OF_DEVICE_MEMORY")]
+    OutOfDeviceMemory {
+        /// The command that failed.
+        command: &'static str,
+    },
+    /// `VK_ERROR_TOO_MANY_OBJECTS`.
+    #[error("{command}: VK_ERROR_TOO_MANY_OBJECTS; free some memory objects first")]
+    TooManyObjects {
+        /// The command that failed.
+        command: &'static str,
+    },
+    /// `VK_ERROR_INVALID_EXTERNAL_HANDLE`: the driver rejected the external handle.
+    #[error(
+        "{command}: VK_ERROR_INVALID_EXTERNAL_HANDLE; the handle is not one the driver can import"
+    )]
+    InvalidExternalHandle {
+        /// The command that failed.
+        command: &'static str,
+    },
+    /// `VK_ERROR_FORMAT_NOT_SUPPORTED`.
+    #[error("{command}: VK_ERROR_FORMAT_NOT_SUPPORTED for this combination")]
+    FormatNotSupported {
+        /// The command that failed.
+        command: &'static str,
+    },
+    /// `VK_ERROR_VALIDATION_FAILED_EXT`: the implementation detected invalid usage.
+    #[error("{command}: VK_ERROR_VALIDATION_FAILED_EXT; the call broke a valid-usage rule")]
+    ValidationFailed {
+        /// The command that failed.
+        command: &'static str,
+    },
+    /// A code the command is not documented to return here.
+    #[error("{command}: unexpected {result:?}")]
+    Unexpected {
+        /// The command that failed.
+        command: &'static str,
+        /// The raw code.
+        result: vk::Result,
+    },
+}
+
+impl VulkanError {
+    /// The raw code.
+    pub fn result(&self) -> vk::Result {
+        match *self {
+            Self::OutOfHostMemory { .. } => vk::Result::ERROR_OUT_OF_HOST_MEMORY,
+            Self::OutOfDeviceMemory { .. } => vk::Result::ERROR_OUT_OF_DEVICE_MEMORY,
+            Self::TooManyObjects { .. } => vk::Result::ERROR_TOO_MANY_OBJECTS,
+            Self::InvalidExternalHandle { .. } => vk::Result::ERROR_INVALID_EXTERNAL_HANDLE,
+            Self::FormatNotSupported { .. } => vk::Result::ERROR_FORMAT_NOT_SUPPORTED,
+            Self::ValidationFailed { .. } => vk::Result::ERROR_VALIDATION_FAILED_EXT,
+            Self::Unexpected { result, .. } => result,
+        }
+    }
+}
+
+/// Maps the codes common to every command: `VK_ERROR_OUT_OF_HOST_MEMORY`,
+/// `VK_ERROR_VALIDATION_FAILED_EXT`; everything else is [`VulkanError::Unexpected`].
+fn map_common(command: &'static str, result: vk::Result) -> VulkanError {
+    match result {
+        vk::Result::ERROR_OUT_OF_HOST_MEMORY => VulkanError::OutOfHostMemory { command },
+        vk::Result::ERROR_VALIDATION_FAILED_EXT => VulkanError::ValidationFailed { command },
+        result => VulkanError::Unexpected { command, result },
+    }
+}
+
+/// `vkAllocateMemory`: `VK_ERROR_OUT_OF_HOST_MEMORY`, `VK_ERROR_OUT_OF_DEVICE_MEMORY`,
+/// `VK_ERROR_INVALID_EXTERNAL_HANDLE`, `VK_ERROR_VALIDATION_FAILED_EXT`.
+/// (`VK_ERROR_INVALID_OPAQUE_CAPTURE_ADDRESS` cannot occur: this crate never chains a capture
+/// address, so it stays [`VulkanError::Unexpected`].)
+pub(crate) fn map_allocate_memory_err(result: vk::Result) -> VulkanError {
+    const COMMAND: &str = "vkAllocateMemory";
+    match result {
+        vk::Result::ERROR_OUT_OF_DEVICE_MEMORY => {
+            VulkanError::OutOfDeviceMemory { command: COMMAND }
+        }
+        vk::Result::ERROR_INVALID_EXTERNAL_HANDLE => {
+            VulkanError::InvalidExternalHandle { command: COMMAND }
+        }
+        result => map_common(COMMAND, result),
+    }
+}
+
+/// `vkGetMemoryZirconHandleFUCHSIA`: `VK_ERROR_TOO_MANY_OBJECTS`, `VK_ERROR_OUT_OF_HOST_MEMORY`,
+/// `VK_ERROR_VALIDATION_FAILED_EXT` (`VK_ERROR_UNKNOWN` stays [`VulkanError::Unexpected`]).
+pub(crate) fn map_get_memory_zircon_handle_err(result: vk::Result) -> VulkanError {
+    const COMMAND: &str = "vkGetMemoryZirconHandleFUCHSIA";
+    match result {
+        vk::Result::ERROR_TOO_MANY_OBJECTS => VulkanError::TooManyObjects { command: COMMAND },
+        result => map_common(COMMAND, result),
+    }
+}
+
+/// `vkGetMemoryZirconHandlePropertiesFUCHSIA`: `VK_ERROR_INVALID_EXTERNAL_HANDLE`,
+/// `VK_ERROR_VALIDATION_FAILED_EXT` (`VK_ERROR_UNKNOWN` stays [`VulkanError::Unexpected`]).
+pub(crate) fn map_get_memory_zircon_handle_properties_err(result: vk::Result) -> VulkanError {
+    const COMMAND: &str = "vkGetMemoryZirconHandlePropertiesFUCHSIA";
+    match result {
+        vk::Result::ERROR_INVALID_EXTERNAL_HANDLE => {
+            VulkanError::InvalidExternalHandle { command: COMMAND }
+        }
+        result => map_common(COMMAND, result),
+    }
+}
+
+/// `vkCreateBuffer` / `vkCreateImage`: `VK_ERROR_OUT_OF_HOST_MEMORY`,
+/// `VK_ERROR_OUT_OF_DEVICE_MEMORY`, `VK_ERROR_VALIDATION_FAILED_EXT`.
+pub(crate) fn map_create_err(command: &'static str, result: vk::Result) -> VulkanError {
+    match result {
+        vk::Result::ERROR_OUT_OF_DEVICE_MEMORY => VulkanError::OutOfDeviceMemory { command },
+        result => map_common(command, result),
+    }
+}
+
+/// `vkGetPhysicalDeviceImageFormatProperties2`: `VK_ERROR_FORMAT_NOT_SUPPORTED`,
+/// `VK_ERROR_OUT_OF_HOST_MEMORY`, `VK_ERROR_OUT_OF_DEVICE_MEMORY`.
+pub(crate) fn map_image_format_err(result: vk::Result) -> VulkanError {
+    const COMMAND: &str = "vkGetPhysicalDeviceImageFormatProperties2";
+    match result {
+        vk::Result::ERROR_FORMAT_NOT_SUPPORTED => {
+            VulkanError::FormatNotSupported { command: COMMAND }
+        }
+        vk::Result::ERROR_OUT_OF_DEVICE_MEMORY => {
+            VulkanError::OutOfDeviceMemory { command: COMMAND }
+        }
+        result => map_common(COMMAND, result),
+    }
+}
+
+/// Setting up an [`super::Interop`] failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DeviceError {
+    /// The physical device does not offer a device extension the interop needs.
+    #[error(
+        "the physical device does not support {extension}; vmo-interop needs it on this platform \
+         (see vk::required_device_extensions)"
+    )]
+    ExtensionNotSupported {
+        /// The extension's name.
+        extension: &'static str,
+    },
+    /// The device was created without a device extension the interop needs.
+    #[error(
+        "the VkDevice was created without {extension}; add vk::required_device_extensions() to \
+         VkDeviceCreateInfo::ppEnabledExtensionNames"
+    )]
+    ExtensionNotEnabled {
+        /// The extension's name.
+        extension: &'static str,
+    },
+    /// The physical device's API version is below Vulkan 1.1 (external memory and dedicated
+    /// allocations are core 1.1).
+    #[error("the physical device reports Vulkan {major}.{minor}; vmo-interop needs Vulkan 1.1")]
+    ApiVersionTooLow {
+        /// Major version.
+        major: u32,
+        /// Minor version.
+        minor: u32,
+    },
+    /// A Vulkan query failed.
+    #[error(transparent)]
+    Vulkan(#[from] VulkanError),
+    /// A Zircon call failed while probing the memory types a VMO can use.
+    #[error("probing the memory types of a VMO failed: {0}")]
+    Zircon(#[from] zx::Status),
+}
+
+/// Allocating exportable memory, or creating a buffer or image, failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AllocateError {
+    /// The request broke a valid-usage rule; nothing was allocated.
+    #[error(transparent)]
+    Validation(#[from] ValidationError),
+    /// The Vulkan command failed.
+    #[error(transparent)]
+    Vulkan(#[from] VulkanError),
+}
+
+/// Exporting memory as a VMO failed; no handle was leaked.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ExportError {
+    /// The memory was not allocated with `VkExportMemoryAllocateInfo{ZIRCON_VMO}`.
+    #[error(
+        "the memory was not allocated for export as a Zircon VMO; allocate it with \
+         Interop::allocate_exportable_memory \
+         (VUID-VkMemoryGetZirconHandleInfoFUCHSIA-handleType-04776)"
+    )]
+    NotExportable,
+    /// The caller asked for rights the driver's handle does not carry.
+    #[error(
+        "the driver's VMO handle carries {available:?}; {requested:?} asks for {missing:?} beyond \
+         them: request a subset of the driver's rights"
+    )]
+    RightsNotAvailable {
+        /// The rights asked for.
+        requested: zx::Rights,
+        /// The rights of the driver's handle.
+        available: zx::Rights,
+        /// `requested - available`.
+        missing: zx::Rights,
+    },
+    /// `vkGetMemoryZirconHandleFUCHSIA` failed.
+    #[error(transparent)]
+    Vulkan(#[from] VulkanError),
+    /// The memory belongs to another interop's device.
+    #[error(
+        "the memory was allocated on another device; export it through the Interop that made it"
+    )]
+    OtherDevice,
+    /// A Zircon call on the exported handle failed.
+    #[error("narrowing the exported handle's rights failed: {0}")]
+    Zircon(zx::Status),
+}
+
+impl From<zx::Status> for ExportError {
+    fn from(status: zx::Status) -> Self {
+        Self::Zircon(status)
+    }
+}
+
+/// Querying the memory types of a VMO failed.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PropertiesError {
+    /// The handle is not a live VMO handle (`VK_ERROR_INVALID_EXTERNAL_HANDLE`).
+    #[error(
+        "VK_ERROR_INVALID_EXTERNAL_HANDLE: the handle is not a live VMO handle \
+         (VUID-vkGetMemoryZirconHandlePropertiesFUCHSIA-zirconHandle-04774)"
+    )]
+    InvalidExternalHandle,
+    /// Another failure of `vkGetMemoryZirconHandlePropertiesFUCHSIA`.
+    #[error(transparent)]
+    Vulkan(VulkanError),
+}
+
+/// Importing a VMO failed. Every variant hands the caller's VMO back, untouched.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ImportError {
+    /// The handle is not a live handle.
+    #[error(
+        "the handle is not a live handle ({status}) \
+         (VUID-VkImportMemoryZirconHandleInfoFUCHSIA-handle-04772)"
+    )]
+    InvalidHandle {
+        /// What `zx_object_get_info` said.
+        status: zx::Status,
+        /// The caller's handle, handed back.
+        vmo: zx::Vmo,
+    },
+    /// The handle refers to an object that is not a VMO.
+    #[error(
+        "the handle refers to a {object_type:?}, not a VMO \
+         (VUID-VkImportMemoryZirconHandleInfoFUCHSIA-handle-04772)"
+    )]
+    NotAVmo {
+        /// The object's type.
+        object_type: zx::ObjectType,
+        /// The caller's handle, handed back.
+        vmo: zx::Vmo,
+    },
+    /// The handle lacks rights Vulkan drivers on Fuchsia need to map an imported VMO.
+    #[error(
+        "the VMO handle lacks {missing:?} (it has {rights:?}); Fuchsia's Vulkan drivers map \
+         imported VMOs and need MAP | READ | WRITE: import a handle duplicated with those rights"
+    )]
+    MissingRights {
+        /// The handle's rights.
+        rights: zx::Rights,
+        /// Which of MAP, READ, WRITE it lacks.
+        missing: zx::Rights,
+        /// The caller's handle, handed back.
+        vmo: zx::Vmo,
+    },
+    /// A size, memory-type or dedicated-allocation rule was broken.
+    #[error("{error}")]
+    Validation {
+        /// The rule and the values involved.
+        error: ValidationError,
+        /// The caller's handle, handed back.
+        vmo: zx::Vmo,
+    },
+    /// `vkGetMemoryZirconHandlePropertiesFUCHSIA` rejected the handle.
+    #[error("{error}")]
+    Properties {
+        /// The failure.
+        error: PropertiesError,
+        /// The caller's handle, handed back.
+        vmo: zx::Vmo,
+    },
+    /// A Zircon query of the VMO failed.
+    #[error("querying the VMO failed: {status}")]
+    Zircon {
+        /// The status.
+        status: zx::Status,
+        /// The caller's handle, handed back.
+        vmo: zx::Vmo,
+    },
+    /// `vkAllocateMemory` failed.
+    #[error("{error}")]
+    Vulkan {
+        /// The failure.
+        error: VulkanError,
+        /// The caller's handle, handed back.
+        vmo: zx::Vmo,
+    },
+}
+
+impl ImportError {
+    /// The caller's VMO, handed back untouched.
+    pub fn vmo(&self) -> &zx::Vmo {
+        match self {
+            Self::InvalidHandle { vmo, .. }
+            | Self::NotAVmo { vmo, .. }
+            | Self::MissingRights { vmo, .. }
+            | Self::Validation { vmo, .. }
+            | Self::Properties { vmo, .. }
+            | Self::Zircon { vmo, .. }
+            | Self::Vulkan { vmo, .. } => vmo,
+        }
+    }
+
+    /// Takes the caller's VMO back.
+    pub fn into_vmo(self) -> zx::Vmo {
+        match self {
+            Self::InvalidHandle { vmo, .. }
+            | Self::NotAVmo { vmo, .. }
+            | Self::MissingRights { vmo, .. }
+            | Self::Validation { vmo, .. }
+            | Self::Properties { vmo, .. }
+            | Self::Zircon { vmo, .. }
+            | Self::Vulkan { vmo, .. } => vmo,
+        }
+    }
+
+    /// The VUID the failure protects, where one applies.
+    pub fn vuid(&self) -> Option<&'static str> {
+        match self {
+            Self::InvalidHandle { .. } | Self::NotAVmo { .. } => {
+                Some("VUID-VkImportMemoryZirconHandleInfoFUCHSIA-handle-04772")
+            }
+            Self::Validation { error, .. } => error.vuid(),
+            Self::Properties {
+                error: PropertiesError::InvalidExternalHandle,
+                ..
+            } => Some("VUID-vkGetMemoryZirconHandlePropertiesFUCHSIA-zirconHandle-04774"),
+            _ => None,
+        }
+    }
+}

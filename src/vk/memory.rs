@@ -1,0 +1,363 @@
+//! The memory owner, what memory is for, and allocation of exportable memory.
+
+use ash::vk;
+
+use super::error::{map_allocate_memory_err, AllocateError};
+use super::handle_type::ExternalHandleType;
+use super::memory_type::MemoryTypeRequest;
+use super::resource::{Buffer, Image};
+use super::validate::{
+    select_memory_type, validate_dedicated_size, Direction, MemoryTypeMasks, ResourceDescription,
+    ResourceKind, ValidationError,
+};
+use super::Interop;
+use crate::zx;
+
+/// What the memory will be bound to; it picks the requirements the memory type must meet and
+/// whether the allocation is dedicated (`VkMemoryDedicatedAllocateInfo`).
+#[derive(Clone, Copy, Debug, Default)]
+pub enum Resource<'a> {
+    /// Nothing in particular: any memory type the handle allows.
+    #[default]
+    None,
+    /// Buffers with these requirements (buffers the application manages).
+    BufferRequirements(vk::MemoryRequirements),
+    /// Images with these requirements (images the application manages).
+    ImageRequirements(vk::MemoryRequirements),
+    /// Suballocated for this buffer (its requirements apply).
+    Buffer(&'a Buffer),
+    /// Suballocated for this image (its requirements apply).
+    Image(&'a Image),
+    /// A dedicated allocation for this buffer.
+    DedicatedBuffer(&'a Buffer),
+    /// A dedicated allocation for this image.
+    DedicatedImage(&'a Image),
+}
+
+/// A resolved resource: kind, requirements and (if dedicated) its handle and description.
+pub(crate) struct ResolvedResource<'a> {
+    pub(crate) kind: ResourceKind,
+    pub(crate) requirements: vk::MemoryRequirements,
+    pub(crate) dedicated: Option<(Dedicated, &'a ResourceDescription)>,
+}
+
+impl<'a> Resource<'a> {
+    pub(crate) fn resolve(&self) -> Option<ResolvedResource<'a>> {
+        let suballocated = |kind, requirements| ResolvedResource {
+            kind,
+            requirements,
+            dedicated: None,
+        };
+        Some(match *self {
+            Resource::None => return None,
+            Resource::BufferRequirements(r) => suballocated(ResourceKind::Buffer, r),
+            Resource::ImageRequirements(r) => suballocated(ResourceKind::Image, r),
+            Resource::Buffer(b) => suballocated(b.kind(), b.requirements().memory),
+            Resource::Image(i) => suballocated(i.kind(), i.requirements().memory),
+            Resource::DedicatedBuffer(b) => ResolvedResource {
+                kind: b.kind(),
+                requirements: b.requirements().memory,
+                dedicated: Some((Dedicated::Buffer(b.handle()), b.description())),
+            },
+            Resource::DedicatedImage(i) => ResolvedResource {
+                kind: i.kind(),
+                requirements: i.requirements().memory,
+                dedicated: Some((Dedicated::Image(i.handle()), i.description())),
+            },
+        })
+    }
+}
+
+/// The resource a dedicated allocation belongs to (`VkMemoryDedicatedAllocateInfo`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dedicated {
+    /// `VkMemoryDedicatedAllocateInfo::buffer`.
+    Buffer(vk::Buffer),
+    /// `VkMemoryDedicatedAllocateInfo::image`.
+    Image(vk::Image),
+}
+
+impl Dedicated {
+    /// The `VkMemoryDedicatedAllocateInfo` naming this resource.
+    pub fn allocate_info(self) -> vk::MemoryDedicatedAllocateInfo<'static> {
+        match self {
+            Self::Buffer(buffer) => vk::MemoryDedicatedAllocateInfo::default().buffer(buffer),
+            Self::Image(image) => vk::MemoryDedicatedAllocateInfo::default().image(image),
+        }
+    }
+}
+
+/// How to allocate (or import) memory: size, memory type and resource.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AllocationInfo<'a> {
+    /// `VkMemoryAllocateInfo::allocationSize`. `None`: for an import the VMO's size (the
+    /// resource's requirements size for a dedicated import); for an export the resource's
+    /// requirements size.
+    pub allocation_size: Option<u64>,
+    /// The memory type, by index or by property flags.
+    pub memory_type: MemoryTypeRequest,
+    /// What the memory is for.
+    pub resource: Resource<'a>,
+}
+
+impl<'a> AllocationInfo<'a> {
+    /// Defaults: size from the payload or resource, any allowed type (device-local preferred),
+    /// no resource.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets `allocationSize`.
+    pub fn allocation_size(mut self, size: u64) -> Self {
+        self.allocation_size = Some(size);
+        self
+    }
+
+    /// Uses exactly this `memoryTypeIndex` (validated, never replaced).
+    pub fn memory_type_index(mut self, index: u32) -> Self {
+        self.memory_type = MemoryTypeRequest::Index(index);
+        self
+    }
+
+    /// Chooses the first allowed type with `required | preferred`, else with `required`.
+    pub fn memory_properties(
+        mut self,
+        required: vk::MemoryPropertyFlags,
+        preferred: vk::MemoryPropertyFlags,
+    ) -> Self {
+        self.memory_type = MemoryTypeRequest::Properties {
+            required,
+            preferred,
+        };
+        self
+    }
+
+    /// Sets what the memory is for.
+    pub fn resource(mut self, resource: Resource<'a>) -> Self {
+        self.resource = resource;
+        self
+    }
+}
+
+/// Where a [`Memory`]'s payload came from, and so what it may do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Backing {
+    /// Allocated by this crate with `VkExportMemoryAllocateInfo{ZIRCON_VMO}`: exportable. The
+    /// payload lives while the memory or any exported handle does.
+    Exportable {
+        /// The resource it is dedicated to, if any.
+        dedicated: Option<Dedicated>,
+    },
+    /// Imported from a VMO; Vulkan owns that handle and closes it when the memory is freed.
+    ImportedVmo {
+        /// The koid of the imported VMO.
+        koid: zx::Koid,
+        /// The resource it is dedicated to, if any.
+        dedicated: Option<Dedicated>,
+    },
+}
+
+/// A `VkDeviceMemory` made by [`Interop`]: exportable, or imported from a VMO.
+///
+/// Freed on drop with `vkFreeMemory` through the extension table (so the host implementation
+/// releases its VMO and mapping after the driver's memory). As with any Vulkan allocator, the
+/// GPU must no longer use the memory when it is dropped. [`Memory::into_raw`] hands it to the
+/// application's own allocator instead.
+pub struct Memory {
+    handle: vk::DeviceMemory,
+    allocation_size: u64,
+    memory_type_index: u32,
+    backing: Backing,
+    /// Keeps the device and extension table alive for `Drop`; last, as it must outlive the rest.
+    interop: Interop,
+}
+
+impl std::fmt::Debug for Memory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Memory")
+            .field("handle", &self.handle)
+            .field("allocation_size", &self.allocation_size)
+            .field("memory_type_index", &self.memory_type_index)
+            .field("backing", &self.backing)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Memory {
+    pub(crate) fn new(
+        interop: &Interop,
+        handle: vk::DeviceMemory,
+        allocation_size: u64,
+        memory_type_index: u32,
+        backing: Backing,
+    ) -> Self {
+        Self {
+            handle,
+            allocation_size,
+            memory_type_index,
+            backing,
+            interop: interop.clone(),
+        }
+    }
+
+    /// The `VkDeviceMemory`, for binding and mapping.
+    pub fn handle(&self) -> vk::DeviceMemory {
+        self.handle
+    }
+
+    /// `VkMemoryAllocateInfo::allocationSize` as asked for.
+    pub fn allocation_size(&self) -> u64 {
+        self.allocation_size
+    }
+
+    /// `VkMemoryAllocateInfo::memoryTypeIndex`.
+    pub fn memory_type_index(&self) -> u32 {
+        self.memory_type_index
+    }
+
+    /// Where the payload came from.
+    pub fn backing(&self) -> Backing {
+        self.backing
+    }
+
+    /// The interop that made it.
+    pub fn interop(&self) -> &Interop {
+        &self.interop
+    }
+
+    /// Gives the memory to the application's allocator: it is no longer freed on drop. Free it
+    /// with [`Interop::free_memory`] (on the host a plain `vkFreeMemory` would leak the
+    /// implementation's VMO and mapping).
+    #[must_use]
+    pub fn into_raw(self) -> vk::DeviceMemory {
+        let this = std::mem::ManuallyDrop::new(self);
+        // SAFETY: `this` is never dropped, so its interop clone is read out exactly once.
+        drop(unsafe { std::ptr::read(&this.interop) });
+        this.handle
+    }
+}
+
+impl Drop for Memory {
+    fn drop(&mut self) {
+        // SAFETY: the handle came from this interop's table and is freed once; the type's
+        // contract says the GPU no longer uses it.
+        unsafe { self.interop.shared.table.free_memory(self.handle) }
+    }
+}
+
+impl Interop {
+    /// Allocates memory that can be exported as a VMO: `vkAllocateMemory` with
+    /// `VkExportMemoryAllocateInfo{ZIRCON_VMO}`, and `VkMemoryDedicatedAllocateInfo` for a
+    /// dedicated resource.
+    ///
+    /// The memory type is chosen (or checked) within [`Interop::exportable_memory_type_bits`]
+    /// and the resource's requirements.
+    ///
+    /// # Errors
+    /// - [`AllocateError::Validation`]: size 0 or unknown (07899), a dedicated size other than
+    ///   the requirements size (02964/02965), a memory type outside the masks;
+    /// - [`AllocateError::Vulkan`] with `vkAllocateMemory`'s code.
+    pub fn allocate_exportable_memory(
+        &self,
+        info: &AllocationInfo<'_>,
+    ) -> Result<Memory, AllocateError> {
+        let (allocation_size, memory_type_index, dedicated) = self.validate_export(info)?;
+        // SAFETY: validated above: non-zero size, a memory type the device has, a live
+        // dedicated resource of this device with the requirements size.
+        unsafe {
+            self.allocate_exportable_memory_unchecked(allocation_size, memory_type_index, dedicated)
+        }
+    }
+
+    #[inline(never)]
+    fn validate_export(
+        &self,
+        info: &AllocationInfo<'_>,
+    ) -> Result<(u64, u32, Option<Dedicated>), ValidationError> {
+        let AllocationInfo {
+            allocation_size,
+            memory_type,
+            resource,
+        } = *info;
+        let resolved = resource.resolve();
+        let allocation_size = allocation_size
+            .or(resolved.as_ref().map(|r| r.requirements.size))
+            .unwrap_or(0);
+        if allocation_size == 0 {
+            return Err(ValidationError::ExportAllocationSizeZero {
+                handle_type: ExternalHandleType::ZirconVmo,
+            });
+        }
+        let masks = MemoryTypeMasks {
+            handle_type: ExternalHandleType::ZirconVmo,
+            direction: Direction::Export,
+            handle_bits: self.shared.exportable_memory_type_bits,
+            resource: resolved
+                .as_ref()
+                .map(|r| (r.kind, r.requirements.memory_type_bits)),
+        };
+        let index = select_memory_type(&self.shared.memory_properties, memory_type, masks)?;
+        let dedicated = match &resolved {
+            Some(ResolvedResource {
+                kind,
+                requirements,
+                dedicated: Some((dedicated, _)),
+            }) => {
+                validate_dedicated_size(*kind, allocation_size, requirements.size)?;
+                Some(*dedicated)
+            }
+            _ => None,
+        };
+        Ok((allocation_size, index, dedicated))
+    }
+
+    /// [`Self::allocate_exportable_memory`] without validation.
+    ///
+    /// # Errors
+    /// [`AllocateError::Vulkan`] with `vkAllocateMemory`'s code.
+    ///
+    /// # Safety
+    /// Valid iff the checked call would succeed with these values: `allocation_size > 0`,
+    /// `memory_type_index` exportable and allowed by the resource, a dedicated resource live on
+    /// this device with exactly `allocation_size` as its requirements size.
+    pub unsafe fn allocate_exportable_memory_unchecked(
+        &self,
+        allocation_size: u64,
+        memory_type_index: u32,
+        dedicated: Option<Dedicated>,
+    ) -> Result<Memory, AllocateError> {
+        let mut export = vk::ExportMemoryAllocateInfo::default()
+            .handle_types(vk::ExternalMemoryHandleTypeFlags::ZIRCON_VMO_FUCHSIA);
+        let mut dedicated_info = dedicated.map(Dedicated::allocate_info);
+        let mut allocate_info = vk::MemoryAllocateInfo::default()
+            .allocation_size(allocation_size)
+            .memory_type_index(memory_type_index)
+            .push_next(&mut export);
+        if let Some(dedicated_info) = dedicated_info.as_mut() {
+            allocate_info = allocate_info.push_next(dedicated_info);
+        }
+        // SAFETY: the caller vouches for the values; the chain is built with push_next from
+        // locals that outlive the call.
+        let handle = unsafe { self.shared.table.allocate_memory(&allocate_info) }
+            .map_err(map_allocate_memory_err)?;
+        Ok(Memory::new(
+            self,
+            handle,
+            allocation_size,
+            memory_type_index,
+            Backing::Exportable { dedicated },
+        ))
+    }
+
+    /// Frees memory released with [`Memory::into_raw`]: `vkFreeMemory` through the extension
+    /// table (on the host this also releases the implementation's VMO and mapping).
+    ///
+    /// # Safety
+    /// `memory` came from [`Memory::into_raw`] of this interop (or is null), is freed once, and
+    /// the GPU no longer uses it.
+    pub unsafe fn free_memory(&self, memory: vk::DeviceMemory) {
+        // SAFETY: the caller's contract.
+        unsafe { self.shared.table.free_memory(memory) }
+    }
+}

@@ -1,0 +1,397 @@
+//! Shared Vulkan test harness: an instance with the Khronos validation layer and a debug-utils
+//! messenger that counts every warning and error, one device with the extensions vmo-interop
+//! needs, a queue and a command pool.
+//!
+//! - `VMO_INTEROP_DEVICE=<index>` picks the physical device (default: the first one); the
+//!   chosen device is printed.
+//! - No Vulkan driver, no physical device or no validation layer is a test **failure**, never a
+//!   skip.
+//! - [`Gpu`]'s `Drop` destroys everything and then asserts that the validation layer reported
+//!   nothing (warnings included), so every test that builds a `Gpu` checks it.
+#![allow(dead_code)]
+
+use std::ffi::{c_void, CStr};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+use ash::vk;
+use vmo_interop::vk::{required_device_extensions, Interop};
+
+/// The validation layer every test instance enables.
+pub const VALIDATION_LAYER: &CStr = c"VK_LAYER_KHRONOS_validation";
+
+/// Messages the validation layer reported, counted per instance.
+#[derive(Default)]
+pub struct Messages {
+    pub count: AtomicU64,
+    pub log: Mutex<Vec<String>>,
+}
+
+unsafe extern "system" fn on_message(
+    severity: vk::DebugUtilsMessageSeverityFlagsEXT,
+    types: vk::DebugUtilsMessageTypeFlagsEXT,
+    data: *const vk::DebugUtilsMessengerCallbackDataEXT<'_>,
+    user_data: *mut c_void,
+) -> vk::Bool32 {
+    // SAFETY: the layer passes a valid callback structure and our `Messages` as user data.
+    let (data, messages) = unsafe { (&*data, &*(user_data as *const Messages)) };
+    // SAFETY: a valid callback structure has a NUL-terminated message (or null).
+    let text = unsafe { data.message_as_c_str() }
+        .map(|m| m.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let line = format!("[{severity:?} {types:?}] {text}");
+    eprintln!("validation: {line}");
+    messages.count.fetch_add(1, Ordering::SeqCst);
+    messages.log.lock().unwrap().push(line);
+    vk::FALSE
+}
+
+/// Options for building a [`Gpu`].
+#[derive(Clone, Copy, Debug)]
+pub struct GpuOptions {
+    /// Enable vmo-interop's required device extensions (false to test the missing-extension
+    /// error).
+    pub enable_interop_extensions: bool,
+    /// Build the `Interop` (requires the extensions).
+    pub interop: bool,
+}
+
+impl Default for GpuOptions {
+    fn default() -> Self {
+        Self {
+            enable_interop_extensions: true,
+            interop: true,
+        }
+    }
+}
+
+/// An instance, a device, a queue and a command pool, with validation on.
+pub struct Gpu {
+    pub interop: Option<Interop>,
+    pub device: ash::Device,
+    pub queue: vk::Queue,
+    pub queue_family_index: u32,
+    pub command_pool: vk::CommandPool,
+    pub physical_device: vk::PhysicalDevice,
+    pub memory_properties: vk::PhysicalDeviceMemoryProperties,
+    pub device_name: String,
+    pub instance: ash::Instance,
+    debug_utils: ash::ext::debug_utils::Instance,
+    messenger: vk::DebugUtilsMessengerEXT,
+    pub messages: Box<Messages>,
+    pub entry: ash::Entry,
+}
+
+impl Gpu {
+    /// A device with vmo-interop set up.
+    pub fn new() -> Self {
+        Self::with(GpuOptions::default())
+    }
+
+    /// The interop (panics if built without one).
+    pub fn interop(&self) -> &Interop {
+        self.interop.as_ref().expect("Gpu built without an Interop")
+    }
+
+    pub fn with(options: GpuOptions) -> Self {
+        // SAFETY: loading the system's Vulkan loader.
+        let entry = unsafe { ash::Entry::load() }
+            .expect("no Vulkan loader found: these tests need a Vulkan driver (lavapipe or a GPU)");
+        // SAFETY: plain queries and creation calls with valid structures.
+        unsafe {
+            let layers = entry.enumerate_instance_layer_properties().unwrap();
+            assert!(
+                layers
+                    .iter()
+                    .any(|l| l.layer_name_as_c_str().unwrap() == VALIDATION_LAYER),
+                "VK_LAYER_KHRONOS_validation is not installed: the tests run with validation on"
+            );
+            let messages = Box::<Messages>::default();
+            let mut messenger_info = vk::DebugUtilsMessengerCreateInfoEXT::default()
+                .message_severity(
+                    vk::DebugUtilsMessageSeverityFlagsEXT::WARNING
+                        | vk::DebugUtilsMessageSeverityFlagsEXT::ERROR,
+                )
+                .message_type(
+                    vk::DebugUtilsMessageTypeFlagsEXT::GENERAL
+                        | vk::DebugUtilsMessageTypeFlagsEXT::VALIDATION
+                        | vk::DebugUtilsMessageTypeFlagsEXT::PERFORMANCE,
+                )
+                .pfn_user_callback(Some(on_message))
+                .user_data(&*messages as *const Messages as *mut c_void);
+            let app = vk::ApplicationInfo::default()
+                .application_name(c"vmo-interop tests")
+                .api_version(vk::API_VERSION_1_1);
+            let layer_names = [VALIDATION_LAYER.as_ptr()];
+            let extension_names = [ash::ext::debug_utils::NAME.as_ptr()];
+            let instance_info = vk::InstanceCreateInfo::default()
+                .application_info(&app)
+                .enabled_layer_names(&layer_names)
+                .enabled_extension_names(&extension_names)
+                .push_next(&mut messenger_info);
+            let instance = entry.create_instance(&instance_info, None).unwrap();
+            let debug_utils = ash::ext::debug_utils::Instance::new(&entry, &instance);
+            let messenger = debug_utils
+                .create_debug_utils_messenger(&messenger_info, None)
+                .unwrap();
+
+            let physical_devices = instance.enumerate_physical_devices().unwrap();
+            assert!(
+                !physical_devices.is_empty(),
+                "no Vulkan physical device: these tests need a driver (lavapipe or a GPU)"
+            );
+            let index: usize = std::env::var("VMO_INTEROP_DEVICE")
+                .ok()
+                .map(|v| v.parse().expect("VMO_INTEROP_DEVICE must be an index"))
+                .unwrap_or(0);
+            let physical_device = *physical_devices
+                .get(index)
+                .unwrap_or_else(|| panic!("VMO_INTEROP_DEVICE={index}: no such physical device"));
+            let properties = instance.get_physical_device_properties(physical_device);
+            let device_name = properties
+                .device_name_as_c_str()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            eprintln!(
+                "vulkan device {index}: {device_name} (api {}.{}.{}, driver {:#x})",
+                vk::api_version_major(properties.api_version),
+                vk::api_version_minor(properties.api_version),
+                vk::api_version_patch(properties.api_version),
+                properties.driver_version
+            );
+
+            let families = instance.get_physical_device_queue_family_properties(physical_device);
+            let queue_family_index = families
+                .iter()
+                .position(|f| {
+                    f.queue_flags
+                        .intersects(vk::QueueFlags::GRAPHICS | vk::QueueFlags::COMPUTE)
+                })
+                .expect("no graphics or compute queue") as u32;
+            let priorities = [1.0f32];
+            let queue_info = [vk::DeviceQueueCreateInfo::default()
+                .queue_family_index(queue_family_index)
+                .queue_priorities(&priorities)];
+            let device_extensions: Vec<_> = if options.enable_interop_extensions {
+                required_device_extensions()
+                    .iter()
+                    .map(|e| e.as_ptr())
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let device_info = vk::DeviceCreateInfo::default()
+                .queue_create_infos(&queue_info)
+                .enabled_extension_names(&device_extensions);
+            let device = instance
+                .create_device(physical_device, &device_info, None)
+                .unwrap();
+            let queue = device.get_device_queue(queue_family_index, 0);
+            let pool_info = vk::CommandPoolCreateInfo::default()
+                .queue_family_index(queue_family_index)
+                .flags(vk::CommandPoolCreateFlags::RESET_COMMAND_BUFFER);
+            let command_pool = device.create_command_pool(&pool_info, None).unwrap();
+            let memory_properties = instance.get_physical_device_memory_properties(physical_device);
+            let interop = options
+                .interop
+                .then(|| Interop::new(&instance, physical_device, &device).expect("Interop::new"));
+            Gpu {
+                interop,
+                device,
+                queue,
+                queue_family_index,
+                command_pool,
+                physical_device,
+                memory_properties,
+                device_name,
+                instance,
+                debug_utils,
+                messenger,
+                messages,
+                entry,
+            }
+        }
+    }
+
+    /// A second device on the same physical device and instance (for cross-device tests).
+    pub fn second_device(&self) -> SecondDevice {
+        // SAFETY: valid creation calls on our instance.
+        unsafe {
+            let priorities = [1.0f32];
+            let queue_info = [vk::DeviceQueueCreateInfo::default()
+                .queue_family_index(self.queue_family_index)
+                .queue_priorities(&priorities)];
+            let device_extensions: Vec<_> = required_device_extensions()
+                .iter()
+                .map(|e| e.as_ptr())
+                .collect();
+            let device_info = vk::DeviceCreateInfo::default()
+                .queue_create_infos(&queue_info)
+                .enabled_extension_names(&device_extensions);
+            let device = self
+                .instance
+                .create_device(self.physical_device, &device_info, None)
+                .unwrap();
+            let interop = Interop::new(&self.instance, self.physical_device, &device).unwrap();
+            SecondDevice {
+                interop: Some(interop),
+                device,
+            }
+        }
+    }
+
+    /// Records commands into a one-time command buffer, submits it and waits for it.
+    pub fn submit(&self, record: impl FnOnce(vk::CommandBuffer)) {
+        // SAFETY: valid calls on our device; we wait for completion before freeing.
+        unsafe {
+            let info = vk::CommandBufferAllocateInfo::default()
+                .command_pool(self.command_pool)
+                .level(vk::CommandBufferLevel::PRIMARY)
+                .command_buffer_count(1);
+            let cmd = self.device.allocate_command_buffers(&info).unwrap()[0];
+            let begin = vk::CommandBufferBeginInfo::default()
+                .flags(vk::CommandBufferUsageFlags::ONE_TIME_SUBMIT);
+            self.device.begin_command_buffer(cmd, &begin).unwrap();
+            record(cmd);
+            self.device.end_command_buffer(cmd).unwrap();
+            let fence = self
+                .device
+                .create_fence(&vk::FenceCreateInfo::default(), None)
+                .unwrap();
+            let cmds = [cmd];
+            let submit = [vk::SubmitInfo::default().command_buffers(&cmds)];
+            self.device
+                .queue_submit(self.queue, &submit, fence)
+                .unwrap();
+            self.device
+                .wait_for_fences(&[fence], true, u64::MAX)
+                .unwrap();
+            self.device.destroy_fence(fence, None);
+            self.device.free_command_buffers(self.command_pool, &cmds);
+        }
+    }
+
+    /// Makes transfer writes visible to the host (`vkCmdPipelineBarrier` TRANSFER → HOST).
+    pub fn transfer_to_host_barrier(&self, cmd: vk::CommandBuffer) {
+        let barrier = [vk::MemoryBarrier::default()
+            .src_access_mask(vk::AccessFlags::TRANSFER_WRITE)
+            .dst_access_mask(vk::AccessFlags::HOST_READ)];
+        // SAFETY: a recording command buffer of ours.
+        unsafe {
+            self.device.cmd_pipeline_barrier(
+                cmd,
+                vk::PipelineStageFlags::TRANSFER,
+                vk::PipelineStageFlags::HOST,
+                vk::DependencyFlags::empty(),
+                &barrier,
+                &[],
+                &[],
+            )
+        }
+    }
+
+    /// Fills `size` bytes of `buffer` at `offset` with `value` on the GPU (`vkCmdFillBuffer`),
+    /// visible to the host afterwards.
+    pub fn fill(&self, buffer: vk::Buffer, offset: u64, size: u64, value: u32) {
+        self.submit(|cmd| {
+            // SAFETY: the caller passes a buffer of ours with TRANSFER_DST, bound to memory.
+            unsafe {
+                self.device
+                    .cmd_fill_buffer(cmd, buffer, offset, size, value)
+            };
+            self.transfer_to_host_barrier(cmd);
+        });
+    }
+
+    /// Copies `size` bytes from `src` to `dst` on the GPU (`vkCmdCopyBuffer`), visible to the
+    /// host afterwards.
+    pub fn copy(&self, src: vk::Buffer, dst: vk::Buffer, size: u64) {
+        let region = [vk::BufferCopy::default().size(size)];
+        self.submit(|cmd| {
+            // SAFETY: the caller passes buffers of ours with TRANSFER_SRC / TRANSFER_DST.
+            unsafe { self.device.cmd_copy_buffer(cmd, src, dst, &region) };
+            self.transfer_to_host_barrier(cmd);
+        });
+    }
+
+    /// The validation messages so far.
+    pub fn message_count(&self) -> u64 {
+        self.messages.count.load(Ordering::SeqCst)
+    }
+
+    /// Asserts the validation layer has reported nothing so far.
+    pub fn assert_no_messages(&self) {
+        let log = self.messages.log.lock().unwrap();
+        assert!(log.is_empty(), "validation messages:\n{}", log.join("\n"));
+    }
+}
+
+impl Drop for Gpu {
+    fn drop(&mut self) {
+        // SAFETY: tear-down in reverse creation order after the device is idle; everything made
+        // from the interop is gone (tests drop it before the Gpu).
+        unsafe {
+            self.device.device_wait_idle().unwrap();
+            self.device.destroy_command_pool(self.command_pool, None);
+            self.interop = None;
+            self.device.destroy_device(None);
+            self.debug_utils
+                .destroy_debug_utils_messenger(self.messenger, None);
+            self.instance.destroy_instance(None);
+        }
+        if !std::thread::panicking() {
+            self.assert_no_messages();
+        }
+    }
+}
+
+/// A second device (created by [`Gpu::second_device`]); destroyed on drop, before its `Gpu`.
+pub struct SecondDevice {
+    pub interop: Option<Interop>,
+    pub device: ash::Device,
+}
+
+impl SecondDevice {
+    pub fn interop(&self) -> &Interop {
+        self.interop.as_ref().unwrap()
+    }
+}
+
+impl Drop for SecondDevice {
+    fn drop(&mut self) {
+        self.interop = None;
+        // SAFETY: everything made from this device is gone (tests drop it first).
+        unsafe {
+            self.device.device_wait_idle().unwrap();
+            self.device.destroy_device(None);
+        }
+    }
+}
+
+/// Creates a transfer buffer of `size` bytes for ZIRCON_VMO memory.
+pub fn transfer_buffer(interop: &Interop, size: u64) -> vmo_interop::vk::Buffer {
+    let info = vk::BufferCreateInfo::default()
+        .size(size)
+        .usage(vk::BufferUsageFlags::TRANSFER_SRC | vk::BufferUsageFlags::TRANSFER_DST)
+        .sharing_mode(vk::SharingMode::EXCLUSIVE);
+    // SAFETY: a valid create info without an external-memory structure.
+    unsafe { interop.create_buffer(&info) }.unwrap()
+}
+
+/// Binds `buffer` to `memory` at offset 0.
+pub fn bind(interop: &Interop, buffer: &vmo_interop::vk::Buffer, memory: &vmo_interop::vk::Memory) {
+    // SAFETY: both are live objects of this device; the memory type fits the buffer.
+    unsafe {
+        interop
+            .device()
+            .bind_buffer_memory(buffer.handle(), memory.handle(), 0)
+    }
+    .unwrap();
+}
+
+/// Counts what the host kernel holds, for leak checks.
+pub fn live() -> (u64, u64, u64) {
+    let c = vmo_interop::zx::host::counters();
+    (c.live_handles, c.live_vmos, c.live_mappings)
+}

@@ -1,0 +1,214 @@
+//! Device setup, the properties query and capability queries on a real driver; and a check that
+//! the harness's validation-message counter really counts.
+//!
+//! Every test holds the host kernel's counters lock: building an `Interop` creates a probe VMO,
+//! which must not show up in another test's leak comparison.
+
+mod common;
+
+use ash::vk;
+use common::{live, transfer_buffer, Gpu, GpuOptions};
+use vmo_interop::vk::{DeviceError, ImageFormatQuery, Interop, PropertiesError, VulkanError};
+use vmo_interop::zx::{self, AsHandleRef, HandleBased};
+
+const ZIRCON_VMO: vk::ExternalMemoryHandleTypeFlags =
+    vk::ExternalMemoryHandleTypeFlags::ZIRCON_VMO_FUCHSIA;
+
+#[test]
+fn the_harness_counts_validation_messages() {
+    let _lock = zx::host::counters_lock();
+    let gpu = Gpu::with(GpuOptions {
+        enable_interop_extensions: true,
+        interop: false,
+    });
+    assert_eq!(gpu.message_count(), 0);
+    // VUID-VkBufferCreateInfo-size-00912: size must be greater than 0.
+    let info = vk::BufferCreateInfo::default()
+        .size(0)
+        .usage(vk::BufferUsageFlags::TRANSFER_DST);
+    // SAFETY: deliberately invalid usage that lavapipe tolerates, to provoke the layer.
+    let buffer = unsafe { gpu.device.create_buffer(&info, None) };
+    assert!(
+        gpu.message_count() > 0,
+        "the validation layer reported nothing"
+    );
+    if let Ok(buffer) = buffer {
+        // SAFETY: destroying what we created.
+        unsafe { gpu.device.destroy_buffer(buffer, None) };
+    }
+    gpu.messages.log.lock().unwrap().clear();
+}
+
+#[test]
+fn a_device_without_the_extension_is_a_clear_error() {
+    let _lock = zx::host::counters_lock();
+    let gpu = Gpu::with(GpuOptions {
+        enable_interop_extensions: false,
+        interop: false,
+    });
+    // SAFETY: the device came from this physical device and instance, and outlives the call.
+    let err = unsafe { Interop::new(&gpu.instance, gpu.physical_device, &gpu.device) }.unwrap_err();
+    let name = vmo_interop::vk::required_device_extensions()[0]
+        .to_str()
+        .unwrap();
+    assert!(
+        matches!(err, DeviceError::ExtensionNotEnabled { extension } if extension == name),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains(name), "{err}");
+}
+
+#[test]
+fn properties_of_vmos_and_of_things_that_are_not() {
+    let _lock = zx::host::counters_lock();
+    let before = live();
+    {
+        let gpu = Gpu::new();
+        let interop = gpu.interop();
+        let vmo = zx::Vmo::create(4096).unwrap();
+        let bits = interop.get_memory_zircon_handle_properties(&vmo).unwrap();
+        assert_ne!(bits, 0, "a fresh VMO can be imported");
+        assert_eq!(bits, interop.exportable_memory_type_bits());
+        // Borrowed, never consumed.
+        assert_eq!(vmo.basic_info().unwrap().rights, zx::Rights::VMO_DEFAULT);
+
+        // A zero-rights duplicate, original closed: VK_SUCCESS with 0 bits.
+        let zero = vmo.duplicate_handle(zx::Rights::NONE).unwrap();
+        drop(vmo);
+        assert_eq!(interop.get_memory_zircon_handle_properties(&zero), Ok(0));
+        for rights in [
+            zx::Rights::READ | zx::Rights::WRITE,
+            zx::Rights::MAP | zx::Rights::READ,
+            zx::Rights::MAP | zx::Rights::WRITE,
+        ] {
+            let v = zx::Vmo::create(4096)
+                .unwrap()
+                .replace_handle(rights)
+                .unwrap();
+            assert_eq!(
+                interop.get_memory_zircon_handle_properties(&v),
+                Ok(0),
+                "{rights:?} lacks MAP, READ or WRITE"
+            );
+        }
+
+        // Garbage, closed handles and channels: VK_ERROR_INVALID_EXTERNAL_HANDLE.
+        // SAFETY: a forged value, only inspected.
+        let garbage = unsafe { zx::Unowned::<zx::Vmo>::from_raw_handle(0xabcd_1234) };
+        assert_eq!(
+            interop.get_memory_zircon_handle_properties(&*garbage),
+            Err(PropertiesError::InvalidExternalHandle)
+        );
+        let closed = zero.raw_handle();
+        drop(zero);
+        // SAFETY: a stale value, only inspected.
+        let closed = unsafe { zx::Unowned::<zx::Vmo>::from_raw_handle(closed) };
+        assert_eq!(
+            interop.get_memory_zircon_handle_properties(&*closed),
+            Err(PropertiesError::InvalidExternalHandle)
+        );
+        let (channel, _peer) = zx::Channel::create().unwrap();
+        let err = interop
+            .get_memory_zircon_handle_properties(&channel)
+            .unwrap_err();
+        assert_eq!(err, PropertiesError::InvalidExternalHandle);
+        assert!(
+            err.to_string().contains("VK_ERROR_INVALID_EXTERNAL_HANDLE"),
+            "{err}"
+        );
+    }
+    assert_eq!(live(), before, "handles, VMOs or mappings leaked");
+}
+
+#[test]
+fn buffer_capabilities_for_zircon_vmo() {
+    let _lock = zx::host::counters_lock();
+    let gpu = Gpu::new();
+    let interop = gpu.interop();
+    for usage in [
+        vk::BufferUsageFlags::TRANSFER_SRC | vk::BufferUsageFlags::TRANSFER_DST,
+        vk::BufferUsageFlags::STORAGE_BUFFER,
+        vk::BufferUsageFlags::UNIFORM_BUFFER | vk::BufferUsageFlags::VERTEX_BUFFER,
+    ] {
+        let p = interop.get_external_buffer_properties(vk::BufferCreateFlags::empty(), usage);
+        let features = p.external_memory_features;
+        assert!(
+            features.contains(
+                vk::ExternalMemoryFeatureFlags::EXPORTABLE
+                    | vk::ExternalMemoryFeatureFlags::IMPORTABLE
+            ),
+            "{usage:?}: {features:?}"
+        );
+        assert!(p.compatible_handle_types.contains(ZIRCON_VMO));
+        assert!(p.export_from_imported_handle_types.contains(ZIRCON_VMO));
+
+        // DEDICATED_ONLY agrees with what a real buffer requires.
+        let buffer = transfer_buffer(interop, 4096);
+        let dedicated_only = features.contains(vk::ExternalMemoryFeatureFlags::DEDICATED_ONLY);
+        if usage == vk::BufferUsageFlags::TRANSFER_SRC | vk::BufferUsageFlags::TRANSFER_DST {
+            assert_eq!(dedicated_only, buffer.requirements().requires_dedicated);
+        }
+    }
+}
+
+#[test]
+fn image_capabilities_for_zircon_vmo() {
+    let _lock = zx::host::counters_lock();
+    let gpu = Gpu::new();
+    let interop = gpu.interop();
+    let query = ImageFormatQuery {
+        format: vk::Format::R8G8B8A8_UNORM,
+        image_type: vk::ImageType::TYPE_2D,
+        tiling: vk::ImageTiling::LINEAR,
+        usage: vk::ImageUsageFlags::TRANSFER_DST,
+        flags: vk::ImageCreateFlags::empty(),
+    };
+    let p = interop
+        .get_external_image_format_properties(&query)
+        .unwrap();
+    let external = p.external_memory_properties;
+    assert_eq!(
+        external.external_memory_features
+            & (vk::ExternalMemoryFeatureFlags::EXPORTABLE
+                | vk::ExternalMemoryFeatureFlags::IMPORTABLE),
+        vk::ExternalMemoryFeatureFlags::EXPORTABLE | vk::ExternalMemoryFeatureFlags::IMPORTABLE
+    );
+    assert_eq!(external.compatible_handle_types, ZIRCON_VMO);
+    assert_eq!(external.export_from_imported_handle_types, ZIRCON_VMO);
+    assert!(p.image_format_properties.max_extent.width >= 16);
+
+    let info = vk::ImageCreateInfo::default()
+        .image_type(query.image_type)
+        .format(query.format)
+        .extent(vk::Extent3D {
+            width: 16,
+            height: 16,
+            depth: 1,
+        })
+        .mip_levels(1)
+        .array_layers(1)
+        .samples(vk::SampleCountFlags::TYPE_1)
+        .tiling(query.tiling)
+        .usage(query.usage)
+        .initial_layout(vk::ImageLayout::UNDEFINED);
+    // SAFETY: a valid create info without an external-memory structure.
+    let image = unsafe { interop.create_image(&info) }.unwrap();
+    assert_eq!(
+        external
+            .external_memory_features
+            .contains(vk::ExternalMemoryFeatureFlags::DEDICATED_ONLY),
+        image.requirements().requires_dedicated
+    );
+
+    // A combination no driver supports is FORMAT_NOT_SUPPORTED, not a panic.
+    let impossible = ImageFormatQuery {
+        format: vk::Format::UNDEFINED,
+        ..query
+    };
+    let err = interop.get_external_image_format_properties(&impossible);
+    assert!(
+        matches!(err, Err(VulkanError::FormatNotSupported { .. })),
+        "{err:?}"
+    );
+    drop(image);
+}

@@ -1,0 +1,305 @@
+//! Round trips on a real Vulkan driver (lavapipe here): GPU writes into exported memory are
+//! read back through the VMO and through imports; one payload, many views.
+
+mod common;
+
+use ash::vk;
+use common::{bind, live, transfer_buffer, Gpu};
+use vmo_interop::vk::{AllocationInfo, Backing, Resource};
+use vmo_interop::zx::{self, AsHandleRef, HandleBased};
+
+const SIZE: u64 = 64 * 1024;
+
+fn read_vmo(vmo: &zx::Vmo, len: usize) -> Vec<u8> {
+    let mut bytes = vec![0u8; len];
+    vmo.read(&mut bytes, 0).unwrap();
+    bytes
+}
+
+/// Reads `len` bytes of host-visible memory through vkMapMemory.
+fn read_mapped(gpu: &Gpu, memory: vk::DeviceMemory, len: usize) -> Vec<u8> {
+    // SAFETY: the memory is host-visible (every host-pointer type is) and not mapped elsewhere.
+    unsafe {
+        let ptr = gpu
+            .device
+            .map_memory(memory, 0, vk::WHOLE_SIZE, vk::MemoryMapFlags::empty())
+            .unwrap();
+        let bytes = std::slice::from_raw_parts(ptr.cast::<u8>(), len).to_vec();
+        gpu.device.unmap_memory(memory);
+        bytes
+    }
+}
+
+fn write_mapped(gpu: &Gpu, memory: vk::DeviceMemory, offset: usize, bytes: &[u8]) {
+    // SAFETY: as in `read_mapped`; the range lies within the allocation.
+    unsafe {
+        let ptr = gpu
+            .device
+            .map_memory(memory, 0, vk::WHOLE_SIZE, vk::MemoryMapFlags::empty())
+            .unwrap();
+        std::ptr::copy_nonoverlapping(bytes.as_ptr(), ptr.cast::<u8>().add(offset), bytes.len());
+        gpu.device.unmap_memory(memory);
+    }
+}
+
+#[test]
+fn gpu_fill_reads_back_through_the_vmo_and_a_second_import() {
+    let _lock = zx::host::counters_lock();
+    let before = live();
+    {
+        let gpu = Gpu::new();
+        let interop = gpu.interop();
+        let buffer = transfer_buffer(interop, SIZE);
+        let memory = interop
+            .allocate_exportable_memory(&AllocationInfo::new().resource(Resource::Buffer(&buffer)))
+            .unwrap();
+        assert!(matches!(
+            memory.backing(),
+            Backing::Exportable { dedicated: None }
+        ));
+        bind(interop, &buffer, &memory);
+        gpu.fill(buffer.handle(), 0, SIZE, 0xA5C3_0F1E);
+
+        let vmo = interop
+            .get_memory_zircon_handle(&memory, zx::Rights::SAME_RIGHTS)
+            .unwrap();
+        let expected: Vec<u8> =
+            std::iter::repeat_n(0xA5C3_0F1Eu32.to_le_bytes(), SIZE as usize / 4)
+                .flatten()
+                .collect();
+        assert_eq!(read_vmo(&vmo, SIZE as usize), expected);
+
+        // A second import of the same payload sees the same bytes, through the GPU too.
+        let import_buffer = transfer_buffer(interop, SIZE);
+        let imported = interop
+            .import_memory(
+                vmo,
+                &AllocationInfo::new()
+                    .allocation_size(SIZE)
+                    .resource(Resource::Buffer(&import_buffer)),
+            )
+            .unwrap();
+        bind(interop, &import_buffer, &imported);
+        assert_eq!(
+            read_mapped(&gpu, imported.handle(), SIZE as usize),
+            expected
+        );
+
+        let copy_target = transfer_buffer(interop, SIZE);
+        let target_memory = interop
+            .allocate_exportable_memory(
+                &AllocationInfo::new().resource(Resource::Buffer(&copy_target)),
+            )
+            .unwrap();
+        bind(interop, &copy_target, &target_memory);
+        gpu.copy(import_buffer.handle(), copy_target.handle(), SIZE);
+        let target_vmo = interop
+            .get_memory_zircon_handle(&target_memory, zx::Rights::SAME_RIGHTS)
+            .unwrap();
+        assert_eq!(read_vmo(&target_vmo, SIZE as usize), expected);
+
+        drop((
+            target_vmo,
+            copy_target,
+            target_memory,
+            import_buffer,
+            imported,
+            buffer,
+            memory,
+        ));
+    }
+    assert_eq!(live(), before, "handles, VMOs or mappings leaked");
+}
+
+#[test]
+fn import_twice_writes_through_either_are_seen_by_all() {
+    let _lock = zx::host::counters_lock();
+    let before = live();
+    {
+        let gpu = Gpu::new();
+        let interop = gpu.interop();
+        let exporter = interop
+            .allocate_exportable_memory(&AllocationInfo::new().allocation_size(1024))
+            .unwrap();
+        let vmo = interop
+            .get_memory_zircon_handle(&exporter, zx::Rights::SAME_RIGHTS)
+            .unwrap();
+        let copy = vmo.duplicate_handle(zx::Rights::SAME_RIGHTS).unwrap();
+        let koid = vmo.get_koid().unwrap();
+        assert_eq!(copy.get_koid().unwrap(), koid);
+
+        let first = interop
+            .import_memory(vmo, &AllocationInfo::new().allocation_size(1024))
+            .unwrap();
+        let second = interop
+            .import_memory(copy, &AllocationInfo::new().allocation_size(1024))
+            .unwrap();
+        assert_ne!(
+            first.handle(),
+            second.handle(),
+            "each import is a distinct VkDeviceMemory"
+        );
+        assert!(matches!(first.backing(), Backing::ImportedVmo { koid: k, .. } if k == koid));
+
+        write_mapped(&gpu, first.handle(), 0, b"through the first import");
+        assert_eq!(
+            &read_mapped(&gpu, second.handle(), 24),
+            b"through the first import"
+        );
+        assert_eq!(
+            &read_mapped(&gpu, exporter.handle(), 24),
+            b"through the first import"
+        );
+
+        write_mapped(&gpu, second.handle(), 100, b"second");
+        assert_eq!(&read_mapped(&gpu, first.handle(), 106)[100..], b"second");
+        assert_eq!(&read_mapped(&gpu, exporter.handle(), 106)[100..], b"second");
+
+        write_mapped(&gpu, exporter.handle(), 500, b"exporter");
+        assert_eq!(&read_mapped(&gpu, first.handle(), 508)[500..], b"exporter");
+        assert_eq!(&read_mapped(&gpu, second.handle(), 508)[500..], b"exporter");
+        drop((first, second, exporter));
+    }
+    assert_eq!(live(), before, "handles, VMOs or mappings leaked");
+}
+
+#[test]
+fn gpu_clear_of_a_dedicated_image_reads_back_through_the_vmo_and_an_identical_import() {
+    let _lock = zx::host::counters_lock();
+    let before = live();
+    {
+        let gpu = Gpu::new();
+        let interop = gpu.interop();
+        const EXTENT: u32 = 64;
+        let info = vk::ImageCreateInfo::default()
+            .image_type(vk::ImageType::TYPE_2D)
+            .format(vk::Format::R8G8B8A8_UNORM)
+            .extent(vk::Extent3D {
+                width: EXTENT,
+                height: EXTENT,
+                depth: 1,
+            })
+            .mip_levels(1)
+            .array_layers(1)
+            .samples(vk::SampleCountFlags::TYPE_1)
+            .tiling(vk::ImageTiling::LINEAR)
+            .usage(vk::ImageUsageFlags::TRANSFER_DST | vk::ImageUsageFlags::TRANSFER_SRC)
+            .sharing_mode(vk::SharingMode::EXCLUSIVE)
+            .initial_layout(vk::ImageLayout::UNDEFINED);
+        // SAFETY: a valid create info without an external-memory structure.
+        let image = unsafe { interop.create_image(&info) }.unwrap();
+        let memory = interop
+            .allocate_exportable_memory(
+                &AllocationInfo::new().resource(Resource::DedicatedImage(&image)),
+            )
+            .unwrap();
+        assert!(matches!(
+            memory.backing(),
+            Backing::Exportable {
+                dedicated: Some(vmo_interop::vk::Dedicated::Image(_))
+            }
+        ));
+        // SAFETY: live objects of this device; a dedicated allocation binds at offset 0.
+        unsafe {
+            gpu.device
+                .bind_image_memory(image.handle(), memory.handle(), 0)
+        }
+        .unwrap();
+
+        let range = vk::ImageSubresourceRange::default()
+            .aspect_mask(vk::ImageAspectFlags::COLOR)
+            .level_count(1)
+            .layer_count(1);
+        // The vkreadback colour: (1, 0, 0.5, 0.75) is 0xBF8000FF in R8G8B8A8_UNORM.
+        let color = vk::ClearColorValue {
+            float32: [1.0, 0.0, 0.5, 0.75],
+        };
+        gpu.submit(|cmd| {
+            let to_transfer = [vk::ImageMemoryBarrier::default()
+                .image(image.handle())
+                .old_layout(vk::ImageLayout::UNDEFINED)
+                .new_layout(vk::ImageLayout::TRANSFER_DST_OPTIMAL)
+                .dst_access_mask(vk::AccessFlags::TRANSFER_WRITE)
+                .src_queue_family_index(vk::QUEUE_FAMILY_IGNORED)
+                .dst_queue_family_index(vk::QUEUE_FAMILY_IGNORED)
+                .subresource_range(range)];
+            // SAFETY: recording valid commands on our image.
+            unsafe {
+                gpu.device.cmd_pipeline_barrier(
+                    cmd,
+                    vk::PipelineStageFlags::TOP_OF_PIPE,
+                    vk::PipelineStageFlags::TRANSFER,
+                    vk::DependencyFlags::empty(),
+                    &[],
+                    &[],
+                    &to_transfer,
+                );
+                gpu.device.cmd_clear_color_image(
+                    cmd,
+                    image.handle(),
+                    vk::ImageLayout::TRANSFER_DST_OPTIMAL,
+                    &color,
+                    &[range],
+                );
+            }
+            gpu.transfer_to_host_barrier(cmd);
+        });
+
+        // SAFETY: a linear image of ours.
+        let layout = unsafe {
+            gpu.device.get_image_subresource_layout(
+                image.handle(),
+                vk::ImageSubresource::default().aspect_mask(vk::ImageAspectFlags::COLOR),
+            )
+        };
+        let check = |bytes: &[u8]| {
+            for row in 0..EXTENT as usize {
+                let start = layout.offset as usize + row * layout.row_pitch as usize;
+                for pixel in bytes[start..start + 4 * EXTENT as usize].chunks(4) {
+                    assert_eq!(u32::from_le_bytes(pixel.try_into().unwrap()), 0xBF80_00FF);
+                }
+            }
+        };
+        let vmo = interop
+            .get_memory_zircon_handle(&memory, zx::Rights::SAME_RIGHTS)
+            .unwrap();
+        check(&read_vmo(
+            &vmo,
+            layout.size as usize + layout.offset as usize,
+        ));
+
+        // An identical image imports the payload as a dedicated allocation (04751 satisfied).
+        // SAFETY: as above.
+        let twin = unsafe { interop.create_image(&info) }.unwrap();
+        let imported = interop
+            .import_memory(
+                vmo,
+                &AllocationInfo::new().resource(Resource::DedicatedImage(&twin)),
+            )
+            .unwrap();
+        // SAFETY: as above.
+        unsafe {
+            gpu.device
+                .bind_image_memory(twin.handle(), imported.handle(), 0)
+        }
+        .unwrap();
+        check(&read_mapped(
+            &gpu,
+            imported.handle(),
+            layout.size as usize + layout.offset as usize,
+        ));
+        drop((imported, twin, memory, image));
+    }
+    assert_eq!(live(), before, "handles, VMOs or mappings leaked");
+}
+
+#[test]
+fn the_safe_types_are_send_and_sync() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<vmo_interop::vk::Interop>();
+    send_sync::<vmo_interop::vk::Memory>();
+    send_sync::<vmo_interop::vk::Buffer>();
+    send_sync::<vmo_interop::vk::Image>();
+    send_sync::<vmo_interop::vk::ImportError>();
+    send_sync::<vmo_interop::vk::ExportError>();
+}
