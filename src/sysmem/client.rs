@@ -1,0 +1,456 @@
+//! A synchronous `fuchsia.sysmem2` client over [`zx::Channel`]s.
+//!
+//! One-way methods write and return; two-way methods write and block in `zx_channel_call_etc`
+//! until the reply or the deadline. Every sysmem2 method is flexible, so replies are result
+//! unions; application errors become [`ClientError::Sysmem`], framework errors
+//! [`ClientError::Framework`], and a channel the server closed
+//! [`ClientError::CollectionFailed`].
+
+use super::error::ClientError;
+use super::messages::{self, ordinals};
+use super::types::{BufferCollectionConstraints, BufferCollectionInfo, Error};
+use crate::fidl::{self, Decode, Empty, Encode, FlexibleResult, NoErrorClause, TransactionHeader};
+use crate::zx;
+
+/// Application error types of two-way methods, as client errors.
+trait MethodError: Decode {
+    fn into_client_error(self) -> ClientError;
+}
+
+impl MethodError for Error {
+    fn into_client_error(self) -> ClientError {
+        ClientError::Sysmem(self)
+    }
+}
+
+impl MethodError for NoErrorClause {
+    fn into_client_error(self) -> ClientError {
+        match self {}
+    }
+}
+
+/// One client channel: how to send on it and how its closure reads.
+#[derive(Debug)]
+struct Proxy {
+    channel: zx::Channel,
+    /// Maps a channel status to the error of this protocol.
+    map_status: fn(zx::Status) -> ClientError,
+}
+
+/// The txid written into two-way requests; `zx_channel_call_etc` replaces it with its own.
+const CALL_TXID: u32 = 1;
+
+impl Proxy {
+    fn node(channel: zx::Channel) -> Proxy {
+        Proxy {
+            channel,
+            map_status: ClientError::from_node_status,
+        }
+    }
+
+    /// Sends a one-way method with a payload.
+    fn send<T: Encode>(&self, ordinal: u64, body: T) -> Result<(), ClientError> {
+        let (bytes, mut handles) =
+            fidl::encode_message(TransactionHeader::flexible(0, ordinal), body)?;
+        self.channel
+            .write(&bytes, &mut handles)
+            .map_err(self.map_status)
+    }
+
+    /// Sends a one-way method without a payload.
+    fn send_empty(&self, ordinal: u64) -> Result<(), ClientError> {
+        let bytes = fidl::encode_header_only(TransactionHeader::flexible(0, ordinal));
+        self.channel
+            .write(&bytes, &mut Vec::new())
+            .map_err(self.map_status)
+    }
+
+    /// Calls a two-way method; `body` is `None` for a method without a request payload.
+    fn call<T: Encode, R: Decode, E: MethodError>(
+        &self,
+        ordinal: u64,
+        body: Option<T>,
+        deadline: zx::MonotonicInstant,
+    ) -> Result<R, ClientError> {
+        let header = TransactionHeader::flexible(CALL_TXID, ordinal);
+        let (bytes, mut handles) = match body {
+            Some(body) => fidl::encode_message(header, body)?,
+            None => (fidl::encode_header_only(header), Vec::new()),
+        };
+        let (mut reply, mut reply_handles) = (Vec::new(), Vec::new());
+        self.channel
+            .call_etc(
+                deadline,
+                &bytes,
+                &mut handles,
+                &mut reply,
+                &mut reply_handles,
+            )
+            .map_err(self.map_status)?;
+        let reply_header = TransactionHeader::decode(&reply)?;
+        if reply_header.ordinal != ordinal {
+            return Err(ClientError::UnexpectedReply {
+                expected: ordinal,
+                actual: reply_header.ordinal,
+            });
+        }
+        match fidl::decode_message::<FlexibleResult<R, E>>(&reply, reply_handles)? {
+            FlexibleResult::Response(response) => Ok(response),
+            FlexibleResult::Err(err) => Err(err.into_client_error()),
+            FlexibleResult::FrameworkErr(err) => Err(ClientError::Framework(err)),
+        }
+    }
+
+    fn sync(&self, deadline: zx::MonotonicInstant) -> Result<(), ClientError> {
+        self.call::<Empty, Empty, NoErrorClause>(ordinals::NODE_SYNC, None, deadline)
+            .map(drop)
+    }
+
+    fn release(self) -> Result<(), ClientError> {
+        self.send_empty(ordinals::NODE_RELEASE)
+    }
+
+    fn set_name(&self, priority: u32, name: &str) -> Result<(), ClientError> {
+        let request = messages::SetNameRequest {
+            priority: Some(priority),
+            name: Some(name.into()),
+        };
+        self.send(ordinals::NODE_SET_NAME, request)
+    }
+
+    fn set_debug_client_info(&self, ordinal: u64, name: &str, id: u64) -> Result<(), ClientError> {
+        let request = messages::SetDebugClientInfoRequest {
+            name: Some(name.into()),
+            id: Some(id),
+        };
+        self.send(ordinal, request)
+    }
+}
+
+/// A connection to `fuchsia.sysmem2.Allocator`.
+#[derive(Debug)]
+pub struct Allocator(Proxy);
+
+/// The path of the allocator service in a component's namespace.
+pub const ALLOCATOR_SERVICE_PATH: &str = "/svc/fuchsia.sysmem2.Allocator";
+
+#[cfg(target_os = "fuchsia")]
+mod fdio {
+    use crate::zx::sys;
+
+    #[link(name = "fdio")]
+    extern "C" {
+        /// Connects `request` to the service at `path` in the namespace; always consumes
+        /// `request`.
+        pub fn fdio_service_connect(
+            path: *const std::ffi::c_char,
+            request: sys::zx_handle_t,
+        ) -> sys::zx_status_t;
+    }
+}
+
+impl Allocator {
+    /// Connects to the system's sysmem at [`ALLOCATOR_SERVICE_PATH`] (the component must
+    /// `use` the `fuchsia.sysmem2.Allocator` protocol).
+    ///
+    /// Wraps `zx_channel_create` and `fdio_service_connect`.
+    ///
+    /// # Errors
+    /// [`ClientError::Transport`] with the status of either call (`NOT_FOUND` when the
+    /// namespace has no such entry).
+    #[cfg(target_os = "fuchsia")]
+    pub fn connect() -> Result<Allocator, ClientError> {
+        let (client, server) = zx::Channel::create().map_err(ClientError::Transport)?;
+        let path = c"/svc/fuchsia.sysmem2.Allocator";
+        let server = zx::HandleBased::into_handle(server).into_raw();
+        // SAFETY: `path` is a NUL-terminated static string; `server` is a handle this process
+        // owns, whose ownership passes to fdio whatever the result.
+        let status = unsafe { fdio::fdio_service_connect(path.as_ptr(), server) };
+        zx::Status::ok(status).map_err(ClientError::Transport)?;
+        Ok(Allocator::from_channel(client))
+    }
+
+    /// An allocator speaking over `channel` (the client end of an `Allocator` connection, e.g.
+    /// from [`HostSysmem::connect`](super::HostSysmem::connect)).
+    pub fn from_channel(channel: zx::Channel) -> Allocator {
+        Allocator(Proxy {
+            channel,
+            map_status: ClientError::from_allocator_status,
+        })
+    }
+
+    /// The client end of the connection.
+    pub fn into_channel(self) -> zx::Channel {
+        self.0.channel
+    }
+
+    /// Creates a shared collection and returns its root token: duplicate it for every other
+    /// participant, then turn it in with [`Allocator::bind_shared_collection`].
+    ///
+    /// Sends `Allocator.AllocateSharedCollection` (one-way).
+    ///
+    /// # Errors
+    /// [`ClientError::AllocatorClosed`], [`ClientError::Transport`].
+    pub fn allocate_shared_collection(&self) -> Result<BufferCollectionToken, ClientError> {
+        let (client, server) = zx::Channel::create().map_err(ClientError::Transport)?;
+        let request = messages::AllocateSharedCollectionRequest {
+            token_request: Some(server),
+        };
+        self.0
+            .send(ordinals::ALLOCATOR_ALLOCATE_SHARED_COLLECTION, request)?;
+        Ok(BufferCollectionToken::from_channel(client))
+    }
+
+    /// Creates a collection with this client as its only participant.
+    ///
+    /// Sends `Allocator.AllocateNonSharedCollection` (one-way).
+    ///
+    /// # Errors
+    /// [`ClientError::AllocatorClosed`], [`ClientError::Transport`].
+    pub fn allocate_non_shared_collection(&self) -> Result<BufferCollection, ClientError> {
+        let (client, server) = zx::Channel::create().map_err(ClientError::Transport)?;
+        let request = messages::AllocateNonSharedCollectionRequest {
+            collection_request: Some(server),
+        };
+        self.0
+            .send(ordinals::ALLOCATOR_ALLOCATE_NON_SHARED_COLLECTION, request)?;
+        Ok(BufferCollection::from_channel(client))
+    }
+
+    /// Turns `token` in for a [`BufferCollection`] through which this participant sets its
+    /// constraints and receives its buffers. The token must already be known to the server
+    /// (made by `DuplicateSync`, or by `Duplicate` followed by a `Sync`); an unknown token
+    /// gives a collection whose first call fails with [`ClientError::CollectionFailed`].
+    ///
+    /// Sends `Allocator.BindSharedCollection` (one-way).
+    ///
+    /// # Errors
+    /// [`ClientError::AllocatorClosed`], [`ClientError::Transport`].
+    pub fn bind_shared_collection(
+        &self,
+        token: BufferCollectionToken,
+    ) -> Result<BufferCollection, ClientError> {
+        let (client, server) = zx::Channel::create().map_err(ClientError::Transport)?;
+        let request = messages::BindSharedCollectionRequest {
+            token: Some(token.into_channel()),
+            buffer_collection_request: Some(server),
+        };
+        self.0
+            .send(ordinals::ALLOCATOR_BIND_SHARED_COLLECTION, request)?;
+        Ok(BufferCollection::from_channel(client))
+    }
+
+    /// Names this client in sysmem's diagnostics; nodes created afterwards inherit it.
+    ///
+    /// Sends `Allocator.SetDebugClientInfo` (one-way).
+    ///
+    /// # Errors
+    /// [`ClientError::Encode`] (`name` over 256 bytes), [`ClientError::AllocatorClosed`].
+    pub fn set_debug_client_info(&self, name: &str, id: u64) -> Result<(), ClientError> {
+        self.0
+            .set_debug_client_info(ordinals::ALLOCATOR_SET_DEBUG_CLIENT_INFO, name, id)
+    }
+}
+
+/// The `Node` methods, shared by tokens and collections.
+macro_rules! node_methods {
+    () => {
+        /// Waits until the server has processed every message sent on this node before it
+        /// (for example so that a token made by `Duplicate` is known before it is handed out).
+        ///
+        /// Calls `Node.Sync`.
+        ///
+        /// # Errors
+        /// [`ClientError::CollectionFailed`], [`ClientError::TimedOut`].
+        pub fn sync(&self, deadline: zx::MonotonicInstant) -> Result<(), ClientError> {
+            self.0.sync(deadline)
+        }
+
+        /// Leaves the collection cleanly: this node stops taking part in allocation and
+        /// closing it will not fail the collection. Closing a node **without** `release`
+        /// fails the whole collection for every participant, as sysmem does.
+        ///
+        /// Sends `Node.Release` (one-way), then closes the channel.
+        ///
+        /// # Errors
+        /// [`ClientError::CollectionFailed`] (already failed; the channel is closed anyway).
+        pub fn release(self) -> Result<(), ClientError> {
+            self.0.release()
+        }
+
+        /// Names the collection for diagnostics; the highest `priority` wins.
+        ///
+        /// Sends `Node.SetName` (one-way).
+        ///
+        /// # Errors
+        /// [`ClientError::Encode`] (`name` over 64 bytes), [`ClientError::CollectionFailed`].
+        pub fn set_name(&self, priority: u32, name: &str) -> Result<(), ClientError> {
+            self.0.set_name(priority, name)
+        }
+
+        /// Names this participant in sysmem's diagnostics.
+        ///
+        /// Sends `Node.SetDebugClientInfo` (one-way).
+        ///
+        /// # Errors
+        /// [`ClientError::Encode`] (`name` over 256 bytes), [`ClientError::CollectionFailed`].
+        pub fn set_debug_client_info(&self, name: &str, id: u64) -> Result<(), ClientError> {
+            self.0
+                .set_debug_client_info(ordinals::NODE_SET_DEBUG_CLIENT_INFO, name, id)
+        }
+
+        /// The client end of the node's channel (closing it without
+        /// [`release`](Self::release) fails the collection).
+        pub fn into_channel(self) -> zx::Channel {
+            self.0.channel
+        }
+    };
+}
+
+/// A participant's right to take part in a shared collection, before it binds.
+///
+/// **Drop fails the collection** (the channel closes without `Release`); call
+/// [`release`](Self::release) to leave cleanly, or turn it in with
+/// [`Allocator::bind_shared_collection`].
+#[derive(Debug)]
+pub struct BufferCollectionToken(Proxy);
+
+impl BufferCollectionToken {
+    /// A token speaking over `channel` (e.g. one received from another process).
+    pub fn from_channel(channel: zx::Channel) -> BufferCollectionToken {
+        BufferCollectionToken(Proxy::node(channel))
+    }
+
+    node_methods!();
+
+    /// Creates a token for another participant whose VMO rights are further limited by
+    /// `rights_attenuation_mask` (a zero bit removes that right; [`zx::Rights::SAME_RIGHTS`]
+    /// removes none). Masks combine along a chain of duplicates. Call [`sync`](Self::sync)
+    /// before handing the new token out, or use [`duplicate_sync`](Self::duplicate_sync).
+    ///
+    /// Sends `BufferCollectionToken.Duplicate` (one-way).
+    ///
+    /// # Errors
+    /// [`ClientError::CollectionFailed`], [`ClientError::Transport`].
+    pub fn duplicate(
+        &self,
+        rights_attenuation_mask: zx::Rights,
+    ) -> Result<BufferCollectionToken, ClientError> {
+        let (client, server) = zx::Channel::create().map_err(ClientError::Transport)?;
+        let request = messages::DuplicateRequest {
+            rights_attenuation_mask: Some(rights_attenuation_mask),
+            token_request: Some(server),
+        };
+        self.0.send(ordinals::TOKEN_DUPLICATE, request)?;
+        Ok(BufferCollectionToken::from_channel(client))
+    }
+
+    /// Creates one token per mask, already known to the server when this returns.
+    ///
+    /// Calls `BufferCollectionToken.DuplicateSync`.
+    ///
+    /// # Errors
+    /// [`ClientError::Encode`] (more than 64 masks), [`ClientError::CollectionFailed`],
+    /// [`ClientError::TimedOut`], [`ClientError::MissingField`] (a reply without tokens).
+    pub fn duplicate_sync(
+        &self,
+        rights_attenuation_masks: &[zx::Rights],
+        deadline: zx::MonotonicInstant,
+    ) -> Result<Vec<BufferCollectionToken>, ClientError> {
+        let request = messages::DuplicateSyncRequest {
+            rights_attenuation_masks: Some(rights_attenuation_masks.to_vec()),
+        };
+        let response: messages::DuplicateSyncResponse = self.0.call::<_, _, NoErrorClause>(
+            ordinals::TOKEN_DUPLICATE_SYNC,
+            Some(request),
+            deadline,
+        )?;
+        let tokens = response.tokens.ok_or(ClientError::MissingField("tokens"))?;
+        Ok(tokens
+            .into_iter()
+            .map(BufferCollectionToken::from_channel)
+            .collect())
+    }
+}
+
+/// A participant's view of a collection: it sets constraints once and receives its own VMO
+/// handles.
+///
+/// **Drop fails the collection** unless [`release`](Self::release) was called first, as
+/// sysmem does.
+#[derive(Debug)]
+pub struct BufferCollection(Proxy);
+
+impl BufferCollection {
+    /// A collection speaking over `channel`.
+    pub fn from_channel(channel: zx::Channel) -> BufferCollection {
+        BufferCollection(Proxy::node(channel))
+    }
+
+    node_methods!();
+
+    /// Sets this participant's constraints (at most once; a second call fails the collection).
+    /// `None` takes part without constraints: the participant receives no VMOs.
+    ///
+    /// Sends `BufferCollection.SetConstraints` (one-way).
+    ///
+    /// # Errors
+    /// [`ClientError::Encode`] (a list over its bound), [`ClientError::CollectionFailed`].
+    pub fn set_constraints(
+        &self,
+        constraints: Option<BufferCollectionConstraints>,
+    ) -> Result<(), ClientError> {
+        let request = messages::SetConstraintsRequest { constraints };
+        self.0.send(ordinals::COLLECTION_SET_CONSTRAINTS, request)
+    }
+
+    /// Waits until every participant has set constraints and the buffers are allocated, and
+    /// returns this participant's view: settings, its own VMO handles, and the collection id.
+    ///
+    /// Calls `BufferCollection.WaitForAllBuffersAllocated`.
+    ///
+    /// # Errors
+    /// - [`ClientError::Sysmem`]: `CONSTRAINTS_INTERSECTION_EMPTY`, `NO_MEMORY`, or
+    ///   `PROTOCOL_DEVIATION` (e.g. called before [`set_constraints`](Self::set_constraints));
+    ///   the collection has failed.
+    /// - [`ClientError::CollectionFailed`]: the collection failed (e.g. a participant closed
+    ///   without `Release`).
+    /// - [`ClientError::TimedOut`]: a participant has not set its constraints yet.
+    /// - [`ClientError::MissingField`]: a reply without `buffer_collection_info`.
+    pub fn wait_for_all_buffers_allocated(
+        &self,
+        deadline: zx::MonotonicInstant,
+    ) -> Result<BufferCollectionInfo, ClientError> {
+        let response: messages::WaitForAllBuffersAllocatedResponse =
+            self.0.call::<Empty, _, Error>(
+                ordinals::COLLECTION_WAIT_FOR_ALL_BUFFERS_ALLOCATED,
+                None,
+                deadline,
+            )?;
+        response
+            .buffer_collection_info
+            .ok_or(ClientError::MissingField("buffer_collection_info"))
+    }
+
+    /// Whether the buffers are allocated, without waiting for allocation: `Ok(false)` while
+    /// sysmem has not attempted it yet (`Error::PENDING`).
+    ///
+    /// Calls `BufferCollection.CheckAllBuffersAllocated`.
+    ///
+    /// # Errors
+    /// As [`wait_for_all_buffers_allocated`](Self::wait_for_all_buffers_allocated).
+    pub fn check_all_buffers_allocated(
+        &self,
+        deadline: zx::MonotonicInstant,
+    ) -> Result<bool, ClientError> {
+        match self.0.call::<Empty, Empty, Error>(
+            ordinals::COLLECTION_CHECK_ALL_BUFFERS_ALLOCATED,
+            None,
+            deadline,
+        ) {
+            Ok(Empty) => Ok(true),
+            Err(ClientError::Sysmem(Error::PENDING)) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+}

@@ -1,0 +1,123 @@
+//! The host sysmem service: `fuchsia.sysmem2.Allocator` served by a thread of this process,
+//! over host-kernel channels, with VMOs from the host kernel.
+//!
+//! It implements the rules of sysmem2 that a buffer (not image) collection exercises
+//! (shared/reference/sysmem2.md):
+//!
+//! - **Tokens and participants.** `AllocateSharedCollection` makes a root token; `Duplicate` /
+//!   `DuplicateSync` make more, each with the AND of the rights attenuation masks along its
+//!   chain; `BindSharedCollection` turns a token (found by the koid of its client end) into a
+//!   `BufferCollection`. Allocation happens once every token is bound or released and every
+//!   collection has set constraints or released.
+//! - **Aggregation.** See the table on `aggregate`: counts sum / max / min, sizes max / min,
+//!   coherency domains intersect (CPU, then RAM, then INACCESSIBLE preferred), heaps
+//!   intersect (the host has one: system RAM), secure and contiguous OR (the host has
+//!   neither). An empty intersection is `CONSTRAINTS_INTERSECTION_EMPTY`.
+//! - **Rights.** Each participant receives its own handles with
+//!   `0xC0EF ∩ usage attenuation (no WRITE without a write usage) ∩ its chain's mask`; a
+//!   participant without usage (`NONE_USAGE`, or no constraints) receives no handles.
+//! - **Failure.** A collection fails when a participant closes its channel without
+//!   `Release`, breaks the protocol (`SetConstraints` twice, `WaitForAllBuffersAllocated`
+//!   before `SetConstraints`, a malformed message, any message after `Release`, an unknown
+//!   strict method), or allocation fails. Waits pending (or already queued) at that moment are
+//!   answered with the `Error` when there is one (`PROTOCOL_DEVIATION`,
+//!   `CONSTRAINTS_INTERSECTION_EMPTY`, `NO_MEMORY`); then every channel of the collection is
+//!   closed, as sysmem does, without epitaph. A participant that merely closed has no error to
+//!   report: the others see their channels close.
+//! - **Unknown methods.** Unknown flexible two-way methods are answered with `framework_err`
+//!   `UNKNOWN_METHOD`, unknown flexible one-way methods ignored, unknown strict methods close
+//!   the channel. Node methods this service does not implement (weak, groups, `AttachToken`,
+//!   `SetDispensable`, ...) count as unknown.
+//!
+//! One thread serves every connection, blocking in `zx_object_wait_many`. That call waits on
+//! at most 64 handles, so the service holds at most 63 client channels (allocator
+//! connections and nodes) at once; beyond that it refuses new connections and fails
+//! collections that would grow (`NO_MEMORY`).
+//!
+//! Stopping the service (dropping [`HostSysmem`]) closes every channel and VMO it holds.
+
+mod aggregate;
+mod service;
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
+
+use super::client::Allocator;
+use super::error::ClientError;
+use crate::zx;
+
+/// What the service holds, for diagnostics and tests.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct HostSysmemStats {
+    /// Open `Allocator` connections.
+    pub allocator_connections: usize,
+    /// Live logical collections.
+    pub collections: usize,
+    /// Live tokens and collection nodes.
+    pub nodes: usize,
+    /// `WaitForAllBuffersAllocated` calls waiting for allocation.
+    pub pending_waits: usize,
+}
+
+/// A running host sysmem service. Dropping it stops the service thread and closes every
+/// handle it holds (clients then see their channels closed).
+#[derive(Debug)]
+pub struct HostSysmem {
+    /// Carries new `Allocator` server ends to the service; closing it stops the service.
+    control: Option<zx::Channel>,
+    thread: Option<JoinHandle<()>>,
+    stats: Arc<Mutex<HostSysmemStats>>,
+}
+
+impl HostSysmem {
+    /// Starts the service thread.
+    ///
+    /// # Errors
+    /// The status of `zx_channel_create`; [`zx::Status::NO_RESOURCES`] when the thread cannot
+    /// be spawned.
+    pub fn start() -> Result<HostSysmem, zx::Status> {
+        let (control, service_end) = zx::Channel::create()?;
+        let stats = Arc::new(Mutex::new(HostSysmemStats::default()));
+        let service = service::Service::new(service_end, Arc::clone(&stats));
+        let thread = std::thread::Builder::new()
+            .name("host-sysmem".into())
+            .spawn(move || service.run())
+            .map_err(|_| zx::Status::NO_RESOURCES)?;
+        Ok(HostSysmem {
+            control: Some(control),
+            thread: Some(thread),
+            stats,
+        })
+    }
+
+    /// Opens a new `Allocator` connection to the service.
+    ///
+    /// # Errors
+    /// [`ClientError::AllocatorClosed`] when the service has stopped;
+    /// [`ClientError::Transport`] when no channel can be created.
+    pub fn connect(&self) -> Result<Allocator, ClientError> {
+        let (client, server) = zx::Channel::create().map_err(ClientError::Transport)?;
+        let control = self.control.as_ref().ok_or(ClientError::AllocatorClosed)?;
+        control
+            .write(&[], &mut vec![zx::HandleBased::into_handle(server)])
+            .map_err(ClientError::from_allocator_status)?;
+        Ok(Allocator::from_channel(client))
+    }
+
+    /// A snapshot of what the service holds, taken after its last round of work.
+    pub fn stats(&self) -> HostSysmemStats {
+        *self.stats.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Drop for HostSysmem {
+    fn drop(&mut self) {
+        // Closing the control channel tells the service to close everything and return.
+        drop(self.control.take());
+        if let Some(thread) = self.thread.take() {
+            // A panic in the service thread has already been reported on stderr.
+            let _ = thread.join();
+        }
+    }
+}

@@ -1,0 +1,937 @@
+//! The service thread: one loop over `zx_object_wait_many`, the node tree of every logical
+//! collection, allocation, and failure.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use super::aggregate::{self, Settings};
+use super::HostSysmemStats;
+use crate::fidl::{
+    self, DecodeError, Empty, Encode, FlexibleResult, FrameworkErr, NoErrorClause,
+    TransactionHeader,
+};
+use crate::sysmem::messages::{self, ordinals};
+use crate::sysmem::types::{
+    BufferCollectionConstraints, BufferCollectionInfo, BufferMemorySettings, Error, Heap,
+    SingleBufferSettings, VmoBuffer, HEAP_TYPE_SYSTEM_RAM,
+};
+use crate::zx::{self, AsHandleRef, HandleBased};
+
+type NodeId = u64;
+type CollectionId = u64;
+
+/// Every rights bit: the mask of a node whose chain attenuates nothing.
+const NO_ATTENUATION: zx::Rights = zx::Rights::from_bits_retain(u32::MAX);
+
+/// One token or collection channel.
+#[derive(Debug)]
+struct Node {
+    /// The server end.
+    channel: zx::Channel,
+    /// The koid of the client end, to find a token turned in by `BindSharedCollection`.
+    client_koid: zx::Koid,
+    collection: CollectionId,
+    kind: NodeKind,
+    /// The AND of the rights attenuation masks along the token chain.
+    rights_mask: zx::Rights,
+    /// `Release` was received: closing is expected, and the node no longer blocks allocation.
+    released: bool,
+}
+
+#[derive(Debug)]
+enum NodeKind {
+    Token,
+    Collection {
+        /// `None` until `SetConstraints`; then the constraints it carried (if any).
+        constraints: Option<Option<BufferCollectionConstraints>>,
+        /// Txids of `WaitForAllBuffersAllocated` calls not answered yet.
+        waits: Vec<u32>,
+    },
+}
+
+/// One logical buffer collection: the nodes of one token tree.
+#[derive(Debug)]
+struct Collection {
+    buffer_collection_id: u64,
+    nodes: BTreeSet<NodeId>,
+    /// Set once allocation succeeded.
+    allocation: Option<Allocation>,
+    /// The name with the highest priority so far (`Node.SetName`).
+    name: Option<(u32, String)>,
+}
+
+#[derive(Debug)]
+struct Allocation {
+    settings: Settings,
+    /// Sysmem's own handles (default VMO rights, 0xD0EF); participants get duplicates.
+    vmos: Vec<zx::Vmo>,
+    raw_vmo_size: u64,
+}
+
+/// What a wait returned ready.
+#[derive(Debug, Clone, Copy)]
+enum Source {
+    Control,
+    Allocator(u64),
+    Node(NodeId),
+}
+
+/// What to do with a channel after one of its messages.
+#[derive(Debug, PartialEq, Eq)]
+enum Next {
+    /// Keep reading it.
+    Continue,
+    /// It is gone (closed by the service, or its collection failed).
+    Gone,
+}
+
+/// The service's whole state; dropping it closes every handle.
+pub(super) struct Service {
+    control: zx::Channel,
+    allocators: BTreeMap<u64, zx::Channel>,
+    nodes: BTreeMap<NodeId, Node>,
+    collections: BTreeMap<CollectionId, Collection>,
+    next_id: u64,
+    stats: Arc<Mutex<HostSysmemStats>>,
+}
+
+/// A message read from a channel.
+struct RawMessage {
+    bytes: Vec<u8>,
+    handles: Vec<zx::HandleInfo>,
+}
+
+/// A message whose header was decoded.
+struct Message {
+    header: TransactionHeader,
+    bytes: Vec<u8>,
+    handles: Vec<zx::HandleInfo>,
+}
+
+/// Reads one message. `Ok(None)`: nothing queued; `Err`: the peer is closed (or the channel
+/// unusable).
+fn read(channel: &zx::Channel) -> Result<Option<RawMessage>, zx::Status> {
+    let (mut bytes, mut handles) = (Vec::new(), Vec::new());
+    match channel.read_etc(&mut bytes, &mut handles) {
+        Ok(()) => Ok(Some(RawMessage { bytes, handles })),
+        Err(zx::Status::SHOULD_WAIT) => Ok(None),
+        Err(status) => Err(status),
+    }
+}
+
+/// Writes a reply. A peer that is gone, or a reply that cannot be encoded (it cannot happen
+/// for the bounded replies sent here), ends the same way for the client: no reply.
+fn reply<T: Encode>(channel: &zx::Channel, txid: u32, ordinal: u64, body: T) {
+    if let Ok((bytes, mut handles)) =
+        fidl::encode_message(TransactionHeader::flexible(txid, ordinal), body)
+    {
+        let _ = channel.write(&bytes, &mut handles);
+    }
+}
+
+/// Replies `Err(error)` to a two-way method with an `error` clause.
+fn reply_error(channel: &zx::Channel, txid: u32, ordinal: u64, error: Error) {
+    reply(
+        channel,
+        txid,
+        ordinal,
+        FlexibleResult::<Empty, Error>::Err(error),
+    );
+}
+
+/// The unknown-interaction rules of open protocols (RFC-0138) for a message this service
+/// does not implement.
+fn unknown_method(channel: &zx::Channel, header: &TransactionHeader) -> Next {
+    if !header.flexible {
+        return Next::Gone;
+    }
+    if header.txid != 0 {
+        let body = FlexibleResult::<Empty>::FrameworkErr(FrameworkErr::UNKNOWN_METHOD);
+        reply(channel, header.txid, header.ordinal, body);
+    }
+    Next::Continue
+}
+
+impl Service {
+    pub(super) fn new(control: zx::Channel, stats: Arc<Mutex<HostSysmemStats>>) -> Service {
+        Service {
+            control,
+            allocators: BTreeMap::new(),
+            nodes: BTreeMap::new(),
+            collections: BTreeMap::new(),
+            next_id: 1,
+            stats,
+        }
+    }
+
+    /// Serves until the control channel closes, then drops everything.
+    pub(super) fn run(mut self) {
+        loop {
+            let Ok(ready) = self.wait() else {
+                return; // Only a bug in the handle bookkeeping can get here.
+            };
+            for source in ready {
+                match source {
+                    Source::Control => {
+                        if !self.serve_control() {
+                            return;
+                        }
+                    }
+                    Source::Allocator(id) => self.serve_allocator(id),
+                    Source::Node(id) => {
+                        self.serve_node(id);
+                    }
+                }
+            }
+            self.allocate_ready_collections();
+            self.publish_stats();
+        }
+    }
+
+    fn fresh_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    /// Client channels held (allocator connections and nodes).
+    fn channel_count(&self) -> usize {
+        self.allocators.len() + self.nodes.len()
+    }
+
+    /// Whether `more` channels fit in one `zx_object_wait_many` beside the control channel.
+    fn has_room(&self, more: usize) -> bool {
+        1 + self.channel_count() + more <= zx::WAIT_MANY_MAX_ITEMS
+    }
+
+    /// Blocks until some channel is readable or closed; returns those channels.
+    fn wait(&self) -> Result<Vec<Source>, zx::Status> {
+        let signals = zx::Signals::CHANNEL_READABLE | zx::Signals::CHANNEL_PEER_CLOSED;
+        fn item(channel: &zx::Channel) -> zx::WaitItem<'_> {
+            zx::WaitItem {
+                handle: channel.as_handle_ref(),
+                waitfor: zx::Signals::CHANNEL_READABLE | zx::Signals::CHANNEL_PEER_CLOSED,
+                pending: zx::Signals::empty(),
+            }
+        }
+        let mut sources = vec![Source::Control];
+        let mut items = vec![item(&self.control)];
+        for (&id, channel) in &self.allocators {
+            sources.push(Source::Allocator(id));
+            items.push(item(channel));
+        }
+        for (&id, node) in &self.nodes {
+            sources.push(Source::Node(id));
+            items.push(item(&node.channel));
+        }
+        zx::object_wait_many(&mut items, zx::MonotonicInstant::INFINITE)?;
+        Ok(sources
+            .into_iter()
+            .zip(items)
+            .filter(|(_, item)| item.pending.intersects(signals))
+            .map(|(source, _)| source)
+            .collect())
+    }
+
+    fn publish_stats(&self) {
+        let pending_waits = self
+            .nodes
+            .values()
+            .map(|node| match &node.kind {
+                NodeKind::Collection { waits, .. } => waits.len(),
+                NodeKind::Token => 0,
+            })
+            .sum();
+        let stats = HostSysmemStats {
+            allocator_connections: self.allocators.len(),
+            collections: self.collections.len(),
+            nodes: self.nodes.len(),
+            pending_waits,
+        };
+        *self.stats.lock().unwrap_or_else(PoisonError::into_inner) = stats;
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Control channel: new Allocator connections
+    // -----------------------------------------------------------------------------------------
+
+    /// Accepts queued connections; `false` once the owner has closed the control channel.
+    fn serve_control(&mut self) -> bool {
+        loop {
+            match read(&self.control) {
+                Ok(Some(RawMessage { handles, .. })) => {
+                    for info in handles {
+                        if info.object_type == zx::ObjectType::CHANNEL && self.has_room(1) {
+                            let id = self.fresh_id();
+                            self.allocators
+                                .insert(id, zx::Channel::from_handle(info.handle));
+                        } // Otherwise the handle is dropped: the client sees its channel close.
+                    }
+                }
+                Ok(None) => return true,
+                Err(_) => return false,
+            }
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Allocator connections
+    // -----------------------------------------------------------------------------------------
+
+    fn serve_allocator(&mut self, id: u64) {
+        loop {
+            let Some(channel) = self.allocators.get(&id) else {
+                return;
+            };
+            match read(channel) {
+                Ok(Some(RawMessage { bytes, handles })) => {
+                    if self.allocator_message(id, bytes, handles) == Next::Gone {
+                        self.allocators.remove(&id);
+                        return;
+                    }
+                }
+                Ok(None) => return,
+                Err(_) => {
+                    self.allocators.remove(&id);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Handles one `Allocator` message; a malformed one closes the connection, as FIDL
+    /// bindings do.
+    fn allocator_message(&mut self, id: u64, bytes: Vec<u8>, handles: Vec<zx::HandleInfo>) -> Next {
+        let Ok(header) = TransactionHeader::decode(&bytes) else {
+            return Next::Gone;
+        };
+        let result: Result<(), DecodeError> = match header.ordinal {
+            ordinals::ALLOCATOR_ALLOCATE_SHARED_COLLECTION => {
+                match fidl::decode_message::<messages::AllocateSharedCollectionRequest>(
+                    &bytes, handles,
+                ) {
+                    Ok(messages::AllocateSharedCollectionRequest {
+                        token_request: Some(server),
+                    }) => {
+                        self.new_collection(server, NodeKind::Token);
+                        Ok(())
+                    }
+                    Ok(_) => return Next::Gone,
+                    Err(e) => Err(e),
+                }
+            }
+            ordinals::ALLOCATOR_ALLOCATE_NON_SHARED_COLLECTION => {
+                match fidl::decode_message::<messages::AllocateNonSharedCollectionRequest>(
+                    &bytes, handles,
+                ) {
+                    Ok(messages::AllocateNonSharedCollectionRequest {
+                        collection_request: Some(server),
+                    }) => {
+                        let kind = NodeKind::Collection {
+                            constraints: None,
+                            waits: Vec::new(),
+                        };
+                        self.new_collection(server, kind);
+                        Ok(())
+                    }
+                    Ok(_) => return Next::Gone,
+                    Err(e) => Err(e),
+                }
+            }
+            ordinals::ALLOCATOR_BIND_SHARED_COLLECTION => {
+                match fidl::decode_message::<messages::BindSharedCollectionRequest>(&bytes, handles)
+                {
+                    Ok(messages::BindSharedCollectionRequest {
+                        token: Some(token),
+                        buffer_collection_request: Some(server),
+                    }) => {
+                        self.bind(token, server);
+                        Ok(())
+                    }
+                    Ok(_) => return Next::Gone,
+                    Err(e) => Err(e),
+                }
+            }
+            ordinals::ALLOCATOR_SET_DEBUG_CLIENT_INFO => {
+                fidl::decode_message::<messages::SetDebugClientInfoRequest>(&bytes, handles)
+                    .map(drop)
+            }
+            _ => {
+                let Some(channel) = self.allocators.get(&id) else {
+                    return Next::Gone;
+                };
+                return unknown_method(channel, &header);
+            }
+        };
+        match result {
+            Ok(()) => Next::Continue,
+            Err(_) => Next::Gone,
+        }
+    }
+
+    /// Creates a logical collection whose first node is `server` (a root token, or the only
+    /// collection of a non-shared collection).
+    fn new_collection(&mut self, server: zx::Channel, kind: NodeKind) {
+        if !self.has_room(1) {
+            return; // Dropping `server` closes it: the client sees the collection fail.
+        }
+        let collection = self.fresh_id();
+        let buffer_collection_id = self.fresh_id();
+        self.collections.insert(
+            collection,
+            Collection {
+                buffer_collection_id,
+                nodes: BTreeSet::new(),
+                allocation: None,
+                name: None,
+            },
+        );
+        if self
+            .add_node(collection, server, kind, NO_ATTENUATION)
+            .is_none()
+        {
+            self.collections.remove(&collection);
+        }
+    }
+
+    /// Adds a node to `collection`; `None` (and `server` closed) when its koids are unreadable.
+    fn add_node(
+        &mut self,
+        collection: CollectionId,
+        server: zx::Channel,
+        kind: NodeKind,
+        rights_mask: zx::Rights,
+    ) -> Option<NodeId> {
+        let client_koid = server.basic_info().ok()?.related_koid;
+        let id = self.fresh_id();
+        self.nodes.insert(
+            id,
+            Node {
+                channel: server,
+                client_koid,
+                collection,
+                kind,
+                rights_mask,
+                released: false,
+            },
+        );
+        self.collections.get_mut(&collection)?.nodes.insert(id);
+        Some(id)
+    }
+
+    /// `BindSharedCollection`: the token node whose client end is `token` becomes a collection
+    /// node served on `server`.
+    fn bind(&mut self, token: zx::Channel, server: zx::Channel) {
+        let Ok(koid) = token.get_koid() else { return };
+        let found = self.nodes.iter().find_map(|(&id, node)| {
+            (matches!(node.kind, NodeKind::Token) && node.client_koid == koid).then_some(id)
+        });
+        // An unknown token (not made by this service, or not synced yet): both ends close and
+        // the new collection's client sees it fail.
+        let Some(id) = found else { return };
+        // Messages the client sent on the token before turning it in come first.
+        if self.serve_node(id) == Next::Gone {
+            return;
+        }
+        let Ok(info) = server.basic_info() else {
+            return;
+        };
+        let Some(node) = self.nodes.get_mut(&id) else {
+            return;
+        };
+        if node.released {
+            let collection = node.collection;
+            self.fail(collection, Some(Error::PROTOCOL_DEVIATION));
+            return;
+        }
+        node.channel = server; // Closes the token's server end.
+        node.client_koid = info.related_koid;
+        node.kind = NodeKind::Collection {
+            constraints: None,
+            waits: Vec::new(),
+        };
+        drop(token);
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Nodes
+    // -----------------------------------------------------------------------------------------
+
+    /// Handles every message queued on node `id`, then its closure.
+    fn serve_node(&mut self, id: NodeId) -> Next {
+        loop {
+            let Some(node) = self.nodes.get(&id) else {
+                return Next::Gone;
+            };
+            match read(&node.channel) {
+                Ok(Some(RawMessage { bytes, handles })) => {
+                    let message = match TransactionHeader::decode(&bytes) {
+                        Ok(header) => Message {
+                            header,
+                            bytes,
+                            handles,
+                        },
+                        Err(_) => {
+                            self.deviation(id);
+                            return Next::Gone;
+                        }
+                    };
+                    if self.node_message(id, message) == Next::Gone {
+                        return Next::Gone;
+                    }
+                }
+                Ok(None) => return Next::Continue,
+                Err(_) => {
+                    self.node_closed(id);
+                    return Next::Gone;
+                }
+            }
+        }
+    }
+
+    /// The client closed node `id`: fine after `Release`, otherwise the collection fails.
+    fn node_closed(&mut self, id: NodeId) {
+        let Some(node) = self.nodes.get(&id) else {
+            return;
+        };
+        let collection = node.collection;
+        if !node.released {
+            self.fail(collection, None);
+            return;
+        }
+        self.nodes.remove(&id);
+        if let Some(c) = self.collections.get_mut(&collection) {
+            c.nodes.remove(&id);
+            if c.nodes.is_empty() {
+                self.collections.remove(&collection);
+            }
+        }
+    }
+
+    /// Node `id` broke the protocol: its collection fails with `PROTOCOL_DEVIATION`.
+    fn deviation(&mut self, id: NodeId) -> Next {
+        if let Some(collection) = self.nodes.get(&id).map(|node| node.collection) {
+            self.fail(collection, Some(Error::PROTOCOL_DEVIATION));
+        }
+        Next::Gone
+    }
+
+    fn node_message(&mut self, id: NodeId, message: Message) -> Next {
+        let Message {
+            header,
+            bytes,
+            handles,
+        } = message;
+        let Some(node) = self.nodes.get(&id) else {
+            return Next::Gone;
+        };
+        if node.released {
+            return self.deviation(id); // Nothing may follow `Release`.
+        }
+        let is_token = matches!(node.kind, NodeKind::Token);
+        let two_way = header.txid != 0;
+        match header.ordinal {
+            ordinals::NODE_SYNC if two_way => {
+                if fidl::decode_header_only(&bytes, handles).is_err() {
+                    return self.deviation(id);
+                }
+                reply(
+                    &node.channel,
+                    header.txid,
+                    header.ordinal,
+                    FlexibleResult::<Empty>::Response(Empty),
+                );
+                Next::Continue
+            }
+            ordinals::NODE_RELEASE if !two_way => {
+                if fidl::decode_header_only(&bytes, handles).is_err() {
+                    return self.deviation(id);
+                }
+                if let Some(node) = self.nodes.get_mut(&id) {
+                    node.released = true;
+                }
+                Next::Continue
+            }
+            ordinals::NODE_SET_NAME if !two_way => {
+                let Ok(request) = fidl::decode_message::<messages::SetNameRequest>(&bytes, handles)
+                else {
+                    return self.deviation(id);
+                };
+                self.set_name(id, request);
+                Next::Continue
+            }
+            ordinals::NODE_SET_DEBUG_CLIENT_INFO if !two_way => {
+                match fidl::decode_message::<messages::SetDebugClientInfoRequest>(&bytes, handles) {
+                    Ok(_) => Next::Continue,
+                    Err(_) => self.deviation(id),
+                }
+            }
+            ordinals::TOKEN_DUPLICATE if is_token && !two_way => {
+                match fidl::decode_message::<messages::DuplicateRequest>(&bytes, handles) {
+                    Ok(messages::DuplicateRequest {
+                        rights_attenuation_mask,
+                        token_request: Some(server),
+                    }) => self.duplicate(id, vec![(rights_attenuation_mask, server)]),
+                    _ => self.deviation(id),
+                }
+            }
+            ordinals::TOKEN_DUPLICATE_SYNC if is_token && two_way => {
+                match fidl::decode_message::<messages::DuplicateSyncRequest>(&bytes, handles) {
+                    Ok(messages::DuplicateSyncRequest {
+                        rights_attenuation_masks: Some(masks),
+                    }) => self.duplicate_sync(id, header.txid, masks),
+                    _ => self.deviation(id),
+                }
+            }
+            ordinals::COLLECTION_SET_CONSTRAINTS if !is_token && !two_way => {
+                match fidl::decode_message::<messages::SetConstraintsRequest>(&bytes, handles) {
+                    Ok(request) => self.set_constraints(id, request.constraints),
+                    Err(_) => self.deviation(id),
+                }
+            }
+            ordinals::COLLECTION_WAIT_FOR_ALL_BUFFERS_ALLOCATED if !is_token && two_way => {
+                if fidl::decode_header_only(&bytes, handles).is_err() {
+                    return self.deviation(id);
+                }
+                self.wait_for_all_buffers_allocated(id, header.txid)
+            }
+            ordinals::COLLECTION_CHECK_ALL_BUFFERS_ALLOCATED if !is_token && two_way => {
+                if fidl::decode_header_only(&bytes, handles).is_err() {
+                    return self.deviation(id);
+                }
+                self.check_all_buffers_allocated(id, header.txid)
+            }
+            _ => {
+                // Known ordinals with the wrong shape (a one-way Sync, a Wait on a token) and
+                // methods this service does not implement: the unknown-method rules. The
+                // message's handles are closed.
+                drop(handles);
+                match unknown_method(&node.channel, &header) {
+                    Next::Continue => Next::Continue,
+                    Next::Gone => self.deviation(id),
+                }
+            }
+        }
+    }
+
+    fn set_name(&mut self, id: NodeId, request: messages::SetNameRequest) {
+        let (Some(priority), Some(name)) = (request.priority, request.name) else {
+            return;
+        };
+        let Some(collection) = self.nodes.get(&id).map(|node| node.collection) else {
+            return;
+        };
+        if let Some(c) = self.collections.get_mut(&collection) {
+            if c.name.as_ref().is_none_or(|(old, _)| priority > *old) {
+                c.name = Some((priority, name));
+            }
+        }
+    }
+
+    /// Adds one token per (mask, server end) under token `id`.
+    fn duplicate(&mut self, id: NodeId, requests: Vec<(Option<zx::Rights>, zx::Channel)>) -> Next {
+        let Some(node) = self.nodes.get(&id) else {
+            return Next::Gone;
+        };
+        let (collection, parent_mask) = (node.collection, node.rights_mask);
+        if !self.has_room(requests.len()) {
+            self.fail(collection, Some(Error::NO_MEMORY));
+            return Next::Gone;
+        }
+        for (mask, server) in requests {
+            let mask = aggregate::chain_mask(parent_mask, mask);
+            if self
+                .add_node(collection, server, NodeKind::Token, mask)
+                .is_none()
+            {
+                self.fail(collection, Some(Error::NO_MEMORY));
+                return Next::Gone;
+            }
+        }
+        Next::Continue
+    }
+
+    fn duplicate_sync(&mut self, id: NodeId, txid: u32, masks: Vec<zx::Rights>) -> Next {
+        let mut clients = Vec::with_capacity(masks.len());
+        let mut requests = Vec::with_capacity(masks.len());
+        for mask in masks {
+            match zx::Channel::create() {
+                Ok((client, server)) => {
+                    clients.push(client);
+                    requests.push((Some(mask), server));
+                }
+                Err(_) => {
+                    if let Some(collection) = self.nodes.get(&id).map(|n| n.collection) {
+                        self.fail(collection, Some(Error::NO_MEMORY));
+                    }
+                    return Next::Gone;
+                }
+            }
+        }
+        if self.duplicate(id, requests) == Next::Gone {
+            return Next::Gone;
+        }
+        let Some(node) = self.nodes.get(&id) else {
+            return Next::Gone;
+        };
+        let response = messages::DuplicateSyncResponse {
+            tokens: Some(clients),
+        };
+        reply(
+            &node.channel,
+            txid,
+            ordinals::TOKEN_DUPLICATE_SYNC,
+            FlexibleResult::<_, NoErrorClause>::Response(response),
+        );
+        Next::Continue
+    }
+
+    fn set_constraints(&mut self, id: NodeId, new: Option<BufferCollectionConstraints>) -> Next {
+        if let Some(constraints) = &new {
+            if aggregate::validate(constraints).is_err() {
+                return self.deviation(id);
+            }
+        }
+        let Some(Node {
+            kind: NodeKind::Collection { constraints, .. },
+            ..
+        }) = self.nodes.get_mut(&id)
+        else {
+            return Next::Gone;
+        };
+        if constraints.is_some() {
+            return self.deviation(id); // At most once (sysmem closes with ZX_ERR_NOT_SUPPORTED).
+        }
+        *constraints = Some(new);
+        Next::Continue
+    }
+
+    fn wait_for_all_buffers_allocated(&mut self, id: NodeId, txid: u32) -> Next {
+        let Some(node) = self.nodes.get_mut(&id) else {
+            return Next::Gone;
+        };
+        let NodeKind::Collection { constraints, waits } = &mut node.kind else {
+            return Next::Gone;
+        };
+        if constraints.is_none() {
+            // Not permitted in sysmem2: answer, then fail the collection.
+            let ordinal = ordinals::COLLECTION_WAIT_FOR_ALL_BUFFERS_ALLOCATED;
+            reply_error(&node.channel, txid, ordinal, Error::PROTOCOL_DEVIATION);
+            return self.deviation(id);
+        }
+        waits.push(txid);
+        let collection = node.collection;
+        self.answer_waits(collection);
+        if self.nodes.contains_key(&id) {
+            Next::Continue
+        } else {
+            Next::Gone
+        }
+    }
+
+    fn check_all_buffers_allocated(&mut self, id: NodeId, txid: u32) -> Next {
+        let ordinal = ordinals::COLLECTION_CHECK_ALL_BUFFERS_ALLOCATED;
+        let Some(node) = self.nodes.get(&id) else {
+            return Next::Gone;
+        };
+        let NodeKind::Collection { constraints, .. } = &node.kind else {
+            return Next::Gone;
+        };
+        if constraints.is_none() {
+            reply_error(&node.channel, txid, ordinal, Error::PROTOCOL_DEVIATION);
+            return self.deviation(id);
+        }
+        let allocated = self
+            .collections
+            .get(&node.collection)
+            .is_some_and(|c| c.allocation.is_some());
+        if allocated {
+            reply(
+                &node.channel,
+                txid,
+                ordinal,
+                FlexibleResult::<Empty, Error>::Response(Empty),
+            );
+        } else {
+            reply_error(&node.channel, txid, ordinal, Error::PENDING);
+        }
+        Next::Continue
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Allocation and failure
+    // -----------------------------------------------------------------------------------------
+
+    /// Allocates every collection whose nodes are all ready: tokens released, collections
+    /// with constraints set (or released).
+    fn allocate_ready_collections(&mut self) {
+        let ready: Vec<CollectionId> = self
+            .collections
+            .iter()
+            .filter(|(_, c)| c.allocation.is_none() && self.is_ready(c))
+            .map(|(&id, _)| id)
+            .collect();
+        for id in ready {
+            match self.allocate(id) {
+                Ok(()) => self.answer_waits(id),
+                Err(error) => self.fail(id, Some(error)),
+            }
+        }
+    }
+
+    fn is_ready(&self, collection: &Collection) -> bool {
+        let mut any_constraints = false;
+        for node in collection.nodes.iter().filter_map(|id| self.nodes.get(id)) {
+            match &node.kind {
+                NodeKind::Collection {
+                    constraints: Some(_),
+                    ..
+                } => any_constraints = true,
+                _ if node.released => {}
+                _ => return false,
+            }
+        }
+        any_constraints
+    }
+
+    /// Aggregates the constraints and creates the VMOs.
+    fn allocate(&mut self, id: CollectionId) -> Result<(), Error> {
+        let collection = self.collections.get(&id).ok_or(Error::UNSPECIFIED)?;
+        let constraints: Vec<&BufferCollectionConstraints> = collection
+            .nodes
+            .iter()
+            .filter_map(|node| match &self.nodes.get(node)?.kind {
+                NodeKind::Collection {
+                    constraints: Some(Some(c)),
+                    ..
+                } => Some(c),
+                _ => None,
+            })
+            .collect();
+        let settings = aggregate::aggregate(&constraints)?;
+        let mut vmos = Vec::with_capacity(settings.buffer_count as usize);
+        for _ in 0..settings.buffer_count {
+            vmos.push(zx::Vmo::create(settings.size_bytes).map_err(|_| Error::NO_MEMORY)?);
+        }
+        let raw_vmo_size = match vmos.first() {
+            Some(vmo) => vmo.get_size().map_err(|_| Error::NO_MEMORY)?,
+            None => 0,
+        };
+        if let Some(collection) = self.collections.get_mut(&id) {
+            collection.allocation = Some(Allocation {
+                settings,
+                vmos,
+                raw_vmo_size,
+            });
+        }
+        Ok(())
+    }
+
+    /// Answers the pending waits of every node of an allocated collection.
+    fn answer_waits(&mut self, id: CollectionId) {
+        let Some(collection) = self.collections.get(&id) else {
+            return;
+        };
+        let Some(allocation) = &collection.allocation else {
+            return;
+        };
+        let mut failed = false;
+        for node_id in &collection.nodes {
+            let Some(node) = self.nodes.get_mut(node_id) else {
+                continue;
+            };
+            let NodeKind::Collection { constraints, waits } = &mut node.kind else {
+                continue;
+            };
+            for txid in std::mem::take(waits) {
+                let constraints = constraints.as_ref().and_then(Option::as_ref);
+                match collection_info(collection, allocation, constraints, node.rights_mask) {
+                    Ok(info) => {
+                        let response = messages::WaitForAllBuffersAllocatedResponse {
+                            buffer_collection_info: Some(info),
+                        };
+                        reply(
+                            &node.channel,
+                            txid,
+                            ordinals::COLLECTION_WAIT_FOR_ALL_BUFFERS_ALLOCATED,
+                            FlexibleResult::<_, Error>::Response(response),
+                        );
+                    }
+                    Err(_) => failed = true,
+                }
+            }
+        }
+        if failed {
+            self.fail(id, Some(Error::NO_MEMORY));
+        }
+    }
+
+    /// Fails collection `id`: waits pending or already queued are answered with `error` (when
+    /// there is one), then every node's channel is closed and the VMOs released.
+    fn fail(&mut self, id: CollectionId, error: Option<Error>) {
+        let Some(collection) = self.collections.remove(&id) else {
+            return;
+        };
+        for node_id in &collection.nodes {
+            let Some(node) = self.nodes.remove(node_id) else {
+                continue;
+            };
+            let Some(error) = error else { continue };
+            let wait = ordinals::COLLECTION_WAIT_FOR_ALL_BUFFERS_ALLOCATED;
+            if let NodeKind::Collection { waits, .. } = &node.kind {
+                for &txid in waits {
+                    reply_error(&node.channel, txid, wait, error);
+                }
+            }
+            // Calls the client made before the failure reached it.
+            while let Ok(Some(RawMessage { bytes, .. })) = read(&node.channel) {
+                let Ok(header) = TransactionHeader::decode(&bytes) else {
+                    continue;
+                };
+                let check = ordinals::COLLECTION_CHECK_ALL_BUFFERS_ALLOCATED;
+                if header.txid != 0 && (header.ordinal == wait || header.ordinal == check) {
+                    reply_error(&node.channel, header.txid, header.ordinal, error);
+                }
+            }
+        }
+    }
+}
+
+/// One participant's view of an allocated collection: its own duplicates of every VMO, with
+/// its rights, or no VMOs without usage.
+fn collection_info(
+    collection: &Collection,
+    allocation: &Allocation,
+    constraints: Option<&BufferCollectionConstraints>,
+    rights_mask: zx::Rights,
+) -> Result<BufferCollectionInfo, zx::Status> {
+    let rights = aggregate::participant_rights(constraints, rights_mask);
+    let mut buffers = Vec::with_capacity(allocation.vmos.len());
+    for vmo in &allocation.vmos {
+        let vmo = match rights {
+            Some(rights) => Some(vmo.duplicate_handle(rights)?),
+            None => None,
+        };
+        buffers.push(VmoBuffer {
+            vmo,
+            vmo_usable_start: Some(0),
+        });
+    }
+    let settings = BufferMemorySettings {
+        size_bytes: Some(allocation.settings.size_bytes),
+        is_physically_contiguous: Some(false),
+        is_secure: Some(false),
+        coherency_domain: Some(allocation.settings.coherency_domain),
+        heap: Some(Heap {
+            heap_type: Some(HEAP_TYPE_SYSTEM_RAM.into()),
+            id: Some(0),
+        }),
+        raw_vmo_size: Some(allocation.raw_vmo_size),
+    };
+    Ok(BufferCollectionInfo {
+        settings: Some(SingleBufferSettings {
+            buffer_settings: Some(settings),
+        }),
+        buffers: Some(buffers),
+        buffer_collection_id: Some(collection.buffer_collection_id),
+    })
+}

@@ -1,0 +1,681 @@
+//! The sysmem2 client against the host sysmem service: participants, rights, aggregation,
+//! protocol deviations, failures, unknown methods, and no leaks.
+
+use std::thread;
+use std::time::{Duration, Instant};
+
+use vmo_interop::fidl::{self, Empty, FlexibleResult, FrameworkErr, TransactionHeader};
+use vmo_interop::sysmem::types::*;
+use vmo_interop::sysmem::{
+    messages::ordinals, Allocator, BufferCollection, BufferCollectionToken, ClientError,
+    HostSysmem, HostSysmemStats,
+};
+use vmo_interop::zx::{self, AsHandleRef, Rights};
+
+/// A generous bound: every call here completes at once unless the service is broken.
+fn deadline() -> zx::MonotonicInstant {
+    zx::MonotonicInstant::after(Duration::from_secs(10))
+}
+
+/// Runs `f` with a fresh service, then stops it and checks the host kernel is back where it
+/// was: no handle, VMO or channel left by the client or the service.
+fn with_service(f: impl FnOnce(&HostSysmem)) {
+    let _lock = zx::host::counters_lock();
+    let before = zx::host::counters();
+    {
+        let service = HostSysmem::start().unwrap();
+        f(&service);
+    }
+    let after = zx::host::counters();
+    assert_eq!(after.live_handles, before.live_handles, "handles leaked");
+    assert_eq!(after.live_vmos, before.live_vmos, "VMOs leaked");
+    assert_eq!(after.live_channels, before.live_channels, "channels leaked");
+}
+
+/// Waits (bounded) until the service's state satisfies `done`: lets a test know that calls
+/// made on other threads have reached the service.
+fn until(service: &HostSysmem, done: impl Fn(HostSysmemStats) -> bool) {
+    let give_up = Instant::now() + Duration::from_secs(10);
+    while !done(service.stats()) {
+        assert!(
+            Instant::now() < give_up,
+            "service never reached the state: {:?}",
+            service.stats()
+        );
+        thread::sleep(Duration::from_millis(1));
+    }
+}
+
+fn cpu_constraints(cpu: u32, min_size: u64, camping: u32) -> BufferCollectionConstraints {
+    BufferCollectionConstraints {
+        usage: Some(BufferUsage {
+            cpu: Some(cpu),
+            ..Default::default()
+        }),
+        min_buffer_count_for_camping: Some(camping),
+        buffer_memory_constraints: Some(BufferMemoryConstraints {
+            min_size_bytes: Some(min_size),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+fn reader() -> BufferCollectionConstraints {
+    cpu_constraints(usage::CPU_USAGE_READ, 4096, 1)
+}
+
+/// A shared collection with `n` tokens besides the root, all known to the service.
+fn shared(allocator: &Allocator, n: usize) -> (BufferCollectionToken, Vec<BufferCollectionToken>) {
+    let root = allocator.allocate_shared_collection().unwrap();
+    let others = root
+        .duplicate_sync(&vec![Rights::SAME_RIGHTS; n], deadline())
+        .unwrap();
+    (root, others)
+}
+
+fn spawn_wait(
+    collection: BufferCollection,
+) -> thread::JoinHandle<(BufferCollection, Result<BufferCollectionInfo, ClientError>)> {
+    thread::spawn(move || {
+        let result = collection.wait_for_all_buffers_allocated(deadline());
+        (collection, result)
+    })
+}
+
+fn rights_of(vmo: &zx::Vmo) -> Rights {
+    vmo.basic_info().unwrap().rights
+}
+
+#[test]
+fn three_participants_get_their_own_rights_and_share_bytes() {
+    with_service(|service| {
+        let (producer_alloc, a_alloc, b_alloc) = (
+            service.connect().unwrap(),
+            service.connect().unwrap(),
+            service.connect().unwrap(),
+        );
+        producer_alloc.set_debug_client_info("producer", 1).unwrap();
+        let root = producer_alloc.allocate_shared_collection().unwrap();
+        root.set_name(10, "three-participants").unwrap();
+        let mut tokens = root
+            .duplicate_sync(&[Rights::SAME_RIGHTS, Rights::SAME_RIGHTS], deadline())
+            .unwrap();
+        let (b_parent, a_token) = (tokens.pop().unwrap(), tokens.pop().unwrap());
+        // B is attenuated further, one Duplicate down the chain: no MAP, no SET_PROPERTY.
+        let b_mask = Rights::BASIC | Rights::READ | Rights::WRITE | Rights::GET_PROPERTY;
+        let b_token = b_parent.duplicate(b_mask).unwrap();
+        b_parent.sync(deadline()).unwrap();
+        b_parent.release().unwrap();
+
+        let producer = producer_alloc.bind_shared_collection(root).unwrap();
+        let a = a_alloc.bind_shared_collection(a_token).unwrap();
+        let b = b_alloc.bind_shared_collection(b_token).unwrap();
+        let writer = usage::CPU_USAGE_WRITE_OFTEN | usage::CPU_USAGE_READ;
+        producer
+            .set_constraints(Some(cpu_constraints(writer, 65_536, 1)))
+            .unwrap();
+        a.set_constraints(Some(cpu_constraints(usage::CPU_USAGE_READ, 1000, 1)))
+            .unwrap();
+        b.set_constraints(Some(cpu_constraints(usage::CPU_USAGE_READ_OFTEN, 4096, 1)))
+            .unwrap();
+
+        let infos: Vec<BufferCollectionInfo> = [&producer, &a, &b]
+            .iter()
+            .map(|c| c.wait_for_all_buffers_allocated(deadline()).unwrap())
+            .collect();
+        let expected_rights = [
+            Rights::from_bits_retain(0xC0EF),
+            Rights::from_bits_retain(0xC0E7),
+            Rights::from_bits_retain(0xC0E7) & b_mask,
+        ];
+        assert_eq!(expected_rights[2], Rights::from_bits_retain(0xC047));
+        let id = infos[0].buffer_collection_id.unwrap();
+        for (info, rights) in infos.iter().zip(expected_rights) {
+            assert_eq!(info.buffer_collection_id, Some(id));
+            let settings = info
+                .settings
+                .as_ref()
+                .unwrap()
+                .buffer_settings
+                .as_ref()
+                .unwrap();
+            assert_eq!(settings.size_bytes, Some(65_536));
+            assert_eq!(settings.raw_vmo_size, Some(65_536));
+            assert_eq!(settings.coherency_domain, Some(CoherencyDomain::CPU));
+            let buffers = info.buffers.as_ref().unwrap();
+            assert_eq!(buffers.len(), 3, "camping 1 + 1 + 1");
+            for buffer in buffers {
+                let vmo = buffer.vmo.as_ref().unwrap();
+                assert_eq!(vmo.get_size().unwrap(), 65_536);
+                assert_eq!(rights_of(vmo), rights);
+                assert_eq!(buffer.vmo_usable_start, Some(0));
+            }
+        }
+        // Same objects, distinct handles.
+        for i in 0..3 {
+            let koids: Vec<_> = infos
+                .iter()
+                .map(|info| {
+                    info.buffers.as_ref().unwrap()[i]
+                        .vmo
+                        .as_ref()
+                        .unwrap()
+                        .get_koid()
+                        .unwrap()
+                })
+                .collect();
+            assert!(koids.iter().all(|&k| k == koids[0]));
+        }
+
+        // The producer writes; both consumers see the bytes; neither can write.
+        let vmo = |who: usize, i: usize| {
+            infos[who].buffers.as_ref().unwrap()[i]
+                .vmo
+                .as_ref()
+                .unwrap()
+        };
+        for i in 0..3 {
+            vmo(0, i).write(&[i as u8 + 1; 256], 4096).unwrap();
+        }
+        for who in [1, 2] {
+            for i in 0..3 {
+                let mut seen = [0u8; 256];
+                vmo(who, i).read(&mut seen, 4096).unwrap();
+                assert_eq!(seen, [i as u8 + 1; 256]);
+                assert_eq!(vmo(who, i).write(&[0], 0), Err(zx::Status::ACCESS_DENIED));
+            }
+        }
+        assert!(vmo(1, 0).map(0, 4096, zx::VmarFlags::PERM_READ).is_ok());
+        assert_eq!(
+            vmo(2, 0)
+                .map(0, 4096, zx::VmarFlags::PERM_READ)
+                .unwrap_err(),
+            zx::Status::ACCESS_DENIED,
+            "B's mask removed MAP"
+        );
+        assert!(producer.check_all_buffers_allocated(deadline()).unwrap());
+        for c in [producer, a, b] {
+            c.release().unwrap();
+        }
+        until(service, |s| s.collections == 0 && s.nodes == 0);
+    });
+}
+
+#[test]
+fn attenuation_masks_and_along_a_chain() {
+    with_service(|service| {
+        let allocator = service.connect().unwrap();
+        let root = allocator.allocate_shared_collection().unwrap();
+        let first = root
+            .duplicate(Rights::BASIC | Rights::READ | Rights::MAP)
+            .unwrap();
+        let second = first
+            .duplicate(Rights::BASIC | Rights::READ | Rights::WRITE)
+            .unwrap();
+        first.sync(deadline()).unwrap();
+        first.release().unwrap();
+        let (root, second) = (
+            allocator.bind_shared_collection(root).unwrap(),
+            allocator.bind_shared_collection(second).unwrap(),
+        );
+        root.set_constraints(Some(cpu_constraints(usage::CPU_USAGE_WRITE, 4096, 0)))
+            .unwrap();
+        second
+            .set_constraints(Some(cpu_constraints(usage::CPU_USAGE_WRITE, 4096, 0)))
+            .unwrap();
+        let info = second.wait_for_all_buffers_allocated(deadline()).unwrap();
+        let buffers = info.buffers.unwrap();
+        assert_eq!(buffers.len(), 1, "no counts set: at least one buffer");
+        assert_eq!(
+            rights_of(buffers[0].vmo.as_ref().unwrap()),
+            Rights::BASIC | Rights::READ
+        );
+        let info = root.wait_for_all_buffers_allocated(deadline()).unwrap();
+        assert_eq!(
+            rights_of(info.buffers.unwrap()[0].vmo.as_ref().unwrap()),
+            Rights::from_bits_retain(0xC0EF)
+        );
+        root.release().unwrap();
+        second.release().unwrap();
+    });
+}
+
+#[test]
+fn participants_without_usage_get_no_vmos() {
+    with_service(|service| {
+        let allocator = service.connect().unwrap();
+        let (root, mut others) = shared(&allocator, 2);
+        let none_token = others.pop().unwrap();
+        let unconstrained_token = others.pop().unwrap();
+        let owner = allocator.bind_shared_collection(root).unwrap();
+        let none = allocator.bind_shared_collection(none_token).unwrap();
+        let unconstrained = allocator
+            .bind_shared_collection(unconstrained_token)
+            .unwrap();
+        owner
+            .set_constraints(Some(cpu_constraints(usage::CPU_USAGE_WRITE, 4096, 2)))
+            .unwrap();
+        none.set_constraints(Some(BufferCollectionConstraints {
+            usage: Some(BufferUsage {
+                none: Some(usage::NONE_USAGE),
+                ..Default::default()
+            }),
+            min_buffer_count_for_camping: Some(1),
+            ..Default::default()
+        }))
+        .unwrap();
+        unconstrained.set_constraints(None).unwrap();
+        let owner_info = owner.wait_for_all_buffers_allocated(deadline()).unwrap();
+        assert_eq!(owner_info.buffers.as_ref().unwrap().len(), 3);
+        for c in [&none, &unconstrained] {
+            let info = c.wait_for_all_buffers_allocated(deadline()).unwrap();
+            assert_eq!(info.buffer_collection_id, owner_info.buffer_collection_id);
+            let buffers = info.buffers.unwrap();
+            assert_eq!(buffers.len(), 3, "the count and indices are still reported");
+            assert!(buffers.iter().all(|b| b.vmo.is_none()));
+        }
+        for c in [owner, none, unconstrained] {
+            c.release().unwrap();
+        }
+    });
+}
+
+#[test]
+fn allocation_waits_for_every_token() {
+    with_service(|service| {
+        let allocator = service.connect().unwrap();
+        let (root, mut others) = shared(&allocator, 1);
+        let late = others.pop().unwrap();
+        let collection = allocator.bind_shared_collection(root).unwrap();
+        collection.set_constraints(Some(reader())).unwrap();
+        assert!(!collection.check_all_buffers_allocated(deadline()).unwrap());
+        assert!(matches!(
+            collection.wait_for_all_buffers_allocated(zx::MonotonicInstant::after(
+                Duration::from_millis(20)
+            )),
+            Err(ClientError::TimedOut)
+        ));
+        late.release().unwrap();
+        let info = collection
+            .wait_for_all_buffers_allocated(deadline())
+            .unwrap();
+        assert_eq!(info.buffers.unwrap().len(), 1);
+        assert!(collection.check_all_buffers_allocated(deadline()).unwrap());
+        collection.release().unwrap();
+    });
+}
+
+#[test]
+fn buffer_counts_and_sizes_aggregate() {
+    with_service(|service| {
+        let allocator = service.connect().unwrap();
+        let (root, mut others) = shared(&allocator, 1);
+        let (x, y) = (
+            allocator.bind_shared_collection(root).unwrap(),
+            allocator
+                .bind_shared_collection(others.pop().unwrap())
+                .unwrap(),
+        );
+        x.set_constraints(Some(BufferCollectionConstraints {
+            min_buffer_count_for_dedicated_slack: Some(2),
+            min_buffer_count_for_shared_slack: Some(3),
+            ..cpu_constraints(usage::CPU_USAGE_READ, 5000, 2)
+        }))
+        .unwrap();
+        y.set_constraints(Some(BufferCollectionConstraints {
+            min_buffer_count_for_dedicated_slack: Some(1),
+            min_buffer_count_for_shared_slack: Some(1),
+            ..cpu_constraints(usage::CPU_USAGE_READ, 9000, 1)
+        }))
+        .unwrap();
+        let info = x.wait_for_all_buffers_allocated(deadline()).unwrap();
+        // camping 2 + 1, dedicated 2 + 1, shared max(3, 1).
+        assert_eq!(info.buffers.as_ref().unwrap().len(), 9);
+        let settings = info.settings.unwrap().buffer_settings.unwrap();
+        assert_eq!(settings.size_bytes, Some(9000));
+        assert_eq!(settings.raw_vmo_size, Some(12_288), "page-rounded");
+        x.release().unwrap();
+        y.release().unwrap();
+    });
+}
+
+#[test]
+fn empty_intersection_fails_every_waiting_participant() {
+    with_service(|service| {
+        let allocator = service.connect().unwrap();
+        let (root, mut others) = shared(&allocator, 2);
+        let gate = others.pop().unwrap();
+        let x = allocator.bind_shared_collection(root).unwrap();
+        let y = allocator
+            .bind_shared_collection(others.pop().unwrap())
+            .unwrap();
+        x.set_constraints(Some(BufferCollectionConstraints {
+            buffer_memory_constraints: Some(BufferMemoryConstraints {
+                max_size_bytes: Some(4096),
+                ..Default::default()
+            }),
+            ..reader()
+        }))
+        .unwrap();
+        y.set_constraints(Some(cpu_constraints(usage::CPU_USAGE_READ, 8192, 1)))
+            .unwrap();
+        let waits = [spawn_wait(x), spawn_wait(y)];
+        until(service, |s| s.pending_waits == 2);
+        gate.release().unwrap(); // Every token is now accounted for: allocation runs, and fails.
+        for wait in waits {
+            let (collection, result) = wait.join().unwrap();
+            assert!(
+                matches!(
+                    result,
+                    Err(ClientError::Sysmem(Error::CONSTRAINTS_INTERSECTION_EMPTY))
+                ),
+                "{result:?}"
+            );
+            // The failed collection's channel is closed.
+            assert!(matches!(
+                collection.sync(deadline()),
+                Err(ClientError::CollectionFailed)
+            ));
+        }
+        until(service, |s| s.collections == 0 && s.nodes == 0);
+    });
+}
+
+#[test]
+fn empty_domain_intersection() {
+    with_service(|service| {
+        let allocator = service.connect().unwrap();
+        let collection = allocator.allocate_non_shared_collection().unwrap();
+        collection
+            .set_constraints(Some(BufferCollectionConstraints {
+                buffer_memory_constraints: Some(BufferMemoryConstraints {
+                    cpu_domain_supported: Some(false),
+                    ..Default::default()
+                }),
+                ..reader()
+            }))
+            .unwrap();
+        // Queued right behind SetConstraints: answered with the error before the close, or
+        // sent after the close.
+        let result = collection.wait_for_all_buffers_allocated(deadline());
+        assert!(
+            matches!(
+                result,
+                Err(ClientError::Sysmem(Error::CONSTRAINTS_INTERSECTION_EMPTY)
+                    | ClientError::CollectionFailed)
+            ),
+            "{result:?}"
+        );
+    });
+}
+
+#[test]
+fn dropped_participant_fails_the_others_promptly() {
+    with_service(|service| {
+        let allocator = service.connect().unwrap();
+        let (root, mut others) = shared(&allocator, 2);
+        let dropped = others.pop().unwrap();
+        let x = allocator.bind_shared_collection(root).unwrap();
+        let y = allocator
+            .bind_shared_collection(others.pop().unwrap())
+            .unwrap();
+        x.set_constraints(Some(reader())).unwrap();
+        y.set_constraints(Some(reader())).unwrap();
+        let waits = [spawn_wait(x), spawn_wait(y)];
+        until(service, |s| s.pending_waits == 2);
+        drop(dropped); // Closed without Release.
+        for wait in waits {
+            let (_collection, result) = wait.join().unwrap();
+            assert!(
+                matches!(result, Err(ClientError::CollectionFailed)),
+                "{result:?}"
+            );
+        }
+        until(service, |s| s.collections == 0 && s.nodes == 0);
+    });
+}
+
+#[test]
+fn dropped_participant_after_allocation_fails_the_collection_but_not_the_vmos() {
+    with_service(|service| {
+        let allocator = service.connect().unwrap();
+        let (root, mut others) = shared(&allocator, 1);
+        let x = allocator.bind_shared_collection(root).unwrap();
+        let y = allocator
+            .bind_shared_collection(others.pop().unwrap())
+            .unwrap();
+        x.set_constraints(Some(cpu_constraints(usage::CPU_USAGE_WRITE, 4096, 1)))
+            .unwrap();
+        y.set_constraints(Some(reader())).unwrap();
+        let info = x.wait_for_all_buffers_allocated(deadline()).unwrap();
+        drop(y);
+        assert!(matches!(
+            x.sync(deadline()),
+            Err(ClientError::CollectionFailed)
+        ));
+        // The VMOs already handed out stay valid until their holders close them.
+        let vmo = info.buffers.unwrap().pop().unwrap().vmo.unwrap();
+        vmo.write(b"still here", 0).unwrap();
+    });
+}
+
+#[test]
+fn set_constraints_twice_is_a_protocol_deviation() {
+    with_service(|service| {
+        let allocator = service.connect().unwrap();
+        let (root, mut others) = shared(&allocator, 2);
+        let gate = others.pop().unwrap();
+        let waiter = allocator.bind_shared_collection(root).unwrap();
+        let offender = allocator
+            .bind_shared_collection(others.pop().unwrap())
+            .unwrap();
+        waiter.set_constraints(Some(reader())).unwrap();
+        let wait = spawn_wait(waiter);
+        until(service, |s| s.pending_waits == 1);
+        offender.set_constraints(Some(reader())).unwrap();
+        offender.set_constraints(Some(reader())).unwrap();
+        assert!(matches!(
+            offender.sync(deadline()),
+            Err(ClientError::CollectionFailed)
+        ));
+        let (_waiter, result) = wait.join().unwrap();
+        assert!(
+            matches!(result, Err(ClientError::Sysmem(Error::PROTOCOL_DEVIATION))),
+            "{result:?}"
+        );
+        assert!(matches!(
+            gate.sync(deadline()),
+            Err(ClientError::CollectionFailed)
+        ));
+    });
+}
+
+#[test]
+fn wait_before_set_constraints_is_a_protocol_deviation() {
+    with_service(|service| {
+        let allocator = service.connect().unwrap();
+        let (root, mut others) = shared(&allocator, 1);
+        let other = allocator
+            .bind_shared_collection(others.pop().unwrap())
+            .unwrap();
+        let collection = allocator.bind_shared_collection(root).unwrap();
+        let result = collection.wait_for_all_buffers_allocated(deadline());
+        assert!(
+            matches!(result, Err(ClientError::Sysmem(Error::PROTOCOL_DEVIATION))),
+            "{result:?}"
+        );
+        // The whole collection failed.
+        assert!(matches!(
+            other.sync(deadline()),
+            Err(ClientError::CollectionFailed)
+        ));
+        assert!(matches!(
+            collection.set_constraints(Some(reader())),
+            Err(ClientError::CollectionFailed)
+        ));
+    });
+}
+
+#[test]
+fn check_before_set_constraints_is_a_protocol_deviation() {
+    with_service(|service| {
+        let allocator = service.connect().unwrap();
+        let collection = allocator.allocate_non_shared_collection().unwrap();
+        let result = collection.check_all_buffers_allocated(deadline());
+        assert!(
+            matches!(result, Err(ClientError::Sysmem(Error::PROTOCOL_DEVIATION))),
+            "{result:?}"
+        );
+    });
+}
+
+#[test]
+fn invalid_usage_is_a_protocol_deviation() {
+    with_service(|service| {
+        let allocator = service.connect().unwrap();
+        let collection = allocator.allocate_non_shared_collection().unwrap();
+        // NONE_USAGE must be alone.
+        let usage = BufferUsage {
+            none: Some(usage::NONE_USAGE),
+            cpu: Some(usage::CPU_USAGE_READ),
+            ..Default::default()
+        };
+        collection
+            .set_constraints(Some(BufferCollectionConstraints {
+                usage: Some(usage),
+                ..Default::default()
+            }))
+            .unwrap();
+        assert!(matches!(
+            collection.sync(deadline()),
+            Err(ClientError::CollectionFailed)
+        ));
+    });
+}
+
+#[test]
+fn unknown_token_cannot_be_bound() {
+    with_service(|service| {
+        let allocator = service.connect().unwrap();
+        let (fake, _server) = zx::Channel::create().unwrap();
+        let collection = allocator
+            .bind_shared_collection(BufferCollectionToken::from_channel(fake))
+            .unwrap();
+        assert!(matches!(
+            collection.sync(deadline()),
+            Err(ClientError::CollectionFailed)
+        ));
+        // The allocator connection itself is fine.
+        let other = allocator.allocate_non_shared_collection().unwrap();
+        other.sync(deadline()).unwrap();
+        other.release().unwrap();
+    });
+}
+
+/// Sends a raw request and returns the raw reply.
+fn raw_call(channel: &zx::Channel, header: TransactionHeader) -> Result<Vec<u8>, zx::Status> {
+    let (mut bytes, mut handles) = (Vec::new(), Vec::new());
+    channel.call_etc(
+        deadline(),
+        &fidl::encode_header_only(header),
+        &mut Vec::new(),
+        &mut bytes,
+        &mut handles,
+    )?;
+    Ok(bytes)
+}
+
+#[test]
+fn unknown_methods_follow_the_open_protocol_rules() {
+    with_service(|service| {
+        // Allocator: an unknown flexible two-way method gets UNKNOWN_METHOD; the connection
+        // stays up.
+        let channel = service.connect().unwrap().into_channel();
+        let unknown = fidl::method_ordinal("fuchsia.sysmem2/Allocator.NotAMethod");
+        let reply = raw_call(&channel, TransactionHeader::flexible(1, unknown)).unwrap();
+        assert_eq!(TransactionHeader::decode(&reply).unwrap().ordinal, unknown);
+        assert_eq!(
+            fidl::decode_message::<FlexibleResult<Empty>>(&reply, vec![]).unwrap(),
+            FlexibleResult::FrameworkErr(FrameworkErr::UNKNOWN_METHOD)
+        );
+        let allocator = Allocator::from_channel(channel);
+        let collection = allocator.allocate_non_shared_collection().unwrap();
+
+        // A node: an unknown one-way method is ignored, then a two-way one is answered.
+        let channel = collection.into_channel();
+        let one_way =
+            TransactionHeader::flexible(0, fidl::method_ordinal("fuchsia.sysmem2/Node.NotAMethod"));
+        channel
+            .write(&fidl::encode_header_only(one_way), &mut Vec::new())
+            .unwrap();
+        let reply = raw_call(
+            &channel,
+            TransactionHeader::flexible(1, ordinals::TOKEN_DUPLICATE_SYNC),
+        )
+        .unwrap();
+        assert_eq!(
+            fidl::decode_message::<FlexibleResult<Empty>>(&reply, vec![]).unwrap(),
+            FlexibleResult::FrameworkErr(FrameworkErr::UNKNOWN_METHOD),
+            "a token method on a collection is unknown there"
+        );
+        let collection = BufferCollection::from_channel(channel);
+        collection.sync(deadline()).unwrap();
+
+        // An unknown strict method closes the channel (and fails the collection).
+        let channel = collection.into_channel();
+        let strict = TransactionHeader {
+            txid: 1,
+            flexible: false,
+            ordinal: unknown,
+        };
+        assert_eq!(raw_call(&channel, strict), Err(zx::Status::PEER_CLOSED));
+    });
+}
+
+#[test]
+fn stopping_the_service_closes_everything() {
+    let _lock = zx::host::counters_lock();
+    let before = zx::host::counters();
+    let service = HostSysmem::start().unwrap();
+    let allocator = service.connect().unwrap();
+    let (root, mut others) = shared(&allocator, 1);
+    let collection = allocator.bind_shared_collection(root).unwrap();
+    collection.set_constraints(Some(reader())).unwrap();
+    let token = others.pop().unwrap();
+    let done = allocator.allocate_non_shared_collection().unwrap();
+    done.set_constraints(Some(reader())).unwrap();
+    let info = done.wait_for_all_buffers_allocated(deadline()).unwrap();
+    let stats = service.stats();
+    assert_eq!(
+        (
+            stats.allocator_connections,
+            stats.collections,
+            stats.nodes,
+            stats.pending_waits
+        ),
+        (1, 2, 3, 0)
+    );
+    drop(service);
+    // Every channel the service held is closed.
+    assert!(matches!(
+        collection.sync(deadline()),
+        Err(ClientError::CollectionFailed)
+    ));
+    assert!(matches!(
+        token.sync(deadline()),
+        Err(ClientError::CollectionFailed)
+    ));
+    assert!(matches!(
+        allocator.allocate_non_shared_collection(),
+        Err(ClientError::AllocatorClosed)
+    ));
+    // Handles the client received are its own.
+    let vmo = info.buffers.unwrap().pop().unwrap().vmo.unwrap();
+    assert_eq!(vmo.get_size().unwrap(), 4096);
+    drop((vmo, collection, token, done, allocator));
+    let after = zx::host::counters();
+    assert_eq!(after.live_handles, before.live_handles);
+    assert_eq!(after.live_vmos, before.live_vmos);
+    assert_eq!(after.live_channels, before.live_channels);
+}
