@@ -4,6 +4,7 @@ mod client;
 mod error;
 pub mod messages;
 pub mod types;
+pub mod vulkan;
 
 #[cfg(not(target_os = "fuchsia"))]
 pub mod host;

@@ -36,7 +36,7 @@
 //!
 //! Stopping the service (dropping [`HostSysmem`]) closes every channel and VMO it holds.
 
-mod aggregate;
+pub(crate) mod aggregate;
 mod service;
 
 use std::sync::{Arc, Mutex, PoisonError};
