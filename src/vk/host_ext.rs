@@ -24,7 +24,7 @@
 //! All state lives in the [`HostExternalMemory`] object (one per interop); nothing is global.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use ash::vk::{self, Handle as _};
 
@@ -48,6 +48,11 @@ pub(crate) struct HostExternalMemory {
     get_memory_host_pointer_properties: vk::PFN_vkGetMemoryHostPointerPropertiesEXT,
     /// `VkPhysicalDeviceExternalMemoryHostPropertiesEXT::minImportedHostPointerAlignment`.
     min_alignment: u64,
+    /// What the driver reports (`vkGetMemoryHostPointerPropertiesEXT`) for a mapping of a VMO.
+    /// Every host VMO is a shared mapping of the same kind of memory (a memfd), so the answer
+    /// for one stands for all: it is asked once, which keeps a mapping out of every properties
+    /// query (and so out of every validated import).
+    vmo_memory_type_bits: OnceLock<u32>,
     state: Mutex<State>,
 }
 
@@ -138,6 +143,7 @@ impl HostExternalMemory {
             physical_device,
             get_memory_host_pointer_properties,
             min_alignment,
+            vmo_memory_type_bits: OnceLock::new(),
             state: Mutex::new(State::default()),
         }))
     }
@@ -639,11 +645,14 @@ fn vmo_memory_type_bits(this: &HostExternalMemory, vmo: &zx::Vmo) -> Result<u32,
         return Ok(0);
     }
     let size = vmo.get_size().map_err(invalid)?;
-    // Map one alignment unit (or the whole VMO, if smaller) to ask the driver about it.
-    let length = size.min(this.min_alignment);
-    if length == 0 {
+    if size == 0 {
         return Ok(0);
     }
+    if let Some(&bits) = this.vmo_memory_type_bits.get() {
+        return Ok(bits);
+    }
+    // Map one alignment unit (or the whole VMO, if smaller) to ask the driver about it.
+    let length = size.min(this.min_alignment);
     let length = usize::try_from(length).map_err(|_| vk::Result::ERROR_OUT_OF_HOST_MEMORY)?;
     let mapping = vmo
         .map(
@@ -652,7 +661,8 @@ fn vmo_memory_type_bits(this: &HostExternalMemory, vmo: &zx::Vmo) -> Result<u32,
             zx::VmarFlags::PERM_READ | zx::VmarFlags::PERM_WRITE,
         )
         .map_err(invalid)?;
-    this.host_pointer_bits(mapping.as_ptr())
+    let bits = this.host_pointer_bits(mapping.as_ptr())?;
+    Ok(*this.vmo_memory_type_bits.get_or_init(|| bits))
 }
 
 unsafe extern "system" fn create_buffer(

@@ -1,0 +1,562 @@
+//! `vmo-interop bench`: the benchmark matrix, measured side by side in one run.
+//!
+//! - export: `get_memory_zircon_handle` beside the raw extension call (and the raw call plus the
+//!   `zx_handle_replace` an application would add to narrow rights);
+//! - import by size: `import_memory` (validated) beside the raw `vkAllocateMemory` with a
+//!   `VkImportMemoryZirconHandleInfoFUCHSIA` chain and no checks;
+//! - zero-copy against copying: making a VMO's bytes usable by the GPU by importing it, beside
+//!   copying the same bytes through a host-visible staging buffer into a GPU buffer;
+//! - sysmem2: allocating a collection of N buffers of 1 MiB through the Allocator protocol beside
+//!   creating the same N VMOs directly;
+//! - kernel calls per export and per import, from the host kernel's counters.
+//!
+//! Each row is the median of repeated runs after a warm-up; ratios compare medians from this run.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, Context as _, Result};
+use ash::vk;
+use serde_json::{json, Value};
+use vmo_interop::sysmem::types::{
+    usage, BufferCollectionConstraints, BufferMemoryConstraints, BufferUsage,
+};
+use vmo_interop::sysmem::Allocator;
+use vmo_interop::vk::{AllocationInfo, Interop, Resource};
+use vmo_interop::zx::{self, AsHandleRef, HandleBased, Rights};
+
+use crate::gpu::{Device, Instance};
+use crate::report::{bytes, human, svg_plot, Series};
+use crate::Outcome;
+
+const KIB: u64 = 1 << 10;
+const MIB: u64 = 1 << 20;
+const GIB: u64 = 1 << 30;
+
+/// Latency statistics of one measured operation.
+#[derive(Clone, Copy)]
+struct Stats {
+    median: Duration,
+    p10: Duration,
+    p90: Duration,
+    runs: usize,
+}
+
+/// Runs `op` `warmup` times unmeasured, then `runs` times measured.
+fn measure(warmup: usize, runs: usize, mut op: impl FnMut() -> Result<()>) -> Result<Stats> {
+    for _ in 0..warmup {
+        op()?;
+    }
+    let mut samples = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let start = Instant::now();
+        op()?;
+        samples.push(start.elapsed());
+    }
+    samples.sort_unstable();
+    let at = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
+    Ok(Stats {
+        median: at(0.5),
+        p10: at(0.1),
+        p90: at(0.9),
+        runs,
+    })
+}
+
+/// One row: an operation beside its baseline.
+struct Row {
+    group: &'static str,
+    case: String,
+    subject: (&'static str, Stats),
+    baseline: (&'static str, Stats),
+    size: Option<u64>,
+}
+
+impl Row {
+    fn ratio(&self) -> f64 {
+        self.subject.1.median.as_secs_f64() / self.baseline.1.median.as_secs_f64().max(1e-12)
+    }
+}
+
+/// Kernel calls the calling thread makes during `f` (host kernel counters).
+#[cfg(not(target_os = "fuchsia"))]
+fn kernel_calls<T>(f: impl FnOnce() -> T) -> (T, Option<u64>) {
+    let before = zx::host::thread_kernel_calls();
+    let value = f();
+    (value, Some(zx::host::thread_kernel_calls() - before))
+}
+
+/// On Fuchsia the real kernel keeps no such counter.
+#[cfg(target_os = "fuchsia")]
+fn kernel_calls<T>(f: impl FnOnce() -> T) -> (T, Option<u64>) {
+    (f(), None)
+}
+
+pub fn run(json: bool, svg: Option<&Path>, device_index: usize, quick: bool) -> Result<Outcome> {
+    let instance = Instance::new()?;
+    let physical = instance.physical_device(device_index)?;
+    let device = Device::new(&instance, physical)?;
+    let interop = device.interop();
+    let progress = |what: &str| {
+        if !json {
+            eprintln!("  measuring {what}…");
+        }
+    };
+    let (warmup, runs) = if quick { (3, 15) } else { (10, 101) };
+    let sizes: &[u64] = if quick {
+        &[4 * KIB, MIB, 64 * MIB]
+    } else {
+        &[4 * KIB, MIB, 64 * MIB, GIB]
+    };
+    if !json {
+        eprintln!(
+            "vmo-interop bench on {} ({}; medians of {runs} runs)",
+            physical.name,
+            if cfg!(target_os = "fuchsia") {
+                "Zircon"
+            } else {
+                "host kernel"
+            }
+        );
+    }
+
+    let mut rows = Vec::new();
+    progress("export");
+    rows.extend(bench_export(interop, warmup, runs)?);
+    let calls = count_calls(interop)?;
+    for &size in sizes {
+        progress(&format!("import of {}", bytes(size)));
+        let runs = if size >= GIB { runs.min(21) } else { runs };
+        rows.push(bench_import(interop, size, warmup, runs)?);
+    }
+    for &size in sizes {
+        progress(&format!(
+            "zero-copy against staging copy of {}",
+            bytes(size)
+        ));
+        let runs = if size >= 64 * MIB { runs.min(11) } else { runs };
+        rows.push(bench_zero_copy(&device, size, warmup.min(2), runs)?);
+    }
+    for count in [1u32, 8, 64] {
+        progress(&format!("sysmem2 collection of {count} × 1 MiB"));
+        let runs = if count >= 64 { runs.min(21) } else { runs };
+        rows.push(bench_sysmem(count, warmup.min(3), runs)?);
+    }
+
+    if let Some(path) = svg {
+        let series = |subject: bool| -> Vec<(u64, Duration)> {
+            rows.iter()
+                .filter(|r| r.group == "zero-copy")
+                .filter_map(|r| {
+                    let stats = if subject { r.subject.1 } else { r.baseline.1 };
+                    r.size.map(|s| (s, stats.median))
+                })
+                .collect()
+        };
+        let plot = svg_plot(
+            &format!("Making a VMO's bytes GPU-usable on {}", physical.name),
+            &[
+                Series {
+                    label: "zero-copy import",
+                    color: "#1f77b4",
+                    points: series(true),
+                },
+                Series {
+                    label: "copy via staging",
+                    color: "#d62728",
+                    points: series(false),
+                },
+            ],
+        );
+        std::fs::write(path, plot).with_context(|| format!("writing {}", path.display()))?;
+        if !json {
+            eprintln!("  wrote {}", path.display());
+        }
+    }
+
+    if json {
+        let document = json!({
+            "device": physical.name,
+            "kernel": if cfg!(target_os = "fuchsia") { "zircon" } else { "host" },
+            "kernel_calls": calls,
+            "rows": rows.iter().map(row_json).collect::<Vec<Value>>(),
+        });
+        println!("{}", serde_json::to_string_pretty(&document)?);
+    } else {
+        print_table(&rows, &calls);
+    }
+    Ok(Outcome::Pass)
+}
+
+fn bench_export(interop: &Interop, warmup: usize, runs: usize) -> Result<Vec<Row>> {
+    let memory =
+        interop.allocate_exportable_memory(&AllocationInfo::new().allocation_size(64 * KIB))?;
+    let info = vk::MemoryGetZirconHandleInfoFUCHSIA::default()
+        .memory(memory.handle())
+        .handle_type(vk::ExternalMemoryHandleTypeFlags::ZIRCON_VMO_FUCHSIA);
+    let raw_export = || -> Result<zx::Vmo> {
+        // SAFETY: the memory was allocated for ZIRCON_VMO export and is alive; the handle the
+        // driver returns is a new one that we own.
+        let raw = unsafe { interop.table().get_memory_zircon_handle(&info) }
+            .map_err(|r| anyhow!("vkGetMemoryZirconHandleFUCHSIA: {r}"))?;
+        // SAFETY: as above: a fresh handle value nobody else owns.
+        Ok(zx::Vmo::from(unsafe { zx::Handle::from_raw(raw) }))
+    };
+    let narrowed = Rights::READ | Rights::MAP | Rights::TRANSFER;
+    let same = Row {
+        group: "export",
+        case: "SAME_RIGHTS".into(),
+        subject: (
+            "get_memory_zircon_handle",
+            measure(warmup, runs, || {
+                interop.get_memory_zircon_handle(&memory, Rights::SAME_RIGHTS)?;
+                Ok(())
+            })?,
+        ),
+        baseline: (
+            "raw vkGetMemoryZirconHandleFUCHSIA",
+            measure(warmup, runs, || raw_export().map(drop))?,
+        ),
+        size: None,
+    };
+    let narrow = Row {
+        group: "export",
+        case: "READ|MAP|TRANSFER".into(),
+        subject: (
+            "get_memory_zircon_handle",
+            measure(warmup, runs, || {
+                interop.get_memory_zircon_handle(&memory, narrowed)?;
+                Ok(())
+            })?,
+        ),
+        baseline: (
+            "raw call + zx_handle_replace",
+            measure(warmup, runs, || {
+                raw_export()?.replace_handle(narrowed)?;
+                Ok(())
+            })?,
+        ),
+        size: None,
+    };
+    Ok(vec![same, narrow])
+}
+
+/// Kernel calls per export (both rights cases) and per validated import.
+fn count_calls(interop: &Interop) -> Result<Value> {
+    let memory =
+        interop.allocate_exportable_memory(&AllocationInfo::new().allocation_size(4 * KIB))?;
+    let (same, same_calls) =
+        kernel_calls(|| interop.get_memory_zircon_handle(&memory, Rights::SAME_RIGHTS));
+    let same = same?;
+    let (narrowed, narrowed_calls) =
+        kernel_calls(|| interop.get_memory_zircon_handle(&memory, Rights::READ | Rights::MAP));
+    drop(narrowed?);
+    let (imported, import_calls) =
+        kernel_calls(|| interop.import_memory(same, &AllocationInfo::new()));
+    let imported = imported.map_err(|e| anyhow!("{e}"))?;
+    let (_, free_calls) = kernel_calls(|| drop(imported));
+    Ok(json!({
+        "export_same_rights": same_calls,
+        "export_narrowed": narrowed_calls,
+        "import": import_calls,
+        "free_imported": free_calls,
+    }))
+}
+
+fn bench_import(interop: &Interop, size: u64, warmup: usize, runs: usize) -> Result<Row> {
+    let vmo = zx::Vmo::create(size)?;
+    let bits = interop.get_memory_zircon_handle_properties(&vmo)?;
+    let memory_type_index = bits.trailing_zeros();
+    let validated = measure(warmup, runs, || {
+        let copy = vmo.duplicate_handle(Rights::SAME_RIGHTS)?;
+        interop
+            .import_memory(copy, &AllocationInfo::new())
+            .map_err(|e| anyhow!("{e}"))?;
+        Ok(())
+    })?;
+    let raw = measure(warmup, runs, || {
+        let copy = vmo.duplicate_handle(Rights::SAME_RIGHTS)?;
+        let mut import = vk::ImportMemoryZirconHandleInfoFUCHSIA::default()
+            .handle_type(vk::ExternalMemoryHandleTypeFlags::ZIRCON_VMO_FUCHSIA)
+            .handle(copy.raw_handle());
+        let info = vk::MemoryAllocateInfo::default()
+            .allocation_size(size)
+            .memory_type_index(memory_type_index)
+            .push_next(&mut import);
+        // SAFETY: a live VMO of `size` bytes and a type from its memoryTypeBits; on success the
+        // handle belongs to Vulkan (so our owner forgets it), and the memory is freed at once.
+        unsafe {
+            let memory = interop
+                .table()
+                .allocate_memory(&info)
+                .map_err(|r| anyhow!("vkAllocateMemory: {r}"))?;
+            let _ = copy.into_handle().into_raw();
+            interop.table().free_memory(memory);
+        }
+        Ok(())
+    })?;
+    Ok(Row {
+        group: "import",
+        case: bytes(size),
+        subject: ("import_memory (validated)", validated),
+        baseline: ("raw vkAllocateMemory + import chain", raw),
+        size: Some(size),
+    })
+}
+
+/// Zero-copy: import the VMO and bind a buffer to it. Copy: read the VMO into a mapped staging
+/// buffer and `vkCmdCopyBuffer` it into a GPU buffer (both buffers allocated once, outside the
+/// measurement, so only the copying is timed).
+fn bench_zero_copy(device: &Device<'_>, size: u64, warmup: usize, runs: usize) -> Result<Row> {
+    let interop = device.interop();
+    let vmo = zx::Vmo::create(size)?;
+    let usage = vk::BufferUsageFlags::TRANSFER_SRC | vk::BufferUsageFlags::TRANSFER_DST;
+    let buffer_info = vk::BufferCreateInfo::default()
+        .size(size)
+        .usage(usage)
+        .sharing_mode(vk::SharingMode::EXCLUSIVE);
+    let zero_copy = measure(warmup, runs, || {
+        // SAFETY: a valid create info with no chained structures.
+        let buffer = unsafe { interop.create_buffer(&buffer_info) }?;
+        let memory = interop
+            .import_memory(
+                vmo.duplicate_handle(Rights::SAME_RIGHTS)?,
+                &AllocationInfo::new()
+                    .allocation_size(buffer.requirements().memory.size)
+                    .resource(Resource::Buffer(&buffer)),
+            )
+            .map_err(|e| anyhow!("{e}"))?;
+        // SAFETY: both live; the type was validated against the buffer's requirements.
+        unsafe {
+            interop
+                .device()
+                .bind_buffer_memory(buffer.handle(), memory.handle(), 0)
+        }?;
+        drop(buffer);
+        drop(memory);
+        Ok(())
+    })?;
+
+    let staging = PlainBuffer::new(
+        device,
+        size,
+        vk::BufferUsageFlags::TRANSFER_SRC,
+        vk::MemoryPropertyFlags::HOST_VISIBLE | vk::MemoryPropertyFlags::HOST_COHERENT,
+    )?;
+    let target = PlainBuffer::new(
+        device,
+        size,
+        vk::BufferUsageFlags::TRANSFER_DST,
+        vk::MemoryPropertyFlags::DEVICE_LOCAL,
+    )?;
+    let len = usize::try_from(size)?;
+    // SAFETY: the staging memory is host-visible, live, and mapped once for the whole run.
+    let mapped = unsafe {
+        device
+            .device
+            .map_memory(staging.memory, 0, size, vk::MemoryMapFlags::empty())
+    }
+    .context("vkMapMemory")?;
+    let copy = measure(warmup, runs, || {
+        // SAFETY: the mapping covers `len` bytes and nothing else touches it during the read.
+        let destination = unsafe { std::slice::from_raw_parts_mut(mapped.cast::<u8>(), len) };
+        vmo.read(destination, 0)?;
+        let region = [vk::BufferCopy::default().size(size)];
+        device.submit(|d, cmd| {
+            // SAFETY: both buffers are live, bound, and have the transfer usages.
+            unsafe { d.cmd_copy_buffer(cmd, staging.buffer, target.buffer, &region) }
+        })
+    });
+    // SAFETY: mapped above; the GPU finished (every submit waits).
+    unsafe { device.device.unmap_memory(staging.memory) };
+    Ok(Row {
+        group: "zero-copy",
+        case: bytes(size),
+        subject: ("import + bind", zero_copy),
+        baseline: ("copy via staging buffer", copy?),
+        size: Some(size),
+    })
+}
+
+/// A buffer with its own plain allocation (no external memory), for the copying baseline.
+struct PlainBuffer<'d> {
+    device: &'d ash::Device,
+    buffer: vk::Buffer,
+    memory: vk::DeviceMemory,
+}
+
+impl<'d> PlainBuffer<'d> {
+    fn new(
+        device: &'d Device<'_>,
+        size: u64,
+        usage: vk::BufferUsageFlags,
+        flags: vk::MemoryPropertyFlags,
+    ) -> Result<Self> {
+        let d = &device.device;
+        let info = vk::BufferCreateInfo::default()
+            .size(size)
+            .usage(usage)
+            .sharing_mode(vk::SharingMode::EXCLUSIVE);
+        // SAFETY: valid create and allocate infos; on any failure what was made is destroyed
+        // before returning, and on success `Drop` destroys it.
+        unsafe {
+            let buffer = d.create_buffer(&info, None).context("vkCreateBuffer")?;
+            let requirements = d.get_buffer_memory_requirements(buffer);
+            let properties = &device.physical.memory_properties;
+            let index = (0..properties.memory_type_count).find(|&i| {
+                requirements.memory_type_bits & (1 << i) != 0
+                    && properties.memory_types[i as usize]
+                        .property_flags
+                        .contains(flags)
+            });
+            let Some(index) = index else {
+                d.destroy_buffer(buffer, None);
+                return Err(anyhow!(
+                    "no memory type with {flags:?} for a staging buffer"
+                ));
+            };
+            let allocate = vk::MemoryAllocateInfo::default()
+                .allocation_size(requirements.size)
+                .memory_type_index(index);
+            let memory = match d.allocate_memory(&allocate, None) {
+                Ok(memory) => memory,
+                Err(e) => {
+                    d.destroy_buffer(buffer, None);
+                    return Err(anyhow!("vkAllocateMemory: {e}"));
+                }
+            };
+            if let Err(e) = d.bind_buffer_memory(buffer, memory, 0) {
+                d.destroy_buffer(buffer, None);
+                d.free_memory(memory, None);
+                return Err(anyhow!("vkBindBufferMemory: {e}"));
+            }
+            Ok(Self {
+                device: d,
+                buffer,
+                memory,
+            })
+        }
+    }
+}
+
+impl Drop for PlainBuffer<'_> {
+    fn drop(&mut self) {
+        // SAFETY: made in `new`; all GPU work using them finished (every submit waits).
+        unsafe {
+            self.device.destroy_buffer(self.buffer, None);
+            self.device.free_memory(self.memory, None);
+        }
+    }
+}
+
+fn constraints(count: u32) -> BufferCollectionConstraints {
+    BufferCollectionConstraints {
+        usage: Some(BufferUsage {
+            cpu: Some(usage::CPU_USAGE_READ | usage::CPU_USAGE_WRITE),
+            ..Default::default()
+        }),
+        min_buffer_count: Some(count),
+        buffer_memory_constraints: Some(BufferMemoryConstraints {
+            min_size_bytes: Some(MIB),
+            cpu_domain_supported: Some(true),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+fn bench_sysmem(count: u32, warmup: usize, runs: usize) -> Result<Row> {
+    #[cfg(not(target_os = "fuchsia"))]
+    let service = vmo_interop::sysmem::HostSysmem::start()?;
+    #[cfg(not(target_os = "fuchsia"))]
+    let allocator = service.connect()?;
+    #[cfg(target_os = "fuchsia")]
+    let allocator = Allocator::connect()?;
+    let deadline = || zx::MonotonicInstant::after(Duration::from_secs(10));
+    let collection = measure(warmup, runs, || allocate(&allocator, count, deadline()))?;
+    let direct = measure(warmup, runs, || {
+        let vmos = (0..count)
+            .map(|_| zx::Vmo::create(MIB))
+            .collect::<Result<Vec<_>, _>>()?;
+        drop(vmos);
+        Ok(())
+    })?;
+    Ok(Row {
+        group: "sysmem2",
+        case: format!("{count} × 1 MiB"),
+        subject: ("Allocator: collection", collection),
+        baseline: ("zx_vmo_create × N", direct),
+        size: None,
+    })
+}
+
+/// One non-shared collection of `count` buffers, allocated and dropped.
+fn allocate(allocator: &Allocator, count: u32, deadline: zx::MonotonicInstant) -> Result<()> {
+    let collection = allocator.allocate_non_shared_collection()?;
+    collection.set_constraints(Some(constraints(count)))?;
+    let info = collection.wait_for_all_buffers_allocated(deadline)?;
+    let buffers = info.buffers.unwrap_or_default();
+    if buffers.len() != count as usize {
+        return Err(anyhow!(
+            "asked for {count} buffers, sysmem allocated {}",
+            buffers.len()
+        ));
+    }
+    collection.release()?;
+    Ok(())
+}
+
+fn row_json(row: &Row) -> Value {
+    let stats = |(name, s): (&str, Stats)| {
+        json!({
+            "name": name,
+            "median_ns": s.median.as_nanos() as u64,
+            "p10_ns": s.p10.as_nanos() as u64,
+            "p90_ns": s.p90.as_nanos() as u64,
+            "runs": s.runs,
+        })
+    };
+    json!({
+        "group": row.group,
+        "case": row.case,
+        "size_bytes": row.size,
+        "subject": stats(row.subject),
+        "baseline": stats(row.baseline),
+        "ratio": row.ratio(),
+    })
+}
+
+/// `1.05x`, or three decimals for the ratios far below one that zero-copy gives.
+fn ratio_string(ratio: f64) -> String {
+    if ratio < 0.1 {
+        format!("{ratio:.3}x")
+    } else {
+        format!("{ratio:.2}x")
+    }
+}
+
+fn print_table(rows: &[Row], calls: &Value) {
+    println!(
+        "{:<10} {:<18} {:<28} {:>10} {:<36} {:>10} {:>7}",
+        "group", "case", "subject", "median", "baseline", "median", "ratio"
+    );
+    let mut last = "";
+    for row in rows {
+        if row.group != last && !last.is_empty() {
+            println!();
+        }
+        last = row.group;
+        println!(
+            "{:<10} {:<18} {:<28} {:>10} {:<36} {:>10} {:>7}",
+            row.group,
+            row.case,
+            row.subject.0,
+            human(row.subject.1.median),
+            row.baseline.0,
+            human(row.baseline.1.median),
+            ratio_string(row.ratio())
+        );
+    }
+    println!();
+    println!("kernel calls per operation: {calls}");
+}
