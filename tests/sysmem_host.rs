@@ -679,3 +679,34 @@ fn stopping_the_service_closes_everything() {
     assert_eq!(after.live_vmos, before.live_vmos);
     assert_eq!(after.live_channels, before.live_channels);
 }
+
+#[test]
+fn validate_buffer_collection_token_knows_live_tokens() {
+    with_service(|service| {
+        let allocator = service.connect().unwrap();
+        let (root, mut others) = shared(&allocator, 1);
+        let child = others.pop().unwrap();
+        let server_koid =
+            |token: &BufferCollectionToken| token.as_channel().basic_info().unwrap().related_koid;
+        let (root_koid, child_koid) = (server_koid(&root), server_koid(&child));
+        assert!(allocator
+            .validate_buffer_collection_token(root_koid, deadline())
+            .unwrap());
+        assert!(allocator
+            .validate_buffer_collection_token(child_koid, deadline())
+            .unwrap());
+        let (stranger, _peer) = zx::Channel::create().unwrap();
+        let stranger_koid = stranger.basic_info().unwrap().related_koid;
+        assert!(!allocator
+            .validate_buffer_collection_token(stranger_koid, deadline())
+            .unwrap());
+        // Once turned in, a token is no longer a token.
+        let collection = allocator.bind_shared_collection(root).unwrap();
+        collection.sync(deadline()).unwrap();
+        assert!(!allocator
+            .validate_buffer_collection_token(root_koid, deadline())
+            .unwrap());
+        child.release().unwrap();
+        collection.release().unwrap();
+    });
+}
