@@ -450,6 +450,7 @@ fn dropped_participant_after_allocation_fails_the_collection_but_not_the_vmos() 
         y.set_constraints(Some(reader())).unwrap();
         let info = x.wait_for_all_buffers_allocated(deadline()).unwrap();
         drop(y);
+        until(service, |s| s.collections == 0);
         assert!(matches!(
             x.sync(deadline()),
             Err(ClientError::CollectionFailed)
