@@ -9,7 +9,7 @@
 //! | [`HostSysmem`] (host only) | sysmem2 served by a thread of this process over host-kernel channels, with host-kernel VMOs |
 //! | [`vulkan`] | constraints from `VkMemoryRequirements`, and import of the allocated VMOs into Vulkan |
 //!
-//! On Fuchsia, [`Allocator::connect`] reaches the system's sysmem at
+//! On Fuchsia, `Allocator::connect` reaches the system's sysmem at
 //! `/svc/fuchsia.sysmem2.Allocator`; elsewhere [`HostSysmem::connect`] reaches the host
 //! service. The client code is the same for both.
 //!
