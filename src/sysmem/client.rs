@@ -175,7 +175,7 @@ impl Allocator {
     }
 
     /// An allocator speaking over `channel` (the client end of an `Allocator` connection, e.g.
-    /// from [`HostSysmem::connect`](super::HostSysmem::connect)).
+    /// from `HostSysmem::connect` on the host).
     pub fn from_channel(channel: zx::Channel) -> Allocator {
         Allocator(Proxy {
             channel,

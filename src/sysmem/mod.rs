@@ -6,11 +6,11 @@
 //! | [`Allocator`], [`BufferCollectionToken`], [`BufferCollection`] | the client: one channel each, one-way methods write, two-way methods block in `zx_channel_call` until a deadline |
 //! | [`types`] | the sysmem2 tables a buffer collection uses (constraints, usages, the allocated collection, `Error`) |
 //! | [`messages`] | method ordinals and request / response payloads, in [`crate::fidl`]'s wire format |
-//! | [`HostSysmem`] (host only) | sysmem2 served by a thread of this process over host-kernel channels, with host-kernel VMOs |
+//! | `HostSysmem` (host only) | sysmem2 served by a thread of this process over host-kernel channels, with host-kernel VMOs |
 //! | [`vulkan`] | constraints from `VkMemoryRequirements`, and import of the allocated VMOs into Vulkan |
 //!
 //! On Fuchsia, `Allocator::connect` reaches the system's sysmem at
-//! `/svc/fuchsia.sysmem2.Allocator`; elsewhere [`HostSysmem::connect`] reaches the host
+//! `/svc/fuchsia.sysmem2.Allocator`; elsewhere `HostSysmem::connect` reaches the host
 //! service. The client code is the same for both.
 //!
 //! # Ownership
