@@ -75,9 +75,11 @@ impl Channel {
     pub fn create() -> Result<(Channel, Channel), Status> {
         let (mut out0, mut out1) = (sys::ZX_HANDLE_INVALID, sys::ZX_HANDLE_INVALID);
         Status::ok(kernel::channel_create(0, &mut out0, &mut out1))?;
-        // SAFETY: the kernel returned two fresh handle values that nothing else owns.
-        let ends = unsafe { (Handle::from_raw(out0), Handle::from_raw(out1)) };
-        Ok((Channel(ends.0), Channel(ends.1)))
+        // SAFETY: the kernel returned a fresh handle value that nothing else owns.
+        let end0 = unsafe { Handle::from_raw(out0) };
+        // SAFETY: as above, for the other end.
+        let end1 = unsafe { Handle::from_raw(out1) };
+        Ok((Channel(end0), Channel(end1)))
     }
 
     /// Writes one message. `handles` is **always drained**: on success the handles move to the

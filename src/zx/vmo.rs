@@ -127,9 +127,12 @@ impl Vmo {
     ///
     /// # Errors
     ///
+    /// In the kernel's order:
     /// - [`Status::BAD_HANDLE`], [`Status::WRONG_TYPE`].
-    /// - [`Status::ACCESS_DENIED`]: no MAP right, or no READ / WRITE / EXECUTE for a
-    ///   `PERM_*` flag asked.
+    /// - [`Status::ACCESS_DENIED`]: no MAP right.
+    /// - [`Status::INVALID_ARGS`]: [`VmarFlags::PERM_WRITE`] without
+    ///   [`VmarFlags::PERM_READ`] (Zircon has no write-only pages).
+    /// - [`Status::ACCESS_DENIED`]: no READ / WRITE / EXECUTE for a `PERM_*` flag asked.
     /// - [`Status::INVALID_ARGS`]: `offset` is not page-aligned, `len` is 0, or unknown flags.
     /// - [`Status::BUFFER_TOO_SMALL`]: the range goes past the end of a non-resizable VMO
     ///   (without [`VmarFlags::ALLOW_FAULTS`]).

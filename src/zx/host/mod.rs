@@ -21,11 +21,18 @@
 //!
 //! The counters below let tests assert "nothing leaked" and "this costs N kernel calls".
 //! Every syscall-shaped entry point counts one call (`zx_clock_get_monotonic`, a vDSO read,
-//! does not).
+//! does not). [`syscalls`] is the raw surface the safe types are built on, public for
+//! conformance tests.
+//!
+//! Differences from Zircon that callers can observe: there is one address space and one handle
+//! table (no processes, jobs or VMARs other than the root); `zx_vmar_unmap` takes whole
+//! mappings only; the page size is 4096 bytes, so mapping needs a host with 4 KiB pages;
+//! signals are maintained for channels (READABLE, WRITABLE, PEER_CLOSED) and VMOs
+//! (ZERO_CHILDREN) only.
 
 mod channel;
 mod object;
-pub(crate) mod syscalls;
+pub mod syscalls;
 mod table;
 mod vmo;
 mod wait;
@@ -83,6 +90,13 @@ pub fn counters() -> Counters {
 /// assertions such as "an export costs N calls".
 pub fn thread_kernel_calls() -> u64 {
     THREAD_KERNEL_CALLS.with(Cell::get)
+}
+
+/// Threads asleep right now in a blocking wait (`zx_object_wait_one`, `zx_object_wait_many`,
+/// `zx_channel_call_etc`) after finding their condition unmet. A test can wait for this to
+/// become non-zero to know that its waiter really blocked before it wakes it.
+pub fn blocked_waiters() -> usize {
+    wait::sleeping()
 }
 
 /// A process-wide lock for tests that compare [`counters`] against a baseline: take it before

@@ -1,5 +1,10 @@
-//! The kernel seam on the host: the same C-shaped, safe functions as `zx/fuchsia.rs`, each
-//! one emulated syscall that counts one kernel call.
+//! The raw syscall surface of the host kernel: the same C-shaped, safe functions as the
+//! Fuchsia seam (`zx/fuchsia.rs`), each one emulated syscall that counts one kernel call.
+//!
+//! The safe types in [`crate::zx`] are built on these; they are public so that conformance
+//! tests can check the kernel's behaviour at the syscall level (raw values, exact statuses),
+//! including things the safe API makes impossible, such as closing `ZX_HANDLE_INVALID` or a
+//! value twice.
 
 use std::sync::Arc;
 
@@ -23,6 +28,12 @@ const VMAR_MAP_OPTIONS: u32 = sys::ZX_VM_PERM_READ
     | sys::ZX_VM_PERM_WRITE
     | sys::ZX_VM_PERM_EXECUTE
     | sys::ZX_VM_ALLOW_FAULTS;
+
+/// A message's byte or handle count as the `u32` the ABI reports (messages are limited to
+/// 65536 bytes and 64 handles, so this never saturates).
+fn abi_count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
 
 /// Turns a `Result` into the status the syscall returns.
 fn status(result: Result<(), zx_status_t>) -> zx_status_t {
@@ -57,7 +68,10 @@ fn requested_rights(rights: zx_rights_t, held: zx_rights_t) -> Result<zx_rights_
     }
 }
 
-pub(crate) fn handle_close(handle: zx_handle_t) -> zx_status_t {
+/// Emulates `zx_handle_close`: `ZX_HANDLE_INVALID` is OK (like `free(NULL)`); a value that
+/// is not live is `BAD_HANDLE`. Closing the last handle destroys the object (unless a mapping
+/// still holds it).
+pub fn handle_close(handle: zx_handle_t) -> zx_status_t {
     count_call();
     if handle == sys::ZX_HANDLE_INVALID {
         return sys::ZX_OK;
@@ -70,7 +84,10 @@ pub(crate) fn handle_close(handle: zx_handle_t) -> zx_status_t {
     }
 }
 
-pub(crate) fn handle_duplicate(
+/// Emulates `zx_handle_duplicate`: `BAD_HANDLE` → `ACCESS_DENIED` (no DUPLICATE, even when
+/// `rights` is also bad) → `INVALID_ARGS` (`rights` neither the exact SAME_RIGHTS sentinel nor
+/// a subset). The source is untouched on every path.
+pub fn handle_duplicate(
     handle: zx_handle_t,
     rights: zx_rights_t,
     out: &mut zx_handle_t,
@@ -88,7 +105,9 @@ pub(crate) fn handle_duplicate(
     })())
 }
 
-pub(crate) fn handle_replace(
+/// Emulates `zx_handle_replace`: needs no rights and always consumes `handle`;
+/// `BAD_HANDLE` → `INVALID_ARGS` (not a subset; the handle is closed).
+pub fn handle_replace(
     handle: zx_handle_t,
     rights: zx_rights_t,
     out: &mut zx_handle_t,
@@ -123,7 +142,8 @@ pub(crate) fn handle_replace(
     }
 }
 
-pub(crate) fn object_get_info_handle_basic(
+/// Emulates `zx_object_get_info(ZX_INFO_HANDLE_BASIC)`: needs no rights.
+pub fn object_get_info_handle_basic(
     handle: zx_handle_t,
     info: &mut zx_info_handle_basic_t,
 ) -> zx_status_t {
@@ -142,11 +162,10 @@ pub(crate) fn object_get_info_handle_basic(
     })())
 }
 
-pub(crate) fn object_get_property(
-    handle: zx_handle_t,
-    property: u32,
-    value: &mut [u8],
-) -> zx_status_t {
+/// Emulates `zx_object_get_property`: `BAD_HANDLE` → `ACCESS_DENIED` (no GET_PROPERTY) →
+/// per property: `ZX_PROP_VMO_CONTENT_SIZE` needs 8 bytes (`BUFFER_TOO_SMALL`) and a VMO
+/// (`WRONG_TYPE`); other properties are `INVALID_ARGS` on the host.
+pub fn object_get_property(handle: zx_handle_t, property: u32, value: &mut [u8]) -> zx_status_t {
     count_call();
     status((|| {
         // Properties check GET_PROPERTY first, then the property's object type.
@@ -163,7 +182,10 @@ pub(crate) fn object_get_property(
     })())
 }
 
-pub(crate) fn object_wait_one(
+/// Emulates `zx_object_wait_one`: needs WAIT; blocks with no kernel lock held until a signal
+/// in `signals` is asserted (`OK`), the deadline passes (`TIMED_OUT`) or `handle` is closed
+/// (`CANCELED`, with `ZX_SIGNAL_HANDLE_CLOSED` observed).
+pub fn object_wait_one(
     handle: zx_handle_t,
     signals: zx_signals_t,
     deadline: zx_time_t,
@@ -190,7 +212,9 @@ pub(crate) fn object_wait_one(
     status
 }
 
-pub(crate) fn object_wait_many(items: &mut [zx_wait_item_t], deadline: zx_time_t) -> zx_status_t {
+/// Emulates `zx_object_wait_many`: at most 64 items (`OUT_OF_RANGE`), each needs WAIT;
+/// fills every item's `pending` when it returns `OK`, `TIMED_OUT` or `CANCELED`.
+pub fn object_wait_many(items: &mut [zx_wait_item_t], deadline: zx_time_t) -> zx_status_t {
     count_call();
     if items.len() > WAIT_MANY_MAX_ITEMS {
         return sys::ZX_ERR_OUT_OF_RANGE;
@@ -228,7 +252,9 @@ pub(crate) fn object_wait_many(items: &mut [zx_wait_item_t], deadline: zx_time_t
     })
 }
 
-pub(crate) fn vmo_create(size: u64, options: u32, out: &mut zx_handle_t) -> zx_status_t {
+/// Emulates `zx_vmo_create`: options 0 or `ZX_VMO_RESIZABLE` (else `INVALID_ARGS`); the size
+/// rounds up to the page (`OUT_OF_RANGE` when that overflows); rights `ZX_DEFAULT_VMO_RIGHTS`.
+pub fn vmo_create(size: u64, options: u32, out: &mut zx_handle_t) -> zx_status_t {
     count_call();
     status((|| {
         if options & !sys::ZX_VMO_RESIZABLE != 0 {
@@ -253,7 +279,9 @@ fn as_vmo(object: &Object) -> Result<&VmoObject, zx_status_t> {
     object.as_vmo().ok_or(sys::ZX_ERR_WRONG_TYPE)
 }
 
-pub(crate) fn vmo_read(handle: zx_handle_t, data: &mut [u8], offset: u64) -> zx_status_t {
+/// Emulates `zx_vmo_read`: `BAD_HANDLE` → `WRONG_TYPE` → `ACCESS_DENIED` (no READ) →
+/// `OUT_OF_RANGE` (past the page-rounded size).
+pub fn vmo_read(handle: zx_handle_t, data: &mut [u8], offset: u64) -> zx_status_t {
     count_call();
     status(
         vmo_checked(handle, sys::ZX_RIGHT_READ)
@@ -261,7 +289,9 @@ pub(crate) fn vmo_read(handle: zx_handle_t, data: &mut [u8], offset: u64) -> zx_
     )
 }
 
-pub(crate) fn vmo_write(handle: zx_handle_t, data: &[u8], offset: u64) -> zx_status_t {
+/// Emulates `zx_vmo_write`: `BAD_HANDLE` → `WRONG_TYPE` → `ACCESS_DENIED` (no WRITE) →
+/// `OUT_OF_RANGE` (past the page-rounded size).
+pub fn vmo_write(handle: zx_handle_t, data: &[u8], offset: u64) -> zx_status_t {
     count_call();
     status(
         vmo_checked(handle, sys::ZX_RIGHT_WRITE)
@@ -269,7 +299,8 @@ pub(crate) fn vmo_write(handle: zx_handle_t, data: &[u8], offset: u64) -> zx_sta
     )
 }
 
-pub(crate) fn vmo_get_size(handle: zx_handle_t, size: &mut u64) -> zx_status_t {
+/// Emulates `zx_vmo_get_size`: needs no rights; the page-rounded size.
+pub fn vmo_get_size(handle: zx_handle_t, size: &mut u64) -> zx_status_t {
     count_call();
     // "Anyone should be able to get the size": no rights needed.
     status(vmo_checked(handle, sys::ZX_RIGHT_NONE).and_then(|object| {
@@ -278,7 +309,9 @@ pub(crate) fn vmo_get_size(handle: zx_handle_t, size: &mut u64) -> zx_status_t {
     }))
 }
 
-pub(crate) fn vmo_set_size(handle: zx_handle_t, size: u64) -> zx_status_t {
+/// Emulates `zx_vmo_set_size`: `BAD_HANDLE` → `WRONG_TYPE` → `ACCESS_DENIED` (no WRITE) →
+/// `UNAVAILABLE` (not resizable) → `OUT_OF_RANGE`.
+pub fn vmo_set_size(handle: zx_handle_t, size: u64) -> zx_status_t {
     count_call();
     status(vmo_checked(handle, sys::ZX_RIGHT_WRITE).and_then(|object| {
         let vmo = as_vmo(&object)?;
@@ -289,11 +322,17 @@ pub(crate) fn vmo_set_size(handle: zx_handle_t, size: u64) -> zx_status_t {
     }))
 }
 
-pub(crate) fn system_get_page_size() -> usize {
+/// Emulates `zx_system_get_page_size` (a vDSO call: not counted).
+pub fn system_get_page_size() -> usize {
     PAGE_SIZE as usize
 }
 
-pub(crate) fn vmar_map(
+/// Emulates `zx_vmar_map` on the root VMAR: VMO lookup (`BAD_HANDLE`, `WRONG_TYPE`) →
+/// `ACCESS_DENIED` (no MAP) → `INVALID_ARGS` (PERM_WRITE without PERM_READ) →
+/// `ACCESS_DENIED` (a PERM flag without its right) → `INVALID_ARGS` (unknown options,
+/// `len` 0, unaligned offset) → `OUT_OF_RANGE` (overflow) → `NOT_SUPPORTED` (resizable
+/// without ALLOW_FAULTS) → `BUFFER_TOO_SMALL` (past the end without ALLOW_FAULTS).
+pub fn vmar_map(
     options: u32,
     vmo: zx_handle_t,
     vmo_offset: u64,
@@ -305,6 +344,10 @@ pub(crate) fn vmar_map(
         // MAP first, then the right each PERM flag needs.
         let (object, rights) =
             table::object_checked(vmo, Some(sys::ZX_OBJ_TYPE_VMO), sys::ZX_RIGHT_MAP)?;
+        // Zircon cannot express writable pages that are not readable.
+        if options & sys::ZX_VM_PERM_WRITE != 0 && options & sys::ZX_VM_PERM_READ == 0 {
+            return Err(sys::ZX_ERR_INVALID_ARGS);
+        }
         for (perm, right) in [
             (sys::ZX_VM_PERM_READ, sys::ZX_RIGHT_READ),
             (sys::ZX_VM_PERM_WRITE, sys::ZX_RIGHT_WRITE),
@@ -335,16 +378,16 @@ pub(crate) fn vmar_map(
     })())
 }
 
-pub(crate) fn vmar_unmap(addr: zx_vaddr_t, len: usize) -> zx_status_t {
+/// Emulates `zx_vmar_unmap` on the root VMAR. The host unmaps whole mappings only:
+/// `NOT_FOUND` when no mapping starts at `addr`, `NOT_SUPPORTED` for a partial length.
+pub fn vmar_unmap(addr: zx_vaddr_t, len: usize) -> zx_status_t {
     count_call();
     vmo::unmap(addr, len)
 }
 
-pub(crate) fn channel_create(
-    options: u32,
-    out0: &mut zx_handle_t,
-    out1: &mut zx_handle_t,
-) -> zx_status_t {
+/// Emulates `zx_channel_create`: options must be 0; two ends with `ZX_DEFAULT_CHANNEL_RIGHTS`
+/// whose `related_koid`s name each other.
+pub fn channel_create(options: u32, out0: &mut zx_handle_t, out1: &mut zx_handle_t) -> zx_status_t {
     count_call();
     if options != 0 {
         return sys::ZX_ERR_INVALID_ARGS;
@@ -446,7 +489,12 @@ fn as_channel(object: &Object) -> Result<&ChannelEnd, zx_status_t> {
     object.as_channel().ok_or(sys::ZX_ERR_WRONG_TYPE)
 }
 
-pub(crate) fn channel_write(
+/// Emulates `zx_channel_write`. Every handle in `handles` leaves the table, on success and
+/// on failure (then it is closed). Order: options (`INVALID_ARGS`) → more than 64 handles
+/// (`OUT_OF_RANGE`) → channel lookup with WRITE → more than 65536 bytes (`OUT_OF_RANGE`) →
+/// each handle in order: `BAD_HANDLE` (not live or repeated), `NOT_SUPPORTED` (the channel
+/// itself), `ACCESS_DENIED` (no TRANSFER) → `PEER_CLOSED`.
+pub fn channel_write(
     handle: zx_handle_t,
     options: u32,
     bytes: &[u8],
@@ -486,13 +534,13 @@ fn read_message(
         Ok(message) => message,
         Err(ReadError::Status(status)) => return Err(status),
         Err(ReadError::TooSmall { bytes, handles }) => {
-            *actual_bytes = bytes as u32;
-            *actual_handles = handles as u32;
+            *actual_bytes = abi_count(bytes);
+            *actual_handles = abi_count(handles);
             return Err(sys::ZX_ERR_BUFFER_TOO_SMALL);
         }
     };
-    *actual_bytes = message.bytes.len() as u32;
-    *actual_handles = message.handles.len() as u32;
+    *actual_bytes = abi_count(message.bytes.len());
+    *actual_handles = abi_count(message.handles.len());
     let handles = insert_received(message.handles)?;
     Ok((message.bytes, handles))
 }
@@ -525,7 +573,10 @@ fn insert_received(handles: Vec<KernelHandle>) -> Result<Vec<zx_handle_info_t>, 
     Ok(values)
 }
 
-pub(crate) fn channel_read(
+/// Emulates `zx_channel_read`: needs READ; `SHOULD_WAIT` when empty, `PEER_CLOSED` when
+/// empty and the peer is closed; `BUFFER_TOO_SMALL` reports the sizes needed in the
+/// `actual_*` out-parameters and keeps the message (unless `ZX_CHANNEL_READ_MAY_DISCARD`).
+pub fn channel_read(
     handle: zx_handle_t,
     options: u32,
     bytes: &mut [u8],
@@ -552,7 +603,8 @@ pub(crate) fn channel_read(
     )
 }
 
-pub(crate) fn channel_read_etc(
+/// Emulates `zx_channel_read_etc`: as [`channel_read`], with each handle's type and rights.
+pub fn channel_read_etc(
     handle: zx_handle_t,
     options: u32,
     bytes: &mut [u8],
@@ -577,8 +629,12 @@ pub(crate) fn channel_read_etc(
     )
 }
 
+/// Emulates `zx_channel_call_etc` (with `ZX_HANDLE_OP_MOVE` for every handle): needs READ and
+/// WRITE; `bytes` shorter than a txid is `INVALID_ARGS`; the kernel stamps a fresh txid
+/// (high bit set) and waits for the reply carrying it: `TIMED_OUT`, `PEER_CLOSED`, or
+/// `BUFFER_TOO_SMALL` (the reply is discarded).
 #[allow(clippy::too_many_arguments)] // mirrors zx_channel_call_etc_args_t
-pub(crate) fn channel_call_etc(
+pub fn channel_call_etc(
     handle: zx_handle_t,
     deadline: zx_time_t,
     bytes: &[u8],
@@ -602,8 +658,8 @@ pub(crate) fn channel_call_etc(
             CallOutcome::Reply(reply) => reply,
             CallOutcome::Status(status) => return Err(status),
         };
-        *actual_bytes = reply.bytes.len() as u32;
-        *actual_handles = reply.handles.len() as u32;
+        *actual_bytes = abi_count(reply.bytes.len());
+        *actual_handles = abi_count(reply.handles.len());
         if reply.bytes.len() > rd_bytes.len() || reply.handles.len() > rd_handles.len() {
             // The kernel discards a reply that does not fit.
             return Err(sys::ZX_ERR_BUFFER_TOO_SMALL);
@@ -615,6 +671,7 @@ pub(crate) fn channel_call_etc(
     })())
 }
 
-pub(crate) fn clock_get_monotonic() -> zx_time_t {
+/// Emulates `zx_clock_get_monotonic` (a vDSO call: not counted).
+pub fn clock_get_monotonic() -> zx_time_t {
     wait::clock_get_monotonic()
 }

@@ -228,3 +228,30 @@ pub(super) fn unmap(addr: usize, len: usize) -> sys::zx_status_t {
         Err(_) => sys::ZX_ERR_INTERNAL,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_round_up_to_the_page_or_are_out_of_range() {
+        assert_eq!(round_to_page(0), Ok(0));
+        assert_eq!(round_to_page(1), Ok(PAGE_SIZE));
+        assert_eq!(round_to_page(PAGE_SIZE), Ok(PAGE_SIZE));
+        assert_eq!(round_to_page(PAGE_SIZE + 1), Ok(2 * PAGE_SIZE));
+        assert_eq!(round_to_page(MAX_SIZE), Ok(MAX_SIZE));
+        assert_eq!(round_to_page(MAX_SIZE + 1), Err(sys::ZX_ERR_OUT_OF_RANGE));
+        assert_eq!(round_to_page(u64::MAX), Err(sys::ZX_ERR_OUT_OF_RANGE));
+    }
+
+    #[test]
+    fn ranges_are_checked_against_the_size_without_overflow() {
+        assert_eq!(check_range(0, 4096, 4096), Ok(()));
+        assert_eq!(check_range(4096, 0, 4096), Ok(()));
+        assert_eq!(check_range(1, 4096, 4096), Err(sys::ZX_ERR_OUT_OF_RANGE));
+        assert_eq!(
+            check_range(u64::MAX, 1, 4096),
+            Err(sys::ZX_ERR_OUT_OF_RANGE)
+        );
+    }
+}

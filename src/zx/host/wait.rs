@@ -13,6 +13,13 @@ static EPOCH: Mutex<u64> = Mutex::new(0);
 static CHANGED: Condvar = Condvar::new();
 /// Threads inside [`block_until`]; while 0, [`notify`] costs one atomic load.
 static WAITERS: AtomicUsize = AtomicUsize::new(0);
+/// Threads asleep on [`CHANGED`] after finding their condition unmet.
+static SLEEPING: AtomicUsize = AtomicUsize::new(0);
+
+/// Threads asleep in a blocking wait right now (see `zx::host::blocked_waiters`).
+pub(super) fn sleeping() -> usize {
+    SLEEPING.load(Ordering::SeqCst)
+}
 
 fn epoch() -> MutexGuard<'static, u64> {
     EPOCH.lock().unwrap_or_else(PoisonError::into_inner)
@@ -62,26 +69,35 @@ pub(super) fn block_until<T>(
     let _waiter = WaiterGuard::new();
     loop {
         let seen = *epoch();
-        let now = clock_get_monotonic();
-        let expired = now >= deadline;
+        let expired = clock_get_monotonic() >= deadline;
         if let Some(result) = poll(expired) {
             return result;
         }
-        let mut guard = epoch();
-        while *guard == seen {
-            if deadline == sys::ZX_TIME_INFINITE {
-                guard = CHANGED.wait(guard).unwrap_or_else(PoisonError::into_inner);
-            } else {
-                let left = deadline.saturating_sub(clock_get_monotonic());
-                if left <= 0 {
-                    break;
-                }
-                let timeout = Duration::from_nanos(left.unsigned_abs());
-                guard = CHANGED
-                    .wait_timeout(guard, timeout)
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .0;
+        sleep_while_unchanged(seen, deadline);
+    }
+}
+
+/// Sleeps until the epoch moves past `seen` or `deadline` passes.
+fn sleep_while_unchanged(seen: u64, deadline: sys::zx_time_t) {
+    let mut guard = epoch();
+    if *guard != seen {
+        return;
+    }
+    SLEEPING.fetch_add(1, Ordering::SeqCst);
+    while *guard == seen {
+        if deadline == sys::ZX_TIME_INFINITE {
+            guard = CHANGED.wait(guard).unwrap_or_else(PoisonError::into_inner);
+        } else {
+            let left = deadline.saturating_sub(clock_get_monotonic());
+            if left <= 0 {
+                break;
             }
+            let timeout = Duration::from_nanos(left.unsigned_abs());
+            guard = CHANGED
+                .wait_timeout(guard, timeout)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
         }
     }
+    SLEEPING.fetch_sub(1, Ordering::SeqCst);
 }
