@@ -20,6 +20,7 @@ fn the_harness_counts_validation_messages() {
     let gpu = Gpu::with(GpuOptions {
         enable_interop_extensions: true,
         interop: false,
+        ..GpuOptions::default()
     });
     assert_eq!(gpu.message_count(), 0);
     // VUID-VkBufferCreateInfo-size-00912: size must be greater than 0.
@@ -45,6 +46,7 @@ fn a_device_without_the_extension_is_a_clear_error() {
     let gpu = Gpu::with(GpuOptions {
         enable_interop_extensions: false,
         interop: false,
+        ..GpuOptions::default()
     });
     // SAFETY: the device came from this physical device and instance, and outlives the call.
     let err = unsafe { Interop::new(&gpu.instance, gpu.physical_device, &gpu.device) }.unwrap_err();
@@ -211,4 +213,54 @@ fn image_capabilities_for_zircon_vmo() {
         "{err:?}"
     );
     drop(image);
+}
+
+#[test]
+fn chained_structures_are_forwarded_with_the_handle_type_rewritten() {
+    let _lock = zx::host::counters_lock();
+    // VkImageFormatListCreateInfo is core in Vulkan 1.2; the harness asks for 1.1.
+    let gpu = Gpu::with(GpuOptions {
+        extra_device_extensions: &[ash::khr::image_format_list::NAME],
+        ..GpuOptions::default()
+    });
+    let interop = gpu.interop();
+    let formats = [vk::Format::R8G8B8A8_UNORM, vk::Format::R8G8B8A8_SRGB];
+    let mut format_list = vk::ImageFormatListCreateInfo::default().view_formats(&formats);
+    let info = vk::ImageCreateInfo::default()
+        .flags(vk::ImageCreateFlags::MUTABLE_FORMAT)
+        .image_type(vk::ImageType::TYPE_2D)
+        .format(vk::Format::R8G8B8A8_UNORM)
+        .extent(vk::Extent3D {
+            width: 32,
+            height: 32,
+            depth: 1,
+        })
+        .mip_levels(1)
+        .array_layers(1)
+        .samples(vk::SampleCountFlags::TYPE_1)
+        .tiling(vk::ImageTiling::LINEAR)
+        .usage(vk::ImageUsageFlags::TRANSFER_DST)
+        .initial_layout(vk::ImageLayout::UNDEFINED)
+        .push_next(&mut format_list);
+    // SAFETY: a valid create info with a format list and no external-memory structure.
+    let image = unsafe { interop.create_image(&info) }.unwrap();
+    let vmo_interop::vk::validate::ResourceDescription::Image(description) = image.description()
+    else {
+        panic!("an image described as a buffer");
+    };
+    assert_eq!(description.external_handle_types, ZIRCON_VMO);
+    assert_eq!(description.flags, vk::ImageCreateFlags::MUTABLE_FORMAT);
+    let memory = interop
+        .allocate_exportable_memory(
+            &vmo_interop::vk::AllocationInfo::new()
+                .resource(vmo_interop::vk::Resource::DedicatedImage(&image)),
+        )
+        .unwrap();
+    // SAFETY: live objects of this device; a dedicated allocation binds at offset 0.
+    unsafe {
+        gpu.device
+            .bind_image_memory(image.handle(), memory.handle(), 0)
+    }
+    .unwrap();
+    drop((memory, image));
 }

@@ -83,6 +83,8 @@ impl Interop {
     /// - [`DeviceError::Vulkan`] / [`DeviceError::Zircon`] when the probe fails.
     ///
     /// # Safety
+    /// - `instance` was created with `VkApplicationInfo::apiVersion` 1.1 or later (the
+    ///   capability queries are Vulkan 1.1 instance commands);
     /// - `device` was created from `physical_device`, which belongs to `instance`;
     /// - `instance` and `device` outlive the returned interop and everything made from it (every
     ///   clone, [`super::Memory`], [`super::Buffer`], [`super::Image`]).

@@ -486,6 +486,18 @@ impl AllocateChain {
     }
 }
 
+/// The `count` values at `ptr` (none when `ptr` is null or `count` is 0).
+///
+/// # Safety
+/// A non-null `ptr` with a non-zero `count` addresses `count` values that outlive `'a`.
+unsafe fn raw_slice<'a, T>(ptr: *const T, count: u32) -> &'a [T] {
+    if ptr.is_null() || count == 0 {
+        return &[];
+    }
+    // SAFETY: the caller's contract.
+    unsafe { std::slice::from_raw_parts(ptr, count as usize) }
+}
+
 /// # Safety
 /// `device` addresses a live [`HostExternalMemory`] (the table's contract).
 unsafe fn this<'a>(device: u64) -> &'a HostExternalMemory {
@@ -681,14 +693,16 @@ unsafe extern "system" fn create_buffer(
     }
     let mut host_external = vk::ExternalMemoryBufferCreateInfo::default()
         .handle_types((types & !ZIRCON_VMO) | HOST_ALLOCATION);
+    // SAFETY: a valid create info addresses `queue_family_index_count` indices (or none).
+    let queue_families =
+        unsafe { raw_slice(info.p_queue_family_indices, info.queue_family_index_count) };
     let mut host_info = vk::BufferCreateInfo::default()
         .flags(info.flags)
         .size(info.size)
         .usage(info.usage)
         .sharing_mode(info.sharing_mode)
+        .queue_family_indices(queue_families)
         .push_next(&mut host_external);
-    host_info.queue_family_index_count = info.queue_family_index_count;
-    host_info.p_queue_family_indices = info.p_queue_family_indices;
     if let Some(usage2) = usage2.as_mut() {
         host_info = host_info.push_next(usage2);
     }
@@ -760,14 +774,13 @@ unsafe extern "system" fn create_image(
         return vk::Result::ERROR_UNKNOWN;
     }
     let formats: &[vk::Format] = match &format_list {
-        Some(list) if !list.p_view_formats.is_null() && list.view_format_count > 0 => {
-            // SAFETY: a valid VkImageFormatListCreateInfo addresses `view_format_count` formats.
-            unsafe {
-                std::slice::from_raw_parts(list.p_view_formats, list.view_format_count as usize)
-            }
-        }
-        _ => &[],
+        // SAFETY: a valid VkImageFormatListCreateInfo addresses `view_format_count` formats.
+        Some(list) => unsafe { raw_slice(list.p_view_formats, list.view_format_count) },
+        None => &[],
     };
+    // SAFETY: a valid create info addresses `queue_family_index_count` indices (or none).
+    let queue_families =
+        unsafe { raw_slice(info.p_queue_family_indices, info.queue_family_index_count) };
     let mut host_format_list = vk::ImageFormatListCreateInfo::default().view_formats(formats);
     let mut host_external = vk::ExternalMemoryImageCreateInfo::default()
         .handle_types((types & !ZIRCON_VMO) | HOST_ALLOCATION);
@@ -783,9 +796,8 @@ unsafe extern "system" fn create_image(
         .usage(info.usage)
         .sharing_mode(info.sharing_mode)
         .initial_layout(info.initial_layout)
+        .queue_family_indices(queue_families)
         .push_next(&mut host_external);
-    host_info.queue_family_index_count = info.queue_family_index_count;
-    host_info.p_queue_family_indices = info.p_queue_family_indices;
     if format_list.is_some() {
         host_info = host_info.push_next(&mut host_format_list);
     }
@@ -911,13 +923,9 @@ unsafe extern "system" fn get_physical_device_image_format_properties2(
         return vk::Result::ERROR_UNKNOWN;
     }
     let formats: &[vk::Format] = match &format_list {
-        Some(list) if !list.p_view_formats.is_null() && list.view_format_count > 0 => {
-            // SAFETY: a valid VkImageFormatListCreateInfo addresses `view_format_count` formats.
-            unsafe {
-                std::slice::from_raw_parts(list.p_view_formats, list.view_format_count as usize)
-            }
-        }
-        _ => &[],
+        // SAFETY: a valid VkImageFormatListCreateInfo addresses `view_format_count` formats.
+        Some(list) => unsafe { raw_slice(list.p_view_formats, list.view_format_count) },
+        None => &[],
     };
     let mut host_format_list = vk::ImageFormatListCreateInfo::default().view_formats(formats);
     let mut host_external =

@@ -12,6 +12,47 @@
 //! | resources | [`Interop::create_buffer`], [`Interop::create_image`] | `vkCreate{Buffer,Image}` + `VkExternalMemory*CreateInfo{ZIRCON_VMO}` | [`Buffer`] / [`Image`] destroy on drop |
 //! | capabilities | [`Interop::get_external_buffer_properties`], [`Interop::get_external_image_format_properties`] | `vkGetPhysicalDeviceExternalBufferProperties`, `…ImageFormatProperties2` | — |
 //!
+//! # Example
+//!
+//! ```no_run
+//! use ash::vk;
+//! use vmo_interop::vk::{AllocationInfo, Interop, Resource};
+//! use vmo_interop::zx;
+//!
+//! # fn example(instance: &ash::Instance, physical_device: vk::PhysicalDevice, device: &ash::Device)
+//! #     -> Result<(), Box<dyn std::error::Error>> {
+//! // The device was created with `vmo_interop::vk::required_device_extensions()` enabled.
+//! // SAFETY: `device` comes from `physical_device` of `instance`, and both outlive `interop`.
+//! let interop = unsafe { Interop::new(instance, physical_device, device) }?;
+//!
+//! // A buffer for external memory, and memory dedicated to it that can be exported.
+//! let info = vk::BufferCreateInfo::default()
+//!     .size(1 << 20)
+//!     .usage(vk::BufferUsageFlags::TRANSFER_DST);
+//! // SAFETY: a valid create info.
+//! let buffer = unsafe { interop.create_buffer(&info) }?;
+//! let memory = interop
+//!     .allocate_exportable_memory(&AllocationInfo::new().resource(Resource::DedicatedBuffer(&buffer)))?;
+//!
+//! // A read-only handle for a consumer: exactly READ | MAP | TRANSFER, nothing more.
+//! let read_only = interop.get_memory_zircon_handle(
+//!     &memory,
+//!     zx::Rights::READ | zx::Rights::MAP | zx::Rights::TRANSFER,
+//! )?;
+//!
+//! // Importing a VMO: on failure the error hands it back.
+//! let vmo = zx::Vmo::create(1 << 20)?;
+//! let imported = match interop.import_memory(vmo, &AllocationInfo::new()) {
+//!     Ok(memory) => memory,
+//!     Err(error) => {
+//!         eprintln!("{error}"); // names the VUID it protects
+//!         let _vmo: zx::Vmo = error.into_vmo();
+//!         return Ok(());
+//!     }
+//! };
+//! # drop((read_only, imported)); Ok(()) }
+//! ```
+//!
 //! # Layers
 //!
 //! - [`raw`]: one table of function pointers ([`raw::ExternalMemoryTable`]) and 1:1 unsafe

@@ -54,6 +54,8 @@ pub struct GpuOptions {
     pub enable_interop_extensions: bool,
     /// Build the `Interop` (requires the extensions).
     pub interop: bool,
+    /// More device extensions a test needs.
+    pub extra_device_extensions: &'static [&'static CStr],
 }
 
 impl Default for GpuOptions {
@@ -61,6 +63,7 @@ impl Default for GpuOptions {
         Self {
             enable_interop_extensions: true,
             interop: true,
+            extra_device_extensions: &[],
         }
     }
 }
@@ -173,7 +176,7 @@ impl Gpu {
             let queue_info = [vk::DeviceQueueCreateInfo::default()
                 .queue_family_index(queue_family_index)
                 .queue_priorities(&priorities)];
-            let device_extensions: Vec<_> = if options.enable_interop_extensions {
+            let mut device_extensions: Vec<_> = if options.enable_interop_extensions {
                 required_device_extensions()
                     .iter()
                     .map(|e| e.as_ptr())
@@ -181,6 +184,7 @@ impl Gpu {
             } else {
                 Vec::new()
             };
+            device_extensions.extend(options.extra_device_extensions.iter().map(|e| e.as_ptr()));
             let device_info = vk::DeviceCreateInfo::default()
                 .queue_create_infos(&queue_info)
                 .enabled_extension_names(&device_extensions);
