@@ -821,6 +821,10 @@ fn sysmem2_ordinals_match_reference_table() {
             0x550916b0dc1d5b4e,
         ),
         (
+            "fuchsia.sysmem2/Allocator.ValidateBufferCollectionToken",
+            0x4c5ee91b02a7e68d,
+        ),
+        (
             "fuchsia.sysmem2/Allocator.SetDebugClientInfo",
             0x6f68f19a3f509c4d,
         ),

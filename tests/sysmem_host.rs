@@ -450,6 +450,7 @@ fn dropped_participant_after_allocation_fails_the_collection_but_not_the_vmos() 
         y.set_constraints(Some(reader())).unwrap();
         let info = x.wait_for_all_buffers_allocated(deadline()).unwrap();
         drop(y);
+        until(service, |s| s.collections == 0);
         assert!(matches!(
             x.sync(deadline()),
             Err(ClientError::CollectionFailed)
@@ -646,16 +647,14 @@ fn stopping_the_service_closes_everything() {
     let done = allocator.allocate_non_shared_collection().unwrap();
     done.set_constraints(Some(reader())).unwrap();
     let info = done.wait_for_all_buffers_allocated(deadline()).unwrap();
-    let stats = service.stats();
-    assert_eq!(
+    until(&service, |s| {
         (
-            stats.allocator_connections,
-            stats.collections,
-            stats.nodes,
-            stats.pending_waits
-        ),
-        (1, 2, 3, 0)
-    );
+            s.allocator_connections,
+            s.collections,
+            s.nodes,
+            s.pending_waits,
+        ) == (1, 2, 3, 0)
+    });
     drop(service);
     // Every channel the service held is closed.
     assert!(matches!(
@@ -678,4 +677,128 @@ fn stopping_the_service_closes_everything() {
     assert_eq!(after.live_handles, before.live_handles);
     assert_eq!(after.live_vmos, before.live_vmos);
     assert_eq!(after.live_channels, before.live_channels);
+}
+
+#[test]
+fn validate_buffer_collection_token_knows_live_tokens() {
+    with_service(|service| {
+        let allocator = service.connect().unwrap();
+        let (root, mut others) = shared(&allocator, 1);
+        let child = others.pop().unwrap();
+        let server_koid =
+            |token: &BufferCollectionToken| token.as_channel().basic_info().unwrap().related_koid;
+        let (root_koid, child_koid) = (server_koid(&root), server_koid(&child));
+        assert!(allocator
+            .validate_buffer_collection_token(root_koid, deadline())
+            .unwrap());
+        assert!(allocator
+            .validate_buffer_collection_token(child_koid, deadline())
+            .unwrap());
+        let (stranger, _peer) = zx::Channel::create().unwrap();
+        let stranger_koid = stranger.basic_info().unwrap().related_koid;
+        assert!(!allocator
+            .validate_buffer_collection_token(stranger_koid, deadline())
+            .unwrap());
+        // Once turned in, a token is no longer a token.
+        let collection = allocator.bind_shared_collection(root).unwrap();
+        collection.sync(deadline()).unwrap();
+        assert!(!allocator
+            .validate_buffer_collection_token(root_koid, deadline())
+            .unwrap());
+        child.release().unwrap();
+        collection.release().unwrap();
+    });
+}
+
+#[test]
+fn messages_after_release_and_malformed_messages_fail_the_collection() {
+    with_service(|service| {
+        let allocator = service.connect().unwrap();
+        // Anything after Release is a protocol deviation.
+        let (root, mut others) = shared(&allocator, 1);
+        let witness = others.pop().unwrap();
+        let channel = root.into_channel();
+        let release = TransactionHeader::flexible(0, ordinals::NODE_RELEASE);
+        channel
+            .write(&fidl::encode_header_only(release), &mut Vec::new())
+            .unwrap();
+        assert_eq!(
+            raw_call(
+                &channel,
+                TransactionHeader::flexible(1, ordinals::NODE_SYNC)
+            ),
+            Err(zx::Status::PEER_CLOSED)
+        );
+        assert!(matches!(
+            witness.sync(deadline()),
+            Err(ClientError::CollectionFailed)
+        ));
+
+        // A message that does not decode (a SetName whose table is cut short).
+        let collection = allocator.allocate_non_shared_collection().unwrap();
+        let channel = collection.into_channel();
+        let mut bytes = TransactionHeader::flexible(0, ordinals::NODE_SET_NAME)
+            .to_bytes()
+            .to_vec();
+        bytes.extend_from_slice(&2u64.to_le_bytes());
+        channel.write(&bytes, &mut Vec::new()).unwrap();
+        assert_eq!(
+            raw_call(
+                &channel,
+                TransactionHeader::flexible(1, ordinals::NODE_SYNC)
+            ),
+            Err(zx::Status::PEER_CLOSED)
+        );
+
+        // A malformed Allocator message closes that connection only.
+        let broken = service.connect().unwrap().into_channel();
+        broken.write(&[1, 2, 3], &mut Vec::new()).unwrap();
+        let signals = broken
+            .wait_handle(zx::Signals::CHANNEL_PEER_CLOSED, deadline())
+            .unwrap();
+        assert!(signals.contains(zx::Signals::CHANNEL_PEER_CLOSED));
+        let fine = allocator.allocate_non_shared_collection().unwrap();
+        fine.sync(deadline()).unwrap();
+        fine.release().unwrap();
+    });
+}
+
+#[test]
+fn client_and_service_types_are_send_and_sync() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<HostSysmem>();
+    send_sync::<Allocator>();
+    send_sync::<BufferCollectionToken>();
+    send_sync::<BufferCollection>();
+    send_sync::<ClientError>();
+}
+
+/// One `zx_object_wait_many` waits on at most 64 handles: the control channel and 63 client
+/// channels. Beyond that, connections are refused and growing collections fail.
+#[test]
+fn the_service_refuses_what_it_cannot_wait_on() {
+    with_service(|service| {
+        let allocators: Vec<Allocator> = (0..63).map(|_| service.connect().unwrap()).collect();
+        until(service, |s| s.allocator_connections == 63);
+        let refused = service.connect().unwrap().into_channel();
+        let signals = refused
+            .wait_handle(zx::Signals::CHANNEL_PEER_CLOSED, deadline())
+            .unwrap();
+        assert!(signals.contains(zx::Signals::CHANNEL_PEER_CLOSED));
+        drop(allocators);
+        until(service, |s| s.allocator_connections == 0);
+
+        // 1 allocator + 1 root token + 61 new tokens = 63 fits; one more does not.
+        let allocator = service.connect().unwrap();
+        let root = allocator.allocate_shared_collection().unwrap();
+        let tokens = root
+            .duplicate_sync(&[Rights::SAME_RIGHTS; 61], deadline())
+            .unwrap();
+        until(service, |s| s.nodes == 62);
+        assert!(matches!(
+            root.duplicate_sync(&[Rights::SAME_RIGHTS], deadline()),
+            Err(ClientError::CollectionFailed)
+        ));
+        drop(tokens);
+    });
 }

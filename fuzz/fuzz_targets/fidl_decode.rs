@@ -25,7 +25,9 @@ fn handles(count: u8) -> Vec<zx::HandleInfo> {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&count, bytes)) = data.split_first() else { return };
+    let Some((&count, bytes)) = data.split_first() else {
+        return;
+    };
     let before = zx::host::counters().live_handles;
     let _ = TransactionHeader::decode(bytes);
     let _ = decode_message::<messages::AllocateSharedCollectionRequest>(bytes, handles(count));
@@ -41,5 +43,9 @@ fuzz_target!(|data: &[u8]| {
         bytes,
         handles(count),
     );
-    assert_eq!(zx::host::counters().live_handles, before, "a decode leaked a handle");
+    assert_eq!(
+        zx::host::counters().live_handles,
+        before,
+        "a decode leaked a handle"
+    );
 });

@@ -65,7 +65,7 @@ impl Decode for NoErrorClause {
     fn decode(_: &mut Decoder, offset: usize, _: Depth) -> Result<Self, DecodeError> {
         // The envelope is 8 bytes after the union's ordinal.
         Err(DecodeError::UnknownUnionOrdinal {
-            offset: offset - 8,
+            offset: offset.saturating_sub(8),
             ordinal: 2,
         })
     }

@@ -134,6 +134,10 @@ pub struct Allocator(Proxy);
 /// The path of the allocator service in a component's namespace.
 pub const ALLOCATOR_SERVICE_PATH: &str = "/svc/fuchsia.sysmem2.Allocator";
 
+/// [`ALLOCATOR_SERVICE_PATH`] for C.
+#[cfg_attr(not(target_os = "fuchsia"), allow(dead_code))]
+const ALLOCATOR_SERVICE_PATH_C: &std::ffi::CStr = c"/svc/fuchsia.sysmem2.Allocator";
+
 #[cfg(target_os = "fuchsia")]
 mod fdio {
     use crate::zx::sys;
@@ -161,7 +165,7 @@ impl Allocator {
     #[cfg(target_os = "fuchsia")]
     pub fn connect() -> Result<Allocator, ClientError> {
         let (client, server) = zx::Channel::create().map_err(ClientError::Transport)?;
-        let path = c"/svc/fuchsia.sysmem2.Allocator";
+        let path = ALLOCATOR_SERVICE_PATH_C;
         let server = zx::HandleBased::into_handle(server).into_raw();
         // SAFETY: `path` is a NUL-terminated static string; `server` is a handle this process
         // owns, whose ownership passes to fdio whatever the result.
@@ -171,7 +175,7 @@ impl Allocator {
     }
 
     /// An allocator speaking over `channel` (the client end of an `Allocator` connection, e.g.
-    /// from [`HostSysmem::connect`](super::HostSysmem::connect)).
+    /// from `HostSysmem::connect` on the host).
     pub fn from_channel(channel: zx::Channel) -> Allocator {
         Allocator(Proxy {
             channel,
@@ -240,6 +244,34 @@ impl Allocator {
         Ok(BufferCollection::from_channel(client))
     }
 
+    /// Whether sysmem knows the token whose server end has koid `token_server_koid` (the
+    /// `related_koid` of the token's client end, from `zx_object_get_info`): a participant
+    /// can check a token received from elsewhere before trusting it.
+    ///
+    /// Calls `Allocator.ValidateBufferCollectionToken`.
+    ///
+    /// # Errors
+    /// [`ClientError::AllocatorClosed`], [`ClientError::TimedOut`],
+    /// [`ClientError::MissingField`] (a reply without `is_known`).
+    pub fn validate_buffer_collection_token(
+        &self,
+        token_server_koid: zx::Koid,
+        deadline: zx::MonotonicInstant,
+    ) -> Result<bool, ClientError> {
+        let request = messages::ValidateBufferCollectionTokenRequest {
+            token_server_koid: Some(token_server_koid.raw_koid()),
+        };
+        let response: messages::ValidateBufferCollectionTokenResponse =
+            self.0.call::<_, _, NoErrorClause>(
+                ordinals::ALLOCATOR_VALIDATE_BUFFER_COLLECTION_TOKEN,
+                Some(request),
+                deadline,
+            )?;
+        response
+            .is_known
+            .ok_or(ClientError::MissingField("is_known"))
+    }
+
     /// Names this client in sysmem's diagnostics; nodes created afterwards inherit it.
     ///
     /// Sends `Allocator.SetDebugClientInfo` (one-way).
@@ -303,6 +335,12 @@ macro_rules! node_methods {
         /// [`release`](Self::release) fails the collection).
         pub fn into_channel(self) -> zx::Channel {
             self.0.channel
+        }
+
+        /// The client end, borrowed (e.g. for its koids: a token's server koid, which
+        /// [`Allocator::validate_buffer_collection_token`] takes, is its `related_koid`).
+        pub fn as_channel(&self) -> &zx::Channel {
+            &self.0.channel
         }
     };
 }
@@ -452,5 +490,16 @@ impl BufferCollection {
             Err(ClientError::Sysmem(Error::PENDING)) => Ok(false),
             Err(e) => Err(e),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn service_paths_agree() {
+        assert_eq!(
+            super::ALLOCATOR_SERVICE_PATH_C.to_str(),
+            Ok(super::ALLOCATOR_SERVICE_PATH)
+        );
     }
 }

@@ -16,6 +16,8 @@ pub mod ordinals {
     pub const ALLOCATOR_ALLOCATE_SHARED_COLLECTION: u64 = 0x11a1_9ff5_1f0b_49c1;
     /// `Allocator.BindSharedCollection`.
     pub const ALLOCATOR_BIND_SHARED_COLLECTION: u64 = 0x5509_16b0_dc1d_5b4e;
+    /// `Allocator.ValidateBufferCollectionToken`.
+    pub const ALLOCATOR_VALIDATE_BUFFER_COLLECTION_TOKEN: u64 = 0x4c5e_e91b_02a7_e68d;
     /// `Allocator.SetDebugClientInfo`.
     pub const ALLOCATOR_SET_DEBUG_CLIENT_INFO: u64 = 0x6f68_f19a_3f50_9c4d;
 
@@ -53,6 +55,10 @@ pub mod ordinals {
         (
             "fuchsia.sysmem2/Allocator.BindSharedCollection",
             ALLOCATOR_BIND_SHARED_COLLECTION,
+        ),
+        (
+            "fuchsia.sysmem2/Allocator.ValidateBufferCollectionToken",
+            ALLOCATOR_VALIDATE_BUFFER_COLLECTION_TOKEN,
         ),
         (
             "fuchsia.sysmem2/Allocator.SetDebugClientInfo",
@@ -114,6 +120,24 @@ fidl_table! {
         1 => token: zx::Channel,
         /// Server end of the `BufferCollection` that replaces it.
         2 => buffer_collection_request: zx::Channel,
+    }
+}
+
+fidl_table! {
+    /// `Allocator.ValidateBufferCollectionToken` request.
+    #[derive(Debug, Clone, Default, PartialEq, Eq)]
+    pub struct ValidateBufferCollectionTokenRequest {
+        /// The koid of the token's server end: the `related_koid` of its client end.
+        1 => token_server_koid: u64,
+    }
+}
+
+fidl_table! {
+    /// `Allocator.ValidateBufferCollectionToken` response.
+    #[derive(Debug, Clone, Default, PartialEq, Eq)]
+    pub struct ValidateBufferCollectionTokenResponse {
+        /// Whether sysmem knows a live token with that server koid.
+        1 => is_known: bool,
     }
 }
 

@@ -1,4 +1,69 @@
-//! `fuchsia.sysmem2` buffer collections.
+//! `fuchsia.sysmem2` buffer collections: a synchronous client, the host sysmem service, and the
+//! Vulkan bridge.
+//!
+//! | piece | what it is |
+//! |---|---|
+//! | [`Allocator`], [`BufferCollectionToken`], [`BufferCollection`] | the client: one channel each, one-way methods write, two-way methods block in `zx_channel_call` until a deadline |
+//! | [`types`] | the sysmem2 tables a buffer collection uses (constraints, usages, the allocated collection, `Error`) |
+//! | [`messages`] | method ordinals and request / response payloads, in [`crate::fidl`]'s wire format |
+//! | `HostSysmem` (host only) | sysmem2 served by a thread of this process over host-kernel channels, with host-kernel VMOs |
+//! | [`vulkan`] | constraints from `VkMemoryRequirements`, and import of the allocated VMOs into Vulkan |
+//!
+//! On Fuchsia, `Allocator::connect` reaches the system's sysmem at
+//! `/svc/fuchsia.sysmem2.Allocator`; elsewhere `HostSysmem::connect` reaches the host
+//! service. The client code is the same for both.
+//!
+//! # Ownership
+//!
+//! Every participant receives its **own** VMO handles, with rights derived from its usage and
+//! its token chain's attenuation masks; they are the participant's to close. Closing a token or
+//! collection without [`release`](BufferCollection::release) fails the collection for every
+//! participant, as sysmem does.
+//!
+//! # Example
+//!
+//! Two participants share one buffer: a writer, and a reader whose VMO has no WRITE right.
+//!
+//! ```
+//! # #[cfg(not(target_os = "fuchsia"))] {
+//! use std::time::Duration;
+//! use vmo_interop::sysmem::types::{usage, BufferCollectionConstraints, BufferUsage};
+//! use vmo_interop::sysmem::HostSysmem;
+//! use vmo_interop::zx::{self, Rights};
+//!
+//! let deadline = || zx::MonotonicInstant::after(Duration::from_secs(5));
+//! let cpu = |bits| BufferCollectionConstraints {
+//!     usage: Some(BufferUsage { cpu: Some(bits), ..Default::default() }),
+//!     min_buffer_count_for_camping: Some(1),
+//!     ..Default::default()
+//! };
+//!
+//! let service = HostSysmem::start()?;
+//! let allocator = service.connect()?;
+//! let token = allocator.allocate_shared_collection()?;
+//! // Make the second participant's token, known to sysmem before it is handed out.
+//! let reader_token = token.duplicate_sync(&[Rights::SAME_RIGHTS], deadline())?.remove(0);
+//!
+//! let writer = allocator.bind_shared_collection(token)?;
+//! let reader = allocator.bind_shared_collection(reader_token)?;
+//! writer.set_constraints(Some(cpu(usage::CPU_USAGE_WRITE)))?;
+//! reader.set_constraints(Some(cpu(usage::CPU_USAGE_READ)))?;
+//!
+//! let mut written = writer.wait_for_all_buffers_allocated(deadline())?;
+//! let mut read = reader.wait_for_all_buffers_allocated(deadline())?;
+//! let writer_vmo = written.buffers.take().unwrap_or_default().remove(0).vmo.unwrap();
+//! let reader_vmo = read.buffers.take().unwrap_or_default().remove(0).vmo.unwrap();
+//! writer_vmo.write(b"hello", 0)?;
+//! let mut bytes = [0u8; 5];
+//! reader_vmo.read(&mut bytes, 0)?;
+//! assert_eq!(&bytes, b"hello");
+//! assert_eq!(reader_vmo.write(b"no", 0), Err(zx::Status::ACCESS_DENIED));
+//!
+//! writer.release()?;
+//! reader.release()?;
+//! # }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 mod client;
 mod error;

@@ -26,8 +26,8 @@
 //!   report: the others see their channels close.
 //! - **Unknown methods.** Unknown flexible two-way methods are answered with `framework_err`
 //!   `UNKNOWN_METHOD`, unknown flexible one-way methods ignored, unknown strict methods close
-//!   the channel. Node methods this service does not implement (weak, groups, `AttachToken`,
-//!   `SetDispensable`, ...) count as unknown.
+//!   the channel. Methods this service does not implement (`Allocator.GetVmoInfo`; on nodes
+//!   weak references, groups, `AttachToken`, `SetDispensable`, ...) count as unknown.
 //!
 //! One thread serves every connection, blocking in `zx_object_wait_many`. That call waits on
 //! at most 64 handles, so the service holds at most 63 client channels (allocator

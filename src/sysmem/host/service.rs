@@ -28,6 +28,8 @@ const NO_ATTENUATION: zx::Rights = zx::Rights::from_bits_retain(u32::MAX);
 struct Node {
     /// The server end.
     channel: zx::Channel,
+    /// The koid of the server end (`ValidateBufferCollectionToken`).
+    server_koid: zx::Koid,
     /// The koid of the client end, to find a token turned in by `BindSharedCollection`.
     client_koid: zx::Koid,
     collection: CollectionId,
@@ -351,6 +353,35 @@ impl Service {
                     Err(e) => Err(e),
                 }
             }
+            ordinals::ALLOCATOR_VALIDATE_BUFFER_COLLECTION_TOKEN if header.txid != 0 => {
+                match fidl::decode_message::<messages::ValidateBufferCollectionTokenRequest>(
+                    &bytes, handles,
+                ) {
+                    Ok(messages::ValidateBufferCollectionTokenRequest {
+                        token_server_koid: Some(koid),
+                    }) => {
+                        let is_known = self.nodes.values().any(|node| {
+                            matches!(node.kind, NodeKind::Token)
+                                && node.server_koid.raw_koid() == koid
+                        });
+                        let Some(channel) = self.allocators.get(&id) else {
+                            return Next::Gone;
+                        };
+                        let response = messages::ValidateBufferCollectionTokenResponse {
+                            is_known: Some(is_known),
+                        };
+                        reply(
+                            channel,
+                            header.txid,
+                            header.ordinal,
+                            FlexibleResult::<_, NoErrorClause>::Response(response),
+                        );
+                        Ok(())
+                    }
+                    Ok(_) => return Next::Gone,
+                    Err(e) => Err(e),
+                }
+            }
             ordinals::ALLOCATOR_SET_DEBUG_CLIENT_INFO => {
                 fidl::decode_message::<messages::SetDebugClientInfoRequest>(&bytes, handles)
                     .map(drop)
@@ -401,13 +432,14 @@ impl Service {
         kind: NodeKind,
         rights_mask: zx::Rights,
     ) -> Option<NodeId> {
-        let client_koid = server.basic_info().ok()?.related_koid;
+        let info = server.basic_info().ok()?;
         let id = self.fresh_id();
         self.nodes.insert(
             id,
             Node {
                 channel: server,
-                client_koid,
+                server_koid: info.koid,
+                client_koid: info.related_koid,
                 collection,
                 kind,
                 rights_mask,
@@ -444,6 +476,7 @@ impl Service {
             return;
         }
         node.channel = server; // Closes the token's server end.
+        node.server_koid = info.koid;
         node.client_koid = info.related_koid;
         node.kind = NodeKind::Collection {
             constraints: None,
