@@ -451,10 +451,11 @@ fn dropped_participant_after_allocation_fails_the_collection_but_not_the_vmos() 
         let info = x.wait_for_all_buffers_allocated(deadline()).unwrap();
         drop(y);
         until(service, |s| s.collections == 0);
-        assert!(matches!(
-            x.sync(deadline()),
-            Err(ClientError::CollectionFailed)
-        ));
+        let result = x.sync(deadline());
+        assert!(
+            matches!(result, Err(ClientError::CollectionFailed)),
+            "{result:?}"
+        );
         // The VMOs already handed out stay valid until their holders close them.
         let vmo = info.buffers.unwrap().pop().unwrap().vmo.unwrap();
         vmo.write(b"still here", 0).unwrap();

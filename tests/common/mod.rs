@@ -40,6 +40,14 @@ unsafe extern "system" fn on_message(
         .map(|m| m.to_string_lossy().into_owned())
         .unwrap_or_default();
     let line = format!("[{severity:?} {types:?}] {text}");
+    // The loader's own notices (e.g. "layer forced enabled due to env var
+    // 'VK_LOADER_LAYERS_ENABLE'") are not validation results; its errors still count.
+    // SAFETY: a valid callback structure has a NUL-terminated message id name (or null).
+    let id = unsafe { data.message_id_name_as_c_str() };
+    if id == Some(c"Loader Message") && severity != vk::DebugUtilsMessageSeverityFlagsEXT::ERROR {
+        eprintln!("loader: {line}");
+        return vk::FALSE;
+    }
     eprintln!("validation: {line}");
     messages.count.fetch_add(1, Ordering::SeqCst);
     messages.log.lock().unwrap().push(line);

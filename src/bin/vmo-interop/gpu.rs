@@ -44,6 +44,13 @@ unsafe extern "system" fn on_message(
     let text = unsafe { data.message_as_c_str() }
         .map(|m| m.to_string_lossy().into_owned())
         .unwrap_or_default();
+    // The loader's own notices (e.g. "layer forced enabled due to env var
+    // 'VK_LOADER_LAYERS_ENABLE'") are not validation results; its errors still count.
+    // SAFETY: a valid callback structure has a NUL-terminated message id name or null.
+    let id = unsafe { data.message_id_name_as_c_str() };
+    if id == Some(c"Loader Message") && severity != vk::DebugUtilsMessageSeverityFlagsEXT::ERROR {
+        return vk::FALSE;
+    }
     messages.count.fetch_add(1, Ordering::SeqCst);
     if let Ok(mut first) = messages.first.lock() {
         if first.len() < 8 {
