@@ -526,12 +526,14 @@ fn row_json(row: &Row) -> Value {
     })
 }
 
-/// `1.05x`, or three decimals for the ratios far below one that zero-copy gives.
+/// `1.05x`; the ratios far below one that zero-copy gives keep their significant digits.
 fn ratio_string(ratio: f64) -> String {
-    if ratio < 0.1 {
+    if ratio >= 0.1 {
+        format!("{ratio:.2}x")
+    } else if ratio >= 0.001 {
         format!("{ratio:.3}x")
     } else {
-        format!("{ratio:.2}x")
+        format!("{ratio:.1e}x")
     }
 }
 
