@@ -5,13 +5,17 @@
 //! validation layer. The default run is short; pass criterion's own flags for longer ones
 //! (`cargo bench --bench interop -- --measurement-time 5`).
 
+mod common;
+
 use std::hint::black_box;
 use std::time::Duration;
 
 use ash::vk;
+use common::BenchDevice;
 use criterion::{BenchmarkId, Criterion};
-use vmo_interop::vk::{required_device_extensions, AllocationInfo, Interop};
-use vmo_interop::zx::{self, HandleBased};
+use vmo_interop::vk::{AllocationInfo, Interop};
+
+use vmo_interop::zx::{self, AsHandleRef, HandleBased};
 
 const KIB: u64 = 1024;
 const MIB: u64 = 1024 * KIB;
@@ -23,73 +27,29 @@ const IMPORT_SIZES: [(u64, &str); 4] = [
     (GIB, "1GiB"),
 ];
 
-/// An instance and device with the interop extensions, no layers.
+/// The benchmarks' device, plus `VK_EXT_external_memory_host` for the raw baseline.
 struct Setup {
-    interop: Option<Interop>,
-    device: ash::Device,
     host_pointer: ash::ext::external_memory_host::Device,
-    instance: ash::Instance,
-    _entry: ash::Entry,
+    bench: BenchDevice,
 }
 
 impl Setup {
     fn new() -> Self {
-        // SAFETY: loader, instance and device creation with valid structures; everything is
-        // destroyed in Drop in reverse order.
-        unsafe {
-            let entry = ash::Entry::load().expect("no Vulkan loader");
-            let app = vk::ApplicationInfo::default().api_version(vk::API_VERSION_1_1);
-            let instance = entry
-                .create_instance(
-                    &vk::InstanceCreateInfo::default().application_info(&app),
-                    None,
-                )
-                .expect("vkCreateInstance");
-            let devices = instance.enumerate_physical_devices().expect("devices");
-            let index: usize = std::env::var("VMO_INTEROP_DEVICE")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0);
-            let physical_device = *devices.get(index).expect("no such Vulkan device");
-            let properties = instance.get_physical_device_properties(physical_device);
-            eprintln!(
-                "vulkan device {index}: {}",
-                properties
-                    .device_name_as_c_str()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default()
-            );
-            let priorities = [1.0f32];
-            let queues = [vk::DeviceQueueCreateInfo::default()
-                .queue_family_index(0)
-                .queue_priorities(&priorities)];
-            let extensions: Vec<_> = required_device_extensions()
-                .iter()
-                .map(|e| e.as_ptr())
-                .collect();
-            let device = instance
-                .create_device(
-                    physical_device,
-                    &vk::DeviceCreateInfo::default()
-                        .queue_create_infos(&queues)
-                        .enabled_extension_names(&extensions),
-                    None,
-                )
-                .expect("vkCreateDevice");
-            let interop = Interop::new(&instance, physical_device, &device).expect("Interop::new");
-            let host_pointer = ash::ext::external_memory_host::Device::new(&instance, &device);
-            Setup {
-                interop: Some(interop),
-                device,
-                host_pointer,
-                instance,
-                _entry: entry,
-            }
+        let bench = BenchDevice::new();
+        let host_pointer =
+            ash::ext::external_memory_host::Device::new(&bench.instance, &bench.device);
+        Setup {
+            host_pointer,
+            bench,
         }
     }
 
     fn interop(&self) -> &Interop {
-        self.interop.as_ref().expect("interop")
+        self.bench.interop()
+    }
+
+    fn device(&self) -> &ash::Device {
+        &self.bench.device
     }
 
     /// The memory types a host pointer at `ptr` can be imported as (raw ash).
@@ -101,7 +61,7 @@ impl Setup {
                 .host_pointer
                 .fp()
                 .get_memory_host_pointer_properties_ext)(
-                self.device.handle(),
+                self.bench.device.handle(),
                 vk::ExternalMemoryHandleTypeFlags::HOST_ALLOCATION_EXT,
                 ptr.cast(),
                 &mut properties,
@@ -110,17 +70,6 @@ impl Setup {
         .result()
         .expect("vkGetMemoryHostPointerPropertiesEXT");
         properties.memory_type_bits
-    }
-}
-
-impl Drop for Setup {
-    fn drop(&mut self) {
-        self.interop = None;
-        // SAFETY: everything made from the device is gone.
-        unsafe {
-            self.device.destroy_device(None);
-            self.instance.destroy_instance(None);
-        }
     }
 }
 
@@ -214,8 +163,11 @@ fn bench_export(c: &mut Criterion, setup: &Setup) {
                 .memory_type_index(index);
             // SAFETY: a plain allocation, freed at once.
             unsafe {
-                let memory = setup.device.allocate_memory(&info, None).expect("allocate");
-                setup.device.free_memory(black_box(memory), None);
+                let memory = setup
+                    .device()
+                    .allocate_memory(&info, None)
+                    .expect("allocate");
+                setup.device().free_memory(black_box(memory), None);
             }
         })
     });
@@ -235,7 +187,38 @@ fn bench_import(c: &mut Criterion, setup: &Setup) {
                     .expect("import")
             })
         });
-        // The same memory imported with raw ash: a host-pointer import of an existing mapping.
+        // The same import as the raw extension call: `vkAllocateMemory` with a
+        // `VkImportMemoryZirconHandleInfoFUCHSIA` chain, no validation (apples to apples with
+        // `interop`: both duplicate, and both go through the same entry point).
+        let bits = interop
+            .get_memory_zircon_handle_properties(&vmo)
+            .expect("properties");
+        let index = bits.trailing_zeros();
+        group.bench_with_input(
+            BenchmarkId::new("raw_zircon_import", label),
+            &vmo,
+            |b, vmo| {
+                b.iter(|| {
+                    let copy = vmo.duplicate_handle(zx::Rights::SAME_RIGHTS).expect("dup");
+                    let mut import = vk::ImportMemoryZirconHandleInfoFUCHSIA::default()
+                        .handle_type(vk::ExternalMemoryHandleTypeFlags::ZIRCON_VMO_FUCHSIA)
+                        .handle(copy.raw_handle());
+                    let info = vk::MemoryAllocateInfo::default()
+                        .allocation_size(size)
+                        .memory_type_index(index)
+                        .push_next(&mut import);
+                    // SAFETY: a live VMO of `size` bytes and a type from its memoryTypeBits; on
+                    // success the handle is Vulkan's (our owner forgets it); freed at once.
+                    unsafe {
+                        let memory = interop.table().allocate_memory(&info).expect("import");
+                        let _ = copy.into_handle().into_raw();
+                        interop.table().free_memory(black_box(memory));
+                    }
+                })
+            },
+        );
+        // The floor: a host-pointer import of an existing mapping (what the host implementation
+        // does underneath, without mapping the VMO each time).
         let length = usize::try_from(size).expect("size");
         let mapping = vmo
             .map(
@@ -260,8 +243,8 @@ fn bench_import(c: &mut Criterion, setup: &Setup) {
                         .push_next(&mut host);
                     // SAFETY: an aligned mapping of `size` bytes; the memory is freed at once.
                     unsafe {
-                        let memory = setup.device.allocate_memory(&info, None).expect("import");
-                        setup.device.free_memory(black_box(memory), None);
+                        let memory = setup.device().allocate_memory(&info, None).expect("import");
+                        setup.device().free_memory(black_box(memory), None);
                     }
                 })
             },

@@ -8,17 +8,21 @@
 //! criterion's estimates of this run). The default run is short; pass criterion's flags for
 //! longer ones (`cargo bench --bench sysmem -- --measurement-time 5`).
 
+mod common;
+
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use ash::vk;
+use common::BenchDevice;
 use criterion::{BenchmarkId, Criterion, Throughput};
 use vmo_interop::sysmem::types::{
     usage, BufferCollectionConstraints, BufferMemoryConstraints, BufferUsage,
 };
 use vmo_interop::sysmem::{Allocator, HostSysmem};
-use vmo_interop::vk::{required_device_extensions, AllocationInfo, Interop};
+use vmo_interop::vk::{AllocationInfo, Interop};
+
 use vmo_interop::zx;
 
 const MIB: u64 = 1024 * 1024;
@@ -61,87 +65,6 @@ fn create(count: u32) -> Vec<zx::Vmo> {
         .collect()
 }
 
-/// An instance and a device with the interop extensions, no layers.
-struct Vulkan {
-    interop: Option<Interop>,
-    device: ash::Device,
-    instance: ash::Instance,
-    _entry: ash::Entry,
-}
-
-impl Vulkan {
-    fn new() -> Option<Self> {
-        // SAFETY: loader, instance and device creation with valid structures; everything is
-        // destroyed in Drop in reverse order.
-        unsafe {
-            let entry = ash::Entry::load().ok()?;
-            let app = vk::ApplicationInfo::default().api_version(vk::API_VERSION_1_1);
-            let instance = entry
-                .create_instance(
-                    &vk::InstanceCreateInfo::default().application_info(&app),
-                    None,
-                )
-                .ok()?;
-            let index: usize = std::env::var("VMO_INTEROP_DEVICE")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0);
-            let Some(&physical_device) = instance.enumerate_physical_devices().ok()?.get(index)
-            else {
-                instance.destroy_instance(None);
-                return None;
-            };
-            let properties = instance.get_physical_device_properties(physical_device);
-            eprintln!(
-                "vulkan device {index}: {}",
-                properties
-                    .device_name_as_c_str()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default()
-            );
-            let priorities = [1.0f32];
-            let queues = [vk::DeviceQueueCreateInfo::default()
-                .queue_family_index(0)
-                .queue_priorities(&priorities)];
-            let extensions: Vec<_> = required_device_extensions()
-                .iter()
-                .map(|e| e.as_ptr())
-                .collect();
-            let device = instance
-                .create_device(
-                    physical_device,
-                    &vk::DeviceCreateInfo::default()
-                        .queue_create_infos(&queues)
-                        .enabled_extension_names(&extensions),
-                    None,
-                )
-                .expect("vkCreateDevice");
-            let interop = Interop::new(&instance, physical_device, &device).expect("Interop::new");
-            Some(Vulkan {
-                interop: Some(interop),
-                device,
-                instance,
-                _entry: entry,
-            })
-        }
-    }
-
-    fn interop(&self) -> &Interop {
-        self.interop.as_ref().expect("interop")
-    }
-}
-
-impl Drop for Vulkan {
-    fn drop(&mut self) {
-        self.interop = None;
-        // SAFETY: every object made from the device is gone.
-        unsafe {
-            self.device.destroy_device(None);
-            self.instance.destroy_instance(None);
-        }
-    }
-}
-
 /// Imports every VMO (the whole VMO, host-visible memory).
 fn import(interop: &Interop, vmos: Vec<zx::Vmo>) -> Vec<vmo_interop::vk::Memory> {
     let info = AllocationInfo::new().memory_properties(
@@ -169,7 +92,7 @@ fn bench_allocate(c: &mut Criterion, allocator: &Allocator) {
     group.finish();
 }
 
-fn bench_allocate_import(c: &mut Criterion, allocator: &Allocator, vulkan: &Vulkan) {
+fn bench_allocate_import(c: &mut Criterion, allocator: &Allocator, vulkan: &BenchDevice) {
     let interop = vulkan.interop();
     let mut group = c.benchmark_group("allocate_import_1MiB_buffers");
     for count in COUNTS {
@@ -231,7 +154,7 @@ fn main() {
         .configure_from_args();
     bench_allocate(&mut c, &allocator);
     let mut groups = vec!["allocate_1MiB_buffers"];
-    match Vulkan::new() {
+    match BenchDevice::try_new() {
         Some(vulkan) => {
             bench_allocate_import(&mut c, &allocator, &vulkan);
             groups.push("allocate_import_1MiB_buffers");
