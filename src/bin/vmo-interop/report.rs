@@ -103,7 +103,7 @@ pub fn svg_plot(title: &str, series: &[Series<'_>]) -> String {
     let mut decade = min_y as i32;
     while f64::from(decade) <= max_y {
         let y = py(f64::from(decade));
-        let label = human(Duration::from_nanos(10u64.pow(decade.max(0) as u32)));
+        let label = decade_label(decade);
         let _ = writeln!(
             svg,
             r##"<line x1="{left}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="#ddd"/><text x="{:.1}" y="{:.1}" text-anchor="end">{label}</text>"##,
@@ -187,6 +187,13 @@ pub fn svg_plot(title: &str, series: &[Series<'_>]) -> String {
     svg
 }
 
+/// `1 ns`, `10 µs`, `100 ms`, `1 s` for the latency 10^`decade` nanoseconds.
+fn decade_label(decade: i32) -> String {
+    const UNITS: [&str; 4] = ["ns", "µs", "ms", "s"];
+    let decade = decade.clamp(0, 11) as usize;
+    format!("{} {}", 10u64.pow((decade % 3) as u32), UNITS[decade / 3])
+}
+
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -202,6 +209,14 @@ mod tests {
         let flags = vk::MemoryPropertyFlags::HOST_COHERENT | vk::MemoryPropertyFlags::DEVICE_LOCAL;
         assert_eq!(flags_string(flags), "DEVICE_LOCAL|HOST_COHERENT");
         assert_eq!(flags_string(vk::MemoryPropertyFlags::empty()), "none");
+    }
+
+    #[test]
+    fn latency_decades_are_labelled_without_decimals() {
+        assert_eq!(decade_label(0), "1 ns");
+        assert_eq!(decade_label(4), "10 µs");
+        assert_eq!(decade_label(8), "100 ms");
+        assert_eq!(decade_label(9), "1 s");
     }
 
     #[test]
