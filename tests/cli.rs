@@ -51,6 +51,7 @@ fn demo_passes_and_reports_every_step() {
         out.contains("0 live handles, 0 VMOs, 0 channels, 0 mappings"),
         "{out}"
     );
+    assert!(out.contains("validation layer on"), "{out}");
     assert!(out.contains("demo passed"), "{out}");
 }
 
@@ -68,6 +69,7 @@ fn probe_json_reports_a_passing_self_test() {
     // At least one memory type takes imported VMOs.
     let types = device["memory_types"].as_array().expect("memory_types");
     assert!(types.iter().any(|t| t["import"] == true), "{report:#}");
+    assert_eq!(report["validation_layer"], true, "{report:#}");
     assert_eq!(report["validation_messages"], 0, "{report:#}");
 }
 

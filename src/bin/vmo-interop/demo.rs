@@ -94,7 +94,7 @@ pub fn run(device_index: usize, size: u64, buffer_count: u32) -> Result<Outcome>
             "host sysmem service started (fuchsia.sysmem2 over host-kernel channels)"
         });
 
-        let instance = Instance::new()?;
+        let instance = Instance::new(true)?;
         let physical = instance.physical_device(device_index)?;
         let device = Device::new(&instance, physical)?;
         steps.step(format!(
@@ -256,10 +256,12 @@ fn run_participants(
     let imported = import_buffers(
         interop,
         producer_info,
+        // The consumers read what the GPU wrote through their VMOs, which cannot be invalidated
+        // like a Vulkan mapping: the memory must be host-coherent.
         &AllocationInfo::new()
             .memory_properties(
-                vk::MemoryPropertyFlags::HOST_VISIBLE,
-                vk::MemoryPropertyFlags::HOST_COHERENT,
+                vk::MemoryPropertyFlags::HOST_VISIBLE | vk::MemoryPropertyFlags::HOST_COHERENT,
+                vk::MemoryPropertyFlags::empty(),
             )
             .resource(Resource::Buffer(&buffers[0])),
     )?;

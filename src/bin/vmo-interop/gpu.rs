@@ -99,10 +99,10 @@ impl PhysicalDevice {
 }
 
 impl Instance {
-    /// Loads Vulkan and creates an instance. The validation layer is enabled when it is installed
-    /// (its messages are counted); a missing loader or driver is a [`UsageError`] that says what
-    /// to install.
-    pub fn new() -> Result<Self> {
+    /// Loads Vulkan and creates an instance. With `validation`, the Khronos validation layer is
+    /// enabled when it is installed (its messages are counted); the benchmarks leave it off. A
+    /// missing loader or driver is a [`UsageError`] that says what to install.
+    pub fn new(validation: bool) -> Result<Self> {
         // SAFETY: loads the system's Vulkan loader; nothing else runs during the load.
         let entry = unsafe { ash::Entry::load() }.map_err(|e| {
             UsageError::new(format!(
@@ -112,9 +112,10 @@ impl Instance {
         })?;
         // SAFETY: a plain query on a loaded entry.
         let layers = unsafe { entry.enumerate_instance_layer_properties() }.unwrap_or_default();
-        let validation = layers
-            .iter()
-            .any(|l| l.layer_name_as_c_str() == Ok(VALIDATION_LAYER));
+        let validation = validation
+            && layers
+                .iter()
+                .any(|l| l.layer_name_as_c_str() == Ok(VALIDATION_LAYER));
         let messages = Arc::new(Messages::default());
         let mut messenger_info = vk::DebugUtilsMessengerCreateInfoEXT::default()
             .message_severity(

@@ -17,6 +17,11 @@ use crate::Outcome;
 
 const SELF_TEST_SIZE: u64 = 64 * 1024;
 const PATTERN: u32 = 0x5eed_f00d;
+/// Memory the host reads after the GPU wrote it, without `vkInvalidateMappedMemoryRanges`.
+const HOST_COHERENT_MEMORY: vk::MemoryPropertyFlags = vk::MemoryPropertyFlags::from_raw(
+    vk::MemoryPropertyFlags::HOST_VISIBLE.as_raw()
+        | vk::MemoryPropertyFlags::HOST_COHERENT.as_raw(),
+);
 
 /// One line of the self-test.
 struct Check {
@@ -25,7 +30,7 @@ struct Check {
 }
 
 pub fn run(json: bool, only: Option<usize>) -> Result<Outcome> {
-    let instance = Instance::new()?;
+    let instance = Instance::new(true)?;
     let indices: Vec<usize> = match only {
         Some(index) => {
             instance.physical_device(index)?;
@@ -169,10 +174,9 @@ fn self_test(instance: &Instance, device: &Device<'_>) -> Vec<Check> {
         let buffer = transfer_buffer(interop, SELF_TEST_SIZE)?;
         let memory = interop.allocate_exportable_memory(
             &AllocationInfo::new()
-                .memory_properties(
-                    vk::MemoryPropertyFlags::HOST_VISIBLE,
-                    vk::MemoryPropertyFlags::HOST_COHERENT,
-                )
+                // The host reads what the GPU writes through the VMO, which cannot be
+                // invalidated like a Vulkan mapping: the memory must be coherent.
+                .memory_properties(HOST_COHERENT_MEMORY, vk::MemoryPropertyFlags::empty())
                 .resource(Resource::Buffer(&buffer)),
         )?;
         // SAFETY: both are live objects of this device; the type came from the buffer's bits.
@@ -261,7 +265,7 @@ fn self_test(instance: &Instance, device: &Device<'_>) -> Vec<Check> {
                     .import_memory(
                         vmo,
                         &AllocationInfo::new().memory_properties(
-                            vk::MemoryPropertyFlags::HOST_VISIBLE,
+                            HOST_COHERENT_MEMORY,
                             vk::MemoryPropertyFlags::empty(),
                         ),
                     )
@@ -291,7 +295,7 @@ fn transfer_buffer(interop: &Interop, size: u64) -> Result<vmo_interop::vk::Buff
     unsafe { interop.create_buffer(&info) }.context("creating a transfer buffer")
 }
 
-/// Maps host-visible memory and copies it out.
+/// Maps host-coherent memory and copies it out.
 fn read_memory(interop: &Interop, memory: &vmo_interop::vk::Memory) -> Result<Vec<u8>> {
     let size = memory.allocation_size();
     let len = usize::try_from(size)?;
