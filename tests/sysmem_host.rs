@@ -386,7 +386,11 @@ fn empty_intersection_fails_every_waiting_participant() {
 fn empty_domain_intersection() {
     with_service(|service| {
         let allocator = service.connect().unwrap();
-        let collection = allocator.allocate_non_shared_collection().unwrap();
+        // A gate token holds allocation back until the wait is pending, so the error must
+        // arrive as the wait's reply (not as a closed channel).
+        let (root, mut others) = shared(&allocator, 1);
+        let gate = others.pop().unwrap();
+        let collection = allocator.bind_shared_collection(root).unwrap();
         collection
             .set_constraints(Some(BufferCollectionConstraints {
                 buffer_memory_constraints: Some(BufferMemoryConstraints {
@@ -396,14 +400,14 @@ fn empty_domain_intersection() {
                 ..reader()
             }))
             .unwrap();
-        // Queued right behind SetConstraints: answered with the error before the close, or
-        // sent after the close.
-        let result = collection.wait_for_all_buffers_allocated(deadline());
+        let wait = spawn_wait(collection);
+        until(service, |s| s.pending_waits == 1);
+        gate.release().unwrap();
+        let (_collection, result) = wait.join().unwrap();
         assert!(
             matches!(
                 result,
-                Err(ClientError::Sysmem(Error::CONSTRAINTS_INTERSECTION_EMPTY)
-                    | ClientError::CollectionFailed)
+                Err(ClientError::Sysmem(Error::CONSTRAINTS_INTERSECTION_EMPTY))
             ),
             "{result:?}"
         );
@@ -450,7 +454,14 @@ fn dropped_participant_after_allocation_fails_the_collection_but_not_the_vmos() 
         y.set_constraints(Some(reader())).unwrap();
         let info = x.wait_for_all_buffers_allocated(deadline()).unwrap();
         drop(y);
-        until(service, |s| s.collections == 0);
+        // The failure reaches `x` as PEER_CLOSED on its own channel. Zircon orders nothing
+        // across channels, so wait for that (not for the service's stats) before the Sync,
+        // which could otherwise be served before the service sees `y` close.
+        let signals = x
+            .as_channel()
+            .wait_handle(zx::Signals::CHANNEL_PEER_CLOSED, deadline())
+            .unwrap();
+        assert!(signals.contains(zx::Signals::CHANNEL_PEER_CLOSED));
         let result = x.sync(deadline());
         assert!(
             matches!(result, Err(ClientError::CollectionFailed)),
@@ -502,9 +513,10 @@ fn wait_before_set_constraints_is_a_protocol_deviation() {
             .bind_shared_collection(others.pop().unwrap())
             .unwrap();
         let collection = allocator.bind_shared_collection(root).unwrap();
+        // sysmem2 closes the channel (ZX_ERR_BAD_STATE) instead of replying.
         let result = collection.wait_for_all_buffers_allocated(deadline());
         assert!(
-            matches!(result, Err(ClientError::Sysmem(Error::PROTOCOL_DEVIATION))),
+            matches!(result, Err(ClientError::CollectionFailed)),
             "{result:?}"
         );
         // The whole collection failed.
@@ -524,9 +536,10 @@ fn check_before_set_constraints_is_a_protocol_deviation() {
     with_service(|service| {
         let allocator = service.connect().unwrap();
         let collection = allocator.allocate_non_shared_collection().unwrap();
+        // Like a wait before SetConstraints: sysmem2 closes the channel instead of replying.
         let result = collection.check_all_buffers_allocated(deadline());
         assert!(
-            matches!(result, Err(ClientError::Sysmem(Error::PROTOCOL_DEVIATION))),
+            matches!(result, Err(ClientError::CollectionFailed)),
             "{result:?}"
         );
     });

@@ -281,7 +281,10 @@ fn duplicate_leaves_the_source_untouched_on_every_path() {
     let s = serial();
     let vmo = vmo_with_rights(1, Rights::DUPLICATE | Rights::READ);
     let before = vmo.basic_info().unwrap();
-    let _ = vmo.duplicate_handle(Rights::WRITE).unwrap_err();
+    assert_eq!(
+        vmo.duplicate_handle(Rights::WRITE).unwrap_err(),
+        Status::INVALID_ARGS
+    );
     let ok = vmo.duplicate_handle(Rights::READ).unwrap();
     assert_eq!(vmo.basic_info().unwrap(), before);
     drop((vmo, ok));
@@ -722,6 +725,21 @@ fn map_perm_write_without_perm_read_is_invalid_args() {
         vmo.map(0, PAGE as usize, VmarFlags::PERM_WRITE)
             .unwrap_err(),
         Status::INVALID_ARGS
+    );
+    drop(vmo);
+    s.assert_no_leaks();
+}
+
+#[test]
+fn map_rights_are_checked_before_the_perm_write_without_perm_read_rule() {
+    let s = serial();
+    // MAP and READ but no WRITE: PERM_WRITE alone lacks its right first (ACCESS_DENIED), before
+    // the argument check that PERM_WRITE needs PERM_READ (INVALID_ARGS).
+    let vmo = vmo_with_rights(PAGE, Rights::MAP | Rights::READ);
+    assert_eq!(
+        vmo.map(0, PAGE as usize, VmarFlags::PERM_WRITE)
+            .unwrap_err(),
+        Status::ACCESS_DENIED
     );
     drop(vmo);
     s.assert_no_leaks();

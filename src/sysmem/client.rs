@@ -448,11 +448,11 @@ impl BufferCollection {
     /// Calls `BufferCollection.WaitForAllBuffersAllocated`.
     ///
     /// # Errors
-    /// - [`ClientError::Sysmem`]: `CONSTRAINTS_INTERSECTION_EMPTY`, `NO_MEMORY`, or
-    ///   `PROTOCOL_DEVIATION` (e.g. called before [`set_constraints`](Self::set_constraints));
-    ///   the collection has failed.
+    /// - [`ClientError::Sysmem`]: `CONSTRAINTS_INTERSECTION_EMPTY` or `NO_MEMORY`; the
+    ///   collection has failed.
     /// - [`ClientError::CollectionFailed`]: the collection failed (e.g. a participant closed
-    ///   without `Release`).
+    ///   without `Release`), or this call was a protocol deviation (called before
+    ///   [`set_constraints`](Self::set_constraints): sysmem closes the channel).
     /// - [`ClientError::TimedOut`]: a participant has not set its constraints yet.
     /// - [`ClientError::MissingField`]: a reply without `buffer_collection_info`.
     pub fn wait_for_all_buffers_allocated(

@@ -234,6 +234,8 @@ impl Service {
             .collect())
     }
 
+    /// Publishes what the service holds. Runs at the end of a round, after `fail()` has dropped
+    /// the failed nodes: tests rely on `collections == 0` meaning the channels are closed.
     fn publish_stats(&self) {
         let pending_waits = self
             .nodes
@@ -746,9 +748,8 @@ impl Service {
             return Next::Gone;
         };
         if constraints.is_none() {
-            // Not permitted in sysmem2: answer, then fail the collection.
-            let ordinal = ordinals::COLLECTION_WAIT_FOR_ALL_BUFFERS_ALLOCATED;
-            reply_error(&node.channel, txid, ordinal, Error::PROTOCOL_DEVIATION);
+            // "Not permitted (in sysmem2)": sysmem fails the node with ZX_ERR_BAD_STATE, closing
+            // the channel without a reply; the whole collection fails with it.
             return self.deviation(id);
         }
         waits.push(txid);
@@ -770,7 +771,7 @@ impl Service {
             return Next::Gone;
         };
         if constraints.is_none() {
-            reply_error(&node.channel, txid, ordinal, Error::PROTOCOL_DEVIATION);
+            // As for WaitForAllBuffersAllocated: a deviation, answered by closing the channel.
             return self.deviation(id);
         }
         let allocated = self

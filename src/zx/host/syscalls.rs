@@ -344,10 +344,6 @@ pub fn vmar_map(
         // MAP first, then the right each PERM flag needs.
         let (object, rights) =
             table::object_checked(vmo, Some(sys::ZX_OBJ_TYPE_VMO), sys::ZX_RIGHT_MAP)?;
-        // Zircon cannot express writable pages that are not readable.
-        if options & sys::ZX_VM_PERM_WRITE != 0 && options & sys::ZX_VM_PERM_READ == 0 {
-            return Err(sys::ZX_ERR_INVALID_ARGS);
-        }
         for (perm, right) in [
             (sys::ZX_VM_PERM_READ, sys::ZX_RIGHT_READ),
             (sys::ZX_VM_PERM_WRITE, sys::ZX_RIGHT_WRITE),
@@ -356,6 +352,11 @@ pub fn vmar_map(
             if options & perm != 0 && rights & right == 0 {
                 return Err(sys::ZX_ERR_ACCESS_DENIED);
             }
+        }
+        // Argument checks come after the rights: Zircon cannot express writable pages that
+        // are not readable.
+        if options & sys::ZX_VM_PERM_WRITE != 0 && options & sys::ZX_VM_PERM_READ == 0 {
+            return Err(sys::ZX_ERR_INVALID_ARGS);
         }
         if options & !VMAR_MAP_OPTIONS != 0 || len == 0 || vmo_offset % PAGE_SIZE != 0 {
             return Err(sys::ZX_ERR_INVALID_ARGS);
@@ -541,6 +542,8 @@ fn read_message(
     };
     *actual_bytes = abi_count(message.bytes.len());
     *actual_handles = abi_count(message.handles.len());
+    // Unlike Zircon, a full handle table loses the message (it is already off the queue); the
+    // host table's capacity makes that a theoretical difference.
     let handles = insert_received(message.handles)?;
     Ok((message.bytes, handles))
 }
