@@ -246,6 +246,13 @@ fn dedicated_info(
     })
 }
 
+/// Fails the build when `T` has drop glue: for fields that [`Memory::into_raw`] never drops.
+/// (A post-monomorphization check: `cargo build` and `cargo test` evaluate it, `cargo check`
+/// does not.)
+fn assert_no_drop_glue<T>(_: &T) {
+    const { assert!(!core::mem::needs_drop::<T>()) }
+}
+
 /// A `VkDeviceMemory` allocated for Metal export or imported from a Metal object; freed
 /// (`vkFreeMemory`) on drop.
 ///
@@ -256,7 +263,8 @@ fn dedicated_info(
 ///   and return an owner, which may outlive this memory.
 ///
 /// On Apple, memory imported through the typed `import_*` methods also holds one reference of
-/// its own to the imported object, released after `vkFreeMemory` (or by [`into_raw`](Self::into_raw)).
+/// its own to the imported object, released after `vkFreeMemory`, or by
+/// [`into_raw`](Self::into_raw).
 pub struct Memory<'d> {
     device: Device<'d>,
     memory: vk::DeviceMemory,
@@ -315,27 +323,32 @@ impl<'d> Memory<'d> {
     ///
     /// Who releases what, for memory imported from a Metal object:
     /// - The implementation retained the object at import and releases it in `vkFreeMemory`
-    ///   (the specification's shared ownership); that reference is handed over with the memory.
-    /// - This crate's own reference (Apple's typed imports keep one) is **released here**, not
-    ///   leaked and not handed over. A caller that wants the object kept alive until after its
+    ///   (the specification's shared ownership), whoever calls it.
+    /// - This crate's own reference (Apple's typed imports keep one) is **released here**, neither
+    ///   leaked nor handed over. A caller that wants the object kept alive until after its
     ///   `vkFreeMemory` whatever the implementation does takes a reference first with
     ///   `imported_object()` and drops it after freeing.
     #[must_use]
-    pub fn into_raw(mut self) -> vk::DeviceMemory {
-        self.release_imported_object();
-        let memory = self.memory;
-        // Every field left is plain data without drop glue (`keep_alive` was emptied above), so
-        // forgetting `self` skips exactly one thing: the `vkFreeMemory` of `Drop`.
-        core::mem::forget(self);
-        memory
-    }
-
-    /// Releases this crate's reference to the imported Metal object, if it holds one.
-    fn release_imported_object(&mut self) {
+    pub fn into_raw(self) -> vk::DeviceMemory {
+        let mut this = core::mem::ManuallyDrop::new(self);
+        // Exhaustive, so that a new field must be decided on here: `this` is never dropped, so
+        // any field with drop glue would leak. Only `keep_alive` has some; it is released.
+        let Self {
+            device,
+            memory,
+            plan,
+            export_handle_types,
+            imported,
+            #[cfg(target_vendor = "apple")]
+            keep_alive,
+        } = &mut *this;
         #[cfg(target_vendor = "apple")]
-        {
-            self.keep_alive = None;
-        }
+        drop(keep_alive.take());
+        assert_no_drop_glue(device);
+        assert_no_drop_glue(plan);
+        assert_no_drop_glue(export_handle_types);
+        assert_no_drop_glue(imported);
+        *memory
     }
 
     /// `allocationSize`, `memoryTypeIndex` and the dedicated resource it was allocated with.
