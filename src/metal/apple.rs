@@ -7,7 +7,7 @@
 //! | operation | takes | returns | reference counting |
 //! |---|---|---|---|
 //! | properties | `&ProtocolObject<dyn MTL…>` | `memoryTypeBits` | none (borrowed for the call) |
-//! | import | `&ProtocolObject<dyn MTL…>` | [`Memory`] | the implementation retains (shared ownership); [`Memory`] also keeps one reference until after `vkFreeMemory` |
+//! | import | `&ProtocolObject<dyn MTL…>` | [`Memory`] | the implementation retains (shared ownership); [`Memory`] also keeps one reference until after `vkFreeMemory` (or until [`Memory::into_raw`], which releases it) |
 //! | export | `&Memory` | `Retained<ProtocolObject<dyn MTL…>>` | +1: the spec's pointer is borrowed from the memory, this crate retains it |
 
 use core::ffi::c_void;
@@ -89,14 +89,14 @@ impl<'d> Device<'d> {
     /// Wraps `vkGetMemoryMetalHandlePropertiesEXT(MTLBUFFER)`; the buffer is borrowed.
     ///
     /// # Errors
-    /// See [`Device::memory_metal_handle_properties_raw`].
+    /// See [`Device::get_memory_metal_handle_properties`].
     pub fn buffer_memory_type_bits(
         &self,
         buffer: &ProtocolObject<dyn MTLBuffer>,
     ) -> Result<u32, PropertiesError> {
         // SAFETY: the reference is a live MTLBuffer for the duration of the call.
         unsafe {
-            self.memory_metal_handle_properties_raw(
+            self.get_memory_metal_handle_properties(
                 MetalHandleType::MtlBuffer,
                 NonNull::from(buffer).cast(),
             )
@@ -108,14 +108,14 @@ impl<'d> Device<'d> {
     /// Wraps `vkGetMemoryMetalHandlePropertiesEXT(MTLTEXTURE)`; the texture is borrowed.
     ///
     /// # Errors
-    /// See [`Device::memory_metal_handle_properties_raw`].
+    /// See [`Device::get_memory_metal_handle_properties`].
     pub fn texture_memory_type_bits(
         &self,
         texture: &ProtocolObject<dyn MTLTexture>,
     ) -> Result<u32, PropertiesError> {
         // SAFETY: the reference is a live MTLTexture for the duration of the call.
         unsafe {
-            self.memory_metal_handle_properties_raw(
+            self.get_memory_metal_handle_properties(
                 MetalHandleType::MtlTexture,
                 NonNull::from(texture).cast(),
             )
@@ -127,14 +127,14 @@ impl<'d> Device<'d> {
     /// Wraps `vkGetMemoryMetalHandlePropertiesEXT(MTLHEAP)`; the heap is borrowed.
     ///
     /// # Errors
-    /// See [`Device::memory_metal_handle_properties_raw`].
+    /// See [`Device::get_memory_metal_handle_properties`].
     pub fn heap_memory_type_bits(
         &self,
         heap: &ProtocolObject<dyn MTLHeap>,
     ) -> Result<u32, PropertiesError> {
         // SAFETY: the reference is a live MTLHeap for the duration of the call.
         unsafe {
-            self.memory_metal_handle_properties_raw(
+            self.get_memory_metal_handle_properties(
                 MetalHandleType::MtlHeap,
                 NonNull::from(heap).cast(),
             )
@@ -198,7 +198,7 @@ impl<'d> Device<'d> {
         let handle = object.as_non_null();
         // SAFETY: `object` is a live object of its handle type, retained for the call.
         let bits =
-            unsafe { self.memory_metal_handle_properties_raw(object.handle_type(), handle)? };
+            unsafe { self.get_memory_metal_handle_properties(object.handle_type(), handle)? };
         // A dedicated allocation must equal the resource's requirements (02964 / 02965); any
         // other import takes the whole object.
         let allocation_size = match info.resource {
@@ -249,7 +249,7 @@ impl<'d> Device<'d> {
         let handle = object.as_non_null();
         // SAFETY: `object` is a live MTLTexture, retained for the call.
         let bits = unsafe {
-            self.memory_metal_handle_properties_raw(MetalHandleType::MtlTexture, handle)?
+            self.get_memory_metal_handle_properties(MetalHandleType::MtlTexture, handle)?
         };
         let request = ImportRequest {
             handle_type: MetalHandleType::MtlTexture.to_vk(),
@@ -275,6 +275,9 @@ impl<'d> Device<'d> {
 
 impl Memory<'_> {
     /// The Metal object this memory was imported from, if any (a new reference).
+    ///
+    /// Take it before [`Memory::into_raw`] to keep the object alive until after your own
+    /// `vkFreeMemory`: `into_raw` releases the reference this memory held.
     pub fn imported_object(&self) -> Option<MetalObject> {
         self.keep_alive.clone()
     }
@@ -287,7 +290,7 @@ impl Memory<'_> {
     /// [`ExportError::Validation`] with `VUID-VkMemoryGetMetalHandleInfoEXT-memory-10413` or
     /// `-handleType-10414`; the listed codes.
     pub fn export_buffer(&self) -> Result<Retained<ProtocolObject<dyn MTLBuffer>>, ExportError> {
-        let ptr = self.get_metal_handle_raw(MetalHandleType::MtlBuffer)?;
+        let ptr = self.get_memory_metal_handle(MetalHandleType::MtlBuffer)?;
         // SAFETY: on success the driver returns a live MTLBuffer borrowed from the memory, which
         // `self` keeps alive during the retain.
         unsafe { Retained::retain(ptr.as_ptr().cast::<ProtocolObject<dyn MTLBuffer>>()) }
@@ -301,7 +304,7 @@ impl Memory<'_> {
     /// # Errors
     /// As [`export_buffer`](Self::export_buffer).
     pub fn export_texture(&self) -> Result<Retained<ProtocolObject<dyn MTLTexture>>, ExportError> {
-        let ptr = self.get_metal_handle_raw(MetalHandleType::MtlTexture)?;
+        let ptr = self.get_memory_metal_handle(MetalHandleType::MtlTexture)?;
         // SAFETY: on success the driver returns a live MTLTexture borrowed from the memory.
         unsafe { Retained::retain(ptr.as_ptr().cast::<ProtocolObject<dyn MTLTexture>>()) }
             .ok_or(ExportError::NullHandle)
@@ -314,7 +317,7 @@ impl Memory<'_> {
     /// # Errors
     /// As [`export_buffer`](Self::export_buffer).
     pub fn export_heap(&self) -> Result<Retained<ProtocolObject<dyn MTLHeap>>, ExportError> {
-        let ptr = self.get_metal_handle_raw(MetalHandleType::MtlHeap)?;
+        let ptr = self.get_memory_metal_handle(MetalHandleType::MtlHeap)?;
         // SAFETY: on success the driver returns a live MTLHeap borrowed from the memory.
         unsafe { Retained::retain(ptr.as_ptr().cast::<ProtocolObject<dyn MTLHeap>>()) }
             .ok_or(ExportError::NullHandle)

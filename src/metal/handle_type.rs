@@ -1,7 +1,7 @@
 //! The three Metal handle types, as plain values.
 //!
 //! [`MetalHandleType`] is the Metal subset of the shared
-//! [`ExternalHandleType`](crate::vk::ExternalHandleType): a Metal API that takes a
+//! [`ExternalHandleType`]: a Metal API that takes a
 //! `MetalHandleType` cannot be handed a Zircon VMO type, and the validation core can still reason
 //! about it with the Zircon rules.
 

@@ -109,7 +109,8 @@ impl<'d> Device<'d> {
 
     /// The memory types `handle` can be imported as.
     ///
-    /// Wraps `vkGetMemoryMetalHandlePropertiesEXT`. The object is borrowed for the call only.
+    /// Wraps `vkGetMemoryMetalHandlePropertiesEXT`. The object is borrowed for the call only:
+    /// neither this crate nor (by the specification) the implementation retains or releases it.
     ///
     /// # Errors
     /// [`PropertiesError`]: `InvalidExternalHandle` when the driver rejects the object, the
@@ -117,7 +118,7 @@ impl<'d> Device<'d> {
     ///
     /// # Safety
     /// - `handle` must point to a live Objective-C object of `handle_type`'s protocol.
-    pub unsafe fn memory_metal_handle_properties_raw(
+    pub unsafe fn get_memory_metal_handle_properties(
         &self,
         handle_type: MetalHandleType,
         handle: NonNull<c_void>,
@@ -245,11 +246,25 @@ fn dedicated_info(
     })
 }
 
+/// Fails the build when `T` has drop glue: for fields that [`Memory::into_raw`] never drops.
+/// (A post-monomorphization check: `cargo build` and `cargo test` evaluate it, `cargo check`
+/// does not.)
+fn assert_no_drop_glue<T>(_: &T) {
+    const { assert!(!core::mem::needs_drop::<T>()) }
+}
+
 /// A `VkDeviceMemory` allocated for Metal export or imported from a Metal object; freed
 /// (`vkFreeMemory`) on drop.
 ///
-/// Exported objects are **borrowed** from this memory by the specification; the export methods
-/// retain them, so they may outlive it.
+/// Exported objects are **borrowed** from this memory by the specification:
+/// - [`get_memory_metal_handle`](Self::get_memory_metal_handle) returns that borrowed pointer as
+///   is (no retain); it dangles once this memory is freed unless its holder retained it first.
+/// - The Apple layer's typed `export_buffer` / `export_texture` / `export_heap` retain it (+1)
+///   and return an owner, which may outlive this memory.
+///
+/// On Apple, memory imported through the typed `import_*` methods also holds one reference of
+/// its own to the imported object, released after `vkFreeMemory`, or by
+/// [`into_raw`](Self::into_raw).
 pub struct Memory<'d> {
     device: Device<'d>,
     memory: vk::DeviceMemory,
@@ -305,11 +320,35 @@ impl<'d> Memory<'d> {
     }
 
     /// Gives up ownership without freeing; the caller must `vkFreeMemory` it.
+    ///
+    /// Who releases what, for memory imported from a Metal object:
+    /// - The implementation retained the object at import and releases it in `vkFreeMemory`
+    ///   (the specification's shared ownership), whoever calls it.
+    /// - This crate's own reference (Apple's typed imports keep one) is **released here**, neither
+    ///   leaked nor handed over. A caller that wants the object kept alive until after its
+    ///   `vkFreeMemory` whatever the implementation does takes a reference first with
+    ///   `imported_object()` and drops it after freeing.
     #[must_use]
     pub fn into_raw(self) -> vk::DeviceMemory {
-        let memory = self.memory;
-        core::mem::forget(self);
-        memory
+        let mut this = core::mem::ManuallyDrop::new(self);
+        // Exhaustive, so that a new field must be decided on here: `this` is never dropped, so
+        // any field with drop glue would leak. Only `keep_alive` has some; it is released.
+        let Self {
+            device,
+            memory,
+            plan,
+            export_handle_types,
+            imported,
+            #[cfg(target_vendor = "apple")]
+            keep_alive,
+        } = &mut *this;
+        #[cfg(target_vendor = "apple")]
+        drop(keep_alive.take());
+        assert_no_drop_glue(device);
+        assert_no_drop_glue(plan);
+        assert_no_drop_glue(export_handle_types);
+        assert_no_drop_glue(imported);
+        *memory
     }
 
     /// `allocationSize`, `memoryTypeIndex` and the dedicated resource it was allocated with.
@@ -334,27 +373,29 @@ impl<'d> Memory<'d> {
 
     /// Exports the memory as a Metal object of `handle_type`, **borrowed** from `self`.
     ///
-    /// Wraps `vkGetMemoryMetalHandleEXT` after [`validate_export`]. The pointer has no +1 retain:
-    /// retain it to keep it past `self` (the Apple layer's typed export methods do).
+    /// Wraps `vkGetMemoryMetalHandleEXT` after [`validate_export`]. The pointer is returned as
+    /// the implementation gave it, with no retain: it is valid while `self` lives, and dangles
+    /// once `self` is freed unless the caller retained it first (the Apple layer's typed export
+    /// methods do). Never release it without a matching retain.
     ///
     /// # Errors
     /// [`ExportError::Validation`] naming `VUID-VkMemoryGetMetalHandleInfoEXT-memory-10413`
     /// (not allocated for export) or `-handleType-10414` (type not requested at allocation);
     /// [`ExportError::NullHandle`] for a driver that answers success with NULL; the listed codes.
-    pub fn get_metal_handle_raw(
+    pub fn get_memory_metal_handle(
         &self,
         handle_type: MetalHandleType,
     ) -> Result<NonNull<c_void>, ExportError> {
-        self.get_metal_handle_raw_bits(handle_type.to_vk())
+        self.get_memory_metal_handle_bits(handle_type.to_vk())
     }
 
-    /// [`get_metal_handle_raw`](Self::get_metal_handle_raw) with the handle type as raw bits, so
-    /// that a non-Metal or multi-bit type is reported as
-    /// `VUID-VkMemoryGetMetalHandleInfoEXT-handleType-10415`.
+    /// [`get_memory_metal_handle`](Self::get_memory_metal_handle) with the handle type as raw
+    /// bits, so that a non-Metal or multi-bit type is reported as
+    /// `VUID-VkMemoryGetMetalHandleInfoEXT-handleType-10415`. The pointer is borrowed, as there.
     ///
     /// # Errors
-    /// As [`get_metal_handle_raw`](Self::get_metal_handle_raw), plus 10415.
-    pub fn get_metal_handle_raw_bits(
+    /// As [`get_memory_metal_handle`](Self::get_memory_metal_handle), plus 10415.
+    pub fn get_memory_metal_handle_bits(
         &self,
         handle_type: vk::ExternalMemoryHandleTypeFlags,
     ) -> Result<NonNull<c_void>, ExportError> {
@@ -382,9 +423,12 @@ impl<'d> Memory<'d> {
 
 impl Drop for Memory<'_> {
     fn drop(&mut self) {
-        // SAFETY: `self.memory` is a live allocation of this device owned by `self`; the caller
-        // must have finished GPU work that uses it, as for any vkFreeMemory. Objects exported
-        // from it were retained, so freeing it does not leave them dangling.
+        // SAFETY: `self.memory` is a live allocation of this device owned by `self`, freed once
+        // here; the caller must have finished GPU work that uses it, as for any vkFreeMemory.
+        // Pointers from `get_memory_metal_handle` were only borrowed from it and dangle from
+        // here on; that is their documented contract (dereferencing them is the holder's unsafe
+        // business), and the Apple layer's typed exports retained theirs. `keep_alive`, dropped
+        // after this body, releases our reference to an imported object only after the free.
         unsafe { self.device.device.free_memory(self.memory, None) };
     }
 }

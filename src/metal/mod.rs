@@ -6,7 +6,7 @@
 //! |---|---|---|
 //! | properties of an object | `vkGetMemoryMetalHandlePropertiesEXT` | the object is **borrowed** for the call |
 //! | import object → memory | `vkAllocateMemory` + [`raw::ImportMemoryMetalHandleInfoEXT`] | **shared**: the implementation retains the object, the caller keeps its reference; a failed import leaves it untouched |
-//! | export memory → object | `vkGetMemoryMetalHandleEXT` | the spec's pointer is **borrowed** from the memory; this crate retains it and returns an owner (`Retained<…>`) |
+//! | export memory → object | `vkGetMemoryMetalHandleEXT` | the spec's pointer is **borrowed** from the memory: [`Memory::get_memory_metal_handle`] returns it as is (no retain); the Apple layer's `export_*` retain it and return an owner (`Retained<…>`) |
 //! | capabilities | `vkGetPhysicalDeviceExternalBufferProperties`, `…ImageFormatProperties2` | — |
 //!
 //! Every request is validated before Vulkan sees it, by the same rules as Zircon imports where

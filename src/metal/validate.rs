@@ -6,9 +6,9 @@
 //! `vkGetMemoryMetalHandlePropertiesEXT`) and calls Vulkan only when validation passes.
 //!
 //! The rules shared with the Zircon path come from [`crate::vk::validate`], called with the Metal
-//! [`ExternalHandleType`]s: memory-type choice within the handle's and the resource's
-//! `memoryTypeBits` ([`select_memory_type`]), the payload-size bound ([`validate_allocation_size`])
-//! and the dedicated size ([`validate_dedicated_size`]). Their failures arrive as
+//! [`ExternalHandleType`](crate::vk::ExternalHandleType)s: memory-type choice within the
+//! handle's and the resource's `memoryTypeBits` ([`select_memory_type`]), the payload-size bound
+//! ([`validate_allocation_size`]) and the dedicated size ([`validate_dedicated_size`]). Their failures arrive as
 //! [`MetalValidationError::Shared`]. The rules only Metal has are the other variants.
 //!
 //! Each function destructures its request exhaustively, so a new field is a compile error here
