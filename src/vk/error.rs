@@ -177,6 +177,19 @@ pub enum DeviceError {
         /// Minor version.
         minor: u32,
     },
+    /// The driver's `minImportedHostPointerAlignment` does not divide the page size (host
+    /// implementation only): page-aligned VMO mappings cannot be imported as host memory.
+    #[error(
+        "the driver's minImportedHostPointerAlignment {min_alignment} does not divide the \
+         {page_size}-byte page: the host implementation imports page-aligned VMO mappings \
+         (VUID-VkImportMemoryHostPointerInfoEXT-pHostPointer-01749); use another driver"
+    )]
+    HostPointerAlignmentUnsupported {
+        /// `VkPhysicalDeviceExternalMemoryHostPropertiesEXT::minImportedHostPointerAlignment`.
+        min_alignment: u64,
+        /// The page size.
+        page_size: u64,
+    },
     /// A Vulkan query failed.
     #[error(transparent)]
     Vulkan(#[from] VulkanError),

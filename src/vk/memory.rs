@@ -163,7 +163,7 @@ pub enum Backing {
 /// Freed on drop with `vkFreeMemory` through the extension table (so the host implementation
 /// releases its VMO and mapping after the driver's memory). As with any Vulkan allocator, the
 /// GPU must no longer use the memory when it is dropped. [`Memory::into_raw`] hands it to the
-/// application's own allocator instead.
+/// application's own allocator instead, with the interop that must free it.
 pub struct Memory {
     handle: vk::DeviceMemory,
     allocation_size: u64,
@@ -226,15 +226,22 @@ impl Memory {
         &self.interop
     }
 
-    /// Gives the memory to the application's allocator: it is no longer freed on drop. Free it
-    /// with [`Interop::free_memory`] (on the host a plain `vkFreeMemory` would leak the
-    /// implementation's VMO and mapping).
-    #[must_use]
-    pub fn into_raw(self) -> vk::DeviceMemory {
+    /// Gives the memory to the application's allocator: it is no longer freed on drop.
+    ///
+    /// Returns the `VkDeviceMemory` together with the [`Interop`] that made it. Memory released
+    /// this way **must be freed with [`Interop::free_memory`] on that interop** (a clone of it
+    /// will do): on the host, the implementation of `VK_FUCHSIA_external_memory` backs the
+    /// memory with a VMO mapping that only `vkFreeMemory` through the extension table releases,
+    /// and a plain `vkFreeMemory` leaks that VMO and mapping. Keep the interop at least until
+    /// then; it also keeps the device's extension table alive. (Should every interop be dropped
+    /// first anyway, the host implementation keeps the mapping alive rather than unmap memory
+    /// the driver may still use; it then leaks.)
+    #[must_use = "the memory must be freed with Interop::free_memory on the returned interop"]
+    pub fn into_raw(self) -> (vk::DeviceMemory, Interop) {
         let this = std::mem::ManuallyDrop::new(self);
-        // SAFETY: `this` is never dropped, so its interop clone is read out exactly once.
-        drop(unsafe { std::ptr::read(&this.interop) });
-        this.handle
+        // SAFETY: `this` is never dropped, so its interop is moved out exactly once.
+        let interop = unsafe { std::ptr::read(&this.interop) };
+        (this.handle, interop)
     }
 }
 
@@ -354,8 +361,8 @@ impl Interop {
     /// table (on the host this also releases the implementation's VMO and mapping).
     ///
     /// # Safety
-    /// `memory` came from [`Memory::into_raw`] of this interop (or is null), is freed once, and
-    /// the GPU no longer uses it.
+    /// - `memory` came from [`Memory::into_raw`] of this interop or a clone of it (or is null);
+    /// - it is freed once, and the GPU no longer uses it.
     pub unsafe fn free_memory(&self, memory: vk::DeviceMemory) {
         // SAFETY: the caller's contract.
         unsafe { self.shared.table.free_memory(memory) }

@@ -63,13 +63,15 @@ macro_rules! resource_common {
                 &self.description
             }
 
-            /// Gives up ownership; destroy the handle with the matching `Interop::destroy_*`.
-            #[must_use]
-            pub fn into_raw(self) -> $raw {
+            /// Gives up ownership: returns the handle together with the [`Interop`] that made
+            /// it. Destroy the handle with the matching `Interop::destroy_*` on that interop (or
+            /// a clone), which also makes the host implementation forget the resource.
+            #[must_use = "destroy the handle with Interop::destroy_* on the returned interop"]
+            pub fn into_raw(self) -> ($raw, Interop) {
                 let this = std::mem::ManuallyDrop::new(self);
-                // SAFETY: `this` is never dropped, so its interop clone is read out exactly once.
-                drop(unsafe { std::ptr::read(&this.interop) });
-                this.handle
+                // SAFETY: `this` is never dropped, so its interop is moved out exactly once.
+                let interop = unsafe { std::ptr::read(&this.interop) };
+                (this.handle, interop)
             }
         }
 
@@ -199,8 +201,8 @@ impl Interop {
     /// extension table, so the host implementation forgets it too).
     ///
     /// # Safety
-    /// `buffer` came from [`Buffer::into_raw`] of this interop, is destroyed once, and the GPU no
-    /// longer uses it.
+    /// - `buffer` came from [`Buffer::into_raw`] of this interop or a clone of it;
+    /// - it is destroyed once, and the GPU no longer uses it.
     pub unsafe fn destroy_buffer(&self, buffer: vk::Buffer) {
         // SAFETY: the caller's contract.
         unsafe { self.shared.table.destroy_buffer(buffer) }
