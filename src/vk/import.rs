@@ -11,7 +11,8 @@ use super::handle_type::ExternalHandleType;
 use super::memory::{AllocationInfo, Backing, Dedicated, Memory, ResolvedResource};
 use super::validate::{
     select_memory_type, validate_allocation_size, validate_dedicated_import,
-    validate_dedicated_size, Direction, ExportedDedication, MemoryTypeMasks, ValidationError,
+    validate_dedicated_size, validate_suballocation, Direction, ExportedDedication,
+    MemoryTypeMasks, ValidationError,
 };
 use super::Interop;
 use crate::zx::{self, AsHandleRef, HandleBased};
@@ -110,7 +111,9 @@ impl Interop {
     /// `memoryTypeBits` (04749) and the resource's requirements; for a dedicated import, the
     /// requirements size (02964 / 02965) and an exporter dedicated to an identical resource
     /// (04751 / 04752, enforced where the exporter is known: on the host, memory exported by
-    /// this interop's device).
+    /// this interop's device); for a suballocated [`Resource::Buffer`](super::Resource::Buffer)
+    /// / [`Resource::Image`](super::Resource::Image), that the resource does not require a
+    /// dedicated allocation (vkBindBufferMemory-buffer-01444 / vkBindImageMemory-image-01445).
     ///
     /// On success Vulkan owns the handle (closed when the memory is freed). Importing one
     /// payload several times gives distinct memory objects aliasing the same bytes.
@@ -210,8 +213,18 @@ impl Interop {
         let dedicated = match resolved {
             Some(ResolvedResource {
                 kind,
+                requires_dedicated,
+                dedicated: None,
+                ..
+            }) => {
+                validate_suballocation(kind, requires_dedicated, Direction::Import)?;
+                None
+            }
+            Some(ResolvedResource {
+                kind,
                 requirements,
                 dedicated: Some((dedicated, description)),
+                ..
             }) => {
                 validate_dedicated_size(kind, allocation_size, requirements.size)?;
                 validate_dedicated_import(
@@ -222,7 +235,7 @@ impl Interop {
                 )?;
                 Some(dedicated)
             }
-            _ => None,
+            None => None,
         };
         Ok(CheckedImport {
             koid: basic.koid,

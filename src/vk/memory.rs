@@ -7,8 +7,8 @@ use super::handle_type::ExternalHandleType;
 use super::memory_type::MemoryTypeRequest;
 use super::resource::{Buffer, Image};
 use super::validate::{
-    select_memory_type, validate_dedicated_size, Direction, MemoryTypeMasks, ResourceDescription,
-    ResourceKind, ValidationError,
+    select_memory_type, validate_dedicated_size, validate_suballocation, Direction,
+    MemoryTypeMasks, ResourceDescription, ResourceKind, ValidationError,
 };
 use super::Interop;
 use crate::zx;
@@ -38,30 +38,41 @@ pub enum Resource<'a> {
 pub(crate) struct ResolvedResource<'a> {
     pub(crate) kind: ResourceKind,
     pub(crate) requirements: vk::MemoryRequirements,
+    /// `VkMemoryDedicatedRequirements::requiresDedicatedAllocation` (false when unknown).
+    pub(crate) requires_dedicated: bool,
     pub(crate) dedicated: Option<(Dedicated, &'a ResourceDescription)>,
 }
 
 impl<'a> Resource<'a> {
     pub(crate) fn resolve(&self) -> Option<ResolvedResource<'a>> {
-        let suballocated = |kind, requirements| ResolvedResource {
+        let suballocated = |kind, requirements, requires_dedicated| ResolvedResource {
             kind,
             requirements,
+            requires_dedicated,
             dedicated: None,
         };
         Some(match *self {
             Resource::None => return None,
-            Resource::BufferRequirements(r) => suballocated(ResourceKind::Buffer, r),
-            Resource::ImageRequirements(r) => suballocated(ResourceKind::Image, r),
-            Resource::Buffer(b) => suballocated(b.kind(), b.requirements().memory),
-            Resource::Image(i) => suballocated(i.kind(), i.requirements().memory),
+            Resource::BufferRequirements(r) => suballocated(ResourceKind::Buffer, r, false),
+            Resource::ImageRequirements(r) => suballocated(ResourceKind::Image, r, false),
+            Resource::Buffer(b) => {
+                let r = b.requirements();
+                suballocated(b.kind(), r.memory, r.requires_dedicated)
+            }
+            Resource::Image(i) => {
+                let r = i.requirements();
+                suballocated(i.kind(), r.memory, r.requires_dedicated)
+            }
             Resource::DedicatedBuffer(b) => ResolvedResource {
                 kind: b.kind(),
                 requirements: b.requirements().memory,
+                requires_dedicated: b.requirements().requires_dedicated,
                 dedicated: Some((Dedicated::Buffer(b.handle()), b.description())),
             },
             Resource::DedicatedImage(i) => ResolvedResource {
                 kind: i.kind(),
                 requirements: i.requirements().memory,
+                requires_dedicated: i.requirements().requires_dedicated,
                 dedicated: Some((Dedicated::Image(i.handle()), i.description())),
             },
         })
@@ -263,7 +274,9 @@ impl Interop {
     ///
     /// # Errors
     /// - [`AllocateError::Validation`]: size 0 or unknown (07899), a dedicated size other than
-    ///   the requirements size (02964/02965), a memory type outside the masks;
+    ///   the requirements size (02964/02965), a memory type outside the masks, memory
+    ///   suballocated for a [`Resource::Buffer`] / [`Resource::Image`] that requires a dedicated
+    ///   allocation (01444 / 01445, 00639);
     /// - [`AllocateError::Vulkan`] with `vkAllocateMemory`'s code.
     pub fn allocate_exportable_memory(
         &self,
@@ -310,11 +323,21 @@ impl Interop {
                 kind,
                 requirements,
                 dedicated: Some((dedicated, _)),
+                ..
             }) => {
                 validate_dedicated_size(*kind, allocation_size, requirements.size)?;
                 Some(*dedicated)
             }
-            _ => None,
+            Some(ResolvedResource {
+                kind,
+                requires_dedicated,
+                dedicated: None,
+                ..
+            }) => {
+                validate_suballocation(*kind, *requires_dedicated, Direction::Export)?;
+                None
+            }
+            None => None,
         };
         Ok((allocation_size, index, dedicated))
     }

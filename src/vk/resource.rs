@@ -63,6 +63,13 @@ macro_rules! resource_common {
                 &self.description
             }
 
+            /// Test seam: pretend the driver reported `requiresDedicatedAllocation` (no driver
+            /// these tests run on requires it).
+            #[cfg(test)]
+            pub(crate) fn set_requires_dedicated(&mut self, requires_dedicated: bool) {
+                self.requirements.requires_dedicated = requires_dedicated;
+            }
+
             /// Gives up ownership: returns the handle together with the [`Interop`] that made
             /// it. Destroy the handle with the matching `Interop::destroy_*` on that interop (or
             /// a clone), which also makes the host implementation forget the resource.
