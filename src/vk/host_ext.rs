@@ -26,7 +26,7 @@
 //! one. When the last record and the last interop are gone the implementation drops with an
 //! empty state, so its `Drop` never unmaps anything.
 //! | `vkGetMemoryZirconHandleFUCHSIA` | duplicates the allocation's VMO with SAME_RIGHTS (0xD0EF), as drivers on Fuchsia do |
-//! | `vkGetMemoryZirconHandlePropertiesFUCHSIA` | not a live VMO: `VK_ERROR_INVALID_EXTERNAL_HANDLE`; lacking MAP \| READ \| WRITE: 0 bits; else the bits `vkGetMemoryHostPointerPropertiesEXT` reports for a mapping of it |
+//! | `vkGetMemoryZirconHandlePropertiesFUCHSIA` | not a live VMO: `VK_ERROR_INVALID_EXTERNAL_HANDLE`; lacking MAP \| READ \| WRITE, or not mappable as an import maps it (a RESIZABLE VMO: `zx_vmar_map` says NOT_SUPPORTED without ALLOW_FAULTS): 0 bits; else the bits `vkGetMemoryHostPointerPropertiesEXT` reports for a mapping of it |
 //! | `vkCreateBuffer` / `vkCreateImage` with `VkExternalMemory*CreateInfo{ZIRCON_VMO}` | rewrites the type to `HOST_ALLOCATION` and remembers the resource's description |
 //! | external buffer / image-format queries for `ZIRCON_VMO` | answered from `HOST_ALLOCATION`'s: importable there means EXPORTABLE \| IMPORTABLE here, compatible and export-from-imported = ZIRCON_VMO |
 //!
@@ -63,9 +63,9 @@ pub(crate) struct HostExternalMemory {
     /// `VkPhysicalDeviceExternalMemoryHostPropertiesEXT::minImportedHostPointerAlignment`.
     min_alignment: u64,
     /// What the driver reports (`vkGetMemoryHostPointerPropertiesEXT`) for a mapping of a VMO.
-    /// Every host VMO is a shared mapping of the same kind of memory (a memfd), so the answer
-    /// for one stands for all: it is asked once, which keeps a mapping out of every properties
-    /// query (and so out of every validated import).
+    /// Every host VMO is a shared mapping of the same kind of memory (a memfd), so the driver's
+    /// answer for one stands for all and is asked once. Whether a *given* VMO can be mapped at
+    /// all is not cached: see [`vmo_memory_type_bits`].
     vmo_memory_type_bits: OnceLock<u32>,
     state: Mutex<State>,
     /// `self`, for the strong reference each [`Record`] holds (see the module's "Lifetime").
@@ -712,19 +712,33 @@ fn vmo_memory_type_bits(this: &HostExternalMemory, vmo: &zx::Vmo) -> Result<u32,
     if size == 0 {
         return Ok(0);
     }
+    // Map one alignment unit (or the whole VMO, if smaller) exactly as an import maps it: a VMO
+    // this refuses can be imported as no memory type, and must report 0 bits rather than the
+    // cached ones (or validation would pass and the import fail in vkAllocateMemory). The map
+    // is the simplest check that is exact: it refuses whatever the import's map would refuse
+    // (a RESIZABLE VMO without ALLOW_FAULTS today), with no zx API beyond `map`; it costs a map
+    // and an unmap per query. (`ZX_INFO_VMO`'s RESIZABLE flag would cost one call, but would
+    // track one reason, and `zx` does not offer it.)
+    let length = size.min(this.min_alignment);
+    let length = usize::try_from(length).map_err(|_| vk::Result::ERROR_OUT_OF_HOST_MEMORY)?;
+    let mapping = match vmo.map(
+        0,
+        length,
+        zx::VmarFlags::PERM_READ | zx::VmarFlags::PERM_WRITE,
+    ) {
+        Ok(mapping) => mapping,
+        // Not mappable for import: RESIZABLE (NOT_SUPPORTED); rights were checked above, but a
+        // kernel that checks more than the handle's rights may still say ACCESS_DENIED.
+        Err(zx::Status::NOT_SUPPORTED | zx::Status::ACCESS_DENIED) => return Ok(0),
+        Err(zx::Status::BAD_HANDLE | zx::Status::WRONG_TYPE) => {
+            return Err(vk::Result::ERROR_INVALID_EXTERNAL_HANDLE)
+        }
+        Err(zx::Status::NO_MEMORY) => return Err(vk::Result::ERROR_OUT_OF_HOST_MEMORY),
+        Err(_) => return Err(vk::Result::ERROR_UNKNOWN),
+    };
     if let Some(&bits) = this.vmo_memory_type_bits.get() {
         return Ok(bits);
     }
-    // Map one alignment unit (or the whole VMO, if smaller) to ask the driver about it.
-    let length = size.min(this.min_alignment);
-    let length = usize::try_from(length).map_err(|_| vk::Result::ERROR_OUT_OF_HOST_MEMORY)?;
-    let mapping = vmo
-        .map(
-            0,
-            length,
-            zx::VmarFlags::PERM_READ | zx::VmarFlags::PERM_WRITE,
-        )
-        .map_err(invalid)?;
     let bits = this.host_pointer_bits(mapping.as_ptr())?;
     Ok(*this.vmo_memory_type_bits.get_or_init(|| bits))
 }

@@ -107,8 +107,9 @@ impl Interop {
     /// dedicated resource.
     ///
     /// Validated before Vulkan sees it: a live VMO handle (04772) with MAP, READ and WRITE;
-    /// `0 < allocationSize <= zx_vmo_get_size` (07902 / 07903); a memory type within the VMO's
-    /// `memoryTypeBits` (04749) and the resource's requirements; for a dedicated import, the
+    /// `0 < allocationSize <= zx_vmo_get_size` (07902 / 07903); a VMO whose `memoryTypeBits`
+    /// are not 0 (on the host a RESIZABLE VMO reports 0: it cannot be mapped) and a memory type
+    /// within them (04749) and the resource's requirements; for a dedicated import, the
     /// requirements size (02964 / 02965) and an exporter dedicated to an identical resource
     /// (04751 / 04752, enforced where the exporter is known: on the host, memory exported by
     /// this interop's device); for a suballocated [`Resource::Buffer`](super::Resource::Buffer)
@@ -200,6 +201,13 @@ impl Interop {
         let handle_bits = self
             .get_memory_zircon_handle_properties(vmo)
             .map_err(Refusal::Properties)?;
+        if handle_bits == 0 {
+            // Rights were checked above: the VMO itself cannot be imported (on the host, a
+            // RESIZABLE VMO); say so rather than blame the requested memory type.
+            return Err(Refusal::Validation(ValidationError::HandleNotImportable {
+                handle_type: ExternalHandleType::ZirconVmo,
+            }));
+        }
         let masks = MemoryTypeMasks {
             handle_type: ExternalHandleType::ZirconVmo,
             direction: Direction::Import,
