@@ -668,3 +668,38 @@ fn refusals_by_the_implementation_after_validation_hand_the_vmo_back() {
         drop((imported, probe));
     });
 }
+
+#[test]
+fn disjoint_images_are_refused_before_vulkan() {
+    leak_checked(|_, interop| {
+        let info = vk::ImageCreateInfo::default()
+            .flags(vk::ImageCreateFlags::DISJOINT)
+            .image_type(vk::ImageType::TYPE_2D)
+            .format(vk::Format::G8_B8R8_2PLANE_420_UNORM)
+            .extent(vk::Extent3D {
+                width: 16,
+                height: 16,
+                depth: 1,
+            })
+            .mip_levels(1)
+            .array_layers(1)
+            .samples(vk::SampleCountFlags::TYPE_1)
+            .tiling(vk::ImageTiling::OPTIMAL)
+            .usage(vk::ImageUsageFlags::SAMPLED)
+            .initial_layout(vk::ImageLayout::UNDEFINED);
+        // SAFETY: a create info valid for a device with sampler YCbCr conversion; refused before
+        // Vulkan sees it (the harness asserts the layer saw nothing).
+        let err = unsafe { interop.create_image(&info) }.unwrap_err();
+        match err {
+            AllocateError::Validation(e) => {
+                assert_eq!(e, ValidationError::DisjointImage);
+                assert_eq!(
+                    e.vuid(),
+                    Some("VUID-VkImageMemoryRequirementsInfo2-image-01589")
+                );
+                assert!(e.to_string().contains("without DISJOINT"), "{e}");
+            }
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    });
+}

@@ -10,7 +10,7 @@
 use ash::vk;
 
 use super::error::{map_create_err, AllocateError};
-use super::validate::{ResourceDescription, ResourceKind};
+use super::validate::{ResourceDescription, ResourceKind, ValidationError};
 use super::Interop;
 
 const ZIRCON_VMO: vk::ExternalMemoryHandleTypeFlags =
@@ -167,7 +167,10 @@ impl Interop {
     /// [`Self::create_buffer`]).
     ///
     /// # Errors
-    /// [`AllocateError::Vulkan`] with `vkCreateImage`'s code.
+    /// - [`AllocateError::Validation`] with [`ValidationError::DisjointImage`] for
+    ///   `VK_IMAGE_CREATE_DISJOINT_BIT`: an [`Image`] is bound to one allocation, and its memory
+    ///   requirements are queried without a plane (VUID-VkImageMemoryRequirementsInfo2-image-01589);
+    /// - [`AllocateError::Vulkan`] with `vkCreateImage`'s code.
     ///
     /// # Safety
     /// `info` and its chain must satisfy `vkCreateImage`'s valid usage, and must not already
@@ -176,6 +179,9 @@ impl Interop {
         &self,
         info: &vk::ImageCreateInfo<'_>,
     ) -> Result<Image, AllocateError> {
+        if info.flags.contains(vk::ImageCreateFlags::DISJOINT) {
+            return Err(ValidationError::DisjointImage.into());
+        }
         let mut external = vk::ExternalMemoryImageCreateInfo::default().handle_types(ZIRCON_VMO);
         let create_info = info.push_next(&mut external);
         // SAFETY: the caller vouches for `info`; our struct is a valid extension of it.
@@ -184,7 +190,8 @@ impl Interop {
         let image_info = vk::ImageMemoryRequirementsInfo2::default().image(handle);
         let mut dedicated = vk::MemoryDedicatedRequirements::default();
         let mut requirements = vk::MemoryRequirements2::default().push_next(&mut dedicated);
-        // SAFETY: `handle` is a live, non-disjoint image of this device.
+        // SAFETY: `handle` is a live image of this device, not disjoint (refused above), so no
+        // plane info is needed (01589).
         unsafe {
             self.shared
                 .device
