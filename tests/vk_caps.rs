@@ -132,7 +132,8 @@ fn buffer_capabilities_for_zircon_vmo() {
         vk::BufferUsageFlags::STORAGE_BUFFER,
         vk::BufferUsageFlags::UNIFORM_BUFFER | vk::BufferUsageFlags::VERTEX_BUFFER,
     ] {
-        let p = interop.get_external_buffer_properties(vk::BufferCreateFlags::empty(), usage);
+        let p = interop
+            .get_physical_device_external_buffer_properties(vk::BufferCreateFlags::empty(), usage);
         let features = p.external_memory_features;
         assert!(
             features.contains(
@@ -166,7 +167,7 @@ fn image_capabilities_for_zircon_vmo() {
         flags: vk::ImageCreateFlags::empty(),
     };
     let p = interop
-        .get_external_image_format_properties(&query)
+        .get_physical_device_image_format_properties2(&query)
         .unwrap();
     let external = p.external_memory_properties;
     assert_eq!(
@@ -207,7 +208,7 @@ fn image_capabilities_for_zircon_vmo() {
         format: vk::Format::UNDEFINED,
         ..query
     };
-    let err = interop.get_external_image_format_properties(&impossible);
+    let err = interop.get_physical_device_image_format_properties2(&impossible);
     assert!(
         matches!(err, Err(VulkanError::FormatNotSupported { .. })),
         "{err:?}"

@@ -117,6 +117,34 @@ fn suballocating_for_a_resource_that_requires_dedicated_is_refused_before_vulkan
         assert_eq!(vmo.get_koid(), Ok(koid), "the VMO comes back");
         drop(vmo);
 
+        // The same for an image.
+        let image_info = vk::ImageCreateInfo::default()
+            .image_type(vk::ImageType::TYPE_2D)
+            .format(vk::Format::R8G8B8A8_UNORM)
+            .extent(vk::Extent3D {
+                width: 16,
+                height: 16,
+                depth: 1,
+            })
+            .mip_levels(1)
+            .array_layers(1)
+            .samples(vk::SampleCountFlags::TYPE_1)
+            .tiling(vk::ImageTiling::LINEAR)
+            .usage(vk::ImageUsageFlags::TRANSFER_DST)
+            .initial_layout(vk::ImageLayout::UNDEFINED);
+        // SAFETY: a valid create info without an external-memory structure.
+        let mut image = unsafe { interop.create_image(&image_info) }.expect("image");
+        image.set_requires_dedicated(true);
+        let vmo = zx::Vmo::create(image.requirements().memory.size).expect("vmo");
+        let err = interop
+            .import_memory(
+                vmo,
+                &AllocationInfo::new().resource(Resource::Image(&image)),
+            )
+            .expect_err("suballocated import for a dedicated-only image");
+        assert_eq!(err.vuid(), Some("VUID-vkBindImageMemory-image-01445"));
+        drop((err, image));
+
         // The dedicated form of the same request is accepted.
         let memory = interop
             .allocate_exportable_memory(
