@@ -84,9 +84,6 @@ pub mod raw;
 pub mod resource;
 pub mod validate;
 
-#[cfg(all(test, not(target_os = "fuchsia")))]
-mod tests;
-
 pub use caps::{ExternalImageFormatProperties, ImageFormatQuery};
 pub use device::{required_device_extensions, Interop};
 pub use error::{
