@@ -65,7 +65,7 @@ pub(crate) struct HostExternalMemory {
     /// What the driver reports (`vkGetMemoryHostPointerPropertiesEXT`) for a mapping of a VMO.
     /// Every host VMO is a shared mapping of the same kind of memory (a memfd), so the driver's
     /// answer for one stands for all and is asked once. Whether a *given* VMO can be mapped at
-    /// all is not cached: see [`vmo_memory_type_bits`].
+    /// all is not cached: the query probes it (`vmo_memory_type_bits`).
     vmo_memory_type_bits: OnceLock<u32>,
     state: Mutex<State>,
     /// `self`, for the strong reference each [`Record`] holds (see the module's "Lifetime").
@@ -712,33 +712,33 @@ fn vmo_memory_type_bits(this: &HostExternalMemory, vmo: &zx::Vmo) -> Result<u32,
     if size == 0 {
         return Ok(0);
     }
-    // Map one alignment unit (or the whole VMO, if smaller) exactly as an import maps it: a VMO
-    // this refuses can be imported as no memory type, and must report 0 bits rather than the
-    // cached ones (or validation would pass and the import fail in vkAllocateMemory). The map
-    // is the simplest check that is exact: it refuses whatever the import's map would refuse
-    // (a RESIZABLE VMO without ALLOW_FAULTS today), with no zx API beyond `map`; it costs a map
-    // and an unmap per query. (`ZX_INFO_VMO`'s RESIZABLE flag would cost one call, but would
-    // track one reason, and `zx` does not offer it.)
-    let length = size.min(this.min_alignment);
-    let length = usize::try_from(length).map_err(|_| vk::Result::ERROR_OUT_OF_HOST_MEMORY)?;
-    let mapping = match vmo.map(
-        0,
-        length,
-        zx::VmarFlags::PERM_READ | zx::VmarFlags::PERM_WRITE,
-    ) {
-        Ok(mapping) => mapping,
-        // Not mappable for import: RESIZABLE (NOT_SUPPORTED); rights were checked above, but a
-        // kernel that checks more than the handle's rights may still say ACCESS_DENIED.
+    // Can an import map this VMO? The rights were checked above, and an import maps at most
+    // its size; what else makes `zx_vmar_map` refuse is a RESIZABLE VMO (NOT_SUPPORTED without
+    // ALLOW_FAULTS). A VMO an import cannot map must report 0 bits, not the cached ones, or
+    // validation would pass and the import fail in vkAllocateMemory. The probe maps nothing: a
+    // map of the page just past the end fails either way, with BUFFER_TOO_SMALL for a VMO that
+    // is not resizable and NOT_SUPPORTED for one that is (both documented `Vmo::map` errors, in
+    // either order). That costs one kernel call and no mmap, so the query stays cheap, and
+    // needs no `zx` API beyond `map` (`ZX_INFO_VMO`'s flags would need a new accessor).
+    let flags = zx::VmarFlags::PERM_READ | zx::VmarFlags::PERM_WRITE;
+    match vmo.map(size, 1, flags) {
+        Err(zx::Status::BUFFER_TOO_SMALL) => {}
         Err(zx::Status::NOT_SUPPORTED | zx::Status::ACCESS_DENIED) => return Ok(0),
         Err(zx::Status::BAD_HANDLE | zx::Status::WRONG_TYPE) => {
             return Err(vk::Result::ERROR_INVALID_EXTERNAL_HANDLE)
         }
         Err(zx::Status::NO_MEMORY) => return Err(vk::Result::ERROR_OUT_OF_HOST_MEMORY),
+        // Mapped after all (no kernel documented here does that): mappable; unmapped at once.
+        Ok(_mapping) => {}
         Err(_) => return Err(vk::Result::ERROR_UNKNOWN),
-    };
+    }
     if let Some(&bits) = this.vmo_memory_type_bits.get() {
         return Ok(bits);
     }
+    // Map one alignment unit (or the whole VMO, if smaller) to ask the driver about it.
+    let length = size.min(this.min_alignment);
+    let length = usize::try_from(length).map_err(|_| vk::Result::ERROR_OUT_OF_HOST_MEMORY)?;
+    let mapping = vmo.map(0, length, flags).map_err(invalid)?;
     let bits = this.host_pointer_bits(mapping.as_ptr())?;
     Ok(*this.vmo_memory_type_bits.get_or_init(|| bits))
 }
