@@ -1,5 +1,6 @@
-//! Interop benchmarks: export and import latency beside the same operations done with raw ash
-//! calls, import latency by size, and kernel calls per operation (host kernel counters).
+//! Interop benchmarks: export, exportable allocation and import latency beside the same
+//! operations done with raw calls, import latency by size, and kernel calls per operation (host
+//! kernel counters).
 //!
 //! Runs on the first Vulkan device (`VMO_INTEROP_DEVICE=<index>` picks another), without the
 //! validation layer. The default run is short; pass criterion's own flags for longer ones
@@ -155,8 +156,50 @@ fn bench_export(c: &mut Criterion, setup: &Setup) {
                 .expect("allocate")
         })
     });
+    // Apples to apples with `interop_exportable` (which, on the host, is a fresh VMO mapped and
+    // imported as host memory): the same steps as raw calls, without validation or the
+    // implementation's bookkeeping.
+    let probe = zx::Vmo::create(4 * KIB).expect("vmo");
+    let probe_mapping = probe
+        .map(
+            0,
+            4 * KIB as usize,
+            zx::VmarFlags::PERM_READ | zx::VmarFlags::PERM_WRITE,
+        )
+        .expect("map");
+    let host_index = setup
+        .host_pointer_bits(probe_mapping.as_ptr())
+        .trailing_zeros();
+    drop((probe_mapping, probe));
+    group.bench_function("raw_vmo_host_pointer_import", |b| {
+        b.iter(|| {
+            let vmo = zx::Vmo::create(4 * KIB).expect("vmo");
+            let mapping = vmo
+                .map(
+                    0,
+                    4 * KIB as usize,
+                    zx::VmarFlags::PERM_READ | zx::VmarFlags::PERM_WRITE,
+                )
+                .expect("map");
+            let mut host = vk::ImportMemoryHostPointerInfoEXT::default()
+                .handle_type(vk::ExternalMemoryHandleTypeFlags::HOST_ALLOCATION_EXT)
+                .host_pointer(mapping.as_ptr().cast());
+            let info = vk::MemoryAllocateInfo::default()
+                .allocation_size(4 * KIB)
+                .memory_type_index(host_index)
+                .push_next(&mut host);
+            // SAFETY: a page-aligned mapping of 4 KiB (lavapipe's alignment) and a type from
+            // its host-pointer bits; the memory is freed before the mapping goes.
+            unsafe {
+                let memory = setup.device().allocate_memory(&info, None).expect("import");
+                setup.device().free_memory(black_box(memory), None);
+            }
+            drop((mapping, vmo));
+        })
+    });
+    // Not exportable at all: the floor of any allocation, for scale only.
     let index = memory.memory_type_index();
-    group.bench_function("raw_ash_allocate", |b| {
+    group.bench_function("plain_allocate_not_exportable", |b| {
         b.iter(|| {
             let info = vk::MemoryAllocateInfo::default()
                 .allocation_size(4 * KIB)

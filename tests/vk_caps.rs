@@ -132,7 +132,8 @@ fn buffer_capabilities_for_zircon_vmo() {
         vk::BufferUsageFlags::STORAGE_BUFFER,
         vk::BufferUsageFlags::UNIFORM_BUFFER | vk::BufferUsageFlags::VERTEX_BUFFER,
     ] {
-        let p = interop.get_external_buffer_properties(vk::BufferCreateFlags::empty(), usage);
+        let p = interop
+            .get_physical_device_external_buffer_properties(vk::BufferCreateFlags::empty(), usage);
         let features = p.external_memory_features;
         assert!(
             features.contains(
@@ -166,7 +167,7 @@ fn image_capabilities_for_zircon_vmo() {
         flags: vk::ImageCreateFlags::empty(),
     };
     let p = interop
-        .get_external_image_format_properties(&query)
+        .get_physical_device_image_format_properties2(&query)
         .unwrap();
     let external = p.external_memory_properties;
     assert_eq!(
@@ -207,7 +208,7 @@ fn image_capabilities_for_zircon_vmo() {
         format: vk::Format::UNDEFINED,
         ..query
     };
-    let err = interop.get_external_image_format_properties(&impossible);
+    let err = interop.get_physical_device_image_format_properties2(&impossible);
     assert!(
         matches!(err, Err(VulkanError::FormatNotSupported { .. })),
         "{err:?}"
@@ -215,6 +216,9 @@ fn image_capabilities_for_zircon_vmo() {
     drop(image);
 }
 
+/// A valid format list goes through, the description keeps the application's parameters, and
+/// dedicated memory binds. That the list really reaches the driver is proven by
+/// `a_chained_format_list_reaches_the_driver`.
 #[test]
 fn chained_structures_are_forwarded_with_the_handle_type_rewritten() {
     let _lock = zx::host::counters_lock();
@@ -263,4 +267,82 @@ fn chained_structures_are_forwarded_with_the_handle_type_rewritten() {
     }
     .unwrap();
     drop((memory, image));
+}
+
+fn image_info(flags: vk::ImageCreateFlags) -> vk::ImageCreateInfo<'static> {
+    vk::ImageCreateInfo::default()
+        .flags(flags)
+        .image_type(vk::ImageType::TYPE_2D)
+        .format(vk::Format::R8G8B8A8_UNORM)
+        .extent(vk::Extent3D {
+            width: 32,
+            height: 32,
+            depth: 1,
+        })
+        .mip_levels(1)
+        .array_layers(1)
+        .samples(vk::SampleCountFlags::TYPE_1)
+        .tiling(vk::ImageTiling::LINEAR)
+        .usage(vk::ImageUsageFlags::TRANSFER_DST)
+        .initial_layout(vk::ImageLayout::UNDEFINED)
+}
+
+/// The host implementation rebuilds the create info it hands the driver; the format list must
+/// be in it. An incompatible view format proves it: the validation layer, which sits between
+/// the implementation and the driver, sees the list and reports
+/// VUID-VkImageCreateInfo-pNext-06722 (had the list been dropped, it would see nothing).
+#[test]
+fn a_chained_format_list_reaches_the_driver() {
+    let _lock = zx::host::counters_lock();
+    let gpu = Gpu::with(GpuOptions {
+        extra_device_extensions: &[ash::khr::image_format_list::NAME],
+        ..GpuOptions::default()
+    });
+    let interop = gpu.interop();
+    // R16G16B16A16_SFLOAT is a 64-bit format: not compatible with R8G8B8A8_UNORM (32-bit).
+    let formats = [vk::Format::R8G8B8A8_UNORM, vk::Format::R16G16B16A16_SFLOAT];
+    let mut format_list = vk::ImageFormatListCreateInfo::default().view_formats(&formats);
+    let info = image_info(vk::ImageCreateFlags::MUTABLE_FORMAT).push_next(&mut format_list);
+    assert_eq!(gpu.message_count(), 0);
+    // SAFETY: invalid on purpose (06722), which lavapipe tolerates, to provoke the layer.
+    let image = unsafe { interop.create_image(&info) };
+    let log = std::mem::take(&mut *gpu.messages.log.lock().unwrap());
+    assert!(
+        log.iter()
+            .any(|m| m.contains("VUID-VkImageCreateInfo-pNext-06722")),
+        "the driver's layer did not see the format list: {log:#?}"
+    );
+    drop(image);
+}
+
+/// A chained structure the host implementation cannot forward is refused, never dropped.
+#[test]
+fn an_unknown_chained_structure_is_vk_error_unknown() {
+    let _lock = zx::host::counters_lock();
+    let gpu = Gpu::new();
+    let interop = gpu.interop();
+    let mut compression = vk::ImageCompressionControlEXT::default();
+    let info = image_info(vk::ImageCreateFlags::empty()).push_next(&mut compression);
+    // SAFETY: the host implementation refuses the chain before any driver sees it.
+    let err = unsafe { interop.create_image(&info) }.unwrap_err();
+    match err {
+        vmo_interop::vk::AllocateError::Vulkan(error) => {
+            assert_eq!(error.result(), vk::Result::ERROR_UNKNOWN, "{error}")
+        }
+        other => panic!("expected VK_ERROR_UNKNOWN, got {other:?}"),
+    }
+
+    let mut capture = vk::BufferOpaqueCaptureAddressCreateInfo::default();
+    let info = vk::BufferCreateInfo::default()
+        .size(4096)
+        .usage(vk::BufferUsageFlags::TRANSFER_DST)
+        .push_next(&mut capture);
+    // SAFETY: as above.
+    let err = unsafe { interop.create_buffer(&info) }.unwrap_err();
+    match err {
+        vmo_interop::vk::AllocateError::Vulkan(error) => {
+            assert_eq!(error.result(), vk::Result::ERROR_UNKNOWN, "{error}")
+        }
+        other => panic!("expected VK_ERROR_UNKNOWN, got {other:?}"),
+    }
 }

@@ -513,3 +513,193 @@ fn exportable_allocation_needs_a_size() {
         }
     });
 }
+
+#[test]
+fn a_resizable_vmo_reports_no_memory_types_and_is_refused_with_04749() {
+    leak_checked(|_, interop| {
+        for info in [
+            AllocationInfo::new(),
+            AllocationInfo::new().memory_type_index(0),
+        ] {
+            let resizable = zx::Vmo::create_with_opts(zx::VmoOptions::RESIZABLE, 4096).unwrap();
+            let koid = resizable.get_koid().unwrap();
+            let raw = resizable.raw_handle();
+            // The host cannot map it for import (zx_vmar_map: NOT_SUPPORTED without
+            // ALLOW_FAULTS), so no memory type can import it, although a fresh VMO reports some.
+            assert_eq!(
+                interop.get_memory_zircon_handle_properties(&resizable),
+                Ok(0)
+            );
+            assert_ne!(interop.exportable_memory_type_bits(), 0);
+            let err = interop.import_memory(resizable, &info).unwrap_err();
+            assert_eq!(err.vmo().raw_handle(), raw, "the very handle comes back");
+            let source = expect_validation(err, koid, "VUID-VkMemoryAllocateInfo-None-04749");
+            assert_eq!(
+                source,
+                ValidationError::HandleNotImportable {
+                    handle_type: vmo_interop::vk::ExternalHandleType::ZirconVmo
+                }
+            );
+            assert!(source.to_string().contains("RESIZABLE"), "{source}");
+        }
+    });
+}
+
+/// No validated import reaches a refusal by `vkAllocateMemory` any more (the properties query
+/// reports 0 bits for what the host cannot map), short of running out of memory. The
+/// implementation's own refusals are reached here through the unchecked twin and the raw table.
+/// Both are invalid usage on purpose: the implementation answering is this crate's host
+/// implementation, which documents these answers; no driver sees the calls.
+#[test]
+fn refusals_by_the_implementation_after_validation_hand_the_vmo_back() {
+    leak_checked(|_, interop| {
+        // A RESIZABLE VMO and a too-large size, past validation: vkAllocateMemory refuses with
+        // VK_ERROR_INVALID_EXTERNAL_HANDLE and ImportError::Vulkan hands the very handle back.
+        let resizable = zx::Vmo::create_with_opts(zx::VmoOptions::RESIZABLE, 4096).unwrap();
+        let (small, _) = vmo(4096);
+        for (candidate, size) in [(resizable, 4096), (small, 8192)] {
+            let koid = candidate.get_koid().unwrap();
+            let raw = candidate.raw_handle();
+            // SAFETY: invalid on purpose (see the test's docs); the host implementation refuses
+            // before the driver sees anything and takes the handle only on success.
+            let err =
+                unsafe { interop.import_memory_unchecked(candidate, size, 0, None) }.unwrap_err();
+            match err {
+                ImportError::Vulkan { error, vmo } => {
+                    assert_eq!(error.result(), vk::Result::ERROR_INVALID_EXTERNAL_HANDLE);
+                    assert_eq!(vmo.raw_handle(), raw, "the very handle comes back");
+                    assert_eq!(vmo.get_koid().unwrap(), koid);
+                }
+                other => panic!("expected ImportError::Vulkan, got {other:?}"),
+            }
+        }
+
+        let table = interop.table();
+        let zircon = vk::ExternalMemoryHandleTypeFlags::ZIRCON_VMO_FUCHSIA;
+        let allocate = |info: &vk::MemoryAllocateInfo<'_>| {
+            // SAFETY: invalid on purpose (see the test's docs); nothing is allocated on failure.
+            unsafe { table.allocate_memory(info) }
+        };
+
+        // An import of a closed handle value: refused, nothing taken.
+        let (closed, _) = vmo(4096);
+        let value = closed.raw_handle();
+        drop(closed);
+        let mut import = vk::ImportMemoryZirconHandleInfoFUCHSIA::default()
+            .handle_type(zircon)
+            .handle(value);
+        let info = vk::MemoryAllocateInfo::default()
+            .allocation_size(4096)
+            .push_next(&mut import);
+        assert_eq!(
+            allocate(&info),
+            Err(vk::Result::ERROR_INVALID_EXTERNAL_HANDLE)
+        );
+
+        // An import struct naming another handle type (04771).
+        let (v, _) = vmo(4096);
+        let mut import = vk::ImportMemoryZirconHandleInfoFUCHSIA::default()
+            .handle_type(vk::ExternalMemoryHandleTypeFlags::OPAQUE_FD)
+            .handle(v.raw_handle());
+        let info = vk::MemoryAllocateInfo::default()
+            .allocation_size(4096)
+            .push_next(&mut import);
+        assert_eq!(
+            allocate(&info),
+            Err(vk::Result::ERROR_INVALID_EXTERNAL_HANDLE)
+        );
+        assert_eq!(
+            v.basic_info().unwrap().rights,
+            zx::Rights::VMO_DEFAULT,
+            "still ours"
+        );
+
+        // An export of ZIRCON_VMO with another type: the host cannot export host memory as one.
+        let mut export = vk::ExportMemoryAllocateInfo::default()
+            .handle_types(zircon | vk::ExternalMemoryHandleTypeFlags::OPAQUE_FD);
+        let info = vk::MemoryAllocateInfo::default()
+            .allocation_size(4096)
+            .push_next(&mut export);
+        assert_eq!(allocate(&info), Err(vk::Result::ERROR_UNKNOWN));
+
+        // A chained structure the implementation cannot forward.
+        let mut export = vk::ExportMemoryAllocateInfo::default().handle_types(zircon);
+        let mut capture = vk::MemoryOpaqueCaptureAddressAllocateInfo::default();
+        let info = vk::MemoryAllocateInfo::default()
+            .allocation_size(4096)
+            .push_next(&mut export)
+            .push_next(&mut capture);
+        assert_eq!(allocate(&info), Err(vk::Result::ERROR_UNKNOWN));
+
+        // An export of zero bytes.
+        let mut export = vk::ExportMemoryAllocateInfo::default().handle_types(zircon);
+        let info = vk::MemoryAllocateInfo::default().push_next(&mut export);
+        assert_eq!(
+            allocate(&info),
+            Err(vk::Result::ERROR_VALIDATION_FAILED_EXT)
+        );
+
+        // Exporting memory that was imported, not allocated for export (04776), and asking for
+        // another handle type (04775); the properties query for another type (04773).
+        let imported = interop.import_memory(v, &AllocationInfo::new()).unwrap();
+        for (memory, handle_type) in [
+            (imported.handle(), zircon),
+            (
+                imported.handle(),
+                vk::ExternalMemoryHandleTypeFlags::OPAQUE_FD,
+            ),
+        ] {
+            let info = vk::MemoryGetZirconHandleInfoFUCHSIA::default()
+                .memory(memory)
+                .handle_type(handle_type);
+            // SAFETY: invalid on purpose (see the test's docs); no handle is returned.
+            let result = unsafe { table.get_memory_zircon_handle(&info) };
+            assert_eq!(result, Err(vk::Result::ERROR_VALIDATION_FAILED_EXT));
+        }
+        let (probe, _) = vmo(4096);
+        // SAFETY: invalid on purpose (see the test's docs); the handle is only borrowed.
+        let result = unsafe {
+            table.get_memory_zircon_handle_properties(
+                vk::ExternalMemoryHandleTypeFlags::OPAQUE_FD,
+                probe.raw_handle(),
+            )
+        };
+        assert_eq!(result, Err(vk::Result::ERROR_VALIDATION_FAILED_EXT));
+        drop((imported, probe));
+    });
+}
+
+#[test]
+fn disjoint_images_are_refused_before_vulkan() {
+    leak_checked(|_, interop| {
+        let info = vk::ImageCreateInfo::default()
+            .flags(vk::ImageCreateFlags::DISJOINT)
+            .image_type(vk::ImageType::TYPE_2D)
+            .format(vk::Format::G8_B8R8_2PLANE_420_UNORM)
+            .extent(vk::Extent3D {
+                width: 16,
+                height: 16,
+                depth: 1,
+            })
+            .mip_levels(1)
+            .array_layers(1)
+            .samples(vk::SampleCountFlags::TYPE_1)
+            .tiling(vk::ImageTiling::OPTIMAL)
+            .usage(vk::ImageUsageFlags::SAMPLED)
+            .initial_layout(vk::ImageLayout::UNDEFINED);
+        // SAFETY: a create info valid for a device with sampler YCbCr conversion; refused before
+        // Vulkan sees it (the harness asserts the layer saw nothing).
+        let err = unsafe { interop.create_image(&info) }.unwrap_err();
+        match err {
+            AllocateError::Validation(e) => {
+                assert_eq!(e, ValidationError::DisjointImage);
+                assert_eq!(
+                    e.vuid(),
+                    Some("VUID-VkImageMemoryRequirementsInfo2-image-01589")
+                );
+                assert!(e.to_string().contains("without DISJOINT"), "{e}");
+            }
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    });
+}

@@ -185,6 +185,7 @@ fn gpu_clear_of_a_dedicated_image_reads_back_through_the_vmo_and_an_identical_im
             .tiling(vk::ImageTiling::LINEAR)
             .usage(vk::ImageUsageFlags::TRANSFER_DST | vk::ImageUsageFlags::TRANSFER_SRC)
             .sharing_mode(vk::SharingMode::EXCLUSIVE)
+            // External-memory images must start UNDEFINED (VUID-VkImageCreateInfo-pNext-01443).
             .initial_layout(vk::ImageLayout::UNDEFINED);
         // SAFETY: a valid create info without an external-memory structure.
         let image = unsafe { interop.create_image(&info) }.unwrap();
@@ -214,11 +215,14 @@ fn gpu_clear_of_a_dedicated_image_reads_back_through_the_vmo_and_an_identical_im
         let color = vk::ClearColorValue {
             float32: [1.0, 0.0, 0.5, 0.75],
         };
+        // Cleared in GENERAL: host access to a linear image's memory is defined only in
+        // PREINITIALIZED or GENERAL (TRANSFER_DST_OPTIMAL would leave the reads below
+        // undefined), after the TRANSFER_WRITE → HOST_READ barrier.
         gpu.submit(|cmd| {
-            let to_transfer = [vk::ImageMemoryBarrier::default()
+            let to_general = [vk::ImageMemoryBarrier::default()
                 .image(image.handle())
                 .old_layout(vk::ImageLayout::UNDEFINED)
-                .new_layout(vk::ImageLayout::TRANSFER_DST_OPTIMAL)
+                .new_layout(vk::ImageLayout::GENERAL)
                 .dst_access_mask(vk::AccessFlags::TRANSFER_WRITE)
                 .src_queue_family_index(vk::QUEUE_FAMILY_IGNORED)
                 .dst_queue_family_index(vk::QUEUE_FAMILY_IGNORED)
@@ -232,12 +236,12 @@ fn gpu_clear_of_a_dedicated_image_reads_back_through_the_vmo_and_an_identical_im
                     vk::DependencyFlags::empty(),
                     &[],
                     &[],
-                    &to_transfer,
+                    &to_general,
                 );
                 gpu.device.cmd_clear_color_image(
                     cmd,
                     image.handle(),
-                    vk::ImageLayout::TRANSFER_DST_OPTIMAL,
+                    vk::ImageLayout::GENERAL,
                     &color,
                     &[range],
                 );
@@ -269,6 +273,8 @@ fn gpu_clear_of_a_dedicated_image_reads_back_through_the_vmo_and_an_identical_im
         ));
 
         // An identical image imports the payload as a dedicated allocation (04751 satisfied).
+        // The twin is never used by the GPU: the host reads the payload the exporter's image
+        // defined, in GENERAL, through the imported memory.
         // SAFETY: as above.
         let twin = unsafe { interop.create_image(&info) }.unwrap();
         let imported = interop

@@ -38,7 +38,7 @@ pub struct ExternalImageFormatProperties {
 impl Interop {
     /// `vkGetPhysicalDeviceExternalBufferProperties` for `ZIRCON_VMO`: whether buffers with
     /// these `flags` and `usage` can live in exported or imported VMO memory.
-    pub fn get_external_buffer_properties(
+    pub fn get_physical_device_external_buffer_properties(
         &self,
         flags: vk::BufferCreateFlags,
         usage: vk::BufferUsageFlags,
@@ -63,7 +63,7 @@ impl Interop {
     /// # Errors
     /// [`VulkanError::FormatNotSupported`] when images like this cannot use VMO memory (or do
     /// not exist at all); other [`VulkanError`]s for other failures.
-    pub fn get_external_image_format_properties(
+    pub fn get_physical_device_image_format_properties2(
         &self,
         query: &ImageFormatQuery,
     ) -> Result<ExternalImageFormatProperties, VulkanError> {

@@ -62,7 +62,8 @@ pub(crate) struct Shared {
     /// them so that its payload can be imported again anywhere.
     pub(crate) exportable_memory_type_bits: u32,
     /// The host implementation the table's dispatch handles address; last, so it outlives
-    /// everything above that might call through the table.
+    /// everything above that might call through the table. (Each live allocation it backs
+    /// holds it too, so it outlives memory released with [`super::Memory::into_raw`].)
     #[cfg(not(target_os = "fuchsia"))]
     pub(crate) host: Arc<super::host_ext::HostExternalMemory>,
 }
@@ -182,7 +183,8 @@ impl Interop {
         Arc::ptr_eq(&self.shared, &other.shared)
     }
 
-    /// The raw extension table, for callers that build their own chains.
+    /// The raw extension table, for callers that build their own chains. Borrowed: the table
+    /// is valid only while this interop lives (it is neither `Clone` nor `Copy`).
     pub fn table(&self) -> &ExternalMemoryTable {
         &self.shared.table
     }

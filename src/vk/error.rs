@@ -177,6 +177,19 @@ pub enum DeviceError {
         /// Minor version.
         minor: u32,
     },
+    /// The driver's `minImportedHostPointerAlignment` does not divide the page size (host
+    /// implementation only): page-aligned VMO mappings cannot be imported as host memory.
+    #[error(
+        "the driver's minImportedHostPointerAlignment {min_alignment} does not divide the \
+         {page_size}-byte page: the host implementation imports page-aligned VMO mappings \
+         (VUID-VkImportMemoryHostPointerInfoEXT-pHostPointer-01749); use another driver"
+    )]
+    HostPointerAlignmentUnsupported {
+        /// `VkPhysicalDeviceExternalMemoryHostPropertiesEXT::minImportedHostPointerAlignment`.
+        min_alignment: u64,
+        /// The page size.
+        page_size: u64,
+    },
     /// A Vulkan query failed.
     #[error(transparent)]
     Vulkan(#[from] VulkanError),
@@ -281,15 +294,17 @@ pub enum ImportError {
         /// The caller's handle, handed back.
         vmo: zx::Vmo,
     },
-    /// The handle lacks rights Vulkan drivers on Fuchsia need to map an imported VMO.
+    /// The handle lacks rights Vulkan drivers on Fuchsia need to map an imported VMO (or, on
+    /// Fuchsia, DUPLICATE, which the import needs to hand the driver a duplicate).
     #[error(
         "the VMO handle lacks {missing:?} (it has {rights:?}); Fuchsia's Vulkan drivers map \
-         imported VMOs and need MAP | READ | WRITE: import a handle duplicated with those rights"
+         imported VMOs and need MAP | READ | WRITE (and on Fuchsia vmo-interop imports a \
+         duplicate, which needs DUPLICATE): import a handle duplicated with those rights"
     )]
     MissingRights {
         /// The handle's rights.
         rights: zx::Rights,
-        /// Which of MAP, READ, WRITE it lacks.
+        /// Which of MAP, READ, WRITE (and DUPLICATE on Fuchsia) it lacks.
         missing: zx::Rights,
         /// The caller's handle, handed back.
         vmo: zx::Vmo,

@@ -11,8 +11,22 @@
 //! | `vkAllocateMemory` + `VkExportMemoryAllocateInfo{ZIRCON_VMO}` | creates a VMO of the size rounded up to `minImportedHostPointerAlignment` (VUID-01745), maps it and imports the mapping; strips the export structure |
 //! | either, + `VkMemoryDedicatedAllocateInfo` | strips it (host-pointer imports must not be dedicated, VUID-02806) and keeps the resource's description, so 04751/04752 still hold |
 //! | `vkFreeMemory` | frees the driver's memory, then unmaps and closes the VMO |
+//!
+//! # Lifetime
+//!
+//! The implementation is a device-level object, and like a driver's device it outlives every
+//! allocation made through it: each record of a live `VkDeviceMemory` holds a strong reference
+//! to the implementation (besides the one each [`Interop`](super::Interop) holds). So the
+//! mapping that backs a live allocation is never unmapped behind the driver's back, even when
+//! the application released the memory with [`Memory::into_raw`](super::Memory::into_raw) and
+//! then dropped every interop: the implementation, and the VMO and mapping of that allocation,
+//! live until `vkFreeMemory` reaches it through the table ([`Interop::free_memory`](
+//! super::Interop::free_memory)). Memory that never gets there (freed with the driver's plain
+//! `vkFreeMemory`, or never freed) leaks its VMO and mapping rather than leaving a dangling
+//! one. When the last record and the last interop are gone the implementation drops with an
+//! empty state, so its `Drop` never unmaps anything.
 //! | `vkGetMemoryZirconHandleFUCHSIA` | duplicates the allocation's VMO with SAME_RIGHTS (0xD0EF), as drivers on Fuchsia do |
-//! | `vkGetMemoryZirconHandlePropertiesFUCHSIA` | not a live VMO: `VK_ERROR_INVALID_EXTERNAL_HANDLE`; lacking MAP \| READ \| WRITE: 0 bits; else the bits `vkGetMemoryHostPointerPropertiesEXT` reports for a mapping of it |
+//! | `vkGetMemoryZirconHandlePropertiesFUCHSIA` | not a live VMO: `VK_ERROR_INVALID_EXTERNAL_HANDLE`; lacking MAP \| READ \| WRITE, or not mappable as an import maps it (a RESIZABLE VMO: `zx_vmar_map` says NOT_SUPPORTED without ALLOW_FAULTS): 0 bits; else the bits `vkGetMemoryHostPointerPropertiesEXT` reports for a mapping of it |
 //! | `vkCreateBuffer` / `vkCreateImage` with `VkExternalMemory*CreateInfo{ZIRCON_VMO}` | rewrites the type to `HOST_ALLOCATION` and remembers the resource's description |
 //! | external buffer / image-format queries for `ZIRCON_VMO` | answered from `HOST_ALLOCATION`'s: importable there means EXPORTABLE \| IMPORTABLE here, compatible and export-from-imported = ZIRCON_VMO |
 //!
@@ -24,7 +38,7 @@
 //! All state lives in the [`HostExternalMemory`] object (one per interop); nothing is global.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
 
 use ash::vk::{self, Handle as _};
 
@@ -49,11 +63,13 @@ pub(crate) struct HostExternalMemory {
     /// `VkPhysicalDeviceExternalMemoryHostPropertiesEXT::minImportedHostPointerAlignment`.
     min_alignment: u64,
     /// What the driver reports (`vkGetMemoryHostPointerPropertiesEXT`) for a mapping of a VMO.
-    /// Every host VMO is a shared mapping of the same kind of memory (a memfd), so the answer
-    /// for one stands for all: it is asked once, which keeps a mapping out of every properties
-    /// query (and so out of every validated import).
+    /// Every host VMO is a shared mapping of the same kind of memory (a memfd), so the driver's
+    /// answer for one stands for all and is asked once. Whether a *given* VMO can be mapped at
+    /// all is not cached: the query probes it (`vmo_memory_type_bits`).
     vmo_memory_type_bits: OnceLock<u32>,
     state: Mutex<State>,
+    /// `self`, for the strong reference each [`Record`] holds (see the module's "Lifetime").
+    this: Weak<HostExternalMemory>,
 }
 
 #[derive(Default)]
@@ -76,6 +92,10 @@ struct Record {
     /// memory is freed before the record is dropped.
     _mapping: zx::Mapping,
     vmo: zx::Vmo,
+    /// Keeps the implementation (whose state holds this record) alive while the driver's memory
+    /// may still use the mapping; last, so it drops after the mapping and the VMO. See the
+    /// module's "Lifetime".
+    _implementation: Arc<HostExternalMemory>,
 }
 
 /// A payload exported by this device.
@@ -103,7 +123,9 @@ impl HostExternalMemory {
     /// The implementation for the application's device.
     ///
     /// # Errors
-    /// [`DeviceError::ExtensionNotEnabled`] when the device lacks `VK_EXT_external_memory_host`.
+    /// - [`DeviceError::ExtensionNotEnabled`] when the device lacks `VK_EXT_external_memory_host`;
+    /// - [`DeviceError::HostPointerAlignmentUnsupported`] when the driver's
+    ///   `minImportedHostPointerAlignment` does not divide the page size.
     ///
     /// # Safety
     /// As [`super::Interop::new`].
@@ -136,8 +158,12 @@ impl HostExternalMemory {
             vk::PhysicalDeviceProperties2::default().push_next(&mut host_properties);
         // SAFETY: `physical_device` belongs to `instance`; the chain is built with push_next.
         unsafe { instance.get_physical_device_properties2(physical_device, &mut properties) };
-        let min_alignment = host_properties.min_imported_host_pointer_alignment.max(1);
-        Ok(Arc::new(Self {
+        let page_size = crate::zx::host::syscalls::system_get_page_size() as u64;
+        let min_alignment = host_pointer_alignment(
+            host_properties.min_imported_host_pointer_alignment,
+            page_size,
+        )?;
+        Ok(Arc::new_cyclic(|this| Self {
             instance: instance.clone(),
             device: device.clone(),
             physical_device,
@@ -145,6 +171,7 @@ impl HostExternalMemory {
             min_alignment,
             vmo_memory_type_bits: OnceLock::new(),
             state: Mutex::new(State::default()),
+            this: this.clone(),
         }))
     }
 
@@ -168,6 +195,14 @@ impl HostExternalMemory {
             .payloads
             .get(&koid)
             .map_or(ExportedDedication::Unknown, |p| p.dedication.clone())
+    }
+
+    /// A strong reference to `self`, for a new [`Record`].
+    ///
+    /// Always there while a command runs: commands arrive through a table that an
+    /// [`Interop`](super::Interop) holds, and every interop holds the implementation.
+    fn strong(&self) -> Result<Arc<Self>, vk::Result> {
+        self.this.upgrade().ok_or(vk::Result::ERROR_UNKNOWN)
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -218,9 +253,11 @@ impl HostExternalMemory {
         if let Some(priority) = forwarded.priority.as_mut() {
             info = info.push_next(priority);
         }
-        // SAFETY: the chain is built with push_next from live locals; the mapping is aligned
-        // (page-aligned, alignment is a page here) and its length a multiple of the alignment
-        // (it was rounded up); the caller vouches for `allocator`.
+        // SAFETY: the chain is built with push_next from live locals; the mapping is
+        // page-aligned and `min_alignment` divides the page size (checked in `new`), so the
+        // pointer meets VUID-VkImportMemoryHostPointerInfoEXT-pHostPointer-01749; its length
+        // was rounded up to a multiple of `min_alignment` (VUID-VkMemoryAllocateInfo-01745);
+        // the caller vouches for `allocator`.
         unsafe { self.device.allocate_memory(&info, allocator.as_ref()) }
     }
 
@@ -281,6 +318,8 @@ impl HostExternalMemory {
         if info.allocation_size == 0 || info.allocation_size > vmo_size {
             return Err(vk::Result::ERROR_INVALID_EXTERNAL_HANDLE);
         }
+        // `min_alignment` divides the page size and `vmo_size` is a whole number of pages, so
+        // rounding `allocation_size <= vmo_size` up to the alignment stays within the VMO.
         let length = self
             .round_up(info.allocation_size)
             .and_then(|l| usize::try_from(l).ok())
@@ -303,6 +342,7 @@ impl HostExternalMemory {
                 zx::VmarFlags::PERM_READ | zx::VmarFlags::PERM_WRITE,
             )
             .map_err(invalid)?;
+        let implementation = self.strong()?;
         // SAFETY: forwarded from the caller; the mapping lives in the record until free.
         let memory = unsafe {
             self.import_mapping(
@@ -320,6 +360,7 @@ impl HostExternalMemory {
             exportable: chain.export_zircon,
             _mapping: mapping,
             vmo,
+            _implementation: implementation,
         };
         self.insert_record(memory, record, None);
         Ok(memory)
@@ -352,6 +393,7 @@ impl HostExternalMemory {
                 zx::VmarFlags::PERM_READ | zx::VmarFlags::PERM_WRITE,
             )
             .map_err(out_of_memory)?;
+        let implementation = self.strong()?;
         // SAFETY: forwarded from the caller; the mapping lives in the record until free.
         let memory = unsafe {
             self.import_mapping(
@@ -372,10 +414,31 @@ impl HostExternalMemory {
             exportable: true,
             _mapping: mapping,
             vmo,
+            _implementation: implementation,
         };
         self.insert_record(memory, record, Some(dedication));
         Ok(memory)
     }
+}
+
+/// Checks the driver's `minImportedHostPointerAlignment` against the page size.
+///
+/// The implementation imports VMO mappings, which are page-aligned; that meets
+/// VUID-VkImportMemoryHostPointerInfoEXT-pHostPointer-01749 only if the alignment (a power of
+/// two, as Vulkan requires) divides the page size. It also keeps the rounded-up length of an
+/// import within the VMO's page-rounded size.
+///
+/// # Errors
+/// [`DeviceError::HostPointerAlignmentUnsupported`] otherwise.
+fn host_pointer_alignment(min_alignment: u64, page_size: u64) -> Result<u64, DeviceError> {
+    let min_alignment = min_alignment.max(1);
+    if !min_alignment.is_power_of_two() || page_size % min_alignment != 0 {
+        return Err(DeviceError::HostPointerAlignmentUnsupported {
+            min_alignment,
+            page_size,
+        });
+    }
+    Ok(min_alignment)
 }
 
 /// `VkMemoryDedicatedAllocateInfo`'s resource.
@@ -560,12 +623,12 @@ unsafe extern "system" fn free_memory(
     memory: vk::DeviceMemory,
     p_allocator: *const vk::AllocationCallbacks<'_>,
 ) {
-    // SAFETY: the table's dispatch handle addresses a live implementation.
-    let this = unsafe { this(device.as_raw()) };
-    // SAFETY: the application's valid call; the driver's memory goes first, then the mapping
-    // it imported and the VMO.
-    unsafe { this.device.free_memory(memory, p_allocator.as_ref()) };
     let record = {
+        // SAFETY: the table's dispatch handle addresses a live implementation.
+        let this = unsafe { this(device.as_raw()) };
+        // SAFETY: the application's valid call; the driver's memory goes first, then the
+        // mapping it imported and the VMO.
+        unsafe { this.device.free_memory(memory, p_allocator.as_ref()) };
         let mut state = this.lock();
         let record = state.memories.remove(&memory);
         if let Some(record) = &record {
@@ -578,7 +641,8 @@ unsafe extern "system" fn free_memory(
         }
         record
     };
-    // Unmap and close outside the lock.
+    // Unmap and close outside the lock, and last of all: the record may hold the last
+    // reference to the implementation (see the module's "Lifetime"), which `this` addressed.
     drop(record);
 }
 
@@ -648,19 +712,33 @@ fn vmo_memory_type_bits(this: &HostExternalMemory, vmo: &zx::Vmo) -> Result<u32,
     if size == 0 {
         return Ok(0);
     }
+    // Can an import map this VMO? The rights were checked above, and an import maps at most
+    // its size; what else makes `zx_vmar_map` refuse is a RESIZABLE VMO (NOT_SUPPORTED without
+    // ALLOW_FAULTS). A VMO an import cannot map must report 0 bits, not the cached ones, or
+    // validation would pass and the import fail in vkAllocateMemory. The probe maps nothing: a
+    // map of the page just past the end fails either way, with BUFFER_TOO_SMALL for a VMO that
+    // is not resizable and NOT_SUPPORTED for one that is (both documented `Vmo::map` errors, in
+    // either order). That costs one kernel call and no mmap, so the query stays cheap, and
+    // needs no `zx` API beyond `map` (`ZX_INFO_VMO`'s flags would need a new accessor).
+    let flags = zx::VmarFlags::PERM_READ | zx::VmarFlags::PERM_WRITE;
+    match vmo.map(size, 1, flags) {
+        Err(zx::Status::BUFFER_TOO_SMALL) => {}
+        Err(zx::Status::NOT_SUPPORTED | zx::Status::ACCESS_DENIED) => return Ok(0),
+        Err(zx::Status::BAD_HANDLE | zx::Status::WRONG_TYPE) => {
+            return Err(vk::Result::ERROR_INVALID_EXTERNAL_HANDLE)
+        }
+        Err(zx::Status::NO_MEMORY) => return Err(vk::Result::ERROR_OUT_OF_HOST_MEMORY),
+        // Mapped after all (no kernel documented here does that): mappable; unmapped at once.
+        Ok(_mapping) => {}
+        Err(_) => return Err(vk::Result::ERROR_UNKNOWN),
+    }
     if let Some(&bits) = this.vmo_memory_type_bits.get() {
         return Ok(bits);
     }
     // Map one alignment unit (or the whole VMO, if smaller) to ask the driver about it.
     let length = size.min(this.min_alignment);
     let length = usize::try_from(length).map_err(|_| vk::Result::ERROR_OUT_OF_HOST_MEMORY)?;
-    let mapping = vmo
-        .map(
-            0,
-            length,
-            zx::VmarFlags::PERM_READ | zx::VmarFlags::PERM_WRITE,
-        )
-        .map_err(invalid)?;
+    let mapping = vmo.map(0, length, flags).map_err(invalid)?;
     let bits = this.host_pointer_bits(mapping.as_ptr())?;
     Ok(*this.vmo_memory_type_bits.get_or_init(|| bits))
 }
@@ -998,6 +1076,27 @@ mod tests {
         );
         assert_eq!(z.compatible_handle_types, ZIRCON_VMO);
         assert_eq!(z.export_from_imported_handle_types, ZIRCON_VMO);
+    }
+
+    #[test]
+    fn host_pointer_alignment_must_divide_the_page() {
+        assert_eq!(host_pointer_alignment(4096, 4096).unwrap(), 4096);
+        assert_eq!(host_pointer_alignment(64, 4096).unwrap(), 64);
+        assert_eq!(host_pointer_alignment(0, 4096).unwrap(), 1);
+        for bad in [8192, 65536, 3000] {
+            let err = host_pointer_alignment(bad, 4096).unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    DeviceError::HostPointerAlignmentUnsupported {
+                        min_alignment,
+                        page_size: 4096
+                    } if min_alignment == bad
+                ),
+                "{err:?}"
+            );
+            assert!(err.to_string().contains("01749"), "{err}");
+        }
     }
 
     #[test]

@@ -11,7 +11,8 @@ use super::handle_type::ExternalHandleType;
 use super::memory::{AllocationInfo, Backing, Dedicated, Memory, ResolvedResource};
 use super::validate::{
     select_memory_type, validate_allocation_size, validate_dedicated_import,
-    validate_dedicated_size, Direction, ExportedDedication, MemoryTypeMasks, ValidationError,
+    validate_dedicated_size, validate_suballocation, Direction, ExportedDedication,
+    MemoryTypeMasks, ValidationError,
 };
 use super::Interop;
 use crate::zx::{self, AsHandleRef, HandleBased};
@@ -24,6 +25,13 @@ const ZIRCON_VMO: vk::ExternalMemoryHandleTypeFlags =
 pub const IMPORT_RIGHTS: zx::Rights = zx::Rights::MAP
     .union(zx::Rights::READ)
     .union(zx::Rights::WRITE);
+
+/// The rights [`Interop::import_memory`] requires: [`IMPORT_RIGHTS`], and on Fuchsia also
+/// DUPLICATE, because the import goes through a duplicate (see `import_checked`).
+#[cfg(target_os = "fuchsia")]
+const REQUIRED_RIGHTS: zx::Rights = IMPORT_RIGHTS.union(zx::Rights::DUPLICATE);
+#[cfg(not(target_os = "fuchsia"))]
+const REQUIRED_RIGHTS: zx::Rights = IMPORT_RIGHTS;
 
 /// Why validation refused an import (the VMO is attached afterwards).
 enum Refusal {
@@ -105,12 +113,17 @@ impl Interop {
     /// `VkImportMemoryZirconHandleInfoFUCHSIA`, and `VkMemoryDedicatedAllocateInfo` for a
     /// dedicated resource.
     ///
-    /// Validated before Vulkan sees it: a live VMO handle (04772) with MAP, READ and WRITE;
-    /// `0 < allocationSize <= zx_vmo_get_size` (07902 / 07903); a memory type within the VMO's
-    /// `memoryTypeBits` (04749) and the resource's requirements; for a dedicated import, the
+    /// Validated before Vulkan sees it: a live VMO handle (04772) with MAP, READ and WRITE
+    /// (and on Fuchsia DUPLICATE: the driver is handed a duplicate, so that a driver that closes
+    /// the handle when the import fails cannot take the caller's);
+    /// `0 < allocationSize <= zx_vmo_get_size` (07902 / 07903); a VMO whose `memoryTypeBits`
+    /// are not 0 (on the host a RESIZABLE VMO reports 0: it cannot be mapped) and a memory type
+    /// within them (04749) and the resource's requirements; for a dedicated import, the
     /// requirements size (02964 / 02965) and an exporter dedicated to an identical resource
     /// (04751 / 04752, enforced where the exporter is known: on the host, memory exported by
-    /// this interop's device).
+    /// this interop's device); for a suballocated [`Resource::Buffer`](super::Resource::Buffer)
+    /// / [`Resource::Image`](super::Resource::Image), that the resource does not require a
+    /// dedicated allocation (vkBindBufferMemory-buffer-01444 / vkBindImageMemory-image-01445).
     ///
     /// On success Vulkan owns the handle (closed when the memory is freed). Importing one
     /// payload several times gives distinct memory objects aliasing the same bytes.
@@ -131,12 +144,13 @@ impl Interop {
     /// [`Self::import_memory`] without validation.
     ///
     /// # Errors
-    /// [`ImportError::Zircon`] if the koid cannot be read; [`ImportError::Vulkan`] with
-    /// `vkAllocateMemory`'s code. Both hand `vmo` back.
+    /// [`ImportError::Zircon`] if the koid cannot be read (or, on Fuchsia, the handle cannot be
+    /// duplicated); [`ImportError::Vulkan`] with `vkAllocateMemory`'s code. All hand `vmo`
+    /// back.
     ///
     /// # Safety
     /// Valid iff the checked call would succeed with these values: `vmo` is a VMO with MAP,
-    /// READ and WRITE, `0 < allocation_size <= its size`, `memory_type_index` within its
+    /// READ and WRITE (and DUPLICATE on Fuchsia), `0 < allocation_size <= its size`, `memory_type_index` within its
     /// `memoryTypeBits`, and a dedicated resource is live on this device, sized
     /// `allocation_size`, and identical to the exporter's if the payload was exported dedicated.
     pub unsafe fn import_memory_unchecked(
@@ -176,7 +190,7 @@ impl Interop {
         if basic.object_type != zx::ObjectType::VMO {
             return Err(Refusal::NotAVmo(basic.object_type));
         }
-        let missing = IMPORT_RIGHTS - basic.rights;
+        let missing = REQUIRED_RIGHTS - basic.rights;
         if !missing.is_empty() {
             return Err(Refusal::MissingRights {
                 rights: basic.rights,
@@ -197,6 +211,13 @@ impl Interop {
         let handle_bits = self
             .get_memory_zircon_handle_properties(vmo)
             .map_err(Refusal::Properties)?;
+        if handle_bits == 0 {
+            // Rights were checked above: the VMO itself cannot be imported (on the host, a
+            // RESIZABLE VMO); say so rather than blame the requested memory type.
+            return Err(Refusal::Validation(ValidationError::HandleNotImportable {
+                handle_type: ExternalHandleType::ZirconVmo,
+            }));
+        }
         let masks = MemoryTypeMasks {
             handle_type: ExternalHandleType::ZirconVmo,
             direction: Direction::Import,
@@ -210,8 +231,18 @@ impl Interop {
         let dedicated = match resolved {
             Some(ResolvedResource {
                 kind,
+                requires_dedicated,
+                dedicated: None,
+                ..
+            }) => {
+                validate_suballocation(kind, requires_dedicated, Direction::Import)?;
+                None
+            }
+            Some(ResolvedResource {
+                kind,
                 requirements,
                 dedicated: Some((dedicated, description)),
+                ..
             }) => {
                 validate_dedicated_size(kind, allocation_size, requirements.size)?;
                 validate_dedicated_import(
@@ -222,7 +253,7 @@ impl Interop {
                 )?;
                 Some(dedicated)
             }
-            _ => None,
+            None => None,
         };
         Ok(CheckedImport {
             koid: basic.koid,
@@ -246,43 +277,159 @@ impl Interop {
         }
     }
 
-    fn import_checked(&self, vmo: zx::Vmo, checked: CheckedImport) -> Result<Memory, ImportError> {
-        let CheckedImport {
-            koid,
-            allocation_size,
-            memory_type_index,
-            dedicated,
-        } = checked;
+    /// `vkAllocateMemory` importing the handle value `raw` as `checked` says.
+    fn allocate_import(
+        &self,
+        raw: u32,
+        checked: &CheckedImport,
+    ) -> Result<vk::DeviceMemory, vk::Result> {
         let mut import = vk::ImportMemoryZirconHandleInfoFUCHSIA::default()
             .handle_type(ZIRCON_VMO)
-            .handle(vmo.raw_handle());
-        let mut dedicated_info = dedicated.map(Dedicated::allocate_info);
+            .handle(raw);
+        let mut dedicated_info = checked.dedicated.map(Dedicated::allocate_info);
         let mut allocate_info = vk::MemoryAllocateInfo::default()
-            .allocation_size(allocation_size)
-            .memory_type_index(memory_type_index)
+            .allocation_size(checked.allocation_size)
+            .memory_type_index(checked.memory_type_index)
             .push_next(&mut import);
         if let Some(dedicated_info) = dedicated_info.as_mut() {
             allocate_info = allocate_info.push_next(dedicated_info);
         }
         // SAFETY: the values were validated (or vouched for by the `_unchecked` caller); the
-        // chain is built with push_next from locals that outlive the call; `vmo` stays owned
-        // by us until the call succeeds.
-        match unsafe { self.shared.table.allocate_memory(&allocate_info) } {
+        // chain is built with push_next from locals that outlive the call; the callers own
+        // `raw` until the call succeeds.
+        unsafe { self.shared.table.allocate_memory(&allocate_info) }
+    }
+
+    /// Imports the validated `vmo`; every failure hands it back.
+    ///
+    /// Host: the VMO itself is imported. The host implementation provably never consumes the
+    /// handle on failure (`host_ext` turns the value into an owner only after the driver's
+    /// import succeeded, and every earlier exit only inspects it through `zx::Unowned`; tests
+    /// check the very handle value comes back), so no duplicate is spent.
+    #[cfg(not(target_os = "fuchsia"))]
+    fn import_checked(&self, vmo: zx::Vmo, checked: CheckedImport) -> Result<Memory, ImportError> {
+        match self.allocate_import(vmo.raw_handle(), &checked) {
             Ok(handle) => {
                 // Vulkan owns the handle now and closes it when the memory is freed.
                 let _owned_by_vulkan = vmo.into_handle().into_raw();
-                Ok(Memory::new(
-                    self,
-                    handle,
-                    allocation_size,
-                    memory_type_index,
-                    Backing::ImportedVmo { koid, dedicated },
-                ))
+                Ok(self.imported(handle, checked))
             }
             Err(result) => Err(ImportError::Vulkan {
                 error: map_allocate_memory_err(result),
                 vmo,
             }),
         }
+    }
+
+    /// Imports the validated `vmo`; every failure hands it back.
+    ///
+    /// Fuchsia: a driver may close the handle when `vkAllocateMemory` fails (SwiftShader does
+    /// when its map fails), so handing back the value it was given could hand back a dead
+    /// handle, or one the kernel has since reissued for another object. As Scenic and Escher
+    /// do, a duplicate (SAME_RIGHTS) is imported instead: on success the original is closed
+    /// (Vulkan owns the duplicate), on failure the original comes back and the duplicate is
+    /// closed only if it is still ours (see [`close_if_still_ours`]). Costs one
+    /// `zx_handle_duplicate` and one `zx_handle_close` per import.
+    #[cfg(target_os = "fuchsia")]
+    fn import_checked(&self, vmo: zx::Vmo, checked: CheckedImport) -> Result<Memory, ImportError> {
+        let duplicate = match vmo.duplicate_handle(zx::Rights::SAME_RIGHTS) {
+            Ok(duplicate) => duplicate,
+            Err(status) => return Err(ImportError::Zircon { status, vmo }),
+        };
+        // From here the value's fate is the driver's until the call returns.
+        let raw = duplicate.into_handle().into_raw();
+        match self.allocate_import(raw, &checked) {
+            Ok(handle) => {
+                // Vulkan owns the duplicate now; the caller's original is no longer needed.
+                drop(vmo);
+                Ok(self.imported(handle, checked))
+            }
+            Err(result) => {
+                close_if_still_ours(raw, checked.koid);
+                Err(ImportError::Vulkan {
+                    error: map_allocate_memory_err(result),
+                    vmo,
+                })
+            }
+        }
+    }
+
+    fn imported(&self, handle: vk::DeviceMemory, checked: CheckedImport) -> Memory {
+        let CheckedImport {
+            koid,
+            allocation_size,
+            memory_type_index,
+            dedicated,
+        } = checked;
+        Memory::new(
+            self,
+            handle,
+            allocation_size,
+            memory_type_index,
+            Backing::ImportedVmo { koid, dedicated },
+        )
+    }
+}
+
+/// Closes the handle value `raw` that a failed import may or may not have consumed, if it still
+/// names the VMO `koid`.
+///
+/// A driver that consumed it leaves the value dead (`zx_object_get_info` fails: nothing to
+/// close) or reissued by the kernel for another object (another koid: not ours to close). The
+/// koid is compared, not merely whether the value is live, because a dead value may have been
+/// reused. One case stays indistinguishable: a value the driver closed and the kernel reissued,
+/// in between, for another handle to this same VMO; Zircon randomizes handle values, which
+/// makes that unlikely, and the alternative (never closing) would leak a handle on every
+/// failure of a driver that keeps it.
+#[cfg(any(target_os = "fuchsia", test))]
+fn close_if_still_ours(raw: u32, koid: zx::Koid) {
+    // SAFETY: any value may be inspected; it is only borrowed for the query.
+    let still_ours = unsafe { zx::Unowned::<zx::Vmo>::from_raw_handle(raw) }.get_koid() == Ok(koid);
+    if still_ours {
+        // SAFETY: the value names our duplicate, which the driver did not take.
+        drop(unsafe { zx::Handle::from_raw(raw) });
+    }
+}
+
+#[cfg(all(test, not(target_os = "fuchsia")))]
+mod tests {
+    use super::*;
+
+    fn live_handles() -> u64 {
+        zx::host::counters().live_handles
+    }
+
+    #[test]
+    fn a_failed_imports_duplicate_is_closed_only_while_it_still_names_the_vmo() {
+        let _lock = zx::host::counters_lock();
+        let before = live_handles();
+        let vmo = zx::Vmo::create(4096).unwrap();
+        let koid = vmo.get_koid().unwrap();
+
+        // Not consumed by the driver: closed.
+        let duplicate = vmo.duplicate_handle(zx::Rights::SAME_RIGHTS).unwrap();
+        let raw = duplicate.into_handle().into_raw();
+        assert_eq!(live_handles(), before + 2);
+        close_if_still_ours(raw, koid);
+        assert_eq!(live_handles(), before + 1, "the duplicate was closed");
+
+        // Consumed (closed) by the driver: nothing to close, the value is left alone.
+        let duplicate = vmo.duplicate_handle(zx::Rights::SAME_RIGHTS).unwrap();
+        let raw = duplicate.into_handle().into_raw();
+        // SAFETY: plays the driver that closes the value it was given.
+        drop(unsafe { zx::Handle::from_raw(raw) });
+        close_if_still_ours(raw, koid);
+        assert_eq!(live_handles(), before + 1);
+
+        // The value now names another object (as a reissued value would): not ours to close.
+        let other = zx::Vmo::create(4096).unwrap();
+        close_if_still_ours(other.raw_handle(), koid);
+        assert!(
+            other.basic_info().is_ok(),
+            "the other VMO's handle is still open"
+        );
+        assert_eq!(live_handles(), before + 2);
+        drop((other, vmo));
+        assert_eq!(live_handles(), before);
     }
 }

@@ -7,8 +7,8 @@ use super::handle_type::ExternalHandleType;
 use super::memory_type::MemoryTypeRequest;
 use super::resource::{Buffer, Image};
 use super::validate::{
-    select_memory_type, validate_dedicated_size, Direction, MemoryTypeMasks, ResourceDescription,
-    ResourceKind, ValidationError,
+    select_memory_type, validate_dedicated_size, validate_suballocation, Direction,
+    MemoryTypeMasks, ResourceDescription, ResourceKind, ValidationError,
 };
 use super::Interop;
 use crate::zx;
@@ -38,30 +38,41 @@ pub enum Resource<'a> {
 pub(crate) struct ResolvedResource<'a> {
     pub(crate) kind: ResourceKind,
     pub(crate) requirements: vk::MemoryRequirements,
+    /// `VkMemoryDedicatedRequirements::requiresDedicatedAllocation` (false when unknown).
+    pub(crate) requires_dedicated: bool,
     pub(crate) dedicated: Option<(Dedicated, &'a ResourceDescription)>,
 }
 
 impl<'a> Resource<'a> {
     pub(crate) fn resolve(&self) -> Option<ResolvedResource<'a>> {
-        let suballocated = |kind, requirements| ResolvedResource {
+        let suballocated = |kind, requirements, requires_dedicated| ResolvedResource {
             kind,
             requirements,
+            requires_dedicated,
             dedicated: None,
         };
         Some(match *self {
             Resource::None => return None,
-            Resource::BufferRequirements(r) => suballocated(ResourceKind::Buffer, r),
-            Resource::ImageRequirements(r) => suballocated(ResourceKind::Image, r),
-            Resource::Buffer(b) => suballocated(b.kind(), b.requirements().memory),
-            Resource::Image(i) => suballocated(i.kind(), i.requirements().memory),
+            Resource::BufferRequirements(r) => suballocated(ResourceKind::Buffer, r, false),
+            Resource::ImageRequirements(r) => suballocated(ResourceKind::Image, r, false),
+            Resource::Buffer(b) => {
+                let r = b.requirements();
+                suballocated(b.kind(), r.memory, r.requires_dedicated)
+            }
+            Resource::Image(i) => {
+                let r = i.requirements();
+                suballocated(i.kind(), r.memory, r.requires_dedicated)
+            }
             Resource::DedicatedBuffer(b) => ResolvedResource {
                 kind: b.kind(),
                 requirements: b.requirements().memory,
+                requires_dedicated: b.requirements().requires_dedicated,
                 dedicated: Some((Dedicated::Buffer(b.handle()), b.description())),
             },
             Resource::DedicatedImage(i) => ResolvedResource {
                 kind: i.kind(),
                 requirements: i.requirements().memory,
+                requires_dedicated: i.requirements().requires_dedicated,
                 dedicated: Some((Dedicated::Image(i.handle()), i.description())),
             },
         })
@@ -163,7 +174,7 @@ pub enum Backing {
 /// Freed on drop with `vkFreeMemory` through the extension table (so the host implementation
 /// releases its VMO and mapping after the driver's memory). As with any Vulkan allocator, the
 /// GPU must no longer use the memory when it is dropped. [`Memory::into_raw`] hands it to the
-/// application's own allocator instead.
+/// application's own allocator instead, with the interop that must free it.
 pub struct Memory {
     handle: vk::DeviceMemory,
     allocation_size: u64,
@@ -226,15 +237,22 @@ impl Memory {
         &self.interop
     }
 
-    /// Gives the memory to the application's allocator: it is no longer freed on drop. Free it
-    /// with [`Interop::free_memory`] (on the host a plain `vkFreeMemory` would leak the
-    /// implementation's VMO and mapping).
-    #[must_use]
-    pub fn into_raw(self) -> vk::DeviceMemory {
+    /// Gives the memory to the application's allocator: it is no longer freed on drop.
+    ///
+    /// Returns the `VkDeviceMemory` together with the [`Interop`] that made it. Memory released
+    /// this way **must be freed with [`Interop::free_memory`] on that interop** (a clone of it
+    /// will do): on the host, the implementation of `VK_FUCHSIA_external_memory` backs the
+    /// memory with a VMO mapping that only `vkFreeMemory` through the extension table releases,
+    /// and a plain `vkFreeMemory` leaks that VMO and mapping. Keep the interop at least until
+    /// then; it also keeps the device's extension table alive. (Should every interop be dropped
+    /// first anyway, the host implementation keeps the mapping alive rather than unmap memory
+    /// the driver may still use; it then leaks.)
+    #[must_use = "the memory must be freed with Interop::free_memory on the returned interop"]
+    pub fn into_raw(self) -> (vk::DeviceMemory, Interop) {
         let this = std::mem::ManuallyDrop::new(self);
-        // SAFETY: `this` is never dropped, so its interop clone is read out exactly once.
-        drop(unsafe { std::ptr::read(&this.interop) });
-        this.handle
+        // SAFETY: `this` is never dropped, so its interop is moved out exactly once.
+        let interop = unsafe { std::ptr::read(&this.interop) };
+        (this.handle, interop)
     }
 }
 
@@ -256,7 +274,9 @@ impl Interop {
     ///
     /// # Errors
     /// - [`AllocateError::Validation`]: size 0 or unknown (07899), a dedicated size other than
-    ///   the requirements size (02964/02965), a memory type outside the masks;
+    ///   the requirements size (02964/02965), a memory type outside the masks, memory
+    ///   suballocated for a [`Resource::Buffer`] / [`Resource::Image`] that requires a dedicated
+    ///   allocation (01444 / 01445, 00639);
     /// - [`AllocateError::Vulkan`] with `vkAllocateMemory`'s code.
     pub fn allocate_exportable_memory(
         &self,
@@ -303,11 +323,21 @@ impl Interop {
                 kind,
                 requirements,
                 dedicated: Some((dedicated, _)),
+                ..
             }) => {
                 validate_dedicated_size(*kind, allocation_size, requirements.size)?;
                 Some(*dedicated)
             }
-            _ => None,
+            Some(ResolvedResource {
+                kind,
+                requires_dedicated,
+                dedicated: None,
+                ..
+            }) => {
+                validate_suballocation(*kind, *requires_dedicated, Direction::Export)?;
+                None
+            }
+            None => None,
         };
         Ok((allocation_size, index, dedicated))
     }
@@ -354,10 +384,178 @@ impl Interop {
     /// table (on the host this also releases the implementation's VMO and mapping).
     ///
     /// # Safety
-    /// `memory` came from [`Memory::into_raw`] of this interop (or is null), is freed once, and
-    /// the GPU no longer uses it.
+    /// - `memory` came from [`Memory::into_raw`] of this interop or a clone of it (or is null);
+    /// - it is freed once, and the GPU no longer uses it.
     pub unsafe fn free_memory(&self, memory: vk::DeviceMemory) {
         // SAFETY: the caller's contract.
         unsafe { self.shared.table.free_memory(memory) }
+    }
+}
+
+#[cfg(all(test, not(target_os = "fuchsia")))]
+mod tests {
+    // Unit tests that need a real Vulkan device (lavapipe on the host) and reach crate-private
+    // seams: rules no available driver triggers by itself.
+
+    use ash::vk;
+
+    use crate::vk::{
+        required_device_extensions, AllocateError, AllocationInfo, ImportError, Interop, Resource,
+    };
+    use crate::zx::{self, AsHandleRef};
+
+    /// An instance and a device with the interop's extensions (no layers); destroyed on drop,
+    /// after the interop.
+    struct TestDevice {
+        interop: Option<Interop>,
+        device: ash::Device,
+        instance: ash::Instance,
+        _entry: ash::Entry,
+    }
+
+    impl TestDevice {
+        fn new() -> Self {
+            // SAFETY: loader, instance and device creation with valid structures; destroyed in
+            // Drop in reverse order.
+            unsafe {
+                let entry = ash::Entry::load().expect("a Vulkan loader (lavapipe)");
+                let app = vk::ApplicationInfo::default().api_version(vk::API_VERSION_1_1);
+                let instance = entry
+                    .create_instance(
+                        &vk::InstanceCreateInfo::default().application_info(&app),
+                        None,
+                    )
+                    .expect("vkCreateInstance");
+                let physical_device = instance.enumerate_physical_devices().expect("devices")[0];
+                let priorities = [1.0f32];
+                let queues = [vk::DeviceQueueCreateInfo::default()
+                    .queue_family_index(0)
+                    .queue_priorities(&priorities)];
+                let extensions: Vec<_> = required_device_extensions()
+                    .iter()
+                    .map(|e| e.as_ptr())
+                    .collect();
+                let device = instance
+                    .create_device(
+                        physical_device,
+                        &vk::DeviceCreateInfo::default()
+                            .queue_create_infos(&queues)
+                            .enabled_extension_names(&extensions),
+                        None,
+                    )
+                    .expect("vkCreateDevice");
+                let interop = Interop::new(&instance, physical_device, &device).expect("interop");
+                Self {
+                    interop: Some(interop),
+                    device,
+                    instance,
+                    _entry: entry,
+                }
+            }
+        }
+
+        fn interop(&self) -> &Interop {
+            self.interop.as_ref().expect("interop")
+        }
+    }
+
+    impl Drop for TestDevice {
+        fn drop(&mut self) {
+            self.interop = None;
+            // SAFETY: everything made from the device is gone (tests drop it first).
+            unsafe {
+                self.device.destroy_device(None);
+                self.instance.destroy_instance(None);
+            }
+        }
+    }
+
+    #[test]
+    fn suballocating_for_a_resource_that_requires_dedicated_is_refused_before_vulkan() {
+        let _lock = zx::host::counters_lock();
+        let before = zx::host::counters();
+        {
+            let device = TestDevice::new();
+            let interop = device.interop();
+            let info = vk::BufferCreateInfo::default()
+                .size(4096)
+                .usage(vk::BufferUsageFlags::TRANSFER_DST);
+            // SAFETY: a valid create info without an external-memory structure.
+            let mut buffer = unsafe { interop.create_buffer(&info) }.expect("buffer");
+            buffer.set_requires_dedicated(true);
+
+            let err = interop
+                .allocate_exportable_memory(
+                    &AllocationInfo::new().resource(Resource::Buffer(&buffer)),
+                )
+                .expect_err("suballocated export for a dedicated-only buffer");
+            let AllocateError::Validation(error) = err else {
+                panic!("expected a validation error, got {err:?}");
+            };
+            assert_eq!(error.vuid(), Some("VUID-vkBindBufferMemory-buffer-01444"));
+            assert!(
+                error
+                    .to_string()
+                    .contains("VUID-VkMemoryAllocateInfo-pNext-00639"),
+                "{error}"
+            );
+
+            let vmo = zx::Vmo::create(4096).expect("vmo");
+            let koid = vmo.get_koid().expect("koid");
+            let err = interop
+                .import_memory(
+                    vmo,
+                    &AllocationInfo::new().resource(Resource::Buffer(&buffer)),
+                )
+                .expect_err("suballocated import for a dedicated-only buffer");
+            assert_eq!(err.vuid(), Some("VUID-vkBindBufferMemory-buffer-01444"));
+            let ImportError::Validation { vmo, .. } = err else {
+                panic!("expected a validation error, got {err:?}");
+            };
+            assert_eq!(vmo.get_koid(), Ok(koid), "the VMO comes back");
+            drop(vmo);
+
+            // The same for an image.
+            let image_info = vk::ImageCreateInfo::default()
+                .image_type(vk::ImageType::TYPE_2D)
+                .format(vk::Format::R8G8B8A8_UNORM)
+                .extent(vk::Extent3D {
+                    width: 16,
+                    height: 16,
+                    depth: 1,
+                })
+                .mip_levels(1)
+                .array_layers(1)
+                .samples(vk::SampleCountFlags::TYPE_1)
+                .tiling(vk::ImageTiling::LINEAR)
+                .usage(vk::ImageUsageFlags::TRANSFER_DST)
+                .initial_layout(vk::ImageLayout::UNDEFINED);
+            // SAFETY: a valid create info without an external-memory structure.
+            let mut image = unsafe { interop.create_image(&image_info) }.expect("image");
+            image.set_requires_dedicated(true);
+            let vmo = zx::Vmo::create(image.requirements().memory.size).expect("vmo");
+            let err = interop
+                .import_memory(
+                    vmo,
+                    &AllocationInfo::new().resource(Resource::Image(&image)),
+                )
+                .expect_err("suballocated import for a dedicated-only image");
+            assert_eq!(err.vuid(), Some("VUID-vkBindImageMemory-image-01445"));
+            drop((err, image));
+
+            // The dedicated form of the same request is accepted.
+            let memory = interop
+                .allocate_exportable_memory(
+                    &AllocationInfo::new().resource(Resource::DedicatedBuffer(&buffer)),
+                )
+                .expect("a dedicated allocation");
+            drop((memory, buffer));
+        }
+        let after = zx::host::counters();
+        assert_eq!(
+            (after.live_handles, after.live_vmos, after.live_mappings),
+            (before.live_handles, before.live_vmos, before.live_mappings),
+            "handles, VMOs or mappings leaked"
+        );
     }
 }

@@ -10,7 +10,7 @@
 //! | properties | [`Interop::get_memory_zircon_handle_properties`] | `vkGetMemoryZirconHandlePropertiesFUCHSIA` | the VMO is **borrowed** |
 //! | import | [`Interop::import_memory`] | `vkAllocateMemory` + `VkImportMemoryZirconHandleInfoFUCHSIA` | the VMO moves into Vulkan **on success only**; every [`ImportError`] hands it back |
 //! | resources | [`Interop::create_buffer`], [`Interop::create_image`] | `vkCreate{Buffer,Image}` + `VkExternalMemory*CreateInfo{ZIRCON_VMO}` | [`Buffer`] / [`Image`] destroy on drop |
-//! | capabilities | [`Interop::get_external_buffer_properties`], [`Interop::get_external_image_format_properties`] | `vkGetPhysicalDeviceExternalBufferProperties`, `…ImageFormatProperties2` | — |
+//! | capabilities | [`Interop::get_physical_device_external_buffer_properties`], [`Interop::get_physical_device_image_format_properties2`] | `vkGetPhysicalDeviceExternalBufferProperties`, `…ImageFormatProperties2` | — |
 //!
 //! # Example
 //!

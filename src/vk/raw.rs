@@ -52,7 +52,11 @@ impl std::fmt::Debug for ExternalMemoryFn {
 }
 
 /// The table plus the dispatch handles its entry points are called with.
-#[derive(Clone, Copy, Debug)]
+///
+/// Neither `Clone` nor `Copy`: the dispatch handles address objects that live only as long as
+/// their owner (on the host, the implementation the [`Interop`](super::Interop) holds), so a
+/// table is only ever borrowed from that owner ([`Interop::table`](super::Interop::table)).
+#[derive(Debug)]
 pub struct ExternalMemoryTable {
     fp: ExternalMemoryFn,
     device: vk::Device,
@@ -85,7 +89,8 @@ impl ExternalMemoryTable {
     /// `vkGetMemoryZirconHandleFUCHSIA`: a new Zircon handle to `info.memory`'s payload.
     ///
     /// # Safety
-    /// `info` must satisfy the command's valid usage; the caller owns the returned handle.
+    /// - the [`Interop`](super::Interop) this table came from (if it came from one) is alive;
+    /// - `info` must satisfy the command's valid usage; the caller owns the returned handle.
     pub unsafe fn get_memory_zircon_handle(
         &self,
         info: &vk::MemoryGetZirconHandleInfoFUCHSIA<'_>,
@@ -101,7 +106,8 @@ impl ExternalMemoryTable {
     /// The handle is borrowed, never consumed.
     ///
     /// # Safety
-    /// `handle_type` must be `ZIRCON_VMO` (VUID-04773); `handle` may be any value.
+    /// - the [`Interop`](super::Interop) this table came from (if it came from one) is alive;
+    /// - `handle_type` must be `ZIRCON_VMO` (VUID-04773); `handle` may be any value.
     pub unsafe fn get_memory_zircon_handle_properties(
         &self,
         handle_type: vk::ExternalMemoryHandleTypeFlags,
@@ -123,8 +129,9 @@ impl ExternalMemoryTable {
     /// `vkAllocateMemory`.
     ///
     /// # Safety
-    /// `info` and its chain must satisfy the command's valid usage. On success the caller owns
-    /// the memory and must free it with [`Self::free_memory`].
+    /// - the [`Interop`](super::Interop) this table came from (if it came from one) is alive;
+    /// - `info` and its chain must satisfy the command's valid usage. On success the caller
+    ///   owns the memory and must free it with [`Self::free_memory`].
     pub unsafe fn allocate_memory(
         &self,
         info: &vk::MemoryAllocateInfo<'_>,
@@ -139,8 +146,9 @@ impl ExternalMemoryTable {
     /// `vkFreeMemory`.
     ///
     /// # Safety
-    /// `memory` must have come from [`Self::allocate_memory`] of this table (or be null), and no
-    /// pending GPU work may use it.
+    /// - the [`Interop`](super::Interop) this table came from (if it came from one) is alive;
+    /// - `memory` must have come from [`Self::allocate_memory`] of this table (or be null), and
+    ///   no pending GPU work may use it.
     pub unsafe fn free_memory(&self, memory: vk::DeviceMemory) {
         // SAFETY: `new`'s contract and the caller's.
         unsafe { (self.fp.free_memory)(self.device, memory, std::ptr::null()) }
@@ -149,7 +157,8 @@ impl ExternalMemoryTable {
     /// `vkCreateBuffer`.
     ///
     /// # Safety
-    /// `info` and its chain must satisfy the command's valid usage.
+    /// - the [`Interop`](super::Interop) this table came from (if it came from one) is alive;
+    /// - `info` and its chain must satisfy the command's valid usage.
     pub unsafe fn create_buffer(&self, info: &vk::BufferCreateInfo<'_>) -> VkResult<vk::Buffer> {
         let mut buffer = vk::Buffer::null();
         // SAFETY: `new`'s contract; `info` is valid (caller); `buffer` is a valid out pointer.
@@ -161,7 +170,8 @@ impl ExternalMemoryTable {
     /// `vkDestroyBuffer`.
     ///
     /// # Safety
-    /// `buffer` must come from [`Self::create_buffer`] of this table and be unused by the GPU.
+    /// - the [`Interop`](super::Interop) this table came from (if it came from one) is alive;
+    /// - `buffer` must come from [`Self::create_buffer`] of this table and be unused by the GPU.
     pub unsafe fn destroy_buffer(&self, buffer: vk::Buffer) {
         // SAFETY: `new`'s contract and the caller's.
         unsafe { (self.fp.destroy_buffer)(self.device, buffer, std::ptr::null()) }
@@ -170,7 +180,8 @@ impl ExternalMemoryTable {
     /// `vkCreateImage`.
     ///
     /// # Safety
-    /// `info` and its chain must satisfy the command's valid usage.
+    /// - the [`Interop`](super::Interop) this table came from (if it came from one) is alive;
+    /// - `info` and its chain must satisfy the command's valid usage.
     pub unsafe fn create_image(&self, info: &vk::ImageCreateInfo<'_>) -> VkResult<vk::Image> {
         let mut image = vk::Image::null();
         // SAFETY: `new`'s contract; `info` is valid (caller); `image` is a valid out pointer.
@@ -182,7 +193,8 @@ impl ExternalMemoryTable {
     /// `vkDestroyImage`.
     ///
     /// # Safety
-    /// `image` must come from [`Self::create_image`] of this table and be unused by the GPU.
+    /// - the [`Interop`](super::Interop) this table came from (if it came from one) is alive;
+    /// - `image` must come from [`Self::create_image`] of this table and be unused by the GPU.
     pub unsafe fn destroy_image(&self, image: vk::Image) {
         // SAFETY: `new`'s contract and the caller's.
         unsafe { (self.fp.destroy_image)(self.device, image, std::ptr::null()) }
@@ -191,7 +203,8 @@ impl ExternalMemoryTable {
     /// `vkGetPhysicalDeviceExternalBufferProperties`.
     ///
     /// # Safety
-    /// `info` and `properties` (and their chains) must satisfy the command's valid usage.
+    /// - the [`Interop`](super::Interop) this table came from (if it came from one) is alive;
+    /// - `info` and `properties` (and their chains) must satisfy the command's valid usage.
     pub unsafe fn get_physical_device_external_buffer_properties(
         &self,
         info: &vk::PhysicalDeviceExternalBufferInfo<'_>,
@@ -210,7 +223,8 @@ impl ExternalMemoryTable {
     /// `vkGetPhysicalDeviceImageFormatProperties2`.
     ///
     /// # Safety
-    /// `info` and `properties` (and their chains) must satisfy the command's valid usage.
+    /// - the [`Interop`](super::Interop) this table came from (if it came from one) is alive;
+    /// - `info` and `properties` (and their chains) must satisfy the command's valid usage.
     pub unsafe fn get_physical_device_image_format_properties2(
         &self,
         info: &vk::PhysicalDeviceImageFormatInfo2<'_>,

@@ -10,7 +10,7 @@
 use ash::vk;
 
 use super::error::{map_create_err, AllocateError};
-use super::validate::{ResourceDescription, ResourceKind};
+use super::validate::{ResourceDescription, ResourceKind, ValidationError};
 use super::Interop;
 
 const ZIRCON_VMO: vk::ExternalMemoryHandleTypeFlags =
@@ -63,13 +63,22 @@ macro_rules! resource_common {
                 &self.description
             }
 
-            /// Gives up ownership; destroy the handle with the matching `Interop::destroy_*`.
-            #[must_use]
-            pub fn into_raw(self) -> $raw {
+            /// Test seam: pretend the driver reported `requiresDedicatedAllocation` (no driver
+            /// these tests run on requires it).
+            #[cfg(test)]
+            pub(crate) fn set_requires_dedicated(&mut self, requires_dedicated: bool) {
+                self.requirements.requires_dedicated = requires_dedicated;
+            }
+
+            /// Gives up ownership: returns the handle together with the [`Interop`] that made
+            /// it. Destroy the handle with the matching `Interop::destroy_*` on that interop (or
+            /// a clone), which also makes the host implementation forget the resource.
+            #[must_use = "destroy the handle with Interop::destroy_* on the returned interop"]
+            pub fn into_raw(self) -> ($raw, Interop) {
                 let this = std::mem::ManuallyDrop::new(self);
-                // SAFETY: `this` is never dropped, so its interop clone is read out exactly once.
-                drop(unsafe { std::ptr::read(&this.interop) });
-                this.handle
+                // SAFETY: `this` is never dropped, so its interop is moved out exactly once.
+                let interop = unsafe { std::ptr::read(&this.interop) };
+                (this.handle, interop)
             }
         }
 
@@ -158,7 +167,10 @@ impl Interop {
     /// [`Self::create_buffer`]).
     ///
     /// # Errors
-    /// [`AllocateError::Vulkan`] with `vkCreateImage`'s code.
+    /// - [`AllocateError::Validation`] with [`ValidationError::DisjointImage`] for
+    ///   `VK_IMAGE_CREATE_DISJOINT_BIT`: an [`Image`] is bound to one allocation, and its memory
+    ///   requirements are queried without a plane (VUID-VkImageMemoryRequirementsInfo2-image-01589);
+    /// - [`AllocateError::Vulkan`] with `vkCreateImage`'s code.
     ///
     /// # Safety
     /// `info` and its chain must satisfy `vkCreateImage`'s valid usage, and must not already
@@ -167,6 +179,9 @@ impl Interop {
         &self,
         info: &vk::ImageCreateInfo<'_>,
     ) -> Result<Image, AllocateError> {
+        if info.flags.contains(vk::ImageCreateFlags::DISJOINT) {
+            return Err(ValidationError::DisjointImage.into());
+        }
         let mut external = vk::ExternalMemoryImageCreateInfo::default().handle_types(ZIRCON_VMO);
         let create_info = info.push_next(&mut external);
         // SAFETY: the caller vouches for `info`; our struct is a valid extension of it.
@@ -175,7 +190,8 @@ impl Interop {
         let image_info = vk::ImageMemoryRequirementsInfo2::default().image(handle);
         let mut dedicated = vk::MemoryDedicatedRequirements::default();
         let mut requirements = vk::MemoryRequirements2::default().push_next(&mut dedicated);
-        // SAFETY: `handle` is a live, non-disjoint image of this device.
+        // SAFETY: `handle` is a live image of this device, not disjoint (refused above), so no
+        // plane info is needed (01589).
         unsafe {
             self.shared
                 .device
@@ -199,8 +215,8 @@ impl Interop {
     /// extension table, so the host implementation forgets it too).
     ///
     /// # Safety
-    /// `buffer` came from [`Buffer::into_raw`] of this interop, is destroyed once, and the GPU no
-    /// longer uses it.
+    /// - `buffer` came from [`Buffer::into_raw`] of this interop or a clone of it;
+    /// - it is destroyed once, and the GPU no longer uses it.
     pub unsafe fn destroy_buffer(&self, buffer: vk::Buffer) {
         // SAFETY: the caller's contract.
         unsafe { self.shared.table.destroy_buffer(buffer) }

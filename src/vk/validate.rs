@@ -11,6 +11,7 @@
 //! | memory type vs. handle bits and requirements | [`select_memory_type`] | `VkMemoryAllocateInfo-None-04749` (Zircon), `-memoryTypeIndex-01714`, `vkBind{Buffer,Image}Memory-memory-{01035,01047}` |
 //! | dedicated size | [`validate_dedicated_size`] | `VkMemoryDedicatedAllocateInfo-{buffer-02965,image-02964}` |
 //! | dedicated import vs. the exporter's dedication | [`validate_dedicated_import`] | `VkMemoryDedicatedAllocateInfo-{image-04751,buffer-04752}` (Zircon) |
+//! | suballocation vs. `requiresDedicatedAllocation` | [`validate_suballocation`] | `vkBindBufferMemory-buffer-01444`, `vkBindImageMemory-image-01445`, `VkMemoryAllocateInfo-pNext-00639` (export) |
 
 use ash::vk;
 
@@ -330,6 +331,57 @@ pub enum ValidationError {
         /// What differs.
         reason: DedicatedMismatch,
     },
+    /// Suballocated memory for a resource whose `VkMemoryDedicatedRequirements::
+    /// requiresDedicatedAllocation` is true: binding it would be invalid.
+    #[error(
+        "the {resource} requires a dedicated allocation (VkMemoryDedicatedRequirements::\
+         requiresDedicatedAllocation), so memory suballocated for it cannot be bound ({}){}; \
+         ask for Resource::Dedicated{}",
+        vuid_or_none(self.vuid()),
+        self.dedicated_required_export_note(),
+        match resource { ResourceKind::Buffer => "Buffer", ResourceKind::Image => "Image" }
+    )]
+    DedicatedAllocationRequired {
+        /// The resource kind.
+        resource: ResourceKind,
+        /// Import or export.
+        direction: Direction,
+    },
+    /// The handle's `memoryTypeBits` are 0: no memory type can import it.
+    #[error(
+        "the {handle_type} handle reports memoryTypeBits 0: no memory type of this device can \
+         import it (on the host: a RESIZABLE VMO, which cannot be mapped without ALLOW_FAULTS); \
+         import a non-resizable VMO with MAP | READ | WRITE ({})",
+        vuid_or_none(self.vuid())
+    )]
+    HandleNotImportable {
+        /// The handle type imported.
+        handle_type: ExternalHandleType,
+    },
+    /// An image created with `VK_IMAGE_CREATE_DISJOINT_BIT`: its planes would need memory of
+    /// their own, which this crate does not manage.
+    #[error(
+        "the image create info has VK_IMAGE_CREATE_DISJOINT_BIT: its planes need per-plane \
+         memory requirements ({}) and bindings, which vmo-interop does not manage; create the \
+         image without DISJOINT (its planes then share one allocation)",
+        vuid_or_none(self.vuid())
+    )]
+    DisjointImage,
+}
+
+impl ValidationError {
+    fn dedicated_required_export_note(&self) -> &'static str {
+        match self {
+            Self::DedicatedAllocationRequired {
+                direction: Direction::Export,
+                ..
+            } => {
+                "; exporting it also needs VkMemoryDedicatedAllocateInfo \
+                 (VUID-VkMemoryAllocateInfo-pNext-00639)"
+            }
+            _ => "",
+        }
+    }
 }
 
 /// Why a dedicated import does not match its exporter.
@@ -433,6 +485,18 @@ impl ValidationError {
                 resource: ResourceKind::Buffer,
                 ..
             } => Some("VUID-VkMemoryDedicatedAllocateInfo-buffer-04752"),
+            Self::DedicatedAllocationRequired {
+                resource: ResourceKind::Buffer,
+                ..
+            } => Some("VUID-vkBindBufferMemory-buffer-01444"),
+            Self::DedicatedAllocationRequired {
+                resource: ResourceKind::Image,
+                ..
+            } => Some("VUID-vkBindImageMemory-image-01445"),
+            Self::HandleNotImportable {
+                handle_type: ZirconVmo,
+            } => Some("VUID-VkMemoryAllocateInfo-None-04749"),
+            Self::DisjointImage => Some("VUID-VkImageMemoryRequirementsInfo2-image-01589"),
             _ => None,
         }
     }
@@ -481,6 +545,28 @@ pub fn validate_dedicated_size(
             allocation_size,
             required_size,
         })
+    }
+}
+
+/// Checks that memory suballocated for a resource (not dedicated to it) may be bound to it.
+///
+/// # Errors
+/// [`ValidationError::DedicatedAllocationRequired`] when the resource's
+/// `requiresDedicatedAllocation` is true (VUID-vkBindBufferMemory-buffer-01444 /
+/// VUID-vkBindImageMemory-image-01445; for an export also VUID-VkMemoryAllocateInfo-pNext-00639).
+#[inline(never)]
+pub fn validate_suballocation(
+    resource: ResourceKind,
+    requires_dedicated: bool,
+    direction: Direction,
+) -> Result<(), ValidationError> {
+    if requires_dedicated {
+        Err(ValidationError::DedicatedAllocationRequired {
+            resource,
+            direction,
+        })
+    } else {
+        Ok(())
     }
 }
 
@@ -676,6 +762,42 @@ mod tests {
         let e = validate_allocation_size(ExternalHandleType::MtlBuffer, 0, 16).unwrap_err();
         assert_eq!(e.vuid(), None);
         assert!(e.to_string().contains("no VUID"));
+    }
+
+    #[test]
+    fn suballocating_for_a_resource_that_requires_dedicated_names_the_bind_vuids() {
+        for direction in [Direction::Import, Direction::Export] {
+            assert_eq!(
+                validate_suballocation(ResourceKind::Buffer, false, direction),
+                Ok(())
+            );
+            let e = validate_suballocation(ResourceKind::Buffer, true, direction).unwrap_err();
+            assert_eq!(e.vuid(), Some("VUID-vkBindBufferMemory-buffer-01444"));
+            assert!(e.to_string().contains("01444"), "{e}");
+            assert!(e.to_string().contains("Resource::DedicatedBuffer"), "{e}");
+            let e = validate_suballocation(ResourceKind::Image, true, direction).unwrap_err();
+            assert_eq!(e.vuid(), Some("VUID-vkBindImageMemory-image-01445"));
+            assert!(e.to_string().contains("Resource::DedicatedImage"), "{e}");
+            assert_eq!(
+                e.to_string()
+                    .contains("VUID-VkMemoryAllocateInfo-pNext-00639"),
+                direction == Direction::Export,
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_handle_without_memory_types_and_disjoint_images_name_their_vuids() {
+        let e = ValidationError::HandleNotImportable { handle_type: Z };
+        assert_eq!(e.vuid(), Some("VUID-VkMemoryAllocateInfo-None-04749"));
+        assert!(e.to_string().contains("RESIZABLE"), "{e}");
+        let e = ValidationError::DisjointImage;
+        assert_eq!(
+            e.vuid(),
+            Some("VUID-VkImageMemoryRequirementsInfo2-image-01589")
+        );
+        assert!(e.to_string().contains("DISJOINT"), "{e}");
     }
 
     #[test]

@@ -143,7 +143,7 @@ fn probe_device(instance: &Instance, physical: &PhysicalDevice) -> DeviceReport 
             export,
         });
     }
-    report.buffer = Some(interop.get_external_buffer_properties(
+    report.buffer = Some(interop.get_physical_device_external_buffer_properties(
         vk::BufferCreateFlags::empty(),
         vk::BufferUsageFlags::TRANSFER_SRC
             | vk::BufferUsageFlags::TRANSFER_DST
@@ -151,7 +151,7 @@ fn probe_device(instance: &Instance, physical: &PhysicalDevice) -> DeviceReport 
     ));
     report.image = Some(
         interop
-            .get_external_image_format_properties(&ImageFormatQuery {
+            .get_physical_device_image_format_properties2(&ImageFormatQuery {
                 format: vk::Format::R8G8B8A8_UNORM,
                 image_type: vk::ImageType::TYPE_2D,
                 tiling: vk::ImageTiling::LINEAR,
