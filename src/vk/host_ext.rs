@@ -11,6 +11,17 @@
 //! | `vkAllocateMemory` + `VkExportMemoryAllocateInfo{ZIRCON_VMO}` | creates a VMO of the size rounded up to `minImportedHostPointerAlignment` (VUID-01745), maps it and imports the mapping; strips the export structure |
 //! | either, + `VkMemoryDedicatedAllocateInfo` | strips it (host-pointer imports must not be dedicated, VUID-02806) and keeps the resource's description, so 04751/04752 still hold |
 //! | `vkFreeMemory` | frees the driver's memory, then unmaps and closes the VMO |
+//! | `vkGetMemoryZirconHandleFUCHSIA` | duplicates the allocation's VMO with SAME_RIGHTS (0xD0EF), as drivers on Fuchsia do |
+//! | `vkGetMemoryZirconHandlePropertiesFUCHSIA` | not a live VMO: `VK_ERROR_INVALID_EXTERNAL_HANDLE`; lacking MAP \| READ \| WRITE, or not mappable as an import maps it (a RESIZABLE VMO: `zx_vmar_map` says NOT_SUPPORTED without ALLOW_FAULTS): 0 bits; else the bits `vkGetMemoryHostPointerPropertiesEXT` reports for a mapping of it |
+//! | `vkCreateBuffer` / `vkCreateImage` with `VkExternalMemory*CreateInfo{ZIRCON_VMO}` | rewrites the type to `HOST_ALLOCATION` and remembers the resource's description |
+//! | external buffer / image-format queries for `ZIRCON_VMO` | answered from `HOST_ALLOCATION`'s: importable there means EXPORTABLE \| IMPORTABLE here, compatible and export-from-imported = ZIRCON_VMO |
+//!
+//! Invalid usage the host implementation detects returns `VK_ERROR_VALIDATION_FAILED_EXT`. A
+//! chained structure it does not know how to forward (it rebuilds the chain it hands the driver
+//! from typed copies) returns `VK_ERROR_UNKNOWN`; chains without Zircon structures pass through
+//! untouched.
+//!
+//! All state lives in the [`HostExternalMemory`] object (one per interop); nothing is global.
 //!
 //! # Lifetime
 //!
@@ -25,17 +36,6 @@
 //! `vkFreeMemory`, or never freed) leaks its VMO and mapping rather than leaving a dangling
 //! one. When the last record and the last interop are gone the implementation drops with an
 //! empty state, so its `Drop` never unmaps anything.
-//! | `vkGetMemoryZirconHandleFUCHSIA` | duplicates the allocation's VMO with SAME_RIGHTS (0xD0EF), as drivers on Fuchsia do |
-//! | `vkGetMemoryZirconHandlePropertiesFUCHSIA` | not a live VMO: `VK_ERROR_INVALID_EXTERNAL_HANDLE`; lacking MAP \| READ \| WRITE, or not mappable as an import maps it (a RESIZABLE VMO: `zx_vmar_map` says NOT_SUPPORTED without ALLOW_FAULTS): 0 bits; else the bits `vkGetMemoryHostPointerPropertiesEXT` reports for a mapping of it |
-//! | `vkCreateBuffer` / `vkCreateImage` with `VkExternalMemory*CreateInfo{ZIRCON_VMO}` | rewrites the type to `HOST_ALLOCATION` and remembers the resource's description |
-//! | external buffer / image-format queries for `ZIRCON_VMO` | answered from `HOST_ALLOCATION`'s: importable there means EXPORTABLE \| IMPORTABLE here, compatible and export-from-imported = ZIRCON_VMO |
-//!
-//! Invalid usage the host implementation detects returns `VK_ERROR_VALIDATION_FAILED_EXT`. A
-//! chained structure it does not know how to forward (it rebuilds the chain it hands the driver
-//! from typed copies) returns `VK_ERROR_UNKNOWN`; chains without Zircon structures pass through
-//! untouched.
-//!
-//! All state lives in the [`HostExternalMemory`] object (one per interop); nothing is global.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
