@@ -358,17 +358,17 @@ impl DeviceFn {
         instance: &ash::Instance,
         device: vk::Device,
     ) -> Result<Self, MissingCommand> {
+        let get_device_proc_addr = |name: &CStr| {
+            // SAFETY: `device` is a valid device of `instance` (caller) and `name` is
+            // NUL-terminated.
+            match unsafe { instance.get_device_proc_addr(device, name.as_ptr()) } {
+                Some(f) => f as *const c_void,
+                None => core::ptr::null(),
+            }
+        };
         // SAFETY: vkGetDeviceProcAddr returns null or the address of the named command, whose
-        // signature is the registry's, which our PFN types reproduce; `device` is valid (caller).
-        unsafe {
-            Self::load_with(|name| {
-                // SAFETY: `device` is a valid device of `instance` and `name` is NUL-terminated.
-                match instance.get_device_proc_addr(device, name.as_ptr()) {
-                    Some(f) => f as *const c_void,
-                    None => core::ptr::null(),
-                }
-            })
-        }
+        // signature is the registry's, which our PFN types reproduce.
+        unsafe { Self::load_with(get_device_proc_addr) }
     }
 
     /// `vkGetMemoryMetalHandleEXT`, 1:1.

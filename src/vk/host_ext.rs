@@ -11,6 +11,17 @@
 //! | `vkAllocateMemory` + `VkExportMemoryAllocateInfo{ZIRCON_VMO}` | creates a VMO of the size rounded up to `minImportedHostPointerAlignment` (VUID-01745), maps it and imports the mapping; strips the export structure |
 //! | either, + `VkMemoryDedicatedAllocateInfo` | strips it (host-pointer imports must not be dedicated, VUID-02806) and keeps the resource's description, so 04751/04752 still hold |
 //! | `vkFreeMemory` | frees the driver's memory, then unmaps and closes the VMO |
+//! | `vkGetMemoryZirconHandleFUCHSIA` | duplicates the allocation's VMO with SAME_RIGHTS (0xD0EF), as drivers on Fuchsia do |
+//! | `vkGetMemoryZirconHandlePropertiesFUCHSIA` | not a live VMO: `VK_ERROR_INVALID_EXTERNAL_HANDLE`; lacking MAP \| READ \| WRITE, or not mappable as an import maps it (a RESIZABLE VMO: `zx_vmar_map` says NOT_SUPPORTED without ALLOW_FAULTS): 0 bits; else the bits `vkGetMemoryHostPointerPropertiesEXT` reports for a mapping of it |
+//! | `vkCreateBuffer` / `vkCreateImage` with `VkExternalMemory*CreateInfo{ZIRCON_VMO}` | rewrites the type to `HOST_ALLOCATION` and remembers the resource's description |
+//! | external buffer / image-format queries for `ZIRCON_VMO` | answered from `HOST_ALLOCATION`'s: importable there means EXPORTABLE \| IMPORTABLE here, compatible and export-from-imported = ZIRCON_VMO |
+//!
+//! Invalid usage the host implementation detects returns `VK_ERROR_VALIDATION_FAILED_EXT`. A
+//! chained structure it does not know how to forward (it rebuilds the chain it hands the driver
+//! from typed copies) returns `VK_ERROR_UNKNOWN`; chains without Zircon structures pass through
+//! untouched.
+//!
+//! All state lives in the [`HostExternalMemory`] object (one per interop); nothing is global.
 //!
 //! # Lifetime
 //!
@@ -25,17 +36,6 @@
 //! `vkFreeMemory`, or never freed) leaks its VMO and mapping rather than leaving a dangling
 //! one. When the last record and the last interop are gone the implementation drops with an
 //! empty state, so its `Drop` never unmaps anything.
-//! | `vkGetMemoryZirconHandleFUCHSIA` | duplicates the allocation's VMO with SAME_RIGHTS (0xD0EF), as drivers on Fuchsia do |
-//! | `vkGetMemoryZirconHandlePropertiesFUCHSIA` | not a live VMO: `VK_ERROR_INVALID_EXTERNAL_HANDLE`; lacking MAP \| READ \| WRITE, or not mappable as an import maps it (a RESIZABLE VMO: `zx_vmar_map` says NOT_SUPPORTED without ALLOW_FAULTS): 0 bits; else the bits `vkGetMemoryHostPointerPropertiesEXT` reports for a mapping of it |
-//! | `vkCreateBuffer` / `vkCreateImage` with `VkExternalMemory*CreateInfo{ZIRCON_VMO}` | rewrites the type to `HOST_ALLOCATION` and remembers the resource's description |
-//! | external buffer / image-format queries for `ZIRCON_VMO` | answered from `HOST_ALLOCATION`'s: importable there means EXPORTABLE \| IMPORTABLE here, compatible and export-from-imported = ZIRCON_VMO |
-//!
-//! Invalid usage the host implementation detects returns `VK_ERROR_VALIDATION_FAILED_EXT`. A
-//! chained structure it does not know how to forward (it rebuilds the chain it hands the driver
-//! from typed copies) returns `VK_ERROR_UNKNOWN`; chains without Zircon structures pass through
-//! untouched.
-//!
-//! All state lives in the [`HostExternalMemory`] object (one per interop); nothing is global.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
@@ -232,13 +232,14 @@ impl HostExternalMemory {
     /// Imports `mapping` into the driver as host memory, with the forwarded structures.
     ///
     /// # Safety
-    /// `allocator` is null or valid; `mapping` stays mapped until the memory is freed.
+    /// - `mapping` stays mapped until the memory is freed;
+    /// - `allocator`, if any, is valid for `vkAllocateMemory`.
     unsafe fn import_mapping(
         &self,
         mapping: &zx::Mapping,
         memory_type_index: u32,
         forwarded: &mut Forwarded,
-        allocator: *const vk::AllocationCallbacks<'_>,
+        allocator: Option<&vk::AllocationCallbacks<'_>>,
     ) -> Result<vk::DeviceMemory, vk::Result> {
         let mut host_pointer = vk::ImportMemoryHostPointerInfoEXT::default()
             .handle_type(HOST_ALLOCATION)
@@ -258,7 +259,7 @@ impl HostExternalMemory {
         // pointer meets VUID-VkImportMemoryHostPointerInfoEXT-pHostPointer-01749; its length
         // was rounded up to a multiple of `min_alignment` (VUID-VkMemoryAllocateInfo-01745);
         // the caller vouches for `allocator`.
-        unsafe { self.device.allocate_memory(&info, allocator.as_ref()) }
+        unsafe { self.device.allocate_memory(&info, allocator) }
     }
 
     fn insert_record(
@@ -299,13 +300,15 @@ impl HostExternalMemory {
     /// `vkAllocateMemory` with a Zircon import.
     ///
     /// # Safety
-    /// As the command; `allocator` null or valid.
+    /// As `vkAllocateMemory`: `raw_handle` is the handle of `info`'s
+    /// `VkImportMemoryZirconHandleInfoFUCHSIA`, which the application gives up if the import
+    /// succeeds; `allocator`, if any, is valid.
     unsafe fn allocate_import(
         &self,
         chain: &mut AllocateChain,
         raw_handle: u32,
         info: &vk::MemoryAllocateInfo<'_>,
-        allocator: *const vk::AllocationCallbacks<'_>,
+        allocator: Option<&vk::AllocationCallbacks<'_>>,
     ) -> Result<vk::DeviceMemory, vk::Result> {
         // SAFETY: any value may be inspected; the handle is only borrowed until success.
         let vmo = unsafe { zx::Unowned::<zx::Vmo>::from_raw_handle(raw_handle) };
@@ -343,7 +346,8 @@ impl HostExternalMemory {
             )
             .map_err(invalid)?;
         let implementation = self.strong()?;
-        // SAFETY: forwarded from the caller; the mapping lives in the record until free.
+        // SAFETY: `mapping` moves into the record, which keeps it mapped until `free_memory` has
+        // freed the driver's memory; `allocator` is the application's (the caller's contract).
         let memory = unsafe {
             self.import_mapping(
                 &mapping,
@@ -369,12 +373,12 @@ impl HostExternalMemory {
     /// `vkAllocateMemory` for export.
     ///
     /// # Safety
-    /// As the command; `allocator` null or valid.
+    /// As `vkAllocateMemory`: `allocator`, if any, is valid.
     unsafe fn allocate_export(
         &self,
         chain: &mut AllocateChain,
         info: &vk::MemoryAllocateInfo<'_>,
-        allocator: *const vk::AllocationCallbacks<'_>,
+        allocator: Option<&vk::AllocationCallbacks<'_>>,
     ) -> Result<vk::DeviceMemory, vk::Result> {
         if info.allocation_size == 0 {
             return Err(vk::Result::ERROR_VALIDATION_FAILED_EXT);
@@ -394,7 +398,8 @@ impl HostExternalMemory {
             )
             .map_err(out_of_memory)?;
         let implementation = self.strong()?;
-        // SAFETY: forwarded from the caller; the mapping lives in the record until free.
+        // SAFETY: `mapping` moves into the record, which keeps it mapped until `free_memory` has
+        // freed the driver's memory; `allocator` is the application's (the caller's contract).
         let memory = unsafe {
             self.import_mapping(
                 &mapping,
@@ -475,31 +480,87 @@ struct AllocateChain {
     unknown: bool,
 }
 
-/// Walks a `pNext` chain, calling `visit` with each structure's type and address.
+/// Reading `pNext` chains by `sType`.
 ///
-/// # Safety
-/// `p_next` is null or a valid chain of Vulkan structures.
-unsafe fn walk_chain(
-    p_next: *const std::ffi::c_void,
-    mut visit: impl FnMut(vk::StructureType, *const vk::BaseInStructure<'_>),
-) {
-    let mut node = p_next.cast::<vk::BaseInStructure<'_>>();
-    while !node.is_null() {
-        // SAFETY: `node` is a structure of the valid chain (caller), which starts with sType
-        // and pNext.
-        let base = unsafe { &*node };
-        visit(base.s_type, node);
-        node = base.p_next;
-    }
-}
+/// A module of its own so that only [`chain::walk`] can make a [`chain::Node`]: a node's safe
+/// [`get`](chain::Node::get) relies on the walk's caller having vouched for the chain.
+mod chain {
+    use std::ffi::c_void;
+    use std::marker::PhantomData;
 
-/// Reads a chained structure of the type its sType names.
-///
-/// # Safety
-/// `node` points at a live `T` (its sType is `T`'s).
-unsafe fn read<'a, T: Copy + 'a>(node: *const vk::BaseInStructure<'_>) -> T {
-    // SAFETY: the caller's contract.
-    unsafe { *node.cast::<T>() }
+    use ash::vk::{self, TaggedStructure};
+
+    /// A structure of a valid input chain, lent to [`walk`]'s visitor.
+    ///
+    /// Invariant: for `'a` (no longer than the visit, as the visitor takes any lifetime),
+    /// `ptr` points at a live, unwritten Vulkan structure whose `sType` is `s_type`.
+    #[derive(Clone, Copy)]
+    pub(super) struct Node<'a> {
+        ptr: *const vk::BaseInStructure<'a>,
+        s_type: vk::StructureType,
+        _chain: PhantomData<&'a vk::BaseInStructure<'a>>,
+    }
+
+    impl Node<'_> {
+        /// A copy of the structure, if it is a `T`.
+        pub(super) fn get<T: TaggedStructure + Copy>(self) -> Option<T> {
+            if self.s_type != T::STRUCTURE_TYPE {
+                return None;
+            }
+            // SAFETY: by the invariant `ptr` points at a live structure whose sType is
+            // `T::STRUCTURE_TYPE`, and by `TaggedStructure`'s (unsafe) contract a structure of
+            // that sType is a `T`: so it is aligned and initialized as one. `read` copies it.
+            Some(unsafe { self.ptr.cast::<T>().read() })
+        }
+    }
+
+    /// Walks an input `pNext` chain, calling `visit` with each structure.
+    ///
+    /// # Safety
+    /// `p_next` is null or the start of a valid chain of Vulkan structures (each one's `sType`
+    /// names its type, its `pNext` is null or the next structure) that stays live and unwritten
+    /// during the walk.
+    pub(super) unsafe fn walk(p_next: *const c_void, mut visit: impl FnMut(Node<'_>)) {
+        let mut ptr = p_next.cast::<vk::BaseInStructure<'_>>();
+        while !ptr.is_null() {
+            // SAFETY: `ptr` is a structure of the valid chain (the caller's contract), and every
+            // Vulkan structure starts with sType and pNext, which are VkBaseInStructure.
+            let header = unsafe { ptr.read() };
+            // The node cannot outlive this call of `visit`, during which the chain is live.
+            visit(Node {
+                ptr: ptr.cast(),
+                s_type: header.s_type,
+                _chain: PhantomData,
+            });
+            ptr = header.p_next;
+        }
+    }
+
+    /// Walks an output `pNext` chain, calling `visit` with each `T` in it.
+    ///
+    /// # Safety
+    /// `p_next` is null or the start of a valid chain of writable Vulkan structures (each one's
+    /// `sType` names its type, its `pNext` is null or the next structure) that nothing else
+    /// accesses during the walk.
+    pub(super) unsafe fn for_each_mut<T: TaggedStructure>(
+        p_next: *mut c_void,
+        mut visit: impl FnMut(&mut T),
+    ) {
+        let mut ptr = p_next.cast::<vk::BaseOutStructure<'_>>();
+        while !ptr.is_null() {
+            // SAFETY: `ptr` is a structure of the valid chain (the caller's contract), and every
+            // Vulkan structure starts with sType and pNext, which are VkBaseOutStructure. The
+            // header is copied before `visit` may write the structure.
+            let header = unsafe { ptr.read() };
+            if header.s_type == T::STRUCTURE_TYPE {
+                // SAFETY: `ptr` is a live, writable structure whose sType names `T`
+                // (`TaggedStructure`'s promise), and nothing else accesses it (the caller's
+                // contract) while `visit` holds the only reference.
+                visit(unsafe { &mut *ptr.cast::<T>() });
+            }
+            ptr = header.p_next;
+        }
+    }
 }
 
 impl AllocateChain {
@@ -507,47 +568,40 @@ impl AllocateChain {
     /// `info`'s chain is valid.
     unsafe fn parse(info: &vk::MemoryAllocateInfo<'_>) -> Self {
         let mut chain = Self::default();
-        // SAFETY: the caller's contract; each read matches the sType just compared.
-        unsafe {
-            walk_chain(info.p_next, |s_type, node| match s_type {
-                vk::StructureType::EXPORT_MEMORY_ALLOCATE_INFO => {
-                    let s: vk::ExportMemoryAllocateInfo<'_> = read(node);
-                    chain.export_zircon = s.handle_types.contains(ZIRCON_VMO);
-                    chain.export_others = !(s.handle_types & !ZIRCON_VMO).is_empty();
-                }
-                vk::StructureType::IMPORT_MEMORY_ZIRCON_HANDLE_INFO_FUCHSIA => {
-                    let s: vk::ImportMemoryZirconHandleInfoFUCHSIA<'_> = read(node);
-                    if !s.handle_type.is_empty() {
-                        chain.import = Some((s.handle_type, s.handle));
-                    }
-                }
-                vk::StructureType::MEMORY_DEDICATED_ALLOCATE_INFO => {
-                    let s: vk::MemoryDedicatedAllocateInfo<'_> = read(node);
-                    chain.dedicated = if s.buffer != vk::Buffer::null() {
-                        Some(Dedicated::Buffer(s.buffer))
-                    } else if s.image != vk::Image::null() {
-                        Some(Dedicated::Image(s.image))
-                    } else {
-                        None
-                    };
-                }
-                vk::StructureType::MEMORY_ALLOCATE_FLAGS_INFO => {
-                    let s: vk::MemoryAllocateFlagsInfo<'_> = read(node);
-                    chain.forwarded.flags = Some(
-                        vk::MemoryAllocateFlagsInfo::default()
-                            .flags(s.flags)
-                            .device_mask(s.device_mask),
-                    );
-                }
-                vk::StructureType::MEMORY_PRIORITY_ALLOCATE_INFO_EXT => {
-                    let s: vk::MemoryPriorityAllocateInfoEXT<'_> = read(node);
-                    chain.forwarded.priority =
-                        Some(vk::MemoryPriorityAllocateInfoEXT::default().priority(s.priority));
-                }
-                _ => chain.unknown = true,
-            })
-        };
+        // SAFETY: the chain of `info` is valid (the caller's contract), and the borrow of `info`
+        // keeps it live and unwritten during the walk.
+        unsafe { chain::walk(info.p_next, |node| chain.visit(node)) };
         chain
+    }
+
+    fn visit(&mut self, node: chain::Node<'_>) {
+        if let Some(s) = node.get::<vk::ExportMemoryAllocateInfo<'_>>() {
+            self.export_zircon = s.handle_types.contains(ZIRCON_VMO);
+            self.export_others = !(s.handle_types & !ZIRCON_VMO).is_empty();
+        } else if let Some(s) = node.get::<vk::ImportMemoryZirconHandleInfoFUCHSIA<'_>>() {
+            if !s.handle_type.is_empty() {
+                self.import = Some((s.handle_type, s.handle));
+            }
+        } else if let Some(s) = node.get::<vk::MemoryDedicatedAllocateInfo<'_>>() {
+            self.dedicated = if s.buffer != vk::Buffer::null() {
+                Some(Dedicated::Buffer(s.buffer))
+            } else if s.image != vk::Image::null() {
+                Some(Dedicated::Image(s.image))
+            } else {
+                None
+            };
+        } else if let Some(s) = node.get::<vk::MemoryAllocateFlagsInfo<'_>>() {
+            self.forwarded.flags = Some(
+                vk::MemoryAllocateFlagsInfo::default()
+                    .flags(s.flags)
+                    .device_mask(s.device_mask),
+            );
+        } else if let Some(s) = node.get::<vk::MemoryPriorityAllocateInfoEXT<'_>>() {
+            self.forwarded.priority =
+                Some(vk::MemoryPriorityAllocateInfoEXT::default().priority(s.priority));
+        } else {
+            self.unknown = true;
+        }
     }
 
     fn involves_zircon(&self) -> bool {
@@ -589,15 +643,21 @@ unsafe extern "system" fn allocate_memory(
 ) -> vk::Result {
     // SAFETY: the table's dispatch handle addresses a live implementation.
     let this = unsafe { this(device.as_raw()) };
-    // SAFETY: Vulkan requires valid pointers for these parameters.
-    let (info, out) = unsafe { (&*p_allocate_info, &mut *p_memory) };
-    // SAFETY: the chain of a valid VkMemoryAllocateInfo is valid.
+    // SAFETY: a valid pointer to a valid structure (VUID-vkAllocateMemory-pAllocateInfo-parameter).
+    let info = unsafe { &*p_allocate_info };
+    // SAFETY: null or a valid pointer to valid callbacks
+    // (VUID-vkAllocateMemory-pAllocator-parameter).
+    let allocator = unsafe { p_allocator.as_ref() };
+    // SAFETY: a valid, writable pointer (VUID-vkAllocateMemory-pMemory-parameter) that nothing
+    // else accesses during the call.
+    let out = unsafe { &mut *p_memory };
+    // SAFETY: the chain of a valid VkMemoryAllocateInfo is valid
+    // (VUID-VkMemoryAllocateInfo-pNext-pNext).
     let mut chain = unsafe { AllocateChain::parse(info) };
     if !chain.involves_zircon() {
-        // SAFETY: the application's call, forwarded untouched.
-        return status(
-            unsafe { this.device.allocate_memory(info, p_allocator.as_ref()) }.map(|m| *out = m),
-        );
+        // SAFETY: the application's valid call, forwarded untouched.
+        let result = unsafe { this.device.allocate_memory(info, allocator) };
+        return status(result.map(|m| *out = m));
     }
     if chain.unknown {
         return vk::Result::ERROR_UNKNOWN;
@@ -610,10 +670,11 @@ unsafe extern "system" fn allocate_memory(
         Some((handle_type, _)) if handle_type != ZIRCON_VMO => {
             Err(vk::Result::ERROR_INVALID_EXTERNAL_HANDLE)
         }
-        // SAFETY: forwarded from the application's valid call.
-        Some((_, handle)) => unsafe { this.allocate_import(&mut chain, handle, info, p_allocator) },
-        // SAFETY: as above.
-        None => unsafe { this.allocate_export(&mut chain, info, p_allocator) },
+        // SAFETY: `handle` is the chain's VkImportMemoryZirconHandleInfoFUCHSIA::handle, which
+        // the application gives up on success; `allocator` is the application's, valid.
+        Some((_, handle)) => unsafe { this.allocate_import(&mut chain, handle, info, allocator) },
+        // SAFETY: `allocator` is the application's, valid.
+        None => unsafe { this.allocate_export(&mut chain, info, allocator) },
     };
     status(result.map(|m| *out = m))
 }
@@ -626,9 +687,12 @@ unsafe extern "system" fn free_memory(
     let record = {
         // SAFETY: the table's dispatch handle addresses a live implementation.
         let this = unsafe { this(device.as_raw()) };
+        // SAFETY: null or a valid pointer to valid callbacks
+        // (VUID-vkFreeMemory-pAllocator-parameter).
+        let allocator = unsafe { p_allocator.as_ref() };
         // SAFETY: the application's valid call; the driver's memory goes first, then the
         // mapping it imported and the VMO.
-        unsafe { this.device.free_memory(memory, p_allocator.as_ref()) };
+        unsafe { this.device.free_memory(memory, allocator) };
         let mut state = this.lock();
         let record = state.memories.remove(&memory);
         if let Some(record) = &record {
@@ -653,8 +717,12 @@ unsafe extern "system" fn get_memory_zircon_handle(
 ) -> vk::Result {
     // SAFETY: the table's dispatch handle addresses a live implementation.
     let this = unsafe { this(device.as_raw()) };
-    // SAFETY: Vulkan requires valid pointers for these parameters.
-    let (info, out) = unsafe { (&*p_get_zircon_handle_info, &mut *p_zircon_handle) };
+    // SAFETY: a valid pointer to a valid structure
+    // (VUID-vkGetMemoryZirconHandleFUCHSIA-pGetZirconHandleInfo-parameter).
+    let info = unsafe { &*p_get_zircon_handle_info };
+    // SAFETY: a valid, writable pointer (VUID-vkGetMemoryZirconHandleFUCHSIA-pZirconHandle-
+    // parameter) that nothing else accesses during the call.
+    let out = unsafe { &mut *p_zircon_handle };
     if info.handle_type != ZIRCON_VMO {
         // VUID-VkMemoryGetZirconHandleInfoFUCHSIA-handleType-04775.
         return vk::Result::ERROR_VALIDATION_FAILED_EXT;
@@ -682,7 +750,8 @@ unsafe extern "system" fn get_memory_zircon_handle_properties(
 ) -> vk::Result {
     // SAFETY: the table's dispatch handle addresses a live implementation.
     let this = unsafe { this(device.as_raw()) };
-    // SAFETY: Vulkan requires a valid output structure.
+    // SAFETY: a valid, writable pointer (VUID-vkGetMemoryZirconHandlePropertiesFUCHSIA-
+    // pMemoryZirconHandleProperties-parameter) that nothing else accesses during the call.
     let out = unsafe { &mut *p_memory_zircon_handle_properties };
     if handle_type != ZIRCON_VMO {
         // VUID-vkGetMemoryZirconHandlePropertiesFUCHSIA-handleType-04773.
@@ -751,30 +820,33 @@ unsafe extern "system" fn create_buffer(
 ) -> vk::Result {
     // SAFETY: the table's dispatch handle addresses a live implementation.
     let this = unsafe { this(device.as_raw()) };
-    // SAFETY: Vulkan requires valid pointers for these parameters.
-    let (info, out) = unsafe { (&*p_create_info, &mut *p_buffer) };
+    // SAFETY: a valid pointer to a valid structure (VUID-vkCreateBuffer-pCreateInfo-parameter).
+    let info = unsafe { &*p_create_info };
+    // SAFETY: null or a valid pointer to valid callbacks
+    // (VUID-vkCreateBuffer-pAllocator-parameter).
+    let allocator = unsafe { p_allocator.as_ref() };
+    // SAFETY: a valid, writable pointer (VUID-vkCreateBuffer-pBuffer-parameter) that nothing
+    // else accesses during the call.
+    let out = unsafe { &mut *p_buffer };
     let mut external = None;
     let mut usage2 = None;
     let mut unknown = false;
-    // SAFETY: the chain of a valid create info is valid; reads match the sType.
-    unsafe {
-        walk_chain(info.p_next, |s_type, node| match s_type {
-            vk::StructureType::EXTERNAL_MEMORY_BUFFER_CREATE_INFO => {
-                let s: vk::ExternalMemoryBufferCreateInfo<'_> = read(node);
-                external = Some(s.handle_types);
-            }
-            vk::StructureType::BUFFER_USAGE_FLAGS_2_CREATE_INFO_KHR => {
-                let s: vk::BufferUsageFlags2CreateInfoKHR<'_> = read(node);
-                usage2 = Some(vk::BufferUsageFlags2CreateInfoKHR::default().usage(s.usage));
-            }
-            _ => unknown = true,
-        })
+    let visit = |node: chain::Node<'_>| {
+        if let Some(s) = node.get::<vk::ExternalMemoryBufferCreateInfo<'_>>() {
+            external = Some(s.handle_types);
+        } else if let Some(s) = node.get::<vk::BufferUsageFlags2CreateInfoKHR<'_>>() {
+            usage2 = Some(vk::BufferUsageFlags2CreateInfoKHR::default().usage(s.usage));
+        } else {
+            unknown = true;
+        }
     };
+    // SAFETY: the chain of a valid VkBufferCreateInfo is valid
+    // (VUID-VkBufferCreateInfo-pNext-pNext) and, borrowed with `info`, stays live and unwritten.
+    unsafe { chain::walk(info.p_next, visit) };
     let Some(types) = external.filter(|t| t.contains(ZIRCON_VMO)) else {
-        // SAFETY: the application's call, forwarded untouched.
-        return status(
-            unsafe { this.device.create_buffer(info, p_allocator.as_ref()) }.map(|b| *out = b),
-        );
+        // SAFETY: the application's valid call, forwarded untouched.
+        let result = unsafe { this.device.create_buffer(info, allocator) };
+        return status(result.map(|b| *out = b));
     };
     if unknown {
         return vk::Result::ERROR_UNKNOWN;
@@ -796,7 +868,7 @@ unsafe extern "system" fn create_buffer(
     }
     // SAFETY: the application's valid call with the handle type rewritten; the chain is built
     // with push_next from live locals; the queue family array is the application's.
-    let buffer = match unsafe { this.device.create_buffer(&host_info, p_allocator.as_ref()) } {
+    let buffer = match unsafe { this.device.create_buffer(&host_info, allocator) } {
         Ok(buffer) => buffer,
         Err(result) => return result,
     };
@@ -814,9 +886,12 @@ unsafe extern "system" fn destroy_buffer(
 ) {
     // SAFETY: the table's dispatch handle addresses a live implementation.
     let this = unsafe { this(device.as_raw()) };
+    // SAFETY: null or a valid pointer to valid callbacks
+    // (VUID-vkDestroyBuffer-pAllocator-parameter).
+    let allocator = unsafe { p_allocator.as_ref() };
     this.lock().buffers.remove(&buffer);
     // SAFETY: the application's valid call, forwarded.
-    unsafe { this.device.destroy_buffer(buffer, p_allocator.as_ref()) };
+    unsafe { this.device.destroy_buffer(buffer, allocator) };
 }
 
 unsafe extern "system" fn create_image(
@@ -827,36 +902,37 @@ unsafe extern "system" fn create_image(
 ) -> vk::Result {
     // SAFETY: the table's dispatch handle addresses a live implementation.
     let this = unsafe { this(device.as_raw()) };
-    // SAFETY: Vulkan requires valid pointers for these parameters.
-    let (info, out) = unsafe { (&*p_create_info, &mut *p_image) };
+    // SAFETY: a valid pointer to a valid structure (VUID-vkCreateImage-pCreateInfo-parameter).
+    let info = unsafe { &*p_create_info };
+    // SAFETY: null or a valid pointer to valid callbacks
+    // (VUID-vkCreateImage-pAllocator-parameter).
+    let allocator = unsafe { p_allocator.as_ref() };
+    // SAFETY: a valid, writable pointer (VUID-vkCreateImage-pImage-parameter) that nothing else
+    // accesses during the call.
+    let out = unsafe { &mut *p_image };
     let mut external = None;
     let mut format_list = None;
     let mut stencil_usage = None;
     let mut unknown = false;
-    // SAFETY: the chain of a valid create info is valid; reads match the sType.
-    unsafe {
-        walk_chain(info.p_next, |s_type, node| match s_type {
-            vk::StructureType::EXTERNAL_MEMORY_IMAGE_CREATE_INFO => {
-                let s: vk::ExternalMemoryImageCreateInfo<'_> = read(node);
-                external = Some(s.handle_types);
-            }
-            vk::StructureType::IMAGE_FORMAT_LIST_CREATE_INFO => {
-                let s: vk::ImageFormatListCreateInfo<'_> = read(node);
-                format_list = Some(s);
-            }
-            vk::StructureType::IMAGE_STENCIL_USAGE_CREATE_INFO => {
-                let s: vk::ImageStencilUsageCreateInfo<'_> = read(node);
-                stencil_usage =
-                    Some(vk::ImageStencilUsageCreateInfo::default().stencil_usage(s.stencil_usage));
-            }
-            _ => unknown = true,
-        })
+    let visit = |node: chain::Node<'_>| {
+        if let Some(s) = node.get::<vk::ExternalMemoryImageCreateInfo<'_>>() {
+            external = Some(s.handle_types);
+        } else if let Some(s) = node.get::<vk::ImageFormatListCreateInfo<'_>>() {
+            format_list = Some(s);
+        } else if let Some(s) = node.get::<vk::ImageStencilUsageCreateInfo<'_>>() {
+            stencil_usage =
+                Some(vk::ImageStencilUsageCreateInfo::default().stencil_usage(s.stencil_usage));
+        } else {
+            unknown = true;
+        }
     };
+    // SAFETY: the chain of a valid VkImageCreateInfo is valid
+    // (VUID-VkImageCreateInfo-pNext-pNext) and, borrowed with `info`, stays live and unwritten.
+    unsafe { chain::walk(info.p_next, visit) };
     let Some(types) = external.filter(|t| t.contains(ZIRCON_VMO)) else {
-        // SAFETY: the application's call, forwarded untouched.
-        return status(
-            unsafe { this.device.create_image(info, p_allocator.as_ref()) }.map(|i| *out = i),
-        );
+        // SAFETY: the application's valid call, forwarded untouched.
+        let result = unsafe { this.device.create_image(info, allocator) };
+        return status(result.map(|i| *out = i));
     };
     if unknown {
         return vk::Result::ERROR_UNKNOWN;
@@ -894,7 +970,7 @@ unsafe extern "system" fn create_image(
     }
     // SAFETY: the application's valid call with the handle type rewritten; the chain is built
     // with push_next from live locals; the arrays are the application's.
-    let image = match unsafe { this.device.create_image(&host_info, p_allocator.as_ref()) } {
+    let image = match unsafe { this.device.create_image(&host_info, allocator) } {
         Ok(image) => image,
         Err(result) => return result,
     };
@@ -912,9 +988,12 @@ unsafe extern "system" fn destroy_image(
 ) {
     // SAFETY: the table's dispatch handle addresses a live implementation.
     let this = unsafe { this(device.as_raw()) };
+    // SAFETY: null or a valid pointer to valid callbacks
+    // (VUID-vkDestroyImage-pAllocator-parameter).
+    let allocator = unsafe { p_allocator.as_ref() };
     this.lock().images.remove(&image);
     // SAFETY: the application's valid call, forwarded.
-    unsafe { this.device.destroy_image(image, p_allocator.as_ref()) };
+    unsafe { this.device.destroy_image(image, allocator) };
 }
 
 /// `ZIRCON_VMO`'s external memory properties, from `HOST_ALLOCATION`'s.
@@ -946,8 +1025,12 @@ unsafe extern "system" fn get_physical_device_external_buffer_properties(
 ) {
     // SAFETY: the table's dispatch handle addresses a live implementation.
     let this = unsafe { this(physical_device.as_raw()) };
-    // SAFETY: Vulkan requires valid pointers for these parameters.
-    let (info, out) = unsafe { (&*p_external_buffer_info, &mut *p_external_buffer_properties) };
+    // SAFETY: a valid pointer to a valid structure
+    // (VUID-vkGetPhysicalDeviceExternalBufferProperties-pExternalBufferInfo-parameter).
+    let info = unsafe { &*p_external_buffer_info };
+    // SAFETY: a valid, writable pointer (VUID-vkGetPhysicalDeviceExternalBufferProperties-
+    // pExternalBufferProperties-parameter) that nothing else accesses during the call.
+    let out = unsafe { &mut *p_external_buffer_properties };
     let get = this
         .instance
         .fp_v1_1()
@@ -974,8 +1057,12 @@ unsafe extern "system" fn get_physical_device_image_format_properties2(
 ) -> vk::Result {
     // SAFETY: the table's dispatch handle addresses a live implementation.
     let this = unsafe { this(physical_device.as_raw()) };
-    // SAFETY: Vulkan requires valid pointers for these parameters.
-    let (info, out) = unsafe { (&*p_image_format_info, &mut *p_image_format_properties) };
+    // SAFETY: a valid pointer to a valid structure
+    // (VUID-vkGetPhysicalDeviceImageFormatProperties2-pImageFormatInfo-parameter).
+    let info = unsafe { &*p_image_format_info };
+    // SAFETY: a valid, writable pointer (VUID-vkGetPhysicalDeviceImageFormatProperties2-
+    // pImageFormatProperties-parameter) that nothing else accesses during the call.
+    let out = unsafe { &mut *p_image_format_properties };
     let get = this
         .instance
         .fp_v1_1()
@@ -984,25 +1071,22 @@ unsafe extern "system" fn get_physical_device_image_format_properties2(
     let mut format_list = None;
     let mut stencil_usage = None;
     let mut unknown = false;
-    // SAFETY: the chain of a valid query is valid; reads match the sType.
-    unsafe {
-        walk_chain(info.p_next, |s_type, node| match s_type {
-            vk::StructureType::PHYSICAL_DEVICE_EXTERNAL_IMAGE_FORMAT_INFO => {
-                let s: vk::PhysicalDeviceExternalImageFormatInfo<'_> = read(node);
-                external = Some(s.handle_type);
-            }
-            vk::StructureType::IMAGE_FORMAT_LIST_CREATE_INFO => {
-                let s: vk::ImageFormatListCreateInfo<'_> = read(node);
-                format_list = Some(s);
-            }
-            vk::StructureType::IMAGE_STENCIL_USAGE_CREATE_INFO => {
-                let s: vk::ImageStencilUsageCreateInfo<'_> = read(node);
-                stencil_usage =
-                    Some(vk::ImageStencilUsageCreateInfo::default().stencil_usage(s.stencil_usage));
-            }
-            _ => unknown = true,
-        })
+    let visit = |node: chain::Node<'_>| {
+        if let Some(s) = node.get::<vk::PhysicalDeviceExternalImageFormatInfo<'_>>() {
+            external = Some(s.handle_type);
+        } else if let Some(s) = node.get::<vk::ImageFormatListCreateInfo<'_>>() {
+            format_list = Some(s);
+        } else if let Some(s) = node.get::<vk::ImageStencilUsageCreateInfo<'_>>() {
+            stencil_usage =
+                Some(vk::ImageStencilUsageCreateInfo::default().stencil_usage(s.stencil_usage));
+        } else {
+            unknown = true;
+        }
     };
+    // SAFETY: the chain of a valid VkPhysicalDeviceImageFormatInfo2 is valid
+    // (VUID-VkPhysicalDeviceImageFormatInfo2-pNext-pNext) and, borrowed with `info`, stays live
+    // and unwritten.
+    unsafe { chain::walk(info.p_next, visit) };
     if external != Some(ZIRCON_VMO) {
         // SAFETY: the application's call, forwarded untouched to the real physical device.
         return unsafe { get(this.physical_device, info, out) };
@@ -1038,23 +1122,19 @@ unsafe extern "system" fn get_physical_device_image_format_properties2(
         return result;
     }
     let mut result = vk::Result::SUCCESS;
-    // SAFETY: the application's output chain is valid and writable (VkImageFormatProperties2's
-    // chain is an output chain); the cast matches the sType.
-    unsafe {
-        walk_chain(out.p_next, |s_type, node| {
-            if s_type == vk::StructureType::EXTERNAL_IMAGE_FORMAT_PROPERTIES {
-                let external = &mut *(node as *mut vk::ExternalImageFormatProperties<'_>);
-                let host = external.external_memory_properties;
-                if !host
-                    .external_memory_features
-                    .contains(vk::ExternalMemoryFeatureFlags::IMPORTABLE)
-                {
-                    result = vk::Result::ERROR_FORMAT_NOT_SUPPORTED;
-                }
-                external.external_memory_properties = zircon_properties_from_host(host);
-            }
-        })
+    let rewrite = |external: &mut vk::ExternalImageFormatProperties<'_>| {
+        let host = external.external_memory_properties;
+        if !host
+            .external_memory_features
+            .contains(vk::ExternalMemoryFeatureFlags::IMPORTABLE)
+        {
+            result = vk::Result::ERROR_FORMAT_NOT_SUPPORTED;
+        }
+        external.external_memory_properties = zircon_properties_from_host(host);
     };
+    // SAFETY: the application's output chain is valid (VUID-VkImageFormatProperties2-pNext-pNext)
+    // and writable, and the driver is done with it; `out` holds the only reference to it.
+    unsafe { chain::for_each_mut(out.p_next, rewrite) };
     result
 }
 

@@ -415,42 +415,42 @@ mod tests {
 
     impl TestDevice {
         fn new() -> Self {
-            // SAFETY: loader, instance and device creation with valid structures; destroyed in
-            // Drop in reverse order.
-            unsafe {
-                let entry = ash::Entry::load().expect("a Vulkan loader (lavapipe)");
-                let app = vk::ApplicationInfo::default().api_version(vk::API_VERSION_1_1);
-                let instance = entry
-                    .create_instance(
-                        &vk::InstanceCreateInfo::default().application_info(&app),
-                        None,
-                    )
-                    .expect("vkCreateInstance");
-                let physical_device = instance.enumerate_physical_devices().expect("devices")[0];
-                let priorities = [1.0f32];
-                let queues = [vk::DeviceQueueCreateInfo::default()
-                    .queue_family_index(0)
-                    .queue_priorities(&priorities)];
-                let extensions: Vec<_> = required_device_extensions()
-                    .iter()
-                    .map(|e| e.as_ptr())
-                    .collect();
-                let device = instance
-                    .create_device(
-                        physical_device,
-                        &vk::DeviceCreateInfo::default()
-                            .queue_create_infos(&queues)
-                            .enabled_extension_names(&extensions),
-                        None,
-                    )
-                    .expect("vkCreateDevice");
-                let interop = Interop::new(&instance, physical_device, &device).expect("interop");
-                Self {
-                    interop: Some(interop),
-                    device,
-                    instance,
-                    _entry: entry,
-                }
+            // SAFETY: the system's Vulkan loader (lavapipe here) is a conforming library; the
+            // entry outlives the instance (dropped last, after `destroy_instance`).
+            let entry = unsafe { ash::Entry::load() }.expect("a Vulkan loader (lavapipe)");
+            let app = vk::ApplicationInfo::default().api_version(vk::API_VERSION_1_1);
+            let instance_info = vk::InstanceCreateInfo::default().application_info(&app);
+            // SAFETY: a valid create info built with ash's builders; destroyed in Drop.
+            let instance =
+                unsafe { entry.create_instance(&instance_info, None) }.expect("vkCreateInstance");
+            // SAFETY: `instance` is live.
+            let physical_device =
+                unsafe { instance.enumerate_physical_devices() }.expect("devices")[0];
+            let priorities = [1.0f32];
+            let queues = [vk::DeviceQueueCreateInfo::default()
+                .queue_family_index(0)
+                .queue_priorities(&priorities)];
+            let extensions: Vec<_> = required_device_extensions()
+                .iter()
+                .map(|e| e.as_ptr())
+                .collect();
+            let device_info = vk::DeviceCreateInfo::default()
+                .queue_create_infos(&queues)
+                .enabled_extension_names(&extensions);
+            // SAFETY: `physical_device` is of `instance`; the create info is built with ash's
+            // builders from live locals and queue family 0 exists; destroyed in Drop, before the
+            // instance.
+            let device = unsafe { instance.create_device(physical_device, &device_info, None) }
+                .expect("vkCreateDevice");
+            // SAFETY: `instance` asked for API 1.1; `device` was created from `physical_device`,
+            // of `instance`; both outlive the interop, which Drop drops first.
+            let interop =
+                unsafe { Interop::new(&instance, physical_device, &device) }.expect("interop");
+            Self {
+                interop: Some(interop),
+                device,
+                instance,
+                _entry: entry,
             }
         }
 
@@ -462,11 +462,11 @@ mod tests {
     impl Drop for TestDevice {
         fn drop(&mut self) {
             self.interop = None;
-            // SAFETY: everything made from the device is gone (tests drop it first).
-            unsafe {
-                self.device.destroy_device(None);
-                self.instance.destroy_instance(None);
-            }
+            // SAFETY: everything made from the device is gone (tests drop it first, and the
+            // interop just above); it was created without allocation callbacks.
+            unsafe { self.device.destroy_device(None) };
+            // SAFETY: its only device was destroyed just above; created without callbacks.
+            unsafe { self.instance.destroy_instance(None) };
         }
     }
 
