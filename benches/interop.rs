@@ -75,9 +75,12 @@ impl Setup {
 }
 
 fn thread_calls<T>(f: impl FnOnce() -> T) -> (T, u64) {
-    let before = zx::host::thread_kernel_calls();
+    let before = vmo_interop::platform::host::thread_kernel_calls();
     let value = f();
-    (value, zx::host::thread_kernel_calls() - before)
+    (
+        value,
+        vmo_interop::platform::host::thread_kernel_calls() - before,
+    )
 }
 
 fn report_kernel_calls(setup: &Setup) {

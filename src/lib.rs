@@ -29,6 +29,7 @@
 
 pub mod fidl;
 pub mod metal;
+pub mod platform;
 pub mod sysmem;
 pub mod vk;
 pub mod zx;

@@ -11,10 +11,14 @@ use vmo_interop::zx::{self, AsHandleRef, HandleBased};
 
 /// Runs `f` under the host kernel's counters lock and asserts it left no handle behind.
 fn no_leaks(f: impl FnOnce()) {
-    let _guard = zx::host::counters_lock();
-    let before = zx::host::counters().live_handles;
+    let _guard = vmo_interop::platform::host::counters_lock();
+    let before = vmo_interop::platform::host::counters().live_handles;
     f();
-    assert_eq!(zx::host::counters().live_handles, before, "handles leaked");
+    assert_eq!(
+        vmo_interop::platform::host::counters().live_handles,
+        before,
+        "handles leaked"
+    );
 }
 
 const PRESENT: [u8; 8] = [0xff; 8];

@@ -152,8 +152,8 @@ proptest! {
         value in any::<u8>(),
         handle_count in 0usize..3,
     ) {
-        let _guard = zx::host::counters_lock();
-        let before = zx::host::counters().live_handles;
+        let _guard = vmo_interop::platform::host::counters_lock();
+        let before = vmo_interop::platform::host::counters().live_handles;
         {
             let (a, b) = zx::Channel::create().unwrap();
             let request = messages::BindSharedCollectionRequest {
@@ -178,15 +178,15 @@ proptest! {
             }
             drop(result);
         }
-        prop_assert_eq!(zx::host::counters().live_handles, before);
+        prop_assert_eq!(vmo_interop::platform::host::counters().live_handles, before);
     }
 }
 
 /// Every decode error leaves the handles closed (a plain, non-random check of the same rule).
 #[test]
 fn decode_error_closes_handles() {
-    let _guard = zx::host::counters_lock();
-    let before = zx::host::counters().live_handles;
+    let _guard = vmo_interop::platform::host::counters_lock();
+    let before = vmo_interop::platform::host::counters().live_handles;
     let vmo = zx::Vmo::create(4096).unwrap();
     let info = zx::HandleInfo {
         handle: vmo.into_handle(),
@@ -201,5 +201,5 @@ fn decode_error_closes_handles() {
             len: 16
         }
     );
-    assert_eq!(zx::host::counters().live_handles, before);
+    assert_eq!(vmo_interop::platform::host::counters().live_handles, before);
 }

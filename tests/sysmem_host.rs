@@ -20,13 +20,13 @@ fn deadline() -> zx::MonotonicInstant {
 /// Runs `f` with a fresh service, then stops it and checks the host kernel is back where it
 /// was: no handle, VMO or channel left by the client or the service.
 fn with_service(f: impl FnOnce(&HostSysmem)) {
-    let _lock = zx::host::counters_lock();
-    let before = zx::host::counters();
+    let _lock = vmo_interop::platform::host::counters_lock();
+    let before = vmo_interop::platform::host::counters();
     {
         let service = HostSysmem::start().unwrap();
         f(&service);
     }
-    let after = zx::host::counters();
+    let after = vmo_interop::platform::host::counters();
     assert_eq!(after.live_handles, before.live_handles, "handles leaked");
     assert_eq!(after.live_vmos, before.live_vmos, "VMOs leaked");
     assert_eq!(after.live_channels, before.live_channels, "channels leaked");
@@ -650,8 +650,8 @@ fn unknown_methods_follow_the_open_protocol_rules() {
 
 #[test]
 fn stopping_the_service_closes_everything() {
-    let _lock = zx::host::counters_lock();
-    let before = zx::host::counters();
+    let _lock = vmo_interop::platform::host::counters_lock();
+    let before = vmo_interop::platform::host::counters();
     let service = HostSysmem::start().unwrap();
     let allocator = service.connect().unwrap();
     let (root, mut others) = shared(&allocator, 1);
@@ -687,7 +687,7 @@ fn stopping_the_service_closes_everything() {
     let vmo = info.buffers.unwrap().pop().unwrap().vmo.unwrap();
     assert_eq!(vmo.get_size().unwrap(), 4096);
     drop((vmo, collection, token, done, allocator));
-    let after = zx::host::counters();
+    let after = vmo_interop::platform::host::counters();
     assert_eq!(after.live_handles, before.live_handles);
     assert_eq!(after.live_vmos, before.live_vmos);
     assert_eq!(after.live_channels, before.live_channels);

@@ -33,10 +33,10 @@ fn reader() -> BufferCollectionConstraints {
 
 /// Asserts the host kernel holds what it held before `f`.
 fn no_leaks(f: impl FnOnce()) {
-    let _lock = zx::host::counters_lock();
-    let before = zx::host::counters();
+    let _lock = vmo_interop::platform::host::counters_lock();
+    let before = vmo_interop::platform::host::counters();
     f();
-    let after = zx::host::counters();
+    let after = vmo_interop::platform::host::counters();
     assert_eq!(after.live_handles, before.live_handles, "handles leaked");
     assert_eq!(after.live_vmos, before.live_vmos, "VMOs leaked");
     assert_eq!(after.live_mappings, before.live_mappings, "mappings leaked");

@@ -16,7 +16,7 @@ const ZIRCON_VMO: vk::ExternalMemoryHandleTypeFlags =
 
 #[test]
 fn the_harness_counts_validation_messages() {
-    let _lock = zx::host::counters_lock();
+    let _lock = vmo_interop::platform::host::counters_lock();
     let gpu = Gpu::with(GpuOptions {
         enable_interop_extensions: true,
         interop: false,
@@ -42,7 +42,7 @@ fn the_harness_counts_validation_messages() {
 
 #[test]
 fn a_device_without_the_extension_is_a_clear_error() {
-    let _lock = zx::host::counters_lock();
+    let _lock = vmo_interop::platform::host::counters_lock();
     let gpu = Gpu::with(GpuOptions {
         enable_interop_extensions: false,
         interop: false,
@@ -62,7 +62,7 @@ fn a_device_without_the_extension_is_a_clear_error() {
 
 #[test]
 fn properties_of_vmos_and_of_things_that_are_not() {
-    let _lock = zx::host::counters_lock();
+    let _lock = vmo_interop::platform::host::counters_lock();
     let before = live();
     {
         let gpu = Gpu::new();
@@ -124,7 +124,7 @@ fn properties_of_vmos_and_of_things_that_are_not() {
 
 #[test]
 fn buffer_capabilities_for_zircon_vmo() {
-    let _lock = zx::host::counters_lock();
+    let _lock = vmo_interop::platform::host::counters_lock();
     let gpu = Gpu::new();
     let interop = gpu.interop();
     for usage in [
@@ -156,7 +156,7 @@ fn buffer_capabilities_for_zircon_vmo() {
 
 #[test]
 fn image_capabilities_for_zircon_vmo() {
-    let _lock = zx::host::counters_lock();
+    let _lock = vmo_interop::platform::host::counters_lock();
     let gpu = Gpu::new();
     let interop = gpu.interop();
     let query = ImageFormatQuery {
@@ -221,7 +221,7 @@ fn image_capabilities_for_zircon_vmo() {
 /// `a_chained_format_list_reaches_the_driver`.
 #[test]
 fn chained_structures_are_forwarded_with_the_handle_type_rewritten() {
-    let _lock = zx::host::counters_lock();
+    let _lock = vmo_interop::platform::host::counters_lock();
     // VkImageFormatListCreateInfo is core in Vulkan 1.2; the harness asks for 1.1.
     let gpu = Gpu::with(GpuOptions {
         extra_device_extensions: &[ash::khr::image_format_list::NAME],
@@ -293,7 +293,7 @@ fn image_info(flags: vk::ImageCreateFlags) -> vk::ImageCreateInfo<'static> {
 /// VUID-VkImageCreateInfo-pNext-06722 (had the list been dropped, it would see nothing).
 #[test]
 fn a_chained_format_list_reaches_the_driver() {
-    let _lock = zx::host::counters_lock();
+    let _lock = vmo_interop::platform::host::counters_lock();
     let gpu = Gpu::with(GpuOptions {
         extra_device_extensions: &[ash::khr::image_format_list::NAME],
         ..GpuOptions::default()
@@ -318,7 +318,7 @@ fn a_chained_format_list_reaches_the_driver() {
 /// A chained structure the host implementation cannot forward is refused, never dropped.
 #[test]
 fn an_unknown_chained_structure_is_vk_error_unknown() {
-    let _lock = zx::host::counters_lock();
+    let _lock = vmo_interop::platform::host::counters_lock();
     let gpu = Gpu::new();
     let interop = gpu.interop();
     let mut compression = vk::ImageCompressionControlEXT::default();

@@ -13,7 +13,7 @@ use vmo_interop::zx::{self, AsHandleRef, HandleBased};
 
 /// Runs `body` with a fresh device, holding the counters lock, and asserts nothing leaked.
 fn leak_checked(body: impl FnOnce(&Gpu, &Interop)) {
-    let _lock = zx::host::counters_lock();
+    let _lock = vmo_interop::platform::host::counters_lock();
     let before = live();
     {
         let gpu = Gpu::new();

@@ -6,7 +6,6 @@ mod common;
 use ash::vk;
 use common::{live, transfer_buffer, Gpu};
 use vmo_interop::vk::AllocationInfo;
-use vmo_interop::zx;
 
 /// Writes `bytes` at the start of host-visible `memory` and reads them back through a second
 /// `vkMapMemory`.
@@ -32,7 +31,7 @@ fn write_and_read(gpu: &Gpu, memory: vk::DeviceMemory, bytes: &[u8]) -> Vec<u8> 
 
 #[test]
 fn raw_memory_comes_with_the_interop_that_frees_it() {
-    let _lock = zx::host::counters_lock();
+    let _lock = vmo_interop::platform::host::counters_lock();
     let before = live();
     {
         let mut gpu = Gpu::new();
@@ -54,7 +53,7 @@ fn raw_memory_comes_with_the_interop_that_frees_it() {
 
 #[test]
 fn raw_memory_outliving_every_interop_stays_mapped_and_leaks_only_its_backing() {
-    let _lock = zx::host::counters_lock();
+    let _lock = vmo_interop::platform::host::counters_lock();
     let before = live();
     {
         let mut gpu = Gpu::new();
@@ -82,7 +81,7 @@ fn raw_memory_outliving_every_interop_stays_mapped_and_leaks_only_its_backing() 
 
 #[test]
 fn raw_buffers_and_images_come_with_their_interop() {
-    let _lock = zx::host::counters_lock();
+    let _lock = vmo_interop::platform::host::counters_lock();
     let before = live();
     {
         let mut gpu = Gpu::new();

@@ -11,14 +11,17 @@ use vmo_interop::zx::{self, AsHandleRef, HandleBased};
 
 /// Kernel calls the calling thread makes inside `f`.
 fn calls<T>(f: impl FnOnce() -> T) -> (T, u64) {
-    let before = zx::host::thread_kernel_calls();
+    let before = vmo_interop::platform::host::thread_kernel_calls();
     let value = f();
-    (value, zx::host::thread_kernel_calls() - before)
+    (
+        value,
+        vmo_interop::platform::host::thread_kernel_calls() - before,
+    )
 }
 
 #[test]
 fn every_combination_of_rights_is_exact_and_costs_one_call() {
-    let _lock = zx::host::counters_lock();
+    let _lock = vmo_interop::platform::host::counters_lock();
     let before = live();
     {
         let gpu = Gpu::new();

@@ -13,7 +13,7 @@ const COUNT: usize = 4096;
 
 #[test]
 fn import_one_payload_4096_times() {
-    let _lock = zx::host::counters_lock();
+    let _lock = vmo_interop::platform::host::counters_lock();
     let before = live();
     {
         let gpu = Gpu::new();
@@ -50,7 +50,7 @@ fn import_one_payload_4096_times() {
 
 #[test]
 fn export_one_allocation_4096_times() {
-    let _lock = zx::host::counters_lock();
+    let _lock = vmo_interop::platform::host::counters_lock();
     let before = live();
     {
         let gpu = Gpu::new();
@@ -81,7 +81,7 @@ fn export_one_allocation_4096_times() {
 
 #[test]
 fn export_on_one_device_import_on_another() {
-    let _lock = zx::host::counters_lock();
+    let _lock = vmo_interop::platform::host::counters_lock();
     let before = live();
     {
         let gpu = Gpu::new();

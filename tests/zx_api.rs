@@ -7,9 +7,10 @@ mod zx_common;
 use std::mem::size_of;
 use std::thread;
 
+use vmo_interop::platform::host;
 use vmo_interop::zx::{
-    self, host, AsHandleRef, Channel, Handle, HandleBased, HandleRef, Mapping, MonotonicInstant,
-    Rights, Status, Unowned, VmarFlags, Vmo,
+    self, AsHandleRef, Channel, Handle, HandleBased, HandleRef, Mapping, MonotonicInstant, Rights,
+    Status, Unowned, VmarFlags, Vmo,
 };
 use zx_common::{is_live, serial};
 

@@ -7,11 +7,11 @@ mod zx_common;
 use std::thread;
 use std::time::Duration;
 
-use vmo_interop::zx::host::syscalls as raw;
 use vmo_interop::zx::{
     object_wait_many, sys, AsHandleRef, Channel, Handle, HandleBased, HandleInfo, MessageBuf,
     MonotonicInstant, ObjectType, Rights, Signals, Status, Unowned, Vmo, WaitItem,
 };
+use zx_common::raw;
 use zx_common::{is_live, serial, until_a_waiter_blocks};
 
 fn read_bytes(channel: &Channel) -> Result<Vec<u8>, Status> {

@@ -8,11 +8,11 @@
 
 mod zx_common;
 
-use vmo_interop::zx::host::syscalls as raw;
 use vmo_interop::zx::{
     self, sys, AsHandleRef, Channel, Handle, HandleBased, Koid, ObjectType, Rights, Status,
     VmarFlags, Vmo, VmoOptions,
 };
+use zx_common::raw;
 use zx_common::{basic_info, is_live, serial};
 
 const PAGE: u64 = 4096;
@@ -429,9 +429,8 @@ fn bad_handle_takes_precedence_over_everything() {
         sys::ZX_ERR_BAD_HANDLE
     );
     assert_eq!(raw::vmo_set_size(stale, u64::MAX), sys::ZX_ERR_BAD_HANDLE);
-    let mut addr = 0;
     assert_eq!(
-        raw::vmar_map(u32::MAX, stale, 1, 0, &mut addr),
+        raw::vmar_map_status(u32::MAX, stale, 1, 0),
         sys::ZX_ERR_BAD_HANDLE
     );
     assert_eq!(
@@ -898,12 +897,15 @@ impl<T: HandleBased> RawAfterDrop for T {
 #[test]
 fn handle_invalid_owns_nothing_and_closes_nothing() {
     let s = serial();
-    let calls = zx::host::thread_kernel_calls();
+    let calls = vmo_interop::platform::host::thread_kernel_calls();
     let invalid = Handle::invalid();
     assert!(invalid.is_invalid());
     assert_eq!(invalid.basic_info().unwrap_err(), Status::BAD_HANDLE);
     drop(invalid);
     // basic_info is one call; dropping an invalid handle makes none.
-    assert_eq!(zx::host::thread_kernel_calls() - calls, 1);
+    assert_eq!(
+        vmo_interop::platform::host::thread_kernel_calls() - calls,
+        1
+    );
     s.assert_no_leaks();
 }

@@ -158,7 +158,7 @@ impl HostExternalMemory {
             vk::PhysicalDeviceProperties2::default().push_next(&mut host_properties);
         // SAFETY: `physical_device` belongs to `instance`; the chain is built with push_next.
         unsafe { instance.get_physical_device_properties2(physical_device, &mut properties) };
-        let page_size = crate::zx::host::syscalls::system_get_page_size() as u64;
+        let page_size = crate::zx::system_get_page_size() as u64;
         let min_alignment = host_pointer_alignment(
             host_properties.min_imported_host_pointer_alignment,
             page_size,

@@ -396,12 +396,12 @@ mod tests {
     use super::*;
 
     fn live_handles() -> u64 {
-        zx::host::counters().live_handles
+        crate::platform::host::counters().live_handles
     }
 
     #[test]
     fn a_failed_imports_duplicate_is_closed_only_while_it_still_names_the_vmo() {
-        let _lock = zx::host::counters_lock();
+        let _lock = crate::platform::host::counters_lock();
         let before = live_handles();
         let vmo = zx::Vmo::create(4096).unwrap();
         let koid = vmo.get_koid().unwrap();

@@ -472,8 +472,8 @@ mod tests {
 
     #[test]
     fn suballocating_for_a_resource_that_requires_dedicated_is_refused_before_vulkan() {
-        let _lock = zx::host::counters_lock();
-        let before = zx::host::counters();
+        let _lock = crate::platform::host::counters_lock();
+        let before = crate::platform::host::counters();
         {
             let device = TestDevice::new();
             let interop = device.interop();
@@ -551,7 +551,7 @@ mod tests {
                 .expect("a dedicated allocation");
             drop((memory, buffer));
         }
-        let after = zx::host::counters();
+        let after = crate::platform::host::counters();
         assert_eq!(
             (after.live_handles, after.live_vmos, after.live_mappings),
             (before.live_handles, before.live_vmos, before.live_mappings),

@@ -13,15 +13,13 @@
 //! wraps. Ownership moves exactly where the kernel moves it: [`HandleBased::replace_handle`]
 //! and [`Channel::write`] always consume their input handles, on failure too.
 //!
-//! Below the safe API sits one private seam of C-shaped, safe functions (one per syscall):
-//! `fuchsia.rs` implements it with `fuchsia-zircon-sys` on `target_os = "fuchsia"`, and
-//! [`host`] implements it elsewhere with an emulated kernel that follows the syscall
-//! documentation (rights checked in the kernel's order, koids never reused, VMOs backed by
-//! memfds). The safe code above the seam is the same on both.
+//! Below the safe API sits one private seam, `kernel.rs`: one C-shaped, safe function per
+//! syscall, each a single call of the Zircon C ABI as `fuchsia-zircon-sys` declares it. On
+//! Fuchsia those symbols are the vDSO's; on any other target they are the host kernel's
+//! (`host/zircon`, the crate `vmo-interop-host-zircon`), which exports the same `zx_*`
+//! functions. There is no second backend: the code above the ABI is what runs everywhere.
 //!
-//! Raw ABI types and constants are re-exported from `fuchsia-zircon-types` as [`sys`].
-
-pub use fuchsia_zircon_types as sys;
+//! The raw ABI (types, constants and the `zx_*` functions) is [`sys`].
 
 mod channel;
 mod handle;
@@ -30,15 +28,8 @@ mod status;
 mod time;
 mod vmo;
 
-#[cfg(target_os = "fuchsia")]
-mod fuchsia;
-#[cfg(target_os = "fuchsia")]
-use fuchsia as kernel;
-
-#[cfg(not(target_os = "fuchsia"))]
-pub mod host;
-#[cfg(not(target_os = "fuchsia"))]
-use host::syscalls as kernel;
+mod kernel;
+pub mod sys;
 
 pub use channel::{Channel, HandleInfo, MessageBuf, MAX_MSG_BYTES, MAX_MSG_HANDLES};
 pub use handle::{
@@ -49,3 +40,8 @@ pub use rights::{Rights, Signals, VmarFlags, VmoOptions};
 pub use status::Status;
 pub use time::MonotonicInstant;
 pub use vmo::{Mapping, Vmo};
+
+/// The system's page size in bytes (wraps `zx_system_get_page_size`, a vDSO call).
+pub fn system_get_page_size() -> u32 {
+    u32::try_from(kernel::system_get_page_size()).unwrap_or(u32::MAX)
+}

@@ -404,6 +404,6 @@ pub fn bind(interop: &Interop, buffer: &vmo_interop::vk::Buffer, memory: &vmo_in
 
 /// Counts what the host kernel holds, for leak checks.
 pub fn live() -> (u64, u64, u64) {
-    let c = vmo_interop::zx::host::counters();
+    let c = vmo_interop::platform::host::counters();
     (c.live_handles, c.live_vmos, c.live_mappings)
 }

@@ -3,7 +3,9 @@
 
 use std::sync::MutexGuard;
 
-use vmo_interop::zx::host::{self, Counters};
+pub mod raw;
+
+use vmo_interop::platform::host::{self, Counters};
 use vmo_interop::zx::sys;
 
 /// Serializes a test against every other test of its binary (they all hold it) and records the
@@ -50,7 +52,7 @@ impl Serial {
 /// `ZX_INFO_HANDLE_BASIC` of a raw value, or its status: the liveness probe of the tests.
 pub fn basic_info(raw: sys::zx_handle_t) -> Result<sys::zx_info_handle_basic_t, sys::zx_status_t> {
     let mut info = sys::zx_info_handle_basic_t::default();
-    match host::syscalls::object_get_info_handle_basic(raw, &mut info) {
+    match raw::object_get_info_handle_basic(raw, &mut info) {
         sys::ZX_OK => Ok(info),
         status => Err(status),
     }

@@ -81,9 +81,12 @@ impl Row {
 /// Kernel calls the calling thread makes during `f` (host kernel counters).
 #[cfg(not(target_os = "fuchsia"))]
 fn kernel_calls<T>(f: impl FnOnce() -> T) -> (T, Option<u64>) {
-    let before = zx::host::thread_kernel_calls();
+    let before = vmo_interop::platform::host::thread_kernel_calls();
     let value = f();
-    (value, Some(zx::host::thread_kernel_calls() - before))
+    (
+        value,
+        Some(vmo_interop::platform::host::thread_kernel_calls() - before),
+    )
 }
 
 /// On Fuchsia the real kernel keeps no such counter.

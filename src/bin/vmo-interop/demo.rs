@@ -80,7 +80,7 @@ struct Participant {
 pub fn run(device_index: usize, size: u64, buffer_count: u32) -> Result<Outcome> {
     let mut steps = Steps::new();
     #[cfg(not(target_os = "fuchsia"))]
-    let baseline = zx::host::counters();
+    let baseline = vmo_interop::platform::host::counters();
     let outcome = {
         #[cfg(not(target_os = "fuchsia"))]
         let sysmem = vmo_interop::sysmem::HostSysmem::start().context("starting host sysmem")?;
@@ -120,7 +120,7 @@ pub fn run(device_index: usize, size: u64, buffer_count: u32) -> Result<Outcome>
     };
     #[cfg(not(target_os = "fuchsia"))]
     {
-        let after = zx::host::counters();
+        let after = vmo_interop::platform::host::counters();
         let leaked = after.live_handles.saturating_sub(baseline.live_handles);
         steps.step(format!(
             "host kernel after shutdown: {} live handles, {} VMOs, {} channels, {} mappings ({} kernel calls in all)",

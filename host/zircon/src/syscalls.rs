@@ -8,13 +8,13 @@
 
 use std::sync::Arc;
 
-use super::channel::{CallOutcome, ChannelEnd, Message, Pair, ReadError};
-use super::object::{allocate_koids, KernelHandle, Kind, Object};
-use super::vmo::{round_to_page, VmoObject};
-use super::{count_call, table, vmo, wait, PAGE_SIZE};
-use crate::zx::sys::{
-    self, zx_handle_info_t, zx_handle_t, zx_info_handle_basic_t, zx_rights_t, zx_signals_t,
-    zx_status_t, zx_time_t, zx_vaddr_t, zx_wait_item_t,
+use crate::channel::{CallOutcome, ChannelEnd, Message, Pair, ReadError};
+use crate::object::{allocate_koids, KernelHandle, Kind, Object};
+use crate::vmo::{round_to_page, VmoObject};
+use crate::{count_call, table, vmo, wait, PAGE_SIZE};
+use fuchsia_zircon_types::{
+    self as sys, zx_handle_disposition_t, zx_handle_info_t, zx_handle_t, zx_info_handle_basic_t,
+    zx_rights_t, zx_signals_t, zx_status_t, zx_time_t, zx_vaddr_t, zx_wait_item_t,
 };
 
 /// `ZX_CHANNEL_READ_MAY_DISCARD`.
@@ -262,10 +262,7 @@ pub fn vmo_create(size: u64, options: u32, out: &mut zx_handle_t) -> zx_status_t
         }
         let vmo = VmoObject::new(size, options & sys::ZX_VMO_RESIZABLE != 0)?;
         let object = Object::new(allocate_koids(1), sys::ZX_KOID_INVALID, Kind::Vmo(vmo));
-        insert(
-            KernelHandle::new(object, crate::zx::Rights::VMO_DEFAULT.bits()),
-            out,
-        )
+        insert(KernelHandle::new(object, crate::DEFAULT_VMO_RIGHTS), out)
     })())
 }
 
@@ -401,7 +398,7 @@ pub fn channel_create(options: u32, out0: &mut zx_handle_t, out1: &mut zx_handle
         Kind::Channel(ChannelEnd::new(Arc::clone(&pair), 0)),
     );
     let end1 = Object::new(koid + 1, koid, Kind::Channel(ChannelEnd::new(pair, 1)));
-    let rights = crate::zx::Rights::CHANNEL_DEFAULT.bits();
+    let rights = crate::DEFAULT_CHANNEL_RIGHTS;
     let handles = (
         KernelHandle::new(end0, rights),
         KernelHandle::new(end1, rights),
@@ -639,19 +636,25 @@ pub fn channel_read_etc(
 #[allow(clippy::too_many_arguments)] // mirrors zx_channel_call_etc_args_t
 pub fn channel_call_etc(
     handle: zx_handle_t,
+    options: u32,
     deadline: zx_time_t,
     bytes: &[u8],
-    handles: &[zx_handle_t],
+    dispositions: &mut [zx_handle_disposition_t],
     rd_bytes: &mut [u8],
     rd_handles: &mut [zx_handle_info_t],
     actual_bytes: &mut u32,
     actual_handles: &mut u32,
 ) -> zx_status_t {
     count_call();
-    if bytes.len() < 4 {
-        drop(take_handles(handles, None));
+    let handles = match moved_handles(dispositions) {
+        Ok(handles) => handles,
+        Err(status) => return status,
+    };
+    if options != 0 || bytes.len() < 4 {
+        drop(take_handles(&handles, None));
         return sys::ZX_ERR_INVALID_ARGS;
     }
+    let handles = &handles[..];
     status((|| {
         let rights = sys::ZX_RIGHT_READ | sys::ZX_RIGHT_WRITE;
         let (channel, message) = prepare_message(handle, rights, bytes, handles)?;
@@ -672,6 +675,69 @@ pub fn channel_call_etc(
         rd_handles[..received.len()].copy_from_slice(&received);
         Ok(())
     })())
+}
+
+/// The handle values of `dispositions` when every one is a plain move
+/// (`ZX_HANDLE_OP_MOVE`, `ZX_OBJ_TYPE_NONE`, `ZX_RIGHT_SAME_RIGHTS`); otherwise the moved
+/// handles are closed and the answer is `NOT_SUPPORTED` (the host kernel does not yet
+/// duplicate, type-check or reduce rights in flight).
+fn moved_handles(
+    dispositions: &mut [zx_handle_disposition_t],
+) -> Result<Vec<zx_handle_t>, zx_status_t> {
+    let plain = dispositions.iter().all(|d| {
+        d.operation == sys::ZX_HANDLE_OP_MOVE
+            && d.type_ == sys::ZX_OBJ_TYPE_NONE
+            && d.rights == sys::ZX_RIGHT_SAME_RIGHTS
+    });
+    if !plain {
+        close_moved(dispositions);
+        return Err(sys::ZX_ERR_NOT_SUPPORTED);
+    }
+    Ok(dispositions.iter().map(|d| d.handle).collect())
+}
+
+/// Closes every handle that `dispositions` moves (what the kernel does with a message it
+/// refuses before looking at it).
+pub fn close_moved(dispositions: &mut [zx_handle_disposition_t]) {
+    for disposition in dispositions {
+        if disposition.operation == sys::ZX_HANDLE_OP_MOVE {
+            handle_close(disposition.handle);
+        }
+    }
+}
+
+/// Emulates `zx_channel_write_etc` for plain moves (see [`moved_handles`]).
+pub fn channel_write_etc(
+    handle: zx_handle_t,
+    options: u32,
+    bytes: &[u8],
+    dispositions: &mut [zx_handle_disposition_t],
+) -> zx_status_t {
+    match moved_handles(dispositions) {
+        Ok(handles) => channel_write(handle, options, bytes, &handles),
+        Err(status) => status,
+    }
+}
+
+/// Emulates `zx_handle_close_many`: closes every value; `BAD_HANDLE` if any was not live.
+pub fn handle_close_many(handles: &[zx_handle_t]) -> zx_status_t {
+    handles
+        .iter()
+        .map(|&handle| handle_close(handle))
+        .fold(
+            sys::ZX_OK,
+            |first, status| if first == sys::ZX_OK { status } else { first },
+        )
+}
+
+/// Emulates `zx_object_get_info(ZX_INFO_HANDLE_VALID)`: `OK` for a live handle.
+pub fn object_get_info_handle_valid(handle: zx_handle_t) -> zx_status_t {
+    count_call();
+    if table::lock().get(handle).is_some() {
+        sys::ZX_OK
+    } else {
+        sys::ZX_ERR_BAD_HANDLE
+    }
 }
 
 /// Emulates `zx_clock_get_monotonic` (a vDSO call: not counted).

@@ -8,8 +8,8 @@
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use super::object::{KernelHandle, Object};
-use crate::zx::sys;
+use crate::object::{KernelHandle, Object};
+use fuchsia_zircon_types as sys;
 
 const FIXED_BITS: u32 = 0b11;
 const INDEX_BITS: u32 = 18;
@@ -23,7 +23,7 @@ struct Slot {
     handle: Option<KernelHandle>,
 }
 
-pub(super) struct Table {
+pub(crate) struct Table {
     slots: Vec<Slot>,
     free: VecDeque<u32>,
 }
@@ -35,7 +35,7 @@ static TABLE: Mutex<Table> = Mutex::new(Table {
 
 /// Locks the handle table. Never held across a blocking wait, and never while dropping a
 /// handle (callers move removed handles out and drop them after unlocking).
-pub(super) fn lock() -> MutexGuard<'static, Table> {
+pub(crate) fn lock() -> MutexGuard<'static, Table> {
     TABLE.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -54,7 +54,7 @@ fn decode(value: sys::zx_handle_t) -> Option<(usize, u32)> {
 
 impl Table {
     /// Inserts `handle` and returns its new value; gives the handle back if the table is full.
-    pub(super) fn insert(
+    pub(crate) fn insert(
         &mut self,
         handle: KernelHandle,
     ) -> Result<sys::zx_handle_t, KernelHandle> {
@@ -75,7 +75,7 @@ impl Table {
     }
 
     /// The live handle `value` names.
-    pub(super) fn get(&self, value: sys::zx_handle_t) -> Option<&KernelHandle> {
+    pub(crate) fn get(&self, value: sys::zx_handle_t) -> Option<&KernelHandle> {
         let (index, generation) = decode(value)?;
         let slot = self.slots.get(index)?;
         if slot.generation != generation {
@@ -85,7 +85,7 @@ impl Table {
     }
 
     /// Removes the handle `value` names; the value is dead from now on.
-    pub(super) fn remove(&mut self, value: sys::zx_handle_t) -> Option<KernelHandle> {
+    pub(crate) fn remove(&mut self, value: sys::zx_handle_t) -> Option<KernelHandle> {
         let (index, generation) = decode(value)?;
         let slot = self.slots.get_mut(index)?;
         if slot.generation != generation {
@@ -102,7 +102,7 @@ impl Table {
     /// Looks up `value` with the kernel's precedence: `BAD_HANDLE` (not live), then
     /// `WRONG_TYPE` (when `object_type` is given and differs), then `ACCESS_DENIED` (lacks
     /// any of `rights`).
-    pub(super) fn get_checked(
+    pub(crate) fn get_checked(
         &self,
         value: sys::zx_handle_t,
         object_type: Option<sys::zx_obj_type_t>,
@@ -119,7 +119,7 @@ impl Table {
     }
 
     /// Whether `value` still names a handle to `object` (false once it is closed).
-    pub(super) fn refers_to(&self, value: sys::zx_handle_t, object: &Arc<Object>) -> bool {
+    pub(crate) fn refers_to(&self, value: sys::zx_handle_t, object: &Arc<Object>) -> bool {
         self.get(value)
             .is_some_and(|handle| Arc::ptr_eq(&handle.object, object))
     }
@@ -127,7 +127,7 @@ impl Table {
 
 /// Looks `value` up as [`Table::get_checked`] does and returns a reference to its object and
 /// the handle's rights, with the table unlocked again.
-pub(super) fn object_checked(
+pub(crate) fn object_checked(
     value: sys::zx_handle_t,
     object_type: Option<sys::zx_obj_type_t>,
     rights: sys::zx_rights_t,

@@ -3,36 +3,36 @@
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use super::channel::ChannelEnd;
-use super::vmo::VmoObject;
-use super::{LIVE_CHANNELS, LIVE_HANDLES, LIVE_VMOS};
-use crate::zx::sys;
+use crate::channel::ChannelEnd;
+use crate::vmo::VmoObject;
+use crate::{LIVE_CHANNELS, LIVE_HANDLES, LIVE_VMOS};
+use fuchsia_zircon_types as sys;
 
 /// The next koid to hand out; koids below `ZX_KOID_FIRST` are reserved.
 static NEXT_KOID: AtomicU64 = AtomicU64::new(sys::ZX_KOID_FIRST);
 
 /// Allocates `count` consecutive koids, never reused.
-pub(super) fn allocate_koids(count: u64) -> u64 {
+pub(crate) fn allocate_koids(count: u64) -> u64 {
     NEXT_KOID.fetch_add(count, Ordering::Relaxed)
 }
 
 /// The state particular to each object type.
-pub(super) enum Kind {
+pub(crate) enum Kind {
     Vmo(VmoObject),
     Channel(ChannelEnd),
 }
 
 /// A kernel object, shared by its handles (and by mappings, waiters and calls in progress).
 /// It is destroyed when the last reference goes; "zero handles" is a separate, earlier event.
-pub(super) struct Object {
-    pub(super) koid: sys::zx_koid_t,
-    pub(super) related_koid: sys::zx_koid_t,
+pub(crate) struct Object {
+    pub(crate) koid: sys::zx_koid_t,
+    pub(crate) related_koid: sys::zx_koid_t,
     handle_count: AtomicUsize,
-    pub(super) kind: Kind,
+    pub(crate) kind: Kind,
 }
 
 impl Object {
-    pub(super) fn new(
+    pub(crate) fn new(
         koid: sys::zx_koid_t,
         related_koid: sys::zx_koid_t,
         kind: Kind,
@@ -49,7 +49,7 @@ impl Object {
         })
     }
 
-    pub(super) fn object_type(&self) -> sys::zx_obj_type_t {
+    pub(crate) fn object_type(&self) -> sys::zx_obj_type_t {
         match self.kind {
             Kind::Vmo(_) => sys::ZX_OBJ_TYPE_VMO,
             Kind::Channel(_) => sys::ZX_OBJ_TYPE_CHANNEL,
@@ -57,21 +57,21 @@ impl Object {
     }
 
     /// The signals asserted now.
-    pub(super) fn signals(&self) -> sys::zx_signals_t {
+    pub(crate) fn signals(&self) -> sys::zx_signals_t {
         match &self.kind {
             Kind::Vmo(_) => sys::ZX_VMO_ZERO_CHILDREN,
             Kind::Channel(end) => end.signals(),
         }
     }
 
-    pub(super) fn as_vmo(&self) -> Option<&VmoObject> {
+    pub(crate) fn as_vmo(&self) -> Option<&VmoObject> {
         match &self.kind {
             Kind::Vmo(vmo) => Some(vmo),
             Kind::Channel(_) => None,
         }
     }
 
-    pub(super) fn as_channel(&self) -> Option<&ChannelEnd> {
+    pub(crate) fn as_channel(&self) -> Option<&ChannelEnd> {
         match &self.kind {
             Kind::Channel(end) => Some(end),
             Kind::Vmo(_) => None,
@@ -97,20 +97,20 @@ impl Drop for Object {
 
 /// One handle: an object reference plus rights. It lives in the handle table or inside a
 /// channel message; dropping it is closing it.
-pub(super) struct KernelHandle {
-    pub(super) object: Arc<Object>,
-    pub(super) rights: sys::zx_rights_t,
+pub(crate) struct KernelHandle {
+    pub(crate) object: Arc<Object>,
+    pub(crate) rights: sys::zx_rights_t,
 }
 
 impl KernelHandle {
-    pub(super) fn new(object: Arc<Object>, rights: sys::zx_rights_t) -> KernelHandle {
+    pub(crate) fn new(object: Arc<Object>, rights: sys::zx_rights_t) -> KernelHandle {
         object.handle_count.fetch_add(1, Ordering::SeqCst);
         LIVE_HANDLES.fetch_add(1, Ordering::SeqCst);
         KernelHandle { object, rights }
     }
 
     /// A second handle to the same object.
-    pub(super) fn duplicate(&self, rights: sys::zx_rights_t) -> KernelHandle {
+    pub(crate) fn duplicate(&self, rights: sys::zx_rights_t) -> KernelHandle {
         KernelHandle::new(Arc::clone(&self.object), rights)
     }
 }
@@ -121,6 +121,6 @@ impl Drop for KernelHandle {
         if self.object.handle_count.fetch_sub(1, Ordering::SeqCst) == 1 {
             self.object.on_zero_handles();
         }
-        super::wait::notify();
+        crate::wait::notify();
     }
 }

@@ -4,14 +4,14 @@ use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use super::object::KernelHandle;
-use super::wait;
-use crate::zx::sys;
+use crate::object::KernelHandle;
+use crate::wait;
+use fuchsia_zircon_types as sys;
 
 /// One message in flight: bytes and the handles it carries (alive until read or destroyed).
-pub(super) struct Message {
-    pub(super) bytes: Vec<u8>,
-    pub(super) handles: Vec<KernelHandle>,
+pub(crate) struct Message {
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) handles: Vec<KernelHandle>,
 }
 
 impl Message {
@@ -37,12 +37,12 @@ struct PairState {
     calls: [Vec<PendingCall>; 2],
 }
 
-pub(super) struct Pair {
+pub(crate) struct Pair {
     state: Mutex<PairState>,
 }
 
 impl Pair {
-    pub(super) fn new() -> Arc<Pair> {
+    pub(crate) fn new() -> Arc<Pair> {
         Arc::new(Pair {
             state: Mutex::new(PairState {
                 inbox: [VecDeque::new(), VecDeque::new()],
@@ -58,13 +58,13 @@ impl Pair {
 }
 
 /// One endpoint: the shared pair and which side this is.
-pub(super) struct ChannelEnd {
+pub(crate) struct ChannelEnd {
     pair: Arc<Pair>,
     side: usize,
 }
 
 /// Why a read found no message.
-pub(super) enum ReadError {
+pub(crate) enum ReadError {
     Status(sys::zx_status_t),
     /// `ZX_ERR_BUFFER_TOO_SMALL`, with the sizes the next message needs.
     TooSmall {
@@ -74,13 +74,13 @@ pub(super) enum ReadError {
 }
 
 /// What a call waiter found.
-pub(super) enum CallOutcome {
+pub(crate) enum CallOutcome {
     Reply(Message),
     Status(sys::zx_status_t),
 }
 
 impl ChannelEnd {
-    pub(super) fn new(pair: Arc<Pair>, side: usize) -> ChannelEnd {
+    pub(crate) fn new(pair: Arc<Pair>, side: usize) -> ChannelEnd {
         ChannelEnd { pair, side }
     }
 
@@ -88,7 +88,7 @@ impl ChannelEnd {
         1 - self.side
     }
 
-    pub(super) fn signals(&self) -> sys::zx_signals_t {
+    pub(crate) fn signals(&self) -> sys::zx_signals_t {
         let state = self.pair.lock();
         let mut signals = 0;
         if !state.inbox[self.side].is_empty() {
@@ -104,7 +104,7 @@ impl ChannelEnd {
 
     /// Queues `message` for the peer (or hands it to the peer's call waiting for its txid).
     /// On `PEER_CLOSED` the message is dropped, closing its handles.
-    pub(super) fn write(&self, message: Message) -> sys::zx_status_t {
+    pub(crate) fn write(&self, message: Message) -> sys::zx_status_t {
         let refused = {
             let mut state = self.pair.lock();
             deliver(&mut state, self.peer(), message)
@@ -123,7 +123,7 @@ impl ChannelEnd {
 
     /// Takes the next message if it fits in `max_bytes` / `max_handles`. With `may_discard`
     /// a message that does not fit is dropped (`ZX_CHANNEL_READ_MAY_DISCARD`).
-    pub(super) fn read(
+    pub(crate) fn read(
         &self,
         max_bytes: usize,
         max_handles: usize,
@@ -159,7 +159,7 @@ impl ChannelEnd {
 
     /// Stamps `message` with a fresh txid (high bit set, unique among this endpoint's calls in
     /// progress), registers the call and queues the message for the peer.
-    pub(super) fn start_call(&self, mut message: Message) -> Result<u32, sys::zx_status_t> {
+    pub(crate) fn start_call(&self, mut message: Message) -> Result<u32, sys::zx_status_t> {
         static NEXT_TXID: AtomicU32 = AtomicU32::new(0);
         let refused = {
             let mut state = self.pair.lock();
@@ -193,7 +193,7 @@ impl ChannelEnd {
     /// Checks on the call `txid`: its reply, `PEER_CLOSED`, `TIMED_OUT` (when `expired`),
     /// `CANCELED` (the endpoint lost its last handle), or `None` to keep waiting. Every
     /// outcome unregisters the call.
-    pub(super) fn poll_call(&self, txid: u32, expired: bool) -> Option<CallOutcome> {
+    pub(crate) fn poll_call(&self, txid: u32, expired: bool) -> Option<CallOutcome> {
         let mut state = self.pair.lock();
         let peer_open = state.open[self.peer()];
         let calls = &mut state.calls[self.side];
@@ -217,7 +217,7 @@ impl ChannelEnd {
 
     /// The endpoint's last handle closed: the peer sees `PEER_CLOSED`; messages queued here
     /// and replies to calls made here are destroyed (closing their handles).
-    pub(super) fn on_zero_handles(&self) {
+    pub(crate) fn on_zero_handles(&self) {
         let (inbox, calls) = {
             let mut state = self.pair.lock();
             state.open[self.side] = false;

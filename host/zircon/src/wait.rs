@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
-use crate::zx::sys;
+use fuchsia_zircon_types as sys;
 
 /// Bumped on every change, so a waiter can tell a change from a spurious wake-up.
 static EPOCH: Mutex<u64> = Mutex::new(0);
@@ -17,7 +17,7 @@ static WAITERS: AtomicUsize = AtomicUsize::new(0);
 static SLEEPING: AtomicUsize = AtomicUsize::new(0);
 
 /// Threads asleep in a blocking wait right now (see `zx::host::blocked_waiters`).
-pub(super) fn sleeping() -> usize {
+pub(crate) fn sleeping() -> usize {
     SLEEPING.load(Ordering::SeqCst)
 }
 
@@ -27,7 +27,7 @@ fn epoch() -> MutexGuard<'static, u64> {
 
 /// Wakes every waiter to re-check its condition. Call after the change is visible (after the
 /// object's lock is released or at least after the state is written).
-pub(super) fn notify() {
+pub(crate) fn notify() {
     if WAITERS.load(Ordering::SeqCst) == 0 {
         return;
     }
@@ -37,7 +37,7 @@ pub(super) fn notify() {
 
 /// The emulated monotonic clock: nanoseconds since the host kernel first read it, offset so
 /// that no reading is 0.
-pub(super) fn clock_get_monotonic() -> sys::zx_time_t {
+pub(crate) fn clock_get_monotonic() -> sys::zx_time_t {
     static BOOT: OnceLock<Instant> = OnceLock::new();
     let boot = BOOT.get_or_init(Instant::now);
     i64::try_from(boot.elapsed().as_nanos())
@@ -62,7 +62,7 @@ impl Drop for WaiterGuard {
 
 /// Calls `poll(expired)` until it returns `Some`, sleeping between calls until something
 /// changes or `deadline` passes. `poll` must return `Some` when `expired` is true.
-pub(super) fn block_until<T>(
+pub(crate) fn block_until<T>(
     deadline: sys::zx_time_t,
     mut poll: impl FnMut(bool) -> Option<T>,
 ) -> T {

@@ -1,25 +1,21 @@
-//! The kernel seam on Fuchsia: each function is one `fuchsia-zircon-sys` syscall.
+//! The kernel seam: each function is one call of the Zircon C ABI ([`super::sys`]), the vDSO
+//! on Fuchsia and the host kernel elsewhere.
 //!
 //! The signatures are C-shaped (raw values in, `zx_status_t` out, out-parameters by `&mut`) but
 //! safe: slices carry their lengths, so every pointer handed to the kernel is valid for the
-//! length the kernel is told. The host kernel (`super::host::syscalls`) has the same functions.
+//! length the kernel is told.
 
-use fuchsia_zircon_sys as zx_sys;
+use super::sys as zx_sys;
 
 use super::sys::{
     zx_handle_info_t, zx_handle_t, zx_info_handle_basic_t, zx_rights_t, zx_signals_t, zx_status_t,
     zx_time_t, zx_vaddr_t, zx_wait_item_t,
 };
 
-extern "C" {
-    /// The root VMAR of this process; provided by libc (`zircon/process.h`), not a syscall.
-    fn zx_vmar_root_self() -> zx_handle_t;
-}
-
 fn vmar_root() -> zx_handle_t {
     // SAFETY: a plain getter with no preconditions; the returned handle is owned by libc and
     // only borrowed here.
-    unsafe { zx_vmar_root_self() }
+    unsafe { zx_sys::zx_vmar_root_self() }
 }
 
 pub(crate) fn handle_close(handle: zx_handle_t) -> zx_status_t {

@@ -5,9 +5,9 @@ use std::os::fd::OwnedFd;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
-use super::object::Object;
-use super::{LIVE_MAPPINGS, PAGE_SIZE};
-use crate::zx::sys;
+use crate::object::Object;
+use crate::{LIVE_MAPPINGS, PAGE_SIZE};
+use fuchsia_zircon_types as sys;
 
 /// The largest size a host VMO can have: memfd sizes are `off_t` (i64), rounded down to a page.
 const MAX_SIZE: u64 = (i64::MAX as u64) & !(PAGE_SIZE - 1);
@@ -19,14 +19,14 @@ struct Sizes {
     content_size: u64,
 }
 
-pub(super) struct VmoObject {
+pub(crate) struct VmoObject {
     fd: OwnedFd,
     resizable: bool,
     sizes: RwLock<Sizes>,
 }
 
 /// `size` rounded up to the page size, or `OUT_OF_RANGE` when that is too large.
-pub(super) fn round_to_page(size: u64) -> Result<u64, sys::zx_status_t> {
+pub(crate) fn round_to_page(size: u64) -> Result<u64, sys::zx_status_t> {
     let rounded = size
         .checked_next_multiple_of(PAGE_SIZE)
         .ok_or(sys::ZX_ERR_OUT_OF_RANGE)?;
@@ -93,7 +93,7 @@ fn anonymous_file() -> std::io::Result<std::os::fd::OwnedFd> {
 }
 
 impl VmoObject {
-    pub(super) fn new(size: u64, resizable: bool) -> Result<VmoObject, sys::zx_status_t> {
+    pub(crate) fn new(size: u64, resizable: bool) -> Result<VmoObject, sys::zx_status_t> {
         let rounded = round_to_page(size)?;
         let fd = anonymous_file().map_err(|_| sys::ZX_ERR_NO_MEMORY)?;
         rustix::fs::ftruncate(&fd, rounded).map_err(errno_status)?;
@@ -107,25 +107,25 @@ impl VmoObject {
         })
     }
 
-    pub(super) fn size(&self) -> u64 {
+    pub(crate) fn size(&self) -> u64 {
         self.sizes
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .size
     }
 
-    pub(super) fn content_size(&self) -> u64 {
+    pub(crate) fn content_size(&self) -> u64 {
         self.sizes
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .content_size
     }
 
-    pub(super) fn is_resizable(&self) -> bool {
+    pub(crate) fn is_resizable(&self) -> bool {
         self.resizable
     }
 
-    pub(super) fn read(
+    pub(crate) fn read(
         &self,
         mut data: &mut [u8],
         mut offset: u64,
@@ -147,7 +147,7 @@ impl VmoObject {
         Ok(())
     }
 
-    pub(super) fn write(&self, mut data: &[u8], mut offset: u64) -> Result<(), sys::zx_status_t> {
+    pub(crate) fn write(&self, mut data: &[u8], mut offset: u64) -> Result<(), sys::zx_status_t> {
         let sizes = self.sizes.read().unwrap_or_else(PoisonError::into_inner);
         check_range(offset, data.len(), sizes.size)?;
         while !data.is_empty() {
@@ -165,7 +165,7 @@ impl VmoObject {
     }
 
     /// Resizes a resizable VMO (the caller has checked rights and `resizable`).
-    pub(super) fn set_size(&self, size: u64) -> Result<(), sys::zx_status_t> {
+    pub(crate) fn set_size(&self, size: u64) -> Result<(), sys::zx_status_t> {
         let rounded = round_to_page(size)?;
         let mut sizes = self.sizes.write().unwrap_or_else(PoisonError::into_inner);
         rustix::fs::ftruncate(&self.fd, rounded).map_err(errno_status)?;
@@ -201,7 +201,7 @@ static MAPPINGS: Mutex<BTreeMap<usize, MappingRecord>> = Mutex::new(BTreeMap::ne
 
 /// Maps `[offset, offset + len)` of `object` (a VMO whose handle passed the rights checks)
 /// with the memory protection `options` asks for. `len` is already page-rounded.
-pub(super) fn map(
+pub(crate) fn map(
     object: Arc<Object>,
     options: sys::zx_vm_option_t,
     offset: u64,
@@ -239,7 +239,7 @@ pub(super) fn map(
 }
 
 /// Unmaps a mapping made by [`map`]. Only whole mappings can be unmapped on the host.
-pub(super) fn unmap(addr: usize, len: usize) -> sys::zx_status_t {
+pub(crate) fn unmap(addr: usize, len: usize) -> sys::zx_status_t {
     if addr as u64 % PAGE_SIZE != 0 || len == 0 {
         return sys::ZX_ERR_INVALID_ARGS;
     }

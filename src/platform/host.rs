@@ -1,0 +1,67 @@
+//! The host kernel's counters, read through the host-only extension of the Zircon C ABI
+//! (`zx_host_counters_get`): what tests compare against a baseline to prove that nothing
+//! leaked and what an operation costs.
+
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+pub use host_zircon::abi::zx_host_counters_t;
+
+/// A snapshot of the host kernel's counters for this process.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Counters {
+    /// Handles alive: in the handle table or in flight inside channel messages.
+    pub live_handles: u64,
+    /// VMO objects alive (kept alive by a handle or a mapping).
+    pub live_vmos: u64,
+    /// Channel endpoints alive (a channel pair counts two).
+    pub live_channels: u64,
+    /// Mappings made by `zx_vmar_map` and not yet unmapped.
+    pub live_mappings: u64,
+    /// Kernel calls made by the whole process since it started.
+    pub kernel_calls: u64,
+}
+
+fn raw_counters() -> zx_host_counters_t {
+    let mut counters = zx_host_counters_t::default();
+    // SAFETY: `counters` is a valid, writable zx_host_counters_t; the call only writes it.
+    unsafe { host_zircon::abi::zx_host_counters_get(&mut counters) };
+    counters
+}
+
+/// A snapshot of the host kernel's process-wide counters.
+///
+/// The counts are process-wide: compare them against a baseline only while holding
+/// [`counters_lock`], and only in tests whose neighbours also hold it.
+pub fn counters() -> Counters {
+    let raw = raw_counters();
+    Counters {
+        live_handles: raw.live_handles,
+        live_vmos: raw.live_vmos,
+        live_channels: raw.live_channels,
+        live_mappings: raw.live_mappings,
+        kernel_calls: raw.kernel_calls,
+    }
+}
+
+/// Kernel calls made so far by the calling thread: race-free under parallel tests, for
+/// assertions such as "an export costs N calls".
+pub fn thread_kernel_calls() -> u64 {
+    raw_counters().thread_kernel_calls
+}
+
+/// Threads asleep right now in a blocking wait after finding their condition unmet. A test
+/// can wait for this to become non-zero to know that its waiter really blocked before it
+/// wakes it.
+pub fn blocked_waiters() -> u64 {
+    raw_counters().blocked_waiters
+}
+
+/// A process-wide lock for tests that compare [`counters`] against a baseline: take it before
+/// the baseline and hold it until the last comparison. Every test in one binary that creates
+/// handles should hold it, or its handles may show up in another test's comparison.
+///
+/// A test that panicked while holding the lock does not poison it for the others.
+pub fn counters_lock() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(PoisonError::into_inner)
+}

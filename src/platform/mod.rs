@@ -1,0 +1,9 @@
+//! What the platform provides beneath the library: on Fuchsia, the system itself; on any other
+//! target, the host platform of this repository (`host/`), which supplies the same interfaces.
+//!
+//! The library reaches the platform only through Fuchsia's own interfaces (the `zx_*` C ABI,
+//! the Vulkan entry points, `/svc`). This module holds what an application or a test needs to
+//! *start* on a platform, plus, off Fuchsia, the host kernel's counters ([`host`]).
+
+#[cfg(not(target_os = "fuchsia"))]
+pub mod host;
