@@ -13,11 +13,11 @@ use std::slice;
 
 use fuchsia_zircon_types::{
     self as sys, zx_channel_call_etc_args_t, zx_handle_disposition_t, zx_handle_info_t,
-    zx_handle_t, zx_info_handle_basic_t, zx_rights_t, zx_signals_t, zx_status_t, zx_time_t,
+    zx_handle_t, zx_info_handle_basic_t, zx_info_vmo_t, zx_port_packet_t, zx_rights_t, zx_signals_t, zx_status_t, zx_time_t,
     zx_vaddr_t, zx_vm_option_t, zx_wait_item_t,
 };
 
-use crate::syscalls;
+use crate::{svc, syscalls};
 
 /// The value `zx_vmar_root_self` returns on the host: it names the root VMAR in every
 /// process, is never in the handle table (so it is never counted as a live handle), and has
@@ -138,7 +138,8 @@ pub unsafe extern "C" fn zx_handle_replace(
     }
 }
 
-/// `zx_object_get_info`: the topics `ZX_INFO_HANDLE_VALID` and `ZX_INFO_HANDLE_BASIC`.
+/// `zx_object_get_info`: the topics `ZX_INFO_HANDLE_VALID`, `ZX_INFO_HANDLE_BASIC` and
+/// `ZX_INFO_VMO`.
 ///
 /// # Safety
 ///
@@ -173,6 +174,26 @@ pub unsafe extern "C" fn zx_object_get_info(
                     // SAFETY: `buffer` is non-null, aligned, and valid for `buffer_size >=
                     // size` bytes by this function's contract.
                     unsafe { buffer.cast::<zx_info_handle_basic_t>().write(info) };
+                }
+                (status, 1)
+            }
+            sys::ZX_INFO_VMO => {
+                let size = size_of::<zx_info_vmo_t>();
+                if buffer_size < size {
+                    return Ok(match syscalls::object_get_info_handle_valid(handle) {
+                        sys::ZX_OK => sys::ZX_ERR_BUFFER_TOO_SMALL,
+                        status => status,
+                    });
+                }
+                if buffer.is_null() || buffer.align_offset(std::mem::align_of::<zx_info_vmo_t>()) != 0 {
+                    return Err(sys::ZX_ERR_INVALID_ARGS);
+                }
+                let mut info = zx_info_vmo_t::default();
+                let status = syscalls::object_get_info_vmo(handle, &mut info);
+                if status == sys::ZX_OK {
+                    // SAFETY: `buffer` is non-null, aligned, and valid for `buffer_size >=
+                    // size` bytes by this function's contract.
+                    unsafe { buffer.cast::<zx_info_vmo_t>().write(info) };
                 }
                 (status, 1)
             }
@@ -620,14 +641,189 @@ pub extern "C" fn zx_clock_get_monotonic() -> zx_time_t {
     syscalls::clock_get_monotonic()
 }
 
+/// `zx_object_wait_async`.
+#[no_mangle]
+pub extern "C" fn zx_object_wait_async(
+    handle: zx_handle_t,
+    port: zx_handle_t,
+    key: u64,
+    signals: zx_signals_t,
+    options: u32,
+) -> zx_status_t {
+    syscalls::object_wait_async(handle, port, key, signals, options)
+}
+
+/// `zx_object_signal`.
+#[no_mangle]
+pub extern "C" fn zx_object_signal(handle: zx_handle_t, clear_mask: u32, set_mask: u32) -> zx_status_t {
+    syscalls::object_signal(handle, clear_mask, set_mask)
+}
+
+/// `zx_object_signal_peer`.
+#[no_mangle]
+pub extern "C" fn zx_object_signal_peer(handle: zx_handle_t, clear_mask: u32, set_mask: u32) -> zx_status_t {
+    syscalls::object_signal_peer(handle, clear_mask, set_mask)
+}
+
+/// `zx_port_create`.
+///
+/// # Safety
+///
+/// `out` is valid for writes of one handle value.
+#[no_mangle]
+pub unsafe extern "C" fn zx_port_create(options: u32, out: *mut zx_handle_t) -> zx_status_t {
+    run(|| {
+        // SAFETY: forwarded from this function's contract.
+        let out = unsafe { out_ref(out) }?;
+        Ok(syscalls::port_create(options, out))
+    })
+}
+
+/// `zx_port_queue`. The packet is read as bytes, so any `type` value a C caller wrote is
+/// accepted (and replaced by `ZX_PKT_TYPE_USER`, as the kernel does).
+///
+/// # Safety
+///
+/// `packet` is valid for reads of one `zx_port_packet_t`.
+#[no_mangle]
+pub unsafe extern "C" fn zx_port_queue(handle: zx_handle_t, packet: *const zx_port_packet_t) -> zx_status_t {
+    run(|| {
+        if packet.is_null() {
+            return Err(sys::ZX_ERR_INVALID_ARGS);
+        }
+        let mut raw = [0u8; size_of::<zx_port_packet_t>()];
+        // SAFETY: `packet` is non-null and valid for reads of one packet, which is `raw.len()`
+        // bytes; bytes have no alignment or validity requirements.
+        unsafe { std::ptr::copy_nonoverlapping(packet.cast::<u8>(), raw.as_mut_ptr(), raw.len()) };
+        let mut union = [0u8; 32];
+        union.copy_from_slice(&raw[16..48]);
+        let packet = zx_port_packet_t {
+            key: u64::from_ne_bytes(raw[0..8].try_into().map_err(|_| sys::ZX_ERR_INTERNAL)?),
+            packet_type: sys::zx_packet_type_t::ZX_PKT_TYPE_USER,
+            status: i32::from_ne_bytes(raw[12..16].try_into().map_err(|_| sys::ZX_ERR_INTERNAL)?),
+            union,
+        };
+        Ok(syscalls::port_queue(handle, &packet))
+    })
+}
+
+/// `zx_port_wait`.
+///
+/// # Safety
+///
+/// `packet` is null or valid for writes of one `zx_port_packet_t`.
+#[no_mangle]
+pub unsafe extern "C" fn zx_port_wait(
+    handle: zx_handle_t,
+    deadline: zx_time_t,
+    packet: *mut zx_port_packet_t,
+) -> zx_status_t {
+    run(|| {
+        // SAFETY: forwarded from this function's contract.
+        let packet = unsafe { out_ref(packet) }?;
+        Ok(syscalls::port_wait(handle, deadline, packet))
+    })
+}
+
+/// `zx_port_cancel`.
+#[no_mangle]
+pub extern "C" fn zx_port_cancel(handle: zx_handle_t, source: zx_handle_t, key: u64) -> zx_status_t {
+    syscalls::port_cancel(handle, source, key)
+}
+
+/// `zx_event_create`.
+///
+/// # Safety
+///
+/// `out` is valid for writes of one handle value.
+#[no_mangle]
+pub unsafe extern "C" fn zx_event_create(options: u32, out: *mut zx_handle_t) -> zx_status_t {
+    run(|| {
+        // SAFETY: forwarded from this function's contract.
+        let out = unsafe { out_ref(out) }?;
+        Ok(syscalls::event_create(options, out))
+    })
+}
+
+/// `zx_eventpair_create`.
+///
+/// # Safety
+///
+/// `out0` and `out1` are valid for writes of one handle value each.
+#[no_mangle]
+pub unsafe extern "C" fn zx_eventpair_create(
+    options: u32,
+    out0: *mut zx_handle_t,
+    out1: *mut zx_handle_t,
+) -> zx_status_t {
+    run(|| {
+        // SAFETY: forwarded from this function's contract.
+        let out0 = unsafe { out_ref(out0) }?;
+        // SAFETY: as above.
+        let out1 = unsafe { out_ref(out1) }?;
+        Ok(syscalls::eventpair_create(options, out0, out1))
+    })
+}
+
+/// A NUL-terminated C string as UTF-8, or `INVALID_ARGS`.
+///
+/// # Safety
+///
+/// `s` is null or points to a NUL-terminated string that stays valid for `'a`.
+unsafe fn c_str<'a>(s: *const std::ffi::c_char) -> Result<&'a str, zx_status_t> {
+    if s.is_null() {
+        return Err(sys::ZX_ERR_INVALID_ARGS);
+    }
+    // SAFETY: non-null and NUL-terminated by this function's contract.
+    let s = unsafe { std::ffi::CStr::from_ptr(s) };
+    s.to_str().map_err(|_| sys::ZX_ERR_INVALID_ARGS)
+}
+
+/// `fdio_service_connect` (libfdio on Fuchsia): sends `request`, the server end of a channel,
+/// to the service at `path` (`/svc/<protocol>`). `request` is consumed on every path.
+///
+/// # Safety
+///
+/// `path` is a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn fdio_service_connect(path: *const std::ffi::c_char, request: zx_handle_t) -> zx_status_t {
+    // SAFETY: forwarded from this function's contract.
+    match unsafe { c_str(path) } {
+        Ok(path) => svc::service_connect(path, request),
+        Err(status) => {
+            syscalls::handle_close(request);
+            status
+        }
+    }
+}
+
+/// Host-only: serves the protocol `name` in the host's `/svc` directory. `*out` receives a
+/// handle that reads like a channel: each message is one connection request, carrying the
+/// server end of the client's channel as its only handle. `ALREADY_EXISTS` when another
+/// process serves `name`.
+///
+/// # Safety
+///
+/// `name` is a NUL-terminated string; `out` is valid for writes of one handle value.
+#[no_mangle]
+pub unsafe extern "C" fn zx_host_service_bind(name: *const std::ffi::c_char, out: *mut zx_handle_t) -> zx_status_t {
+    run(|| {
+        // SAFETY: forwarded from this function's contract.
+        let name = unsafe { c_str(name) }?;
+        // SAFETY: as above.
+        let out = unsafe { out_ref(out) }?;
+        Ok(svc::service_bind(name, out))
+    })
+}
+
 /// The host kernel's counters (`zx_host_counters_get`): what tests compare against a baseline
 /// to prove that nothing leaked and what an operation costs.
 #[repr(C)]
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
 #[allow(non_camel_case_types)] // a C ABI type, named as the zx_* types are
 pub struct zx_host_counters_t {
-    /// Handles alive in this process: in its handle table or in flight inside channel
-    /// messages queued in this process.
+    /// Handles alive in this process: in its handle table, or received and not yet read. (A
+    /// handle written into a channel lives in the OS's socket buffer until it is read.)
     pub live_handles: u64,
     /// VMO objects alive in this process (kept alive by a handle or a mapping).
     pub live_vmos: u64,
@@ -635,6 +831,10 @@ pub struct zx_host_counters_t {
     pub live_channels: u64,
     /// Mappings made by `zx_vmar_map` and not yet unmapped.
     pub live_mappings: u64,
+    /// Events and event-pair ends alive in this process.
+    pub live_events: u64,
+    /// Ports alive in this process.
+    pub live_ports: u64,
     /// Kernel calls made by the whole process since it started.
     pub kernel_calls: u64,
     /// Kernel calls made by the calling thread since it started.

@@ -1,58 +1,73 @@
-//! Kernel objects and the handles that refer to them.
+//! Kernel objects, the handles that refer to them, and this process's registry of objects that
+//! can cross processes (so a VMO or channel end received twice is one object again).
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 
-use crate::channel::ChannelEnd;
-use crate::vmo::VmoObject;
-use crate::{LIVE_CHANNELS, LIVE_HANDLES, LIVE_VMOS};
 use fuchsia_zircon_types as sys;
 
-/// The next koid to hand out; koids below `ZX_KOID_FIRST` are reserved.
-static NEXT_KOID: AtomicU64 = AtomicU64::new(sys::ZX_KOID_FIRST);
-
-/// Allocates `count` consecutive koids, never reused.
-pub(crate) fn allocate_koids(count: u64) -> u64 {
-    NEXT_KOID.fetch_add(count, Ordering::Relaxed)
-}
+use crate::channel::ChannelEnd;
+use crate::event::{EventPairEnd, LocalSignals};
+use crate::port::PortObject;
+use crate::signal::Watchers;
+use crate::vmo::VmoObject;
+use crate::{LIVE_CHANNELS, LIVE_EVENTS, LIVE_HANDLES, LIVE_PORTS, LIVE_VMOS};
 
 /// The state particular to each object type.
 pub(crate) enum Kind {
     Vmo(VmoObject),
     Channel(ChannelEnd),
+    Event(LocalSignals),
+    EventPair(EventPairEnd),
+    Port(PortObject),
 }
 
-/// A kernel object, shared by its handles (and by mappings, waiters and calls in progress).
+impl Kind {
+    fn live_counter(&self) -> &'static AtomicU64 {
+        match self {
+            Kind::Vmo(_) => &LIVE_VMOS,
+            Kind::Channel(_) => &LIVE_CHANNELS,
+            Kind::Event(_) | Kind::EventPair(_) => &LIVE_EVENTS,
+            Kind::Port(_) => &LIVE_PORTS,
+        }
+    }
+}
+
+/// A kernel object, shared by its handles (and by mappings, waiters and ports watching it).
 /// It is destroyed when the last reference goes; "zero handles" is a separate, earlier event.
 pub(crate) struct Object {
     pub(crate) koid: sys::zx_koid_t,
     pub(crate) related_koid: sys::zx_koid_t,
     handle_count: AtomicUsize,
     pub(crate) kind: Kind,
+    /// Threads and ports waiting on this object.
+    pub(crate) watchers: Watchers,
 }
 
 impl Object {
-    pub(crate) fn new(
-        koid: sys::zx_koid_t,
-        related_koid: sys::zx_koid_t,
-        kind: Kind,
-    ) -> Arc<Object> {
-        match kind {
-            Kind::Vmo(_) => LIVE_VMOS.fetch_add(1, Ordering::SeqCst),
-            Kind::Channel(_) => LIVE_CHANNELS.fetch_add(1, Ordering::SeqCst),
-        };
-        Arc::new(Object {
+    pub(crate) fn new(koid: sys::zx_koid_t, related_koid: sys::zx_koid_t, kind: Kind) -> Arc<Object> {
+        kind.live_counter().fetch_add(1, Ordering::SeqCst);
+        let object = Arc::new(Object {
             koid,
             related_koid,
             handle_count: AtomicUsize::new(0),
             kind,
-        })
+            watchers: Watchers::default(),
+        });
+        if matches!(object.kind, Kind::Vmo(_) | Kind::Channel(_)) {
+            registry::insert(&object);
+        }
+        object
     }
 
     pub(crate) fn object_type(&self) -> sys::zx_obj_type_t {
         match self.kind {
             Kind::Vmo(_) => sys::ZX_OBJ_TYPE_VMO,
             Kind::Channel(_) => sys::ZX_OBJ_TYPE_CHANNEL,
+            Kind::Event(_) => sys::ZX_OBJ_TYPE_EVENT,
+            Kind::EventPair(_) => sys::ZX_OBJ_TYPE_EVENTPAIR,
+            Kind::Port(_) => sys::ZX_OBJ_TYPE_PORT,
         }
     }
 
@@ -61,52 +76,105 @@ impl Object {
         match &self.kind {
             Kind::Vmo(_) => sys::ZX_VMO_ZERO_CHILDREN,
             Kind::Channel(end) => end.signals(),
+            Kind::Event(local) => local.get(),
+            Kind::EventPair(end) => end.signals.get(),
+            Kind::Port(_) => 0,
         }
     }
 
     pub(crate) fn as_vmo(&self) -> Option<&VmoObject> {
         match &self.kind {
             Kind::Vmo(vmo) => Some(vmo),
-            Kind::Channel(_) => None,
+            _ => None,
         }
     }
 
     pub(crate) fn as_channel(&self) -> Option<&ChannelEnd> {
         match &self.kind {
             Kind::Channel(end) => Some(end),
-            Kind::Vmo(_) => None,
+            _ => None,
         }
     }
 
-    /// The last handle closed: peers learn it now, even if references remain.
-    fn on_zero_handles(&self) {
-        if let Kind::Channel(end) = &self.kind {
-            end.on_zero_handles();
+    pub(crate) fn as_port(&self) -> Option<&PortObject> {
+        match &self.kind {
+            Kind::Port(port) => Some(port),
+            _ => None,
         }
+    }
+
+    /// The in-process signal state of events and event pairs (`zx_object_signal`).
+    pub(crate) fn local_signals(&self) -> Option<&LocalSignals> {
+        match &self.kind {
+            Kind::Event(local) => Some(local),
+            Kind::EventPair(end) => Some(&end.signals),
+            _ => None,
+        }
+    }
+
+    /// Sets and clears in-process signals, waking waiters and queueing port packets whose
+    /// trigger is now met.
+    pub(crate) fn update_signals(self: &Arc<Object>, clear: u32, set: u32) {
+        if let Some(local) = self.local_signals() {
+            let now = local.update(clear, set);
+            self.watchers.signals_changed(self, now);
+        }
+    }
+
+    /// The last handle in this process closed: peers learn it now, even if references
+    /// (waiters, mappings) remain.
+    fn on_zero_handles(self: &Arc<Object>) {
+        match &self.kind {
+            Kind::Channel(end) => {
+                self.watchers.wake_all();
+                end.close();
+            }
+            Kind::EventPair(end) => {
+                if let Some(peer) = end.take_peer() {
+                    if let Kind::EventPair(peer_end) = &peer.kind {
+                        peer_end.take_peer();
+                    }
+                    peer.update_signals(0, sys::ZX_EVENTPAIR_PEER_CLOSED);
+                }
+            }
+            Kind::Port(port) => port.close(),
+            Kind::Vmo(_) | Kind::Event(_) => {}
+        }
+        self.watchers.wake_all();
     }
 }
 
 impl Drop for Object {
     fn drop(&mut self) {
-        match self.kind {
-            Kind::Vmo(_) => LIVE_VMOS.fetch_sub(1, Ordering::SeqCst),
-            Kind::Channel(_) => LIVE_CHANNELS.fetch_sub(1, Ordering::SeqCst),
-        };
+        if matches!(self.kind, Kind::Vmo(_) | Kind::Channel(_)) {
+            registry::remove(self.koid, self);
+        }
+        self.kind.live_counter().fetch_sub(1, Ordering::SeqCst);
     }
 }
 
-/// One handle: an object reference plus rights. It lives in the handle table or inside a
-/// channel message; dropping it is closing it.
+/// Identifies a handle for as long as the process lives, whatever value it has: what port
+/// observers and waiters are keyed by.
+pub(crate) type HandleId = u64;
+
+/// One handle: an object reference plus rights. It lives in the handle table (or, briefly,
+/// in a message being written); dropping it is closing it.
 pub(crate) struct KernelHandle {
     pub(crate) object: Arc<Object>,
     pub(crate) rights: sys::zx_rights_t,
+    pub(crate) id: HandleId,
 }
 
 impl KernelHandle {
     pub(crate) fn new(object: Arc<Object>, rights: sys::zx_rights_t) -> KernelHandle {
+        static NEXT_ID: AtomicU64 = AtomicU64::new(1);
         object.handle_count.fetch_add(1, Ordering::SeqCst);
         LIVE_HANDLES.fetch_add(1, Ordering::SeqCst);
-        KernelHandle { object, rights }
+        KernelHandle {
+            object,
+            rights,
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+        }
     }
 
     /// A second handle to the same object.
@@ -118,9 +186,44 @@ impl KernelHandle {
 impl Drop for KernelHandle {
     fn drop(&mut self) {
         LIVE_HANDLES.fetch_sub(1, Ordering::SeqCst);
+        // Waits made through this handle end: ports drop its observers, waiting threads look
+        // again and find the handle gone.
+        self.object.watchers.handle_closed(self.id);
+        crate::port::handle_closed(self.id);
         if self.object.handle_count.fetch_sub(1, Ordering::SeqCst) == 1 {
             self.object.on_zero_handles();
+        } else {
+            self.object.watchers.wake_all();
         }
-        crate::wait::notify();
+    }
+}
+
+/// Objects that can cross processes, by koid, so that one received again is the same object.
+pub(crate) mod registry {
+    use super::*;
+
+    fn map() -> std::sync::MutexGuard<'static, BTreeMap<sys::zx_koid_t, Weak<Object>>> {
+        static MAP: Mutex<BTreeMap<sys::zx_koid_t, Weak<Object>>> = Mutex::new(BTreeMap::new());
+        MAP.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn insert(object: &Arc<Object>) {
+        map().insert(object.koid, Arc::downgrade(object));
+    }
+
+    /// The live object with `koid` in this process, if any.
+    pub(crate) fn get(koid: sys::zx_koid_t) -> Option<Arc<Object>> {
+        map().get(&koid).and_then(Weak::upgrade)
+    }
+
+    /// Forgets `object` (being destroyed) unless the entry already names a newer object.
+    pub(crate) fn remove(koid: sys::zx_koid_t, object: &Object) {
+        let mut map = map();
+        if map
+            .get(&koid)
+            .is_some_and(|weak| std::ptr::eq(weak.as_ptr(), object) || weak.strong_count() == 0)
+        {
+            map.remove(&koid);
+        }
     }
 }

@@ -1,7 +1,8 @@
 //! VMOs backed by memfds (an unlinked temporary file on hosts without them), and mappings of them.
 
 use std::collections::BTreeMap;
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::sync::atomic::AtomicBool;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
@@ -22,7 +23,36 @@ struct Sizes {
 pub(crate) struct VmoObject {
     fd: OwnedFd,
     resizable: bool,
+    /// Whether `fd` is a read-write file description (a VMO received without WRITE gets a
+    /// read-only one, so the OS refuses writes and writable mappings).
+    writable: bool,
+    /// Whether the memfd's mode is already 0400, so that a process holding a read-only
+    /// description cannot reopen it read-write through `/proc/self/fd`.
+    reopen_protected: AtomicBool,
     sizes: RwLock<Sizes>,
+}
+
+/// What travels with a VMO handle across processes, beside its file description.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct VmoMeta {
+    pub(crate) size: u64,
+    pub(crate) content_size: u64,
+    pub(crate) resizable: bool,
+}
+
+/// A file description to send: the VMO's own, or a read-only one made for the transfer.
+pub(crate) enum Description<'a> {
+    Borrowed(BorrowedFd<'a>),
+    Owned(OwnedFd),
+}
+
+impl Description<'_> {
+    pub(crate) fn fd(&self) -> BorrowedFd<'_> {
+        match self {
+            Description::Borrowed(fd) => *fd,
+            Description::Owned(fd) => fd.as_fd(),
+        }
+    }
 }
 
 /// `size` rounded up to the page size, or `OUT_OF_RANGE` when that is too large.
@@ -100,11 +130,71 @@ impl VmoObject {
         Ok(VmoObject {
             fd,
             resizable,
+            writable: true,
+            reopen_protected: AtomicBool::new(false),
             sizes: RwLock::new(Sizes {
                 size: rounded,
                 content_size: size,
             }),
         })
+    }
+
+    /// A VMO received from another process: its file description and what travelled with it.
+    pub(crate) fn received(fd: OwnedFd, meta: VmoMeta, writable: bool) -> VmoObject {
+        VmoObject {
+            fd,
+            resizable: meta.resizable,
+            writable,
+            reopen_protected: AtomicBool::new(!writable),
+            sizes: RwLock::new(Sizes {
+                size: meta.size,
+                content_size: meta.content_size,
+            }),
+        }
+    }
+
+    pub(crate) fn meta(&self) -> VmoMeta {
+        let sizes = self.sizes.read().unwrap_or_else(PoisonError::into_inner);
+        VmoMeta {
+            size: sizes.size,
+            content_size: sizes.content_size,
+            resizable: self.resizable,
+        }
+    }
+
+    pub(crate) fn is_writable(&self) -> bool {
+        self.writable
+    }
+
+    /// The file description to send for a handle with `rights`: this one when the handle may
+    /// write, otherwise a new read-only description of the same memfd (so the receiver's OS
+    /// refuses writes and writable mappings).
+    pub(crate) fn description_for(
+        &self,
+        rights: sys::zx_rights_t,
+    ) -> Result<Description<'_>, sys::zx_status_t> {
+        if rights & sys::ZX_RIGHT_WRITE != 0 && self.writable {
+            return Ok(Description::Borrowed(self.fd.as_fd()));
+        }
+        if !self.reopen_protected.swap(true, Ordering::SeqCst) {
+            // Reopening checks the inode's mode, not the description's: with 0400 nobody
+            // (but a privileged process) can reopen the memfd for writing.
+            rustix::fs::fchmod(&self.fd, rustix::fs::Mode::RUSR).map_err(|_| sys::ZX_ERR_INTERNAL)?;
+        }
+        let path = format!("/proc/self/fd/{}", self.fd.as_raw_fd());
+        let fd = rustix::fs::open(
+            path.as_str(),
+            rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC,
+            rustix::fs::Mode::empty(),
+        )
+        .map_err(|e| {
+            if e == rustix::io::Errno::MFILE || e == rustix::io::Errno::NFILE {
+                sys::ZX_ERR_NO_RESOURCES
+            } else {
+                sys::ZX_ERR_INTERNAL
+            }
+        })?;
+        Ok(Description::Owned(fd))
     }
 
     pub(crate) fn size(&self) -> u64 {
@@ -236,6 +326,15 @@ pub(crate) fn map(
     mappings.insert(addr, MappingRecord { len, _vmo: object });
     LIVE_MAPPINGS.fetch_add(1, Ordering::SeqCst);
     Ok(addr)
+}
+
+/// How many live mappings of `object` this process has.
+pub(crate) fn mappings_of(object: &Arc<Object>) -> usize {
+    let mappings = MAPPINGS.lock().unwrap_or_else(PoisonError::into_inner);
+    mappings
+        .values()
+        .filter(|record| Arc::ptr_eq(&record._vmo, object))
+        .count()
 }
 
 /// Unmaps a mapping made by [`map`]. Only whole mappings can be unmapped on the host.

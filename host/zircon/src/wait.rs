@@ -1,39 +1,26 @@
-//! Blocking waits: one condition variable, signalled on every change of any object's signals
-//! and on every handle close. A waiter holds no kernel lock while it sleeps; it re-checks its
-//! own condition each time it wakes.
+//! Blocking waits (`zx_object_wait_one`, `zx_object_wait_many`, the wait of
+//! `zx_channel_call_etc`) and the monotonic clock.
+//!
+//! A waiting thread registers its wake-up eventfd with every object it waits on, then loops:
+//! it reads the objects' signals, and if nothing it waits for is asserted it sleeps in one
+//! `poll(2)` on that eventfd and on the sockets of the channels it waits on (whose signals
+//! another process can change). No kernel lock is held while it sleeps.
+//!
+//! A wait ends with `CANCELED` when its handle is closed, or, if the handle was written into
+//! a channel, when the handle is read out of it again in this process (as Zircon cancels at
+//! read time, not at the write).
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::os::fd::AsFd;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use fuchsia_zircon_types as sys;
+use rustix::event::{PollFd, PollFlags};
 
-/// Bumped on every change, so a waiter can tell a change from a spurious wake-up.
-static EPOCH: Mutex<u64> = Mutex::new(0);
-static CHANGED: Condvar = Condvar::new();
-/// Threads inside [`block_until`]; while 0, [`notify`] costs one atomic load.
-static WAITERS: AtomicUsize = AtomicUsize::new(0);
-/// Threads asleep on [`CHANGED`] after finding their condition unmet.
-static SLEEPING: AtomicUsize = AtomicUsize::new(0);
-
-/// Threads asleep in a blocking wait right now (see `zx::host::blocked_waiters`).
-pub(crate) fn sleeping() -> usize {
-    SLEEPING.load(Ordering::SeqCst)
-}
-
-fn epoch() -> MutexGuard<'static, u64> {
-    EPOCH.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// Wakes every waiter to re-check its condition. Call after the change is visible (after the
-/// object's lock is released or at least after the state is written).
-pub(crate) fn notify() {
-    if WAITERS.load(Ordering::SeqCst) == 0 {
-        return;
-    }
-    *epoch() += 1;
-    CHANGED.notify_all();
-}
+use crate::object::{HandleId, Object};
+use crate::signal::{ThreadWaker, SLEEPING};
+use crate::{table, transfer};
 
 /// The emulated monotonic clock: nanoseconds since the host kernel first read it, offset so
 /// that no reading is 0.
@@ -45,59 +32,151 @@ pub(crate) fn clock_get_monotonic() -> sys::zx_time_t {
         .saturating_add(1)
 }
 
-struct WaiterGuard;
+/// How long until `deadline`: `None` for `ZX_TIME_INFINITE`, zero once it has passed.
+pub(crate) fn timeout_until(deadline: sys::zx_time_t) -> Option<Duration> {
+    if deadline == sys::ZX_TIME_INFINITE {
+        return None;
+    }
+    let now = clock_get_monotonic();
+    Some(Duration::from_nanos(deadline.saturating_sub(now).max(0) as u64))
+}
 
-impl WaiterGuard {
-    fn new() -> WaiterGuard {
-        WAITERS.fetch_add(1, Ordering::SeqCst);
-        WaiterGuard
+pub(crate) fn timespec(timeout: Duration) -> rustix::time::Timespec {
+    rustix::time::Timespec {
+        tv_sec: timeout.as_secs().min(i64::MAX as u64) as i64,
+        tv_nsec: i64::from(timeout.subsec_nanos()),
     }
 }
 
-impl Drop for WaiterGuard {
+/// Counts the calling thread as asleep for as long as it lives.
+pub(crate) struct Sleeping;
+
+impl Sleeping {
+    pub(crate) fn new() -> Sleeping {
+        SLEEPING.fetch_add(1, Ordering::SeqCst);
+        Sleeping
+    }
+}
+
+impl Drop for Sleeping {
     fn drop(&mut self) {
-        WAITERS.fetch_sub(1, Ordering::SeqCst);
+        SLEEPING.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
-/// Calls `poll(expired)` until it returns `Some`, sleeping between calls until something
-/// changes or `deadline` passes. `poll` must return `Some` when `expired` is true.
-pub(crate) fn block_until<T>(
-    deadline: sys::zx_time_t,
-    mut poll: impl FnMut(bool) -> Option<T>,
-) -> T {
-    let _waiter = WaiterGuard::new();
+/// One object waited on, through the handle `value` (whose id is `id`).
+pub(crate) struct Item {
+    pub(crate) object: Arc<Object>,
+    pub(crate) value: sys::zx_handle_t,
+    pub(crate) id: HandleId,
+    pub(crate) waitfor: sys::zx_signals_t,
+}
+
+impl Item {
+    /// Whether the handle still stands: in the table, or in flight in a channel.
+    pub(crate) fn alive(&self) -> bool {
+        table::lock().refers_to(self.value, &self.object) || transfer::in_flight(self.id)
+    }
+}
+
+/// A thread registered as waiting on some objects; unregistered when dropped.
+pub(crate) struct Waiter<'a> {
+    items: &'a [Item],
+    waker: Arc<ThreadWaker>,
+}
+
+impl<'a> Waiter<'a> {
+    /// Registers the calling thread's waker with every item's object. Register before
+    /// looking at the objects, so no change between the look and the sleep is missed.
+    pub(crate) fn new(items: &'a [Item]) -> Result<Waiter<'a>, sys::zx_status_t> {
+        let waker = ThreadWaker::current()?;
+        for item in items {
+            item.object.watchers.add_thread(&waker);
+        }
+        Ok(Waiter { items, waker })
+    }
+
+    /// Starts a round: wake-ups from before this point are consumed.
+    pub(crate) fn begin(&self) {
+        self.waker.drain();
+    }
+
+    /// Sleeps until the waker is written, a watched socket changes, or `timeout` passes.
+    /// `pending` holds each item's signals as last seen.
+    pub(crate) fn sleep(&self, pending: &[sys::zx_signals_t], timeout: Option<Duration>) {
+        let guards: Vec<_> = self
+            .items
+            .iter()
+            .zip(pending)
+            .filter_map(|(item, &signals)| {
+                let end = item.object.as_channel()?;
+                // A closed peer changes nothing more: only this process can, and it wakes us.
+                if signals & sys::ZX_CHANNEL_PEER_CLOSED != 0 {
+                    return None;
+                }
+                let mut flags = PollFlags::RDHUP;
+                if item.waitfor & sys::ZX_CHANNEL_READABLE != 0 {
+                    flags |= PollFlags::IN;
+                }
+                Some((end.fd(), flags))
+            })
+            .collect();
+        let waker_fd = self.waker.fd();
+        let borrowed: Vec<_> = guards
+            .iter()
+            .filter_map(|(guard, flags)| guard.as_ref().map(|fd| (fd.as_fd(), *flags)))
+            .collect();
+        let mut fds = Vec::with_capacity(borrowed.len() + 1);
+        fds.push(PollFd::new(&waker_fd, PollFlags::IN));
+        for (fd, flags) in &borrowed {
+            fds.push(PollFd::new(fd, *flags));
+        }
+        let timespec = timeout.map(timespec);
+        let _sleeping = Sleeping::new();
+        let _ = rustix::event::poll(&mut fds, timespec.as_ref());
+    }
+}
+
+impl Drop for Waiter<'_> {
+    fn drop(&mut self) {
+        for item in self.items {
+            item.object.watchers.remove_thread(&self.waker);
+        }
+    }
+}
+
+/// How a wait ended: its status and every item's signals when it did.
+pub(crate) fn wait(items: &[Item], deadline: sys::zx_time_t) -> (sys::zx_status_t, Vec<sys::zx_signals_t>) {
+    let waiter = match Waiter::new(items) {
+        Ok(waiter) => waiter,
+        Err(status) => return (status, vec![0; items.len()]),
+    };
     loop {
-        let seen = *epoch();
-        let expired = clock_get_monotonic() >= deadline;
-        if let Some(result) = poll(expired) {
-            return result;
+        waiter.begin();
+        let mut satisfied = false;
+        let mut canceled = false;
+        let pending: Vec<sys::zx_signals_t> = items
+            .iter()
+            .map(|item| {
+                let mut signals = item.object.signals();
+                if !item.alive() {
+                    signals |= sys::ZX_SIGNAL_HANDLE_CLOSED;
+                    canceled = true;
+                }
+                satisfied |= signals & item.waitfor != 0;
+                signals
+            })
+            .collect();
+        let timeout = timeout_until(deadline);
+        if canceled {
+            return (sys::ZX_ERR_CANCELED, pending);
         }
-        sleep_while_unchanged(seen, deadline);
-    }
-}
-
-/// Sleeps until the epoch moves past `seen` or `deadline` passes.
-fn sleep_while_unchanged(seen: u64, deadline: sys::zx_time_t) {
-    let mut guard = epoch();
-    if *guard != seen {
-        return;
-    }
-    SLEEPING.fetch_add(1, Ordering::SeqCst);
-    while *guard == seen {
-        if deadline == sys::ZX_TIME_INFINITE {
-            guard = CHANGED.wait(guard).unwrap_or_else(PoisonError::into_inner);
-        } else {
-            let left = deadline.saturating_sub(clock_get_monotonic());
-            if left <= 0 {
-                break;
-            }
-            let timeout = Duration::from_nanos(left.unsigned_abs());
-            guard = CHANGED
-                .wait_timeout(guard, timeout)
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
+        if satisfied {
+            return (sys::ZX_OK, pending);
         }
+        if timeout == Some(Duration::ZERO) {
+            return (sys::ZX_ERR_TIMED_OUT, pending);
+        }
+        waiter.sleep(&pending, timeout);
     }
-    SLEEPING.fetch_sub(1, Ordering::SeqCst);
 }
