@@ -524,8 +524,9 @@ fn a_resizable_vmo_reports_no_memory_types_and_is_refused_with_04749() {
             let resizable = zx::Vmo::create_with_opts(zx::VmoOptions::RESIZABLE, 4096).unwrap();
             let koid = resizable.get_koid().unwrap();
             let raw = resizable.raw_handle();
-            // The host cannot map it for import (zx_vmar_map: NOT_SUPPORTED without
-            // ALLOW_FAULTS), so no memory type can import it, although a fresh VMO reports some.
+            // The host refuses to import it (its ZX_INFO_VMO flags say RESIZABLE: the host
+            // imports a mapping, which shrinking would pull from under the device), so no
+            // memory type can import it, although a fresh VMO reports some.
             assert_eq!(
                 interop.get_memory_zircon_handle_properties(&resizable),
                 Ok(0)

@@ -593,12 +593,27 @@ fn vmo_bytes_are_shared_by_every_handle() {
 // ---------------------------------------------------------------------------------------------
 
 #[test]
-fn vmo_set_size_on_a_non_resizable_vmo_is_unavailable() {
+fn vmo_set_size_needs_resize_which_only_a_resizable_vmo_carries() {
+    // The kernel's vmo ResizeRight test: a RESIZABLE VMO's handle carries ZX_RIGHT_RESIZE, a
+    // plain one's does not, and zx_vmo_set_size needs it (ACCESS_DENIED without).
     let s = serial();
     let vmo = Vmo::create(PAGE).unwrap();
-    assert_eq!(vmo.set_size(2 * PAGE), Err(Status::UNAVAILABLE));
+    assert!(!vmo.basic_info().unwrap().rights.contains(Rights::RESIZE));
+    assert_eq!(vmo.set_size(2 * PAGE), Err(Status::ACCESS_DENIED));
     assert_eq!(vmo.get_size(), Ok(PAGE));
-    drop(vmo);
+    let resizable = Vmo::create_with_opts(VmoOptions::RESIZABLE, PAGE).unwrap();
+    assert_eq!(
+        resizable.basic_info().unwrap().rights,
+        Rights::VMO_DEFAULT | Rights::RESIZE
+    );
+    let without_resize = resizable.duplicate_handle(Rights::VMO_DEFAULT).unwrap();
+    assert_eq!(
+        without_resize.set_size(2 * PAGE),
+        Err(Status::ACCESS_DENIED)
+    );
+    assert_eq!(resizable.set_size(2 * PAGE), Ok(()));
+    assert_eq!(resizable.get_size(), Ok(2 * PAGE));
+    drop((vmo, resizable, without_resize));
     s.assert_no_leaks();
 }
 
@@ -730,17 +745,35 @@ fn map_perm_write_without_perm_read_is_invalid_args() {
 }
 
 #[test]
-fn map_rights_are_checked_before_the_perm_write_without_perm_read_rule() {
+fn map_perm_write_without_perm_read_is_invalid_args_before_the_per_permission_rights() {
     let s = serial();
-    // MAP and READ but no WRITE: PERM_WRITE alone lacks its right first (ACCESS_DENIED), before
-    // the argument check that PERM_WRITE needs PERM_READ (INVALID_ARGS).
-    let vmo = vmo_with_rights(PAGE, Rights::MAP | Rights::READ);
+    // The kernel's order: MAP first (ACCESS_DENIED), then PERM_WRITE without PERM_READ
+    // (INVALID_ARGS), and only then the right each PERM flag needs.
+    let no_write = vmo_with_rights(PAGE, Rights::MAP | Rights::READ);
     assert_eq!(
-        vmo.map(0, PAGE as usize, VmarFlags::PERM_WRITE)
+        no_write
+            .map(0, PAGE as usize, VmarFlags::PERM_WRITE)
+            .unwrap_err(),
+        Status::INVALID_ARGS
+    );
+    let no_map = vmo_with_rights(PAGE, Rights::READ | Rights::WRITE);
+    assert_eq!(
+        no_map
+            .map(0, PAGE as usize, VmarFlags::PERM_WRITE)
             .unwrap_err(),
         Status::ACCESS_DENIED
     );
-    drop(vmo);
+    assert_eq!(
+        no_write
+            .map(
+                0,
+                PAGE as usize,
+                VmarFlags::PERM_READ | VmarFlags::PERM_WRITE
+            )
+            .unwrap_err(),
+        Status::ACCESS_DENIED
+    );
+    drop((no_write, no_map));
     s.assert_no_leaks();
 }
 
@@ -796,13 +829,14 @@ fn map_with_an_overflowing_range_is_out_of_range() {
 }
 
 #[test]
-fn map_of_a_resizable_vmo_needs_allow_faults() {
+fn a_resizable_vmo_maps_without_allow_faults() {
+    // The current kernel refuses only discardable VMOs without ALLOW_FAULTS; its vmo tests
+    // (Resize, GrowMappedVmo) map resizable ones plainly.
     let s = serial();
     let vmo = Vmo::create_with_opts(VmoOptions::RESIZABLE, PAGE).unwrap();
-    assert_eq!(
-        vmo.map(0, PAGE as usize, VmarFlags::PERM_READ).unwrap_err(),
-        Status::NOT_SUPPORTED
-    );
+    let plain = vmo.map(0, PAGE as usize, VmarFlags::PERM_READ).unwrap();
+    assert_eq!(plain.len(), PAGE as usize);
+    drop(plain);
     let mapping = vmo
         .map(
             0,

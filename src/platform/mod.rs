@@ -5,5 +5,5 @@
 //! the Vulkan entry points, `/svc`). This module holds what an application or a test needs to
 //! *start* on a platform, plus, off Fuchsia, the host kernel's counters ([`host`]).
 
-#[cfg(not(target_os = "fuchsia"))]
+#[cfg(target_os = "linux")]
 pub mod host;

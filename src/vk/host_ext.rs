@@ -12,7 +12,7 @@
 //! | either, + `VkMemoryDedicatedAllocateInfo` | strips it (host-pointer imports must not be dedicated, VUID-02806) and keeps the resource's description, so 04751/04752 still hold |
 //! | `vkFreeMemory` | frees the driver's memory, then unmaps and closes the VMO |
 //! | `vkGetMemoryZirconHandleFUCHSIA` | duplicates the allocation's VMO with SAME_RIGHTS (0xD0EF), as drivers on Fuchsia do |
-//! | `vkGetMemoryZirconHandlePropertiesFUCHSIA` | not a live VMO: `VK_ERROR_INVALID_EXTERNAL_HANDLE`; lacking MAP \| READ \| WRITE, or not mappable as an import maps it (a RESIZABLE VMO: `zx_vmar_map` says NOT_SUPPORTED without ALLOW_FAULTS): 0 bits; else the bits `vkGetMemoryHostPointerPropertiesEXT` reports for a mapping of it |
+//! | `vkGetMemoryZirconHandlePropertiesFUCHSIA` | not a live VMO: `VK_ERROR_INVALID_EXTERNAL_HANDLE`; lacking MAP \| READ \| WRITE, or RESIZABLE (`ZX_INFO_VMO` flags: the host imports a mapping, which shrinking would pull from under the device): 0 bits; else the bits `vkGetMemoryHostPointerPropertiesEXT` reports for a mapping of it |
 //! | `vkCreateBuffer` / `vkCreateImage` with `VkExternalMemory*CreateInfo{ZIRCON_VMO}` | rewrites the type to `HOST_ALLOCATION` and remembers the resource's description |
 //! | external buffer / image-format queries for `ZIRCON_VMO` | answered from `HOST_ALLOCATION`'s: importable there means EXPORTABLE \| IMPORTABLE here, compatible and export-from-imported = ZIRCON_VMO |
 //!
@@ -313,11 +313,13 @@ impl HostExternalMemory {
         // SAFETY: any value may be inspected; the handle is only borrowed until success.
         let vmo = unsafe { zx::Unowned::<zx::Vmo>::from_raw_handle(raw_handle) };
         let invalid = |_| vk::Result::ERROR_INVALID_EXTERNAL_HANDLE;
-        let basic = vmo.basic_info().map_err(invalid)?;
-        if basic.object_type != zx::ObjectType::VMO {
+        // One call: a VMO (WRONG_TYPE otherwise), its size, and not RESIZABLE (the host
+        // imports a mapping, which shrinking the VMO would pull from under the device).
+        let vmo_info = vmo.info().map_err(invalid)?;
+        if vmo_info.flags.contains(zx::VmoInfoFlags::RESIZABLE) {
             return Err(vk::Result::ERROR_INVALID_EXTERNAL_HANDLE);
         }
-        let vmo_size = vmo.get_size().map_err(invalid)?;
+        let vmo_size = vmo_info.size_bytes;
         if info.allocation_size == 0 || info.allocation_size > vmo_size {
             return Err(vk::Result::ERROR_INVALID_EXTERNAL_HANDLE);
         }
@@ -333,7 +335,7 @@ impl HostExternalMemory {
                 ExternalHandleType::ZirconVmo,
                 dedicated.kind(),
                 Some(importing),
-                &self.exported_dedication(basic.koid),
+                &self.exported_dedication(vmo_info.koid),
             )
             .map_err(|_| vk::Result::ERROR_INVALID_EXTERNAL_HANDLE)?;
         }
@@ -360,7 +362,7 @@ impl HostExternalMemory {
         // SAFETY: `raw_handle` is a live VMO handle the application gave up by this call.
         let vmo = zx::Vmo::from(unsafe { zx::Handle::from_raw(raw_handle) });
         let record = Record {
-            koid: basic.koid,
+            koid: vmo_info.koid,
             exportable: chain.export_zircon,
             _mapping: mapping,
             vmo,
@@ -770,37 +772,19 @@ unsafe extern "system" fn get_memory_zircon_handle_properties(
 
 fn vmo_memory_type_bits(this: &HostExternalMemory, vmo: &zx::Vmo) -> Result<u32, vk::Result> {
     let invalid = |_| vk::Result::ERROR_INVALID_EXTERNAL_HANDLE;
-    let basic = vmo.basic_info().map_err(invalid)?;
-    if basic.object_type != zx::ObjectType::VMO {
-        return Err(vk::Result::ERROR_INVALID_EXTERNAL_HANDLE);
-    }
-    if !basic.rights.contains(IMPORT_RIGHTS) {
+    // One kernel call answers everything asked of the VMO: that it is one (WRONG_TYPE
+    // otherwise), the handle's rights, its size, and whether it is RESIZABLE. A resizable VMO
+    // reports 0 bits: the host imports a mapping of it, which shrinking would pull from under
+    // the device.
+    let info = vmo.info().map_err(invalid)?;
+    if !info.rights.contains(IMPORT_RIGHTS)
+        || info.size_bytes == 0
+        || info.flags.contains(zx::VmoInfoFlags::RESIZABLE)
+    {
         return Ok(0);
     }
-    let size = vmo.get_size().map_err(invalid)?;
-    if size == 0 {
-        return Ok(0);
-    }
-    // Can an import map this VMO? The rights were checked above, and an import maps at most
-    // its size; what else makes `zx_vmar_map` refuse is a RESIZABLE VMO (NOT_SUPPORTED without
-    // ALLOW_FAULTS). A VMO an import cannot map must report 0 bits, not the cached ones, or
-    // validation would pass and the import fail in vkAllocateMemory. The probe maps nothing: a
-    // map of the page just past the end fails either way, with BUFFER_TOO_SMALL for a VMO that
-    // is not resizable and NOT_SUPPORTED for one that is (both documented `Vmo::map` errors, in
-    // either order). That costs one kernel call and no mmap, so the query stays cheap, and
-    // needs no `zx` API beyond `map` (`ZX_INFO_VMO`'s flags would need a new accessor).
+    let size = info.size_bytes;
     let flags = zx::VmarFlags::PERM_READ | zx::VmarFlags::PERM_WRITE;
-    match vmo.map(size, 1, flags) {
-        Err(zx::Status::BUFFER_TOO_SMALL) => {}
-        Err(zx::Status::NOT_SUPPORTED | zx::Status::ACCESS_DENIED) => return Ok(0),
-        Err(zx::Status::BAD_HANDLE | zx::Status::WRONG_TYPE) => {
-            return Err(vk::Result::ERROR_INVALID_EXTERNAL_HANDLE)
-        }
-        Err(zx::Status::NO_MEMORY) => return Err(vk::Result::ERROR_OUT_OF_HOST_MEMORY),
-        // Mapped after all (no kernel documented here does that): mappable; unmapped at once.
-        Ok(_mapping) => {}
-        Err(_) => return Err(vk::Result::ERROR_UNKNOWN),
-    }
     if let Some(&bits) = this.vmo_memory_type_bits.get() {
         return Ok(bits);
     }

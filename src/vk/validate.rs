@@ -350,8 +350,8 @@ pub enum ValidationError {
     /// The handle's `memoryTypeBits` are 0: no memory type can import it.
     #[error(
         "the {handle_type} handle reports memoryTypeBits 0: no memory type of this device can \
-         import it (on the host: a RESIZABLE VMO, which cannot be mapped without ALLOW_FAULTS); \
-         import a non-resizable VMO with MAP | READ | WRITE ({})",
+         import it (on the host: a RESIZABLE VMO, whose mapping shrinking would pull from \
+         under the device); import a non-resizable VMO with MAP | READ | WRITE ({})",
         vuid_or_none(self.vuid())
     )]
     HandleNotImportable {

@@ -60,6 +60,25 @@ pub(crate) fn object_get_info_handle_basic(
     }
 }
 
+pub(crate) fn object_get_info_vmo(
+    handle: zx_handle_t,
+    info: &mut zx_sys::zx_info_vmo_t,
+) -> zx_status_t {
+    let (mut actual, mut avail) = (0usize, 0usize);
+    // SAFETY: `info` is a writable buffer of exactly the size passed; `actual` and `avail` are
+    // valid, writable usizes.
+    unsafe {
+        zx_sys::zx_object_get_info(
+            handle,
+            zx_sys::ZX_INFO_VMO,
+            (info as *mut zx_sys::zx_info_vmo_t).cast::<u8>(),
+            std::mem::size_of::<zx_sys::zx_info_vmo_t>(),
+            &mut actual,
+            &mut avail,
+        )
+    }
+}
+
 pub(crate) fn object_get_property(
     handle: zx_handle_t,
     property: u32,

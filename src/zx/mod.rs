@@ -39,7 +39,7 @@ pub use handle::{
 pub use rights::{Rights, Signals, VmarFlags, VmoOptions};
 pub use status::Status;
 pub use time::MonotonicInstant;
-pub use vmo::{Mapping, Vmo};
+pub use vmo::{Mapping, Vmo, VmoInfo, VmoInfoFlags};
 
 /// The system's page size in bytes (wraps `zx_system_get_page_size`, a vDSO call).
 pub fn system_get_page_size() -> u32 {

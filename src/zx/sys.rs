@@ -25,7 +25,8 @@ pub use self::host::*;
 mod host {
     pub use fuchsia_zircon_types::*;
 
-    // Linking only: the `zx_*` symbols below come from the host kernel.
+    // Linking only: on a Linux host the `zx_*` symbols below come from the host kernel.
+    #[cfg(target_os = "linux")]
     extern crate host_zircon as _;
 
     extern "C" {

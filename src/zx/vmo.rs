@@ -15,6 +15,40 @@ pub struct Vmo(Handle);
 
 impl_handle_based!(Vmo);
 
+/// What `zx_object_get_info(ZX_INFO_VMO)` reports ([`Vmo::info`]): the fields callers use.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct VmoInfo {
+    /// The VMO's koid.
+    pub koid: super::Koid,
+    /// The size in bytes, as [`Vmo::get_size`] reports it.
+    pub size_bytes: u64,
+    /// How the VMO was made.
+    pub flags: VmoInfoFlags,
+    /// The rights of the handle the query was made through.
+    pub rights: super::Rights,
+    /// Mappings of the VMO in this process.
+    pub num_mappings: usize,
+}
+
+bitflags::bitflags! {
+    /// `zx_info_vmo_t.flags`.
+    #[repr(transparent)]
+    #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+    pub struct VmoInfoFlags: u32 {
+        /// `ZX_INFO_VMO_TYPE_PAGED`: backed by ordinary pages.
+        const PAGED = 1 << 0;
+        /// `ZX_INFO_VMO_RESIZABLE`: created with [`VmoOptions::RESIZABLE`].
+        const RESIZABLE = sys::ZX_INFO_VMO_RESIZABLE;
+        /// `ZX_INFO_VMO_IS_COW_CLONE`: a copy-on-write child.
+        const IS_COW_CLONE = sys::ZX_INFO_VMO_IS_COW_CLONE;
+        /// `ZX_INFO_VMO_PAGER_BACKED`: backed by a user pager.
+        const PAGER_BACKED = sys::ZX_INFO_VMO_PAGER_BACKED;
+        /// `ZX_INFO_VMO_CONTIGUOUS`: physically contiguous.
+        const CONTIGUOUS = sys::ZX_INFO_VMO_CONTIGUOUS;
+    }
+}
+
 impl Vmo {
     /// Creates a VMO of `size` bytes (rounded up to the page size) with rights
     /// [`Rights::VMO_DEFAULT`](super::Rights::VMO_DEFAULT).
@@ -70,6 +104,26 @@ impl Vmo {
     /// - [`Status::OUT_OF_RANGE`]: `offset + data.len()` is past the (page-rounded) size.
     pub fn write(&self, data: &[u8], offset: u64) -> Result<(), Status> {
         Status::ok(kernel::vmo_write(self.raw_handle(), data, offset))
+    }
+
+    /// What the kernel knows of this VMO and handle, in one call: koid, size, flags (resizable),
+    /// this handle's rights and the number of mappings. Needs no rights.
+    ///
+    /// Wraps the `zx_object_get_info` syscall with `ZX_INFO_VMO`.
+    ///
+    /// # Errors
+    ///
+    /// [`Status::BAD_HANDLE`], [`Status::WRONG_TYPE`].
+    pub fn info(&self) -> Result<VmoInfo, Status> {
+        let mut info = sys::zx_info_vmo_t::default();
+        Status::ok(kernel::object_get_info_vmo(self.raw_handle(), &mut info))?;
+        Ok(VmoInfo {
+            koid: super::Koid::from_raw(info.koid),
+            size_bytes: info.size_bytes,
+            flags: VmoInfoFlags::from_bits_retain(info.flags),
+            rights: super::Rights::from_bits_retain(info.handle_rights),
+            num_mappings: info.num_mappings,
+        })
     }
 
     /// The size in bytes (a multiple of the page size). Needs no rights.

@@ -13,8 +13,8 @@ use std::slice;
 
 use fuchsia_zircon_types::{
     self as sys, zx_channel_call_etc_args_t, zx_handle_disposition_t, zx_handle_info_t,
-    zx_handle_t, zx_info_handle_basic_t, zx_info_vmo_t, zx_port_packet_t, zx_rights_t, zx_signals_t, zx_status_t, zx_time_t,
-    zx_vaddr_t, zx_vm_option_t, zx_wait_item_t,
+    zx_handle_t, zx_info_handle_basic_t, zx_info_vmo_t, zx_port_packet_t, zx_rights_t,
+    zx_signals_t, zx_status_t, zx_time_t, zx_vaddr_t, zx_vm_option_t, zx_wait_item_t,
 };
 
 use crate::{svc, syscalls};
@@ -185,7 +185,9 @@ pub unsafe extern "C" fn zx_object_get_info(
                         status => status,
                     });
                 }
-                if buffer.is_null() || buffer.align_offset(std::mem::align_of::<zx_info_vmo_t>()) != 0 {
+                if buffer.is_null()
+                    || buffer.align_offset(std::mem::align_of::<zx_info_vmo_t>()) != 0
+                {
                     return Err(sys::ZX_ERR_INVALID_ARGS);
                 }
                 let mut info = zx_info_vmo_t::default();
@@ -655,13 +657,21 @@ pub extern "C" fn zx_object_wait_async(
 
 /// `zx_object_signal`.
 #[no_mangle]
-pub extern "C" fn zx_object_signal(handle: zx_handle_t, clear_mask: u32, set_mask: u32) -> zx_status_t {
+pub extern "C" fn zx_object_signal(
+    handle: zx_handle_t,
+    clear_mask: u32,
+    set_mask: u32,
+) -> zx_status_t {
     syscalls::object_signal(handle, clear_mask, set_mask)
 }
 
 /// `zx_object_signal_peer`.
 #[no_mangle]
-pub extern "C" fn zx_object_signal_peer(handle: zx_handle_t, clear_mask: u32, set_mask: u32) -> zx_status_t {
+pub extern "C" fn zx_object_signal_peer(
+    handle: zx_handle_t,
+    clear_mask: u32,
+    set_mask: u32,
+) -> zx_status_t {
     syscalls::object_signal_peer(handle, clear_mask, set_mask)
 }
 
@@ -686,7 +696,10 @@ pub unsafe extern "C" fn zx_port_create(options: u32, out: *mut zx_handle_t) -> 
 ///
 /// `packet` is valid for reads of one `zx_port_packet_t`.
 #[no_mangle]
-pub unsafe extern "C" fn zx_port_queue(handle: zx_handle_t, packet: *const zx_port_packet_t) -> zx_status_t {
+pub unsafe extern "C" fn zx_port_queue(
+    handle: zx_handle_t,
+    packet: *const zx_port_packet_t,
+) -> zx_status_t {
     run(|| {
         if packet.is_null() {
             return Err(sys::ZX_ERR_INVALID_ARGS);
@@ -727,7 +740,11 @@ pub unsafe extern "C" fn zx_port_wait(
 
 /// `zx_port_cancel`.
 #[no_mangle]
-pub extern "C" fn zx_port_cancel(handle: zx_handle_t, source: zx_handle_t, key: u64) -> zx_status_t {
+pub extern "C" fn zx_port_cancel(
+    handle: zx_handle_t,
+    source: zx_handle_t,
+    key: u64,
+) -> zx_status_t {
     syscalls::port_cancel(handle, source, key)
 }
 
@@ -786,7 +803,10 @@ unsafe fn c_str<'a>(s: *const std::ffi::c_char) -> Result<&'a str, zx_status_t> 
 ///
 /// `path` is a NUL-terminated string.
 #[no_mangle]
-pub unsafe extern "C" fn fdio_service_connect(path: *const std::ffi::c_char, request: zx_handle_t) -> zx_status_t {
+pub unsafe extern "C" fn fdio_service_connect(
+    path: *const std::ffi::c_char,
+    request: zx_handle_t,
+) -> zx_status_t {
     // SAFETY: forwarded from this function's contract.
     match unsafe { c_str(path) } {
         Ok(path) => svc::service_connect(path, request),
@@ -806,7 +826,10 @@ pub unsafe extern "C" fn fdio_service_connect(path: *const std::ffi::c_char, req
 ///
 /// `name` is a NUL-terminated string; `out` is valid for writes of one handle value.
 #[no_mangle]
-pub unsafe extern "C" fn zx_host_service_bind(name: *const std::ffi::c_char, out: *mut zx_handle_t) -> zx_status_t {
+pub unsafe extern "C" fn zx_host_service_bind(
+    name: *const std::ffi::c_char,
+    out: *mut zx_handle_t,
+) -> zx_status_t {
     run(|| {
         // SAFETY: forwarded from this function's contract.
         let name = unsafe { c_str(name) }?;

@@ -31,7 +31,10 @@ impl LocalSignals {
         let mut now = self.get();
         loop {
             let next = (now & !clear) | set;
-            match self.0.compare_exchange(now, next, Ordering::SeqCst, Ordering::SeqCst) {
+            match self
+                .0
+                .compare_exchange(now, next, Ordering::SeqCst, Ordering::SeqCst)
+            {
                 Ok(_) => return next,
                 Err(actual) => now = actual,
             }
@@ -59,7 +62,10 @@ impl EventPairEnd {
 
     /// The peer, while it has handles.
     pub(crate) fn peer(&self) -> Option<Arc<Object>> {
-        self.peer.lock().unwrap_or_else(PoisonError::into_inner).upgrade()
+        self.peer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .upgrade()
     }
 
     /// Forgets the peer (this end lost its last handle) and returns it.

@@ -46,7 +46,11 @@ pub(crate) struct Object {
 }
 
 impl Object {
-    pub(crate) fn new(koid: sys::zx_koid_t, related_koid: sys::zx_koid_t, kind: Kind) -> Arc<Object> {
+    pub(crate) fn new(
+        koid: sys::zx_koid_t,
+        related_koid: sys::zx_koid_t,
+        kind: Kind,
+    ) -> Arc<Object> {
         kind.live_counter().fetch_add(1, Ordering::SeqCst);
         let object = Arc::new(Object {
             koid,

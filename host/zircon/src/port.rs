@@ -53,11 +53,17 @@ pub(crate) struct PortObject {
 }
 
 /// Channel observers by the handle they were made through, so closing that handle ends them.
-static BY_HANDLE: Mutex<BTreeMap<HandleId, Vec<(Weak<Object>, u64)>>> = Mutex::new(BTreeMap::new());
+static BY_HANDLE: Mutex<BTreeMap<HandleId, Vec<Registration>>> = Mutex::new(BTreeMap::new());
+
+/// A channel observer's port and its id there.
+type Registration = (Weak<Object>, u64);
 
 /// A handle closed: its async waits on channels end (packets already queued stay).
 pub(crate) fn handle_closed(handle: HandleId) {
-    let registrations = BY_HANDLE.lock().unwrap_or_else(PoisonError::into_inner).remove(&handle);
+    let registrations = BY_HANDLE
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .remove(&handle);
     for (port, id) in registrations.into_iter().flatten() {
         if let Some(port) = port.upgrade() {
             if let Some(port) = port.as_port() {
@@ -96,14 +102,20 @@ fn epoll_flags(trigger: u32, options: u32) -> epoll::EventFlags {
 
 impl PortObject {
     pub(crate) fn new() -> Result<PortObject, sys::zx_status_t> {
-        let epoll = epoll::create(epoll::CreateFlags::CLOEXEC).map_err(|_| sys::ZX_ERR_NO_RESOURCES)?;
+        let epoll =
+            epoll::create(epoll::CreateFlags::CLOEXEC).map_err(|_| sys::ZX_ERR_NO_RESOURCES)?;
         let wake = rustix::event::eventfd(
             0,
             rustix::event::EventfdFlags::CLOEXEC | rustix::event::EventfdFlags::NONBLOCK,
         )
         .map_err(|_| sys::ZX_ERR_NO_RESOURCES)?;
-        epoll::add(&epoll, &wake, epoll::EventData::new_u64(WAKE), epoll::EventFlags::IN)
-            .map_err(|_| sys::ZX_ERR_NO_RESOURCES)?;
+        epoll::add(
+            &epoll,
+            &wake,
+            epoll::EventData::new_u64(WAKE),
+            epoll::EventFlags::IN,
+        )
+        .map_err(|_| sys::ZX_ERR_NO_RESOURCES)?;
         Ok(PortObject {
             epoll,
             wake,
@@ -127,11 +139,21 @@ impl PortObject {
 
     /// `zx_port_queue` of a user packet.
     pub(crate) fn queue_user(&self, packet: sys::zx_port_packet_t) {
-        self.push(Queued { packet, source: None });
+        self.push(Queued {
+            packet,
+            source: None,
+        });
     }
 
     /// Queues the packet of an async wait that fired.
-    pub(crate) fn queue_signal(&self, key: u64, trigger: u32, observed: u32, options: u32, source: HandleId) {
+    pub(crate) fn queue_signal(
+        &self,
+        key: u64,
+        trigger: u32,
+        observed: u32,
+        options: u32,
+        source: HandleId,
+    ) {
         self.push(Queued {
             packet: signal_packet(key, trigger, observed, options),
             source: Some(source),
@@ -163,8 +185,13 @@ impl PortObject {
         static NEXT_ID: AtomicU64 = AtomicU64::new(WAKE + 1);
         let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
         let mut state = self.lock();
-        epoll::add(&self.epoll, &fd, epoll::EventData::new_u64(id), epoll_flags(trigger, options))
-            .map_err(|_| sys::ZX_ERR_NO_RESOURCES)?;
+        epoll::add(
+            &self.epoll,
+            &fd,
+            epoll::EventData::new_u64(id),
+            epoll_flags(trigger, options),
+        )
+        .map_err(|_| sys::ZX_ERR_NO_RESOURCES)?;
         state.observers.insert(
             id,
             ChannelObserver {
@@ -203,7 +230,9 @@ impl PortObject {
         let ids: Vec<u64> = {
             let mut state = self.lock();
             let before = state.queue.len();
-            state.queue.retain(|queued| !(queued.source == Some(handle) && queued.packet.key == key));
+            state
+                .queue
+                .retain(|queued| !(queued.source == Some(handle) && queued.packet.key == key));
             let mut removed = state.queue.len() != before;
             let ids: Vec<u64> = state
                 .observers
@@ -251,14 +280,22 @@ impl PortObject {
         } else if now & sys::ZX_CHANNEL_PEER_CLOSED == 0 {
             // Still possible: re-arm the one-shot registration.
             let flags = epoll_flags(observer.trigger, observer.options);
-            let _ = epoll::modify(&self.epoll, &observer.fd, epoll::EventData::new_u64(id), flags);
+            let _ = epoll::modify(
+                &self.epoll,
+                &observer.fd,
+                epoll::EventData::new_u64(id),
+                flags,
+            );
         }
         // Otherwise the peer is gone and the trigger cannot be met any more: the observer
         // stays (so zx_port_cancel finds it) but is no longer armed.
     }
 
     /// `zx_port_wait`: the next packet, waiting until `deadline`.
-    pub(crate) fn wait(&self, deadline: sys::zx_time_t) -> Result<sys::zx_port_packet_t, sys::zx_status_t> {
+    pub(crate) fn wait(
+        &self,
+        deadline: sys::zx_time_t,
+    ) -> Result<sys::zx_port_packet_t, sys::zx_status_t> {
         let mut buffer = [std::mem::MaybeUninit::<epoll::Event>::uninit(); 16];
         loop {
             if let Some(packet) = self.pop() {

@@ -94,7 +94,8 @@ impl Watchers {
     pub(crate) fn add_thread(&self, waker: &Arc<ThreadWaker>) {
         let mut state = self.lock();
         state.threads.push(Arc::clone(waker));
-        self.thread_count.store(state.threads.len(), Ordering::SeqCst);
+        self.thread_count
+            .store(state.threads.len(), Ordering::SeqCst);
     }
 
     pub(crate) fn remove_thread(&self, waker: &Arc<ThreadWaker>) {
@@ -102,7 +103,8 @@ impl Watchers {
         if let Some(index) = state.threads.iter().position(|w| Arc::ptr_eq(w, waker)) {
             state.threads.swap_remove(index);
         }
-        self.thread_count.store(state.threads.len(), Ordering::SeqCst);
+        self.thread_count
+            .store(state.threads.len(), Ordering::SeqCst);
     }
 
     /// Whether any thread is blocked on the object.
@@ -188,7 +190,13 @@ impl Watchers {
 pub(crate) fn deliver(observer: &Observer, observed: sys::zx_signals_t) {
     if let Some(port) = observer.port.upgrade() {
         if let Some(port) = port.as_port() {
-            port.queue_signal(observer.key, observer.trigger, observed, observer.options, observer.handle);
+            port.queue_signal(
+                observer.key,
+                observer.trigger,
+                observed,
+                observer.options,
+                observer.handle,
+            );
         }
     }
 }

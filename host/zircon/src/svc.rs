@@ -31,7 +31,10 @@ const LISTENER_RIGHTS: u32 = sys::ZX_RIGHT_READ | sys::ZX_RIGHT_WAIT | sys::ZX_R
 pub(crate) fn platform_dir() -> PathBuf {
     match std::env::var_os("VMO_INTEROP_HOST_DIR") {
         Some(dir) if !dir.is_empty() => PathBuf::from(dir),
-        _ => std::env::temp_dir().join(format!("vmo-interop-{}", rustix::process::getuid().as_raw())),
+        _ => std::env::temp_dir().join(format!(
+            "vmo-interop-{}",
+            rustix::process::getuid().as_raw()
+        )),
     }
 }
 
@@ -61,13 +64,18 @@ pub(crate) fn service_connect(path: &str, request: zx_handle_t) -> zx_status_t {
         if !valid_name(name) {
             return Err(sys::ZX_ERR_INVALID_ARGS);
         }
-        if handle.object.as_channel().is_none_or(ChannelEnd::is_listener) {
+        if handle
+            .object
+            .as_channel()
+            .is_none_or(ChannelEnd::is_listener)
+        {
             return Err(sys::ZX_ERR_WRONG_TYPE);
         }
         if handle.rights & sys::ZX_RIGHT_TRANSFER == 0 {
             return Err(sys::ZX_ERR_ACCESS_DENIED);
         }
-        let address = rustix::net::SocketAddrUnix::new(svc_dir().join(name)).map_err(|_| sys::ZX_ERR_INVALID_ARGS)?;
+        let address = rustix::net::SocketAddrUnix::new(svc_dir().join(name))
+            .map_err(|_| sys::ZX_ERR_INVALID_ARGS)?;
         let socket = rustix::net::socket_with(
             rustix::net::AddressFamily::UNIX,
             rustix::net::SocketType::DGRAM,
@@ -110,7 +118,8 @@ pub(crate) fn service_bind(name: &str, out: &mut zx_handle_t) -> zx_status_t {
             None,
         )
         .map_err(|_| sys::ZX_ERR_NO_RESOURCES)?;
-        let address = rustix::net::SocketAddrUnix::new(&path).map_err(|_| sys::ZX_ERR_INVALID_ARGS)?;
+        let address =
+            rustix::net::SocketAddrUnix::new(&path).map_err(|_| sys::ZX_ERR_INVALID_ARGS)?;
         rustix::net::bind(&socket, &address).map_err(|_| sys::ZX_ERR_ACCESS_DENIED)?;
         let _ = rustix::net::sockopt::set_socket_recv_buffer_size(&socket, 16 * wire::MAX_DATAGRAM);
         let end = ChannelEnd::new(

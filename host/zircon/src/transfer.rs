@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLockReadGuard, Weak};
 
 use fuchsia_zircon_types as sys;
 
-use crate::channel::wire::{self, Record, Received};
+use crate::channel::wire::{self, Received, Record};
 use crate::channel::{ChannelEnd, Message, Socket};
 use crate::object::{registry, HandleId, KernelHandle, Kind, Object};
 use crate::vmo::{Description, VmoMeta, VmoObject};
@@ -29,13 +29,19 @@ pub(crate) fn process_token() -> u64 {
 static IN_FLIGHT: Mutex<BTreeMap<HandleId, Weak<Object>>> = Mutex::new(BTreeMap::new());
 
 pub(crate) fn in_flight(id: HandleId) -> bool {
-    IN_FLIGHT.lock().unwrap_or_else(PoisonError::into_inner).contains_key(&id)
+    IN_FLIGHT
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .contains_key(&id)
 }
 
 /// The handle `id` this process wrote came out of a channel again (here, or destroyed with
 /// the queue of an end closed here): the waits on it end.
 fn landed(id: HandleId) {
-    let object = IN_FLIGHT.lock().unwrap_or_else(PoisonError::into_inner).remove(&id);
+    let object = IN_FLIGHT
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .remove(&id);
     if let Some(object) = object.and_then(|weak| weak.upgrade()) {
         object.watchers.wake_all();
     }
@@ -80,7 +86,11 @@ pub(crate) fn send_message(
     result
 }
 
-fn send_with(end: &ChannelEnd, bytes: &[u8], handles: &[KernelHandle]) -> Result<(), sys::zx_status_t> {
+fn send_with(
+    end: &ChannelEnd,
+    bytes: &[u8],
+    handles: &[KernelHandle],
+) -> Result<(), sys::zx_status_t> {
     let origin = process_token();
     let mut records = Vec::with_capacity(handles.len());
     let mut held = Vec::with_capacity(handles.len());
@@ -104,7 +114,11 @@ fn send_with(end: &ChannelEnd, bytes: &[u8], handles: &[KernelHandle]) -> Result
         });
         held.push(description);
     }
-    let fds = held.iter().map(Held::fd).collect::<Option<Vec<_>>>().ok_or(sys::ZX_ERR_BAD_HANDLE)?;
+    let fds = held
+        .iter()
+        .map(Held::fd)
+        .collect::<Option<Vec<_>>>()
+        .ok_or(sys::ZX_ERR_BAD_HANDLE)?;
     {
         let mut in_flight = IN_FLIGHT.lock().unwrap_or_else(PoisonError::into_inner);
         for handle in handles {
@@ -211,7 +225,13 @@ fn materialize(record: &Record, fd: OwnedFd) -> KernelHandle {
         sys::ZX_OBJ_TYPE_VMO => {
             let writable = record.rights & sys::ZX_RIGHT_WRITE != 0;
             match registry::get(record.koid) {
-                Some(object) if object.as_vmo().is_some_and(|vmo| vmo.is_writable() || !writable) => object,
+                Some(object)
+                    if object
+                        .as_vmo()
+                        .is_some_and(|vmo| vmo.is_writable() || !writable) =>
+                {
+                    object
+                }
                 _ => Object::new(
                     record.koid,
                     0,

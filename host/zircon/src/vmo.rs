@@ -179,7 +179,8 @@ impl VmoObject {
         if !self.reopen_protected.swap(true, Ordering::SeqCst) {
             // Reopening checks the inode's mode, not the description's: with 0400 nobody
             // (but a privileged process) can reopen the memfd for writing.
-            rustix::fs::fchmod(&self.fd, rustix::fs::Mode::RUSR).map_err(|_| sys::ZX_ERR_INTERNAL)?;
+            rustix::fs::fchmod(&self.fd, rustix::fs::Mode::RUSR)
+                .map_err(|_| sys::ZX_ERR_INTERNAL)?;
         }
         let path = format!("/proc/self/fd/{}", self.fd.as_raw_fd());
         let fd = rustix::fs::open(

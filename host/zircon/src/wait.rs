@@ -38,7 +38,9 @@ pub(crate) fn timeout_until(deadline: sys::zx_time_t) -> Option<Duration> {
         return None;
     }
     let now = clock_get_monotonic();
-    Some(Duration::from_nanos(deadline.saturating_sub(now).max(0) as u64))
+    Some(Duration::from_nanos(
+        deadline.saturating_sub(now).max(0) as u64
+    ))
 }
 
 pub(crate) fn timespec(timeout: Duration) -> rustix::time::Timespec {
@@ -146,7 +148,10 @@ impl Drop for Waiter<'_> {
 }
 
 /// How a wait ended: its status and every item's signals when it did.
-pub(crate) fn wait(items: &[Item], deadline: sys::zx_time_t) -> (sys::zx_status_t, Vec<sys::zx_signals_t>) {
+pub(crate) fn wait(
+    items: &[Item],
+    deadline: sys::zx_time_t,
+) -> (sys::zx_status_t, Vec<sys::zx_signals_t>) {
     let waiter = match Waiter::new(items) {
         Ok(waiter) => waiter,
         Err(status) => return (status, vec![0; items.len()]),

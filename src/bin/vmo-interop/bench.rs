@@ -79,7 +79,7 @@ impl Row {
 }
 
 /// Kernel calls the calling thread makes during `f` (host kernel counters).
-#[cfg(not(target_os = "fuchsia"))]
+#[cfg(target_os = "linux")]
 fn kernel_calls<T>(f: impl FnOnce() -> T) -> (T, Option<u64>) {
     let before = vmo_interop::platform::host::thread_kernel_calls();
     let value = f();
@@ -90,7 +90,7 @@ fn kernel_calls<T>(f: impl FnOnce() -> T) -> (T, Option<u64>) {
 }
 
 /// On Fuchsia the real kernel keeps no such counter.
-#[cfg(target_os = "fuchsia")]
+#[cfg(not(target_os = "linux"))]
 fn kernel_calls<T>(f: impl FnOnce() -> T) -> (T, Option<u64>) {
     (f(), None)
 }

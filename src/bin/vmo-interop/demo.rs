@@ -79,7 +79,7 @@ struct Participant {
 
 pub fn run(device_index: usize, size: u64, buffer_count: u32) -> Result<Outcome> {
     let mut steps = Steps::new();
-    #[cfg(not(target_os = "fuchsia"))]
+    #[cfg(target_os = "linux")]
     let baseline = vmo_interop::platform::host::counters();
     let outcome = {
         #[cfg(not(target_os = "fuchsia"))]
@@ -118,7 +118,7 @@ pub fn run(device_index: usize, size: u64, buffer_count: u32) -> Result<Outcome>
         }
         outcome
     };
-    #[cfg(not(target_os = "fuchsia"))]
+    #[cfg(target_os = "linux")]
     {
         let after = vmo_interop::platform::host::counters();
         let leaked = after.live_handles.saturating_sub(baseline.live_handles);

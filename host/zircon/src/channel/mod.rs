@@ -74,7 +74,10 @@ pub(crate) struct ChannelEnd {
 pub(crate) enum ReadError {
     Status(sys::zx_status_t),
     /// `ZX_ERR_BUFFER_TOO_SMALL`, with the sizes the next message needs.
-    TooSmall { bytes: usize, handles: usize },
+    TooSmall {
+        bytes: usize,
+        handles: usize,
+    },
 }
 
 impl ChannelEnd {
@@ -128,7 +131,11 @@ impl ChannelEnd {
     }
 
     /// Sends `datagram` with the file descriptions of its handles.
-    pub(crate) fn send(&self, datagram: &[u8], fds: &[BorrowedFd<'_>]) -> Result<(), sys::zx_status_t> {
+    pub(crate) fn send(
+        &self,
+        datagram: &[u8],
+        fds: &[BorrowedFd<'_>],
+    ) -> Result<(), sys::zx_status_t> {
         let guard = self.fd();
         let fd = guard.as_ref().ok_or(sys::ZX_ERR_BAD_HANDLE)?;
         wire::send(fd.as_fd(), datagram, fds, None)
@@ -179,7 +186,11 @@ impl ChannelEnd {
         let mut inbox = self.inbox();
         while inbox.queue.is_empty() {
             if !self.pull(&mut inbox, watchers).map_err(ReadError::Status)? {
-                let closed = inbox.peer_closed || self.fd().as_ref().is_some_and(|fd| socket_state(fd.as_fd()).1);
+                let closed = inbox.peer_closed
+                    || self
+                        .fd()
+                        .as_ref()
+                        .is_some_and(|fd| socket_state(fd.as_fd()).1);
                 return Err(ReadError::Status(if closed && !self.is_listener() {
                     sys::ZX_ERR_PEER_CLOSED
                 } else {
@@ -187,7 +198,10 @@ impl ChannelEnd {
                 }));
             }
         }
-        let front = inbox.queue.front().ok_or(ReadError::Status(sys::ZX_ERR_INTERNAL))?;
+        let front = inbox
+            .queue
+            .front()
+            .ok_or(ReadError::Status(sys::ZX_ERR_INTERNAL))?;
         let (bytes, handles) = (front.bytes.len(), front.handles.len());
         if bytes > max_bytes || handles > max_handles {
             if may_discard {
@@ -197,7 +211,10 @@ impl ChannelEnd {
             }
             return Err(ReadError::TooSmall { bytes, handles });
         }
-        inbox.queue.pop_front().ok_or(ReadError::Status(sys::ZX_ERR_INTERNAL))
+        inbox
+            .queue
+            .pop_front()
+            .ok_or(ReadError::Status(sys::ZX_ERR_INTERNAL))
     }
 
     /// Registers a call waiting for the reply with `txid`.
@@ -247,13 +264,18 @@ impl ChannelEnd {
     /// messages queued for it (with their handles) are closed, and the peer sees
     /// PEER_CLOSED.
     pub(crate) fn close(&self) {
-        let fd = self.fd.write().unwrap_or_else(PoisonError::into_inner).take();
+        let fd = self
+            .fd
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
         let queued = std::mem::take(&mut *self.inbox());
         drop(queued);
         if let (Some(fd), false) = (fd.as_ref(), self.transferring()) {
             // Destroying the end destroys its queue: read out what the socket still holds so
             // the handles in it close now (and waits on them end), not at the OS's leisure.
-            while let Ok(transfer::Pulled::Message(message)) = transfer::receive_message(fd.as_fd()) {
+            while let Ok(transfer::Pulled::Message(message)) = transfer::receive_message(fd.as_fd())
+            {
                 drop(message);
             }
         }
@@ -278,18 +300,27 @@ impl ChannelEnd {
 pub(crate) fn socket_state(fd: BorrowedFd<'_>) -> (bool, bool) {
     use rustix::event::{PollFd, PollFlags};
     let mut fds = [PollFd::new(&fd, PollFlags::IN | PollFlags::RDHUP)];
-    if rustix::event::poll(&mut fds, Some(&rustix::time::Timespec { tv_sec: 0, tv_nsec: 0 })).is_err() {
+    if rustix::event::poll(
+        &mut fds,
+        Some(&rustix::time::Timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        }),
+    )
+    .is_err()
+    {
         return (false, false);
     }
     let revents = fds[0].revents();
     let hangup = revents.intersects(PollFlags::HUP | PollFlags::RDHUP);
     let readable = revents.contains(PollFlags::IN)
-        && (!hangup || {
-            let mut byte = [0u8; 1];
-            matches!(
-                rustix::net::recv(fd, &mut byte, rustix::net::RecvFlags::PEEK | rustix::net::RecvFlags::DONTWAIT),
-                Ok((_, n)) if n > 0
-            )
-        });
+        && (!hangup
+            || {
+                let mut byte = [0u8; 1];
+                matches!(
+                    rustix::net::recv(fd, &mut byte, rustix::net::RecvFlags::PEEK | rustix::net::RecvFlags::DONTWAIT),
+                    Ok((_, n)) if n > 0
+                )
+            });
     (readable, hangup)
 }

@@ -114,7 +114,9 @@ pub(crate) struct Decoded {
 /// Decodes a datagram; `None` if it is not a well-formed message.
 pub(crate) fn decode(datagram: &[u8]) -> Option<Decoded> {
     let header = datagram.get(..HEADER_LEN)?;
-    let word = |at: usize| u32::from_le_bytes([header[at], header[at + 1], header[at + 2], header[at + 3]]);
+    let word = |at: usize| {
+        u32::from_le_bytes([header[at], header[at + 1], header[at + 2], header[at + 3]])
+    };
     if word(0) != MAGIC {
         return None;
     }
@@ -192,7 +194,10 @@ pub(crate) enum Received {
 }
 
 /// Receives one datagram into `buf` (at least [`MAX_DATAGRAM`] long), without blocking.
-pub(crate) fn receive(socket: BorrowedFd<'_>, buf: &mut [u8]) -> Result<Received, sys::zx_status_t> {
+pub(crate) fn receive(
+    socket: BorrowedFd<'_>,
+    buf: &mut [u8],
+) -> Result<Received, sys::zx_status_t> {
     let mut space = [MaybeUninit::<u8>::uninit(); rustix::cmsg_space!(ScmRights(MAX_HANDLES))];
     let mut control = RecvAncillaryBuffer::new(&mut space);
     let mut iov = [IoSliceMut::new(buf)];
@@ -226,7 +231,10 @@ pub(crate) fn receive(socket: BorrowedFd<'_>, buf: &mut [u8]) -> Result<Received
         // Every message has a header, so an empty datagram is the end of the stream.
         return Ok(Received::Closed);
     }
-    Ok(Received::Message { len: msg.bytes, fds })
+    Ok(Received::Message {
+        len: msg.bytes,
+        fds,
+    })
 }
 
 #[cfg(test)]

@@ -4,8 +4,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use fuchsia_zircon_types::{
-    self as sys, zx_handle_disposition_t, zx_handle_info_t, zx_handle_t, zx_rights_t,
-    zx_status_t, zx_time_t,
+    self as sys, zx_handle_disposition_t, zx_handle_info_t, zx_handle_t, zx_rights_t, zx_status_t,
+    zx_time_t,
 };
 
 use super::{abi_count, insert, requested_rights, status};
@@ -31,7 +31,11 @@ fn moved(handle: zx_handle_t) -> zx_handle_disposition_t {
 
 /// Emulates `zx_channel_create`: options must be 0; two ends with `ZX_DEFAULT_CHANNEL_RIGHTS`
 /// whose `related_koid`s name each other. Each end is one side of a `SOCK_SEQPACKET` pair.
-pub(crate) fn channel_create(options: u32, out0: &mut zx_handle_t, out1: &mut zx_handle_t) -> zx_status_t {
+pub(crate) fn channel_create(
+    options: u32,
+    out0: &mut zx_handle_t,
+    out1: &mut zx_handle_t,
+) -> zx_status_t {
     count_call();
     if options != 0 {
         return sys::ZX_ERR_INVALID_ARGS;
@@ -39,10 +43,21 @@ pub(crate) fn channel_create(options: u32, out0: &mut zx_handle_t, out1: &mut zx
     status((|| {
         let (fd0, fd1) = socket_pair()?;
         let koid = koid::allocate(2);
-        let end0 = Object::new(koid, koid + 1, Kind::Channel(ChannelEnd::new(fd0, Socket::Channel)));
-        let end1 = Object::new(koid + 1, koid, Kind::Channel(ChannelEnd::new(fd1, Socket::Channel)));
+        let end0 = Object::new(
+            koid,
+            koid + 1,
+            Kind::Channel(ChannelEnd::new(fd0, Socket::Channel)),
+        );
+        let end1 = Object::new(
+            koid + 1,
+            koid,
+            Kind::Channel(ChannelEnd::new(fd1, Socket::Channel)),
+        );
         let rights = crate::DEFAULT_CHANNEL_RIGHTS;
-        let (handle0, handle1) = (KernelHandle::new(end0, rights), KernelHandle::new(end1, rights));
+        let (handle0, handle1) = (
+            KernelHandle::new(end0, rights),
+            KernelHandle::new(end1, rights),
+        );
         insert(handle0, out0)?;
         if let Err(status) = insert(handle1, out1) {
             super::handle_close(*out0);
@@ -69,7 +84,10 @@ pub(crate) fn socket_pair() -> Result<(std::os::fd::OwnedFd, std::os::fd::OwnedF
         }
     })?;
     for fd in [&fd0, &fd1] {
-        let _ = rustix::net::sockopt::set_socket_send_buffer_size(fd, 4 * crate::channel::wire::MAX_DATAGRAM);
+        let _ = rustix::net::sockopt::set_socket_send_buffer_size(
+            fd,
+            4 * crate::channel::wire::MAX_DATAGRAM,
+        );
     }
     Ok((fd0, fd1))
 }
@@ -90,9 +108,13 @@ fn take_handles(
     for disposition in dispositions.iter_mut() {
         let outcome = (|| {
             let handle = match disposition.operation {
-                sys::ZX_HANDLE_OP_MOVE => table.remove(disposition.handle).ok_or((None, sys::ZX_ERR_BAD_HANDLE))?,
+                sys::ZX_HANDLE_OP_MOVE => table
+                    .remove(disposition.handle)
+                    .ok_or((None, sys::ZX_ERR_BAD_HANDLE))?,
                 sys::ZX_HANDLE_OP_DUPLICATE => {
-                    let source = table.get(disposition.handle).ok_or((None, sys::ZX_ERR_BAD_HANDLE))?;
+                    let source = table
+                        .get(disposition.handle)
+                        .ok_or((None, sys::ZX_ERR_BAD_HANDLE))?;
                     if source.rights & sys::ZX_RIGHT_DUPLICATE == 0 {
                         return Err((None, sys::ZX_ERR_ACCESS_DENIED));
                     }
@@ -178,7 +200,12 @@ fn as_channel(object: &Object) -> Result<&ChannelEnd, zx_status_t> {
 /// channel lookup with WRITE → more than 65536 bytes (`OUT_OF_RANGE`) → each handle in order
 /// (see `take_handles`) → `NOT_SUPPORTED` (an object that cannot leave this process on the
 /// host) → `PEER_CLOSED`, `SHOULD_WAIT` (the peer's socket is full), `NO_RESOURCES`.
-pub(crate) fn channel_write(handle: zx_handle_t, options: u32, bytes: &[u8], handles: &[zx_handle_t]) -> zx_status_t {
+pub(crate) fn channel_write(
+    handle: zx_handle_t,
+    options: u32,
+    bytes: &[u8],
+    handles: &[zx_handle_t],
+) -> zx_status_t {
     let mut dispositions: Vec<_> = handles.iter().map(|&h| moved(h)).collect();
     channel_write_etc(handle, options, bytes, &mut dispositions)
 }
@@ -227,20 +254,22 @@ fn read_message(
     actual_bytes: &mut u32,
     actual_handles: &mut u32,
 ) -> Result<(Vec<u8>, Vec<zx_handle_info_t>), zx_status_t> {
-    let (channel, _) = table::object_checked(handle, Some(sys::ZX_OBJ_TYPE_CHANNEL), sys::ZX_RIGHT_READ)?;
+    let (channel, _) =
+        table::object_checked(handle, Some(sys::ZX_OBJ_TYPE_CHANNEL), sys::ZX_RIGHT_READ)?;
     if options & !CHANNEL_READ_MAY_DISCARD != 0 {
         return Err(sys::ZX_ERR_NOT_SUPPORTED);
     }
     let may_discard = options & CHANNEL_READ_MAY_DISCARD != 0;
-    let message = match as_channel(&channel)?.read(&channel.watchers, max_bytes, max_handles, may_discard) {
-        Ok(message) => message,
-        Err(ReadError::Status(status)) => return Err(status),
-        Err(ReadError::TooSmall { bytes, handles }) => {
-            *actual_bytes = abi_count(bytes);
-            *actual_handles = abi_count(handles);
-            return Err(sys::ZX_ERR_BUFFER_TOO_SMALL);
-        }
-    };
+    let message =
+        match as_channel(&channel)?.read(&channel.watchers, max_bytes, max_handles, may_discard) {
+            Ok(message) => message,
+            Err(ReadError::Status(status)) => return Err(status),
+            Err(ReadError::TooSmall { bytes, handles }) => {
+                *actual_bytes = abi_count(bytes);
+                *actual_handles = abi_count(handles);
+                return Err(sys::ZX_ERR_BUFFER_TOO_SMALL);
+            }
+        };
     *actual_bytes = abi_count(message.bytes.len());
     *actual_handles = abi_count(message.handles.len());
     let handles = insert_received(message.handles)?;
@@ -262,7 +291,10 @@ fn insert_received(handles: Vec<KernelHandle>) -> Result<Vec<zx_handle_info_t>, 
                 unused: 0,
             }),
             Err(handle) => {
-                let inserted: Vec<_> = values.iter().filter_map(|info| table.remove(info.handle)).collect();
+                let inserted: Vec<_> = values
+                    .iter()
+                    .filter_map(|info| table.remove(info.handle))
+                    .collect();
                 drop(table);
                 drop((handle, inserted, handles));
                 return Err(sys::ZX_ERR_NO_MEMORY);
@@ -285,14 +317,20 @@ pub(crate) fn channel_read(
 ) -> zx_status_t {
     count_call();
     status(
-        read_message(handle, options, bytes.len(), handles.len(), actual_bytes, actual_handles).map(
-            |(data, received)| {
-                bytes[..data.len()].copy_from_slice(&data);
-                for (out, info) in handles.iter_mut().zip(received) {
-                    *out = info.handle;
-                }
-            },
-        ),
+        read_message(
+            handle,
+            options,
+            bytes.len(),
+            handles.len(),
+            actual_bytes,
+            actual_handles,
+        )
+        .map(|(data, received)| {
+            bytes[..data.len()].copy_from_slice(&data);
+            for (out, info) in handles.iter_mut().zip(received) {
+                *out = info.handle;
+            }
+        }),
     )
 }
 
@@ -307,12 +345,18 @@ pub(crate) fn channel_read_etc(
 ) -> zx_status_t {
     count_call();
     status(
-        read_message(handle, options, bytes.len(), handles.len(), actual_bytes, actual_handles).map(
-            |(data, received)| {
-                bytes[..data.len()].copy_from_slice(&data);
-                handles[..received.len()].copy_from_slice(&received);
-            },
-        ),
+        read_message(
+            handle,
+            options,
+            bytes.len(),
+            handles.len(),
+            actual_bytes,
+            actual_handles,
+        )
+        .map(|(data, received)| {
+            bytes[..data.len()].copy_from_slice(&data);
+            handles[..received.len()].copy_from_slice(&received);
+        }),
     )
 }
 

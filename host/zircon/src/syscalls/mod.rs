@@ -46,7 +46,10 @@ pub(crate) fn insert(handle: KernelHandle, out: &mut zx_handle_t) -> Result<(), 
 
 /// `rights` as a request against a handle that has `held`: the exact SAME_RIGHTS sentinel, or
 /// a subset. Anything else (SAME_RIGHTS plus other bits included) is `INVALID_ARGS`.
-pub(crate) fn requested_rights(rights: zx_rights_t, held: zx_rights_t) -> Result<zx_rights_t, zx_status_t> {
+pub(crate) fn requested_rights(
+    rights: zx_rights_t,
+    held: zx_rights_t,
+) -> Result<zx_rights_t, zx_status_t> {
     if rights == sys::ZX_RIGHT_SAME_RIGHTS {
         Ok(held)
     } else if rights & !held == 0 {
@@ -153,7 +156,11 @@ pub(crate) fn object_get_info_handle_basic(
 /// Emulates `zx_object_get_property`: `BAD_HANDLE` → `ACCESS_DENIED` (no GET_PROPERTY) →
 /// per property: `ZX_PROP_VMO_CONTENT_SIZE` needs 8 bytes (`BUFFER_TOO_SMALL`) and a VMO
 /// (`WRONG_TYPE`); other properties are `INVALID_ARGS` on the host.
-pub(crate) fn object_get_property(handle: zx_handle_t, property: u32, value: &mut [u8]) -> zx_status_t {
+pub(crate) fn object_get_property(
+    handle: zx_handle_t,
+    property: u32,
+    value: &mut [u8],
+) -> zx_status_t {
     count_call();
     status((|| {
         // Properties check GET_PROPERTY first, then the property's object type.
@@ -169,7 +176,6 @@ pub(crate) fn object_get_property(handle: zx_handle_t, property: u32, value: &mu
         }
     })())
 }
-
 
 /// Emulates `zx_handle_close_many`: closes every value; `BAD_HANDLE` if any was not live (the
 /// others are closed all the same).

@@ -105,7 +105,12 @@ pub(crate) fn object_get_info_vmo(handle: zx_handle_t, info: &mut zx_info_vmo_t)
         let mut out = zx_info_vmo_t::default();
         out.koid = object.koid;
         out.size_bytes = meta.size;
-        out.flags = INFO_VMO_TYPE_PAGED | if meta.resizable { sys::ZX_INFO_VMO_RESIZABLE } else { 0 };
+        out.flags = INFO_VMO_TYPE_PAGED
+            | if meta.resizable {
+                sys::ZX_INFO_VMO_RESIZABLE
+            } else {
+                0
+            };
         out.handle_rights = rights;
         out.num_mappings = vmo::mappings_of(&object);
         out.name[..6].copy_from_slice(b"zx-vmo");
@@ -173,4 +178,3 @@ pub(crate) fn vmar_unmap(addr: zx_vaddr_t, len: usize) -> zx_status_t {
     count_call();
     vmo::unmap(addr, len)
 }
-

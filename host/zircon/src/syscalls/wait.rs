@@ -8,7 +8,9 @@ use fuchsia_zircon_types::{
 };
 
 use super::{insert, status};
-use crate::event::{EventPairEnd, LocalSignals, DEFAULT_EVENTPAIR_RIGHTS, DEFAULT_EVENT_RIGHTS, USER_SIGNALS};
+use crate::event::{
+    EventPairEnd, LocalSignals, DEFAULT_EVENTPAIR_RIGHTS, DEFAULT_EVENT_RIGHTS, USER_SIGNALS,
+};
 use crate::object::{KernelHandle, Kind, Object};
 use crate::port::{PortObject, DEFAULT_PORT_RIGHTS};
 use crate::signal::Observer;
@@ -94,7 +96,8 @@ pub(crate) fn object_wait_async(
             let source = table.get_checked(handle, None, sys::ZX_RIGHT_WAIT)?;
             (Arc::clone(&source.object), source.id)
         };
-        let (port_object, _) = table::object_checked(port, Some(sys::ZX_OBJ_TYPE_PORT), sys::ZX_RIGHT_WRITE)?;
+        let (port_object, _) =
+            table::object_checked(port, Some(sys::ZX_OBJ_TYPE_PORT), sys::ZX_RIGHT_WRITE)?;
         let port_state = port_object.as_port().ok_or(sys::ZX_ERR_WRONG_TYPE)?;
         match &object.kind {
             Kind::Channel(_) => {
@@ -116,7 +119,9 @@ pub(crate) fn object_wait_async(
             }
             Kind::Vmo(_) => {
                 // A VMO's only signal on the host is ZERO_CHILDREN, always asserted.
-                if signals & sys::ZX_VMO_ZERO_CHILDREN != 0 && options & sys::ZX_WAIT_ASYNC_EDGE == 0 {
+                if signals & sys::ZX_VMO_ZERO_CHILDREN != 0
+                    && options & sys::ZX_WAIT_ASYNC_EDGE == 0
+                {
                     port_state.queue_signal(key, signals, object.signals(), options, handle_id);
                 }
                 Ok(())
@@ -143,7 +148,8 @@ pub(crate) fn port_create(options: u32, out: &mut zx_handle_t) -> zx_status_t {
 pub(crate) fn port_queue(handle: zx_handle_t, packet: &zx_port_packet_t) -> zx_status_t {
     count_call();
     status((|| {
-        let (object, _) = table::object_checked(handle, Some(sys::ZX_OBJ_TYPE_PORT), sys::ZX_RIGHT_WRITE)?;
+        let (object, _) =
+            table::object_checked(handle, Some(sys::ZX_OBJ_TYPE_PORT), sys::ZX_RIGHT_WRITE)?;
         let port = object.as_port().ok_or(sys::ZX_ERR_WRONG_TYPE)?;
         port.queue_user(zx_port_packet_t {
             packet_type: sys::zx_packet_type_t::ZX_PKT_TYPE_USER,
@@ -154,10 +160,15 @@ pub(crate) fn port_queue(handle: zx_handle_t, packet: &zx_port_packet_t) -> zx_s
 }
 
 /// Emulates `zx_port_wait`: needs READ; the next packet, or `TIMED_OUT`.
-pub(crate) fn port_wait(handle: zx_handle_t, deadline: zx_time_t, packet: &mut zx_port_packet_t) -> zx_status_t {
+pub(crate) fn port_wait(
+    handle: zx_handle_t,
+    deadline: zx_time_t,
+    packet: &mut zx_port_packet_t,
+) -> zx_status_t {
     count_call();
     status((|| {
-        let (object, _) = table::object_checked(handle, Some(sys::ZX_OBJ_TYPE_PORT), sys::ZX_RIGHT_READ)?;
+        let (object, _) =
+            table::object_checked(handle, Some(sys::ZX_OBJ_TYPE_PORT), sys::ZX_RIGHT_READ)?;
         let port = object.as_port().ok_or(sys::ZX_ERR_WRONG_TYPE)?;
         *packet = port.wait(deadline)?;
         Ok(())
@@ -169,7 +180,8 @@ pub(crate) fn port_wait(handle: zx_handle_t, deadline: zx_time_t, packet: &mut z
 pub(crate) fn port_cancel(handle: zx_handle_t, source: zx_handle_t, key: u64) -> zx_status_t {
     count_call();
     status((|| {
-        let (port_object, _) = table::object_checked(handle, Some(sys::ZX_OBJ_TYPE_PORT), sys::ZX_RIGHT_WRITE)?;
+        let (port_object, _) =
+            table::object_checked(handle, Some(sys::ZX_OBJ_TYPE_PORT), sys::ZX_RIGHT_WRITE)?;
         let port = port_object.as_port().ok_or(sys::ZX_ERR_WRONG_TYPE)?;
         let (object, source_id) = {
             let table = table::lock();
@@ -200,7 +212,11 @@ pub(crate) fn event_create(options: u32, out: &mut zx_handle_t) -> zx_status_t {
 
 /// Emulates `zx_eventpair_create`: options must be 0; two ends naming each other in
 /// `related_koid`, with `ZX_DEFAULT_EVENTPAIR_RIGHTS`.
-pub(crate) fn eventpair_create(options: u32, out0: &mut zx_handle_t, out1: &mut zx_handle_t) -> zx_status_t {
+pub(crate) fn eventpair_create(
+    options: u32,
+    out0: &mut zx_handle_t,
+    out1: &mut zx_handle_t,
+) -> zx_status_t {
     count_call();
     status((|| {
         if options != 0 {
@@ -215,7 +231,10 @@ pub(crate) fn eventpair_create(options: u32, out0: &mut zx_handle_t, out1: &mut 
             }
         }
         let rights = DEFAULT_EVENTPAIR_RIGHTS;
-        let (handle0, handle1) = (KernelHandle::new(end0, rights), KernelHandle::new(end1, rights));
+        let (handle0, handle1) = (
+            KernelHandle::new(end0, rights),
+            KernelHandle::new(end1, rights),
+        );
         insert(handle0, out0)?;
         if let Err(status) = insert(handle1, out1) {
             super::handle_close(*out0);
