@@ -1,6 +1,11 @@
-//! The host kernel's counters, read through the host-only extension of the Zircon C ABI
-//! (`zx_host_counters_get`): what tests compare against a baseline to prove that nothing
-//! leaked and what an operation costs.
+//! What the host platform adds to Fuchsia's interfaces, reached through the host-only
+//! extension of the Zircon C ABI (`zx_host_*`):
+//!
+//! - the kernel's counters (`zx_host_counters_get`): what tests compare against a baseline to
+//!   prove that nothing leaked and what an operation costs;
+//! - serving a protocol in the host's `/svc` directory ([`serve`]), which on Fuchsia a
+//!   component's outgoing directory does. The directory is `$VMO_INTEROP_SVC_DIR`, or `svc/`
+//!   in the platform directory (`$VMO_INTEROP_HOST_DIR`, default `/tmp/vmo-interop-<uid>`).
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
@@ -9,7 +14,8 @@ pub use host_zircon::abi::zx_host_counters_t;
 /// A snapshot of the host kernel's counters for this process.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Counters {
-    /// Handles alive: in the handle table or in flight inside channel messages.
+    /// Handles alive in this process: in the handle table, or received and not yet read (a
+    /// handle written into a channel lives in the OS's socket buffer until it is read).
     pub live_handles: u64,
     /// VMO objects alive (kept alive by a handle or a mapping).
     pub live_vmos: u64,
@@ -17,8 +23,35 @@ pub struct Counters {
     pub live_channels: u64,
     /// Mappings made by `zx_vmar_map` and not yet unmapped.
     pub live_mappings: u64,
+    /// Events and event-pair ends alive.
+    pub live_events: u64,
+    /// Ports alive.
+    pub live_ports: u64,
     /// Kernel calls made by the whole process since it started.
     pub kernel_calls: u64,
+}
+
+/// Serves the protocol `name` (e.g. `fuchsia.sysmem2.Allocator`) in the host's `/svc`
+/// directory. The returned handle reads like a channel: each message is one connection
+/// request whose only handle is the server end of the client's channel. The service stops
+/// when the handle closes (its socket is removed).
+///
+/// # Errors
+///
+/// - [`Status::ALREADY_EXISTS`](crate::zx::Status::ALREADY_EXISTS): another process serves
+///   `name` (a socket left by a crashed one is replaced).
+/// - [`Status::INVALID_ARGS`](crate::zx::Status::INVALID_ARGS): `name` is not one path
+///   component.
+/// - [`Status::ACCESS_DENIED`](crate::zx::Status::ACCESS_DENIED): the directory cannot be
+///   written.
+pub fn serve(name: &str) -> Result<crate::zx::Channel, crate::zx::Status> {
+    use crate::zx::{Channel, Handle, HandleBased, Status};
+    let name = std::ffi::CString::new(name).map_err(|_| Status::INVALID_ARGS)?;
+    let mut out = 0;
+    // SAFETY: `name` is NUL-terminated and outlives the call; `out` is writable.
+    Status::ok(unsafe { host_zircon::abi::zx_host_service_bind(name.as_ptr(), &mut out) })?;
+    // SAFETY: the kernel returned a fresh handle value that nothing else owns.
+    Ok(Channel::from_handle(unsafe { Handle::from_raw(out) }))
 }
 
 fn raw_counters() -> zx_host_counters_t {
@@ -39,6 +72,8 @@ pub fn counters() -> Counters {
         live_vmos: raw.live_vmos,
         live_channels: raw.live_channels,
         live_mappings: raw.live_mappings,
+        live_events: raw.live_events,
+        live_ports: raw.live_ports,
         kernel_calls: raw.kernel_calls,
     }
 }

@@ -134,43 +134,19 @@ pub struct Allocator(Proxy);
 /// The path of the allocator service in a component's namespace.
 pub const ALLOCATOR_SERVICE_PATH: &str = "/svc/fuchsia.sysmem2.Allocator";
 
-/// [`ALLOCATOR_SERVICE_PATH`] for C.
-#[cfg_attr(not(target_os = "fuchsia"), allow(dead_code))]
-const ALLOCATOR_SERVICE_PATH_C: &std::ffi::CStr = c"/svc/fuchsia.sysmem2.Allocator";
-
-#[cfg(target_os = "fuchsia")]
-mod fdio {
-    use crate::zx::sys;
-
-    #[link(name = "fdio")]
-    extern "C" {
-        /// Connects `request` to the service at `path` in the namespace; always consumes
-        /// `request`.
-        pub fn fdio_service_connect(
-            path: *const std::ffi::c_char,
-            request: sys::zx_handle_t,
-        ) -> sys::zx_status_t;
-    }
-}
-
 impl Allocator {
-    /// Connects to the system's sysmem at [`ALLOCATOR_SERVICE_PATH`] (the component must
-    /// `use` the `fuchsia.sysmem2.Allocator` protocol).
+    /// Connects to sysmem at [`ALLOCATOR_SERVICE_PATH`] (the component must `use` the
+    /// `fuchsia.sysmem2.Allocator` protocol). On a Linux host this reaches the host sysmem
+    /// service serving the host's `/svc` directory, the same way.
     ///
-    /// Wraps `zx_channel_create` and `fdio_service_connect`.
+    /// Wraps `zx_channel_create` and `fdio_service_connect` ([`crate::fdio`]).
     ///
     /// # Errors
-    /// [`ClientError::Transport`] with the status of either call (`NOT_FOUND` when the
-    /// namespace has no such entry).
-    #[cfg(target_os = "fuchsia")]
+    /// [`ClientError::Transport`] with the status of either call (`NOT_FOUND` when nothing
+    /// serves the path).
     pub fn connect() -> Result<Allocator, ClientError> {
-        let (client, server) = zx::Channel::create().map_err(ClientError::Transport)?;
-        let path = ALLOCATOR_SERVICE_PATH_C;
-        let server = zx::HandleBased::into_handle(server).into_raw();
-        // SAFETY: `path` is a NUL-terminated static string; `server` is a handle this process
-        // owns, whose ownership passes to fdio whatever the result.
-        let status = unsafe { fdio::fdio_service_connect(path.as_ptr(), server) };
-        zx::Status::ok(status).map_err(ClientError::Transport)?;
+        let client =
+            crate::fdio::connect_at_path(ALLOCATOR_SERVICE_PATH).map_err(ClientError::Transport)?;
         Ok(Allocator::from_channel(client))
     }
 
@@ -490,16 +466,5 @@ impl BufferCollection {
             Err(ClientError::Sysmem(Error::PENDING)) => Ok(false),
             Err(e) => Err(e),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn service_paths_agree() {
-        assert_eq!(
-            super::ALLOCATOR_SERVICE_PATH_C.to_str(),
-            Ok(super::ALLOCATOR_SERVICE_PATH)
-        );
     }
 }

@@ -1,7 +1,9 @@
 //! [`Channel`]: bidirectional message transport of bytes and handles.
 
 use super::handle::impl_handle_based;
-use super::{kernel, sys, AsHandleRef, Handle, MonotonicInstant, ObjectType, Rights, Status};
+use super::{
+    kernel, sys, AsHandleRef, Handle, HandleRef, MonotonicInstant, ObjectType, Rights, Status,
+};
 
 /// `ZX_CHANNEL_MAX_MSG_BYTES`: the most bytes one message carries.
 pub const MAX_MSG_BYTES: usize = sys::ZX_CHANNEL_MAX_MSG_BYTES as usize;
@@ -24,6 +26,41 @@ pub struct HandleInfo {
     pub object_type: ObjectType,
     /// The handle's rights.
     pub rights: Rights,
+}
+
+/// What [`Channel::write_etc`] does with one handle.
+#[derive(Debug)]
+pub enum HandleOp<'a> {
+    /// `ZX_HANDLE_OP_MOVE`: the handle moves into the message (needs TRANSFER).
+    Move(Handle),
+    /// `ZX_HANDLE_OP_DUPLICATE`: a duplicate goes, the handle stays (needs DUPLICATE).
+    Duplicate(HandleRef<'a>),
+}
+
+/// One handle of [`Channel::write_etc`] (`zx_handle_disposition_t`).
+#[derive(Debug)]
+pub struct HandleDisposition<'a> {
+    /// Move or duplicate.
+    pub handle_op: HandleOp<'a>,
+    /// The type the object must have, or [`ObjectType::NONE`] for any.
+    pub object_type: ObjectType,
+    /// The rights the message carries (a subset of the handle's), or
+    /// [`Rights::SAME_RIGHTS`].
+    pub rights: Rights,
+    /// Out: what happened to this handle.
+    pub result: Status,
+}
+
+impl<'a> HandleDisposition<'a> {
+    /// A disposition with `ObjectType::NONE`, `Rights::SAME_RIGHTS` and an OK result.
+    pub fn new(handle_op: HandleOp<'a>) -> HandleDisposition<'a> {
+        HandleDisposition {
+            handle_op,
+            object_type: ObjectType::NONE,
+            rights: Rights::SAME_RIGHTS,
+            result: Status::OK,
+        }
+    }
 }
 
 /// A message read by [`Channel::read`]: bytes and handles. Reuse it across reads to keep its
@@ -100,6 +137,51 @@ impl Channel {
     pub fn write(&self, bytes: &[u8], handles: &mut Vec<Handle>) -> Result<(), Status> {
         let raw: Vec<sys::zx_handle_t> = handles.drain(..).map(Handle::into_raw).collect();
         Status::ok(kernel::channel_write(self.raw_handle(), 0, bytes, &raw))
+    }
+
+    /// Writes one message whose handles are each moved or duplicated, checked against an
+    /// object type and reduced to the rights given ([`HandleDisposition`]). Every
+    /// [`HandleOp::Move`] is **always consumed** (left as an invalid handle), and each
+    /// disposition's `result` says what happened to it. Needs WRITE.
+    ///
+    /// Wraps the `zx_channel_write_etc` syscall.
+    ///
+    /// # Errors
+    ///
+    /// As [`write`](Channel::write), plus [`Status::WRONG_TYPE`] (a handle is not of its
+    /// disposition's type), [`Status::INVALID_ARGS`] (rights not a subset) and
+    /// [`Status::ACCESS_DENIED`] (a duplicate without DUPLICATE).
+    pub fn write_etc(
+        &self,
+        bytes: &[u8],
+        handles: &mut [HandleDisposition<'_>],
+    ) -> Result<(), Status> {
+        let mut raw: Vec<sys::zx_handle_disposition_t> = handles
+            .iter_mut()
+            .map(|disposition| {
+                let (operation, handle) = match &mut disposition.handle_op {
+                    HandleOp::Move(handle) => (
+                        sys::ZX_HANDLE_OP_MOVE,
+                        std::mem::replace(handle, Handle::invalid()).into_raw(),
+                    ),
+                    HandleOp::Duplicate(handle) => {
+                        (sys::ZX_HANDLE_OP_DUPLICATE, handle.raw_handle())
+                    }
+                };
+                sys::zx_handle_disposition_t {
+                    operation,
+                    handle,
+                    type_: disposition.object_type.into_raw(),
+                    rights: disposition.rights.bits(),
+                    result: sys::ZX_OK,
+                }
+            })
+            .collect();
+        let status = kernel::channel_write_etc(self.raw_handle(), 0, bytes, &mut raw);
+        for (disposition, raw) in handles.iter_mut().zip(&raw) {
+            disposition.result = Status::from_raw(raw.result);
+        }
+        Status::ok(status)
     }
 
     /// Reads the next message into `buf` (replacing its contents), growing it as needed.

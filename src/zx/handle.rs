@@ -52,6 +52,8 @@ impl ObjectType {
     pub const EVENT: ObjectType = ObjectType(sys::ZX_OBJ_TYPE_EVENT);
     /// `ZX_OBJ_TYPE_EVENTPAIR` (16).
     pub const EVENTPAIR: ObjectType = ObjectType(sys::ZX_OBJ_TYPE_EVENTPAIR);
+    /// `ZX_OBJ_TYPE_PORT` (6).
+    pub const PORT: ObjectType = ObjectType(sys::ZX_OBJ_TYPE_PORT);
     /// `ZX_OBJ_TYPE_VMAR` (18).
     pub const VMAR: ObjectType = ObjectType(sys::ZX_OBJ_TYPE_VMAR);
 
@@ -263,6 +265,50 @@ pub trait AsHandleRef {
             &mut observed,
         );
         Status::ok(status).map(|()| Signals::from_bits_retain(observed))
+    }
+
+    /// Asks `port` for one packet with `key` when one of `signals` is asserted on the object
+    /// (at once if one already is, unless [`WaitAsyncOpts::EDGE_TRIGGERED`]). Needs WAIT on
+    /// this handle and WRITE on the port. Closing this handle ends the wait.
+    ///
+    /// Wraps the `zx_object_wait_async` syscall.
+    ///
+    /// # Errors
+    ///
+    /// - [`Status::BAD_HANDLE`], [`Status::WRONG_TYPE`] (not a port),
+    ///   [`Status::ACCESS_DENIED`].
+    /// - [`Status::NOT_SUPPORTED`]: the object cannot be waited on.
+    fn wait_async_handle(
+        &self,
+        port: &super::Port,
+        key: u64,
+        signals: Signals,
+        options: super::WaitAsyncOpts,
+    ) -> Result<(), Status> {
+        Status::ok(kernel::object_wait_async(
+            self.raw_handle(),
+            port.raw_handle(),
+            key,
+            signals.bits(),
+            options.bits(),
+        ))
+    }
+
+    /// Clears then sets user signals (`USER_0..7`, and an event's `EVENT_SIGNALED`) on the
+    /// object. Needs SIGNAL.
+    ///
+    /// Wraps the `zx_object_signal` syscall.
+    ///
+    /// # Errors
+    ///
+    /// - [`Status::INVALID_ARGS`]: a bit outside the signals the object lets users change.
+    /// - [`Status::BAD_HANDLE`], [`Status::ACCESS_DENIED`], [`Status::NOT_SUPPORTED`].
+    fn signal_handle(&self, clear: Signals, set: Signals) -> Result<(), Status> {
+        Status::ok(kernel::object_signal(
+            self.raw_handle(),
+            clear.bits(),
+            set.bits(),
+        ))
     }
 }
 

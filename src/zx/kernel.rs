@@ -291,3 +291,88 @@ fn close_all(handles: &[zx_handle_t], status: zx_status_t) -> zx_status_t {
     }
     status
 }
+
+pub(crate) fn object_wait_async(
+    handle: zx_handle_t,
+    port: zx_handle_t,
+    key: u64,
+    signals: zx_signals_t,
+    options: u32,
+) -> zx_status_t {
+    // SAFETY: no memory is passed.
+    unsafe { zx_sys::zx_object_wait_async(handle, port, key, signals, options) }
+}
+
+pub(crate) fn object_signal(handle: zx_handle_t, clear: u32, set: u32) -> zx_status_t {
+    // SAFETY: no memory is passed.
+    unsafe { zx_sys::zx_object_signal(handle, clear, set) }
+}
+
+pub(crate) fn object_signal_peer(handle: zx_handle_t, clear: u32, set: u32) -> zx_status_t {
+    // SAFETY: no memory is passed.
+    unsafe { zx_sys::zx_object_signal_peer(handle, clear, set) }
+}
+
+pub(crate) fn port_create(options: u32, out: &mut zx_handle_t) -> zx_status_t {
+    // SAFETY: `out` is a valid, writable zx_handle_t.
+    unsafe { zx_sys::zx_port_create(options, out) }
+}
+
+pub(crate) fn port_queue(handle: zx_handle_t, packet: &zx_sys::zx_port_packet_t) -> zx_status_t {
+    // SAFETY: `packet` is a valid packet for the duration of the call.
+    unsafe { zx_sys::zx_port_queue(handle, packet) }
+}
+
+pub(crate) fn port_wait(
+    handle: zx_handle_t,
+    deadline: zx_time_t,
+    packet: &mut zx_sys::zx_port_packet_t,
+) -> zx_status_t {
+    // SAFETY: `packet` is a valid, writable packet.
+    unsafe { zx_sys::zx_port_wait(handle, deadline, packet) }
+}
+
+pub(crate) fn port_cancel(handle: zx_handle_t, source: zx_handle_t, key: u64) -> zx_status_t {
+    // SAFETY: no memory is passed.
+    unsafe { zx_sys::zx_port_cancel(handle, source, key) }
+}
+
+pub(crate) fn event_create(options: u32, out: &mut zx_handle_t) -> zx_status_t {
+    // SAFETY: `out` is a valid, writable zx_handle_t.
+    unsafe { zx_sys::zx_event_create(options, out) }
+}
+
+pub(crate) fn eventpair_create(
+    options: u32,
+    out0: &mut zx_handle_t,
+    out1: &mut zx_handle_t,
+) -> zx_status_t {
+    // SAFETY: `out0` and `out1` are valid, writable zx_handle_ts.
+    unsafe { zx_sys::zx_eventpair_create(options, out0, out1) }
+}
+
+pub(crate) fn channel_write_etc(
+    handle: zx_handle_t,
+    options: u32,
+    bytes: &[u8],
+    dispositions: &mut [zx_sys::zx_handle_disposition_t],
+) -> zx_status_t {
+    let (Ok(num_bytes), Ok(num_handles)) = (
+        u32::try_from(bytes.len()),
+        u32::try_from(dispositions.len()),
+    ) else {
+        return zx_sys::ZX_ERR_OUT_OF_RANGE;
+    };
+    // SAFETY: `bytes` is readable and `dispositions` readable and writable for the lengths
+    // passed.
+    unsafe {
+        zx_sys::zx_channel_write_etc(
+            handle,
+            options,
+            bytes.as_ptr(),
+            num_bytes,
+            dispositions.as_mut_ptr(),
+            num_handles,
+        )
+    }
+}

@@ -5,7 +5,7 @@
 //!
 //! | type | owns | closes on drop |
 //! |---|---|---|
-//! | [`Handle`], [`Vmo`], [`Channel`] | one handle value | **yes** (`zx_handle_close`) |
+//! | [`Handle`], [`Vmo`], [`Channel`], [`Port`], [`Event`], [`EventPair`] | one handle value | **yes** (`zx_handle_close`) |
 //! | [`Unowned<'a, T>`](Unowned), [`HandleRef<'a>`](HandleRef) | nothing: a borrow for `'a` | never |
 //! | [`Mapping`] | one mapping in the root VMAR (and a reference to the VMO object) | unmaps (`zx_vmar_unmap`) |
 //!
@@ -22,6 +22,7 @@
 //! The raw ABI (types, constants and the `zx_*` functions) is [`sys`].
 
 mod channel;
+mod event;
 mod handle;
 mod rights;
 mod status;
@@ -29,13 +30,18 @@ mod time;
 mod vmo;
 
 mod kernel;
+mod port;
 pub mod sys;
 
-pub use channel::{Channel, HandleInfo, MessageBuf, MAX_MSG_BYTES, MAX_MSG_HANDLES};
+pub use channel::{
+    Channel, HandleDisposition, HandleInfo, HandleOp, MessageBuf, MAX_MSG_BYTES, MAX_MSG_HANDLES,
+};
+pub use event::{Event, EventPair, Peered};
 pub use handle::{
     object_wait_many, AsHandleRef, Handle, HandleBased, HandleBasicInfo, HandleRef, Koid,
     ObjectType, Unowned, WaitItem, WAIT_MANY_MAX_ITEMS,
 };
+pub use port::{Packet, PacketContents, Port, SignalPacket, UserPacket, WaitAsyncOpts};
 pub use rights::{Rights, Signals, VmarFlags, VmoOptions};
 pub use status::Status;
 pub use time::MonotonicInstant;

@@ -104,6 +104,10 @@ bitflags::bitflags! {
         const CHANNEL_WRITABLE = sys::ZX_CHANNEL_WRITABLE;
         /// `ZX_CHANNEL_PEER_CLOSED`: the last handle to the peer has closed.
         const CHANNEL_PEER_CLOSED = sys::ZX_CHANNEL_PEER_CLOSED;
+        /// `ZX_EVENT_SIGNALED`: an event's (or event pair end's) own signal (1 << 3).
+        const EVENT_SIGNALED = sys::ZX_EVENT_SIGNALED;
+        /// `ZX_EVENTPAIR_PEER_CLOSED`: the last handle to the other end has closed.
+        const EVENTPAIR_PEER_CLOSED = sys::ZX_EVENTPAIR_PEER_CLOSED;
         /// `ZX_VMO_ZERO_CHILDREN`: the VMO has no children.
         const VMO_ZERO_CHILDREN = sys::ZX_VMO_ZERO_CHILDREN;
         /// `ZX_SIGNAL_HANDLE_CLOSED`: the waited handle was closed during the wait.
@@ -124,6 +128,8 @@ bitflags::bitflags! {
         const USER_6 = sys::ZX_USER_SIGNAL_6;
         /// `ZX_USER_SIGNAL_7`.
         const USER_7 = sys::ZX_USER_SIGNAL_7;
+        /// `ZX_USER_SIGNAL_ALL`: the eight user signals.
+        const USER_ALL = sys::ZX_USER_SIGNAL_ALL;
     }
 }
 

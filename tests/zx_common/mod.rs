@@ -46,6 +46,12 @@ impl Serial {
             (0, 0, 0, 0),
             "(handles, vmos, channels, mappings) leaked"
         );
+        let now = host::counters();
+        assert_eq!(
+            (now.live_events, now.live_ports),
+            (self.base.live_events, self.base.live_ports),
+            "(events, ports) leaked"
+        );
     }
 }
 
