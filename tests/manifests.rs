@@ -443,7 +443,6 @@ fn library_sources_match_src() {
                 .to_string_lossy()
                 .replace('\\', "/")
         })
-        .filter(|p| !p.starts_with("src/bin/"))
         .collect();
     let unlisted: Vec<_> = on_disk.difference(&listed).collect();
     let missing: Vec<_> = listed.difference(&on_disk).collect();
@@ -458,7 +457,7 @@ fn library_sources_match_src() {
 }
 
 #[test]
-fn binary_sources_match_src_bin() {
+fn binary_sources_match_program_src() {
     let gn = build_gn();
     let bin = gn_block(&gn, "rustc_binary", "bin").expect("rustc_binary(\"bin\")");
     let listed: BTreeSet<String> = gn_list(bin, "sources").into_iter().collect();
@@ -474,7 +473,7 @@ fn binary_sources_match_src_bin() {
         );
     }
     let mut files = Vec::new();
-    rust_files(&repo().join("src/bin/vmo-interop"), &mut files);
+    rust_files(&repo().join("program/src"), &mut files);
     for f in files {
         let rel = f
             .strip_prefix(repo())
