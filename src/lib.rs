@@ -27,6 +27,7 @@
     clippy::multiple_unsafe_ops_per_block
 )]
 
+pub mod ash_debug;
 pub mod fdio;
 pub mod fidl;
 pub mod metal;

@@ -1,6 +1,9 @@
 //! FIDL codec: golden bytes written by hand from the wire-format rules (sysmem2.md §8), strict
 //! decoding of malformed messages, and method ordinals.
 
+mod fidl_ordinal;
+use fidl_ordinal::method_ordinal;
+
 use vmo_interop::fidl::{
     self, decode_header_only, decode_message, encode_header_only, encode_message, DecodeError,
     Empty, EncodeError, FlexibleResult, FrameworkErr, NoErrorClause, TransactionHeader,
@@ -788,21 +791,21 @@ fn ordinal_rule_matches_fidlc_goldens() {
     // vsrinivas/fuchsia zircon/system/utest/fidl-compiler/json_generator_tests.cc
     // ("generated_ordinal"): a method of a composed protocol keeps its parent's ordinal.
     assert_eq!(
-        fidl::method_ordinal("fidl.test.json/Parent.First"),
+        method_ordinal("fidl.test.json/Parent.First"),
         2566928499103139852
     );
     assert_eq!(
-        fidl::method_ordinal("fidl.test.json/Child.Second"),
+        method_ordinal("fidl.test.json/Child.Second"),
         2628306304378964143
     );
     assert_eq!(
-        fidl::method_ordinal("fidl.test.json/Example.foo"),
+        method_ordinal("fidl.test.json/Example.foo"),
         841977834905137819
     );
     // vsrinivas/fuchsia tools/fidl/fidlc/goldens/inheritance.json.golden: `super.foo`,
     // composed into `sub` with the same ordinal.
     assert_eq!(
-        fidl::method_ordinal("test.inheritance/super.foo"),
+        method_ordinal("test.inheritance/super.foo"),
         7540745593380780216
     );
 }
@@ -870,7 +873,7 @@ fn sysmem2_ordinals_match_reference_table() {
             "{selector}: constant differs from the reference"
         );
         assert_eq!(
-            fidl::method_ordinal(selector),
+            method_ordinal(selector),
             ref_value,
             "{selector}: rule differs"
         );

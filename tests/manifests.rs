@@ -1,281 +1,40 @@
-//! The Fuchsia packaging (BUILD.gn, meta/*.cml) checked against the code, without the Fuchsia
-//! tree: what can drift between them fails here.
+//! The component manifests (meta/*.cml) checked against the code and BUILD.gn, without the
+//! Fuchsia tree: what can drift between them fails here. (BUILD.gn itself: tests/build_gn.rs.)
 //!
 //! - every `meta/*.cml` parses as JSON5;
 //! - `program.binary` of each component is what BUILD.gn builds (`bin/<name>` of the
 //!   `rustc_binary`, `bin/<name>_lib_test` of the library's unit tests);
+//! - the program, the client shard and the library test include the tree's
+//!   `vulkan/client.shard.cml` (loader, sysmem, sysmem2, logging, optional tracing) instead of
+//!   listing those protocols by hand;
 //! - every protocol the code connects to (`"/svc/<protocol>"` literals, and protocol-name literals
 //!   such as `"fuchsia.sysmem2.Allocator"`), plus the two the library always needs (sysmem2 and
-//!   the Vulkan loader), is `use`d by the program, the client shard and the test component;
-//! - includes that are not the Fuchsia tree's own shards exist in this repository;
-//! - the test component has the `"fuchsia.test"` facet of type `"vulkan"`;
-//! - BUILD.gn's `sources` lists name exactly the files under `src/`, and every manifest BUILD.gn
-//!   names exists.
+//!   the Vulkan loader), is `use`d by them, through their shards;
+//! - includes are either files of this repository or tree shards whose routes
+//!   `fuchsia_build::TREE_SHARDS` restates;
+//! - no manifest carries the older `"fuchsia.test"` facet (BUILD.gn's `test_type` does that now);
+//! - the lavapipe wrapper's children are the subpackages BUILD.gn names, it routes the hermetic
+//!   loader's `Loader` to the test, and everything else the test uses from its parent.
 
-use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+mod fuchsia_build;
 
+use fuchsia_build::*;
 use serde_json::Value;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn read(path: &Path) -> String {
-    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-fn cml(name: &str) -> Value {
-    let path = repo().join("meta").join(name);
-    json5::from_str(&read(&path)).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-fn build_gn() -> String {
-    read(&repo().join("BUILD.gn"))
-}
-
-// ---- a small GN reader ---------------------------------------------------------------------
-
-/// The body (between the braces) of `template("target") { ... }`, honouring strings and `#`
-/// comments.
-fn gn_block<'a>(gn: &'a str, template: &str, target: &str) -> Option<&'a str> {
-    let head = format!("{template}(\"{target}\")");
-    let start = gn.find(&head)? + head.len();
-    let open = start + gn[start..].find('{')?;
-    let bytes = gn.as_bytes();
-    let (mut depth, mut in_string, mut in_comment) = (0usize, false, false);
-    for (i, &b) in bytes.iter().enumerate().skip(open) {
-        match b {
-            b'\n' => in_comment = false,
-            _ if in_comment => {}
-            b'"' if !(i > 0 && bytes[i - 1] == b'\\') => in_string = !in_string,
-            _ if in_string => {}
-            b'#' => in_comment = true,
-            b'{' => depth += 1,
-            b'}' => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(&gn[open + 1..i]);
-                }
-            }
-            _ => {}
-        }
-    }
-    None
-}
-
-/// Removes `#` comments (outside strings) so that commented-out entries do not count.
-fn strip_gn_comments(block: &str) -> String {
-    block
-        .lines()
-        .map(|line| {
-            let mut in_string = false;
-            for (i, c) in line.char_indices() {
-                match c {
-                    '"' => in_string = !in_string,
-                    '#' if !in_string => return &line[..i],
-                    _ => {}
-                }
-            }
-            line
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-/// The strings of every `var = [ ... ]` and `var += [ ... ]` in `block`.
-fn gn_list(block: &str, var: &str) -> Vec<String> {
-    let block = strip_gn_comments(block);
-    let mut out = Vec::new();
-    let mut rest = block.as_str();
-    while let Some(pos) = rest.find(var) {
-        let before_ok = pos == 0
-            || !rest[..pos]
-                .chars()
-                .next_back()
-                .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.');
-        let after = rest[pos + var.len()..].trim_start();
-        rest = &rest[pos + var.len()..];
-        let after = match after.strip_prefix("+=").or_else(|| after.strip_prefix('=')) {
-            Some(a) if before_ok => a.trim_start(),
-            _ => continue,
-        };
-        let Some(list) = after.strip_prefix('[') else {
-            continue;
-        };
-        let Some(end) = list.find(']') else { continue };
-        out.extend(
-            list[..end]
-                .split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(|s| s.trim_matches('"').to_owned()),
-        );
-    }
-    out
-}
-
-/// The string value of `var = "..."` in `block`.
-fn gn_string(block: &str, var: &str) -> Option<String> {
-    let block = strip_gn_comments(block);
-    block.lines().find_map(|line| {
-        let (key, value) = line.split_once('=')?;
-        (key.trim() == var).then(|| value.trim().trim_matches('"').to_owned())
-    })
-}
-
-/// `output_name`, else `name`, else the target name: what GN calls the built file.
-fn gn_output_name(gn: &str, template: &str, target: &str) -> String {
-    let block = gn_block(gn, template, target)
-        .unwrap_or_else(|| panic!("BUILD.gn has no {template}(\"{target}\")"));
-    gn_string(block, "output_name")
-        .or_else(|| gn_string(block, "name"))
-        .unwrap_or_else(|| target.to_owned())
-}
-
-// ---- the code's protocols ------------------------------------------------------------------
-
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
-        let path = entry.expect("dir entry").path();
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
-}
-
-/// `fuchsia.sysmem2.Allocator`-shaped: dotted lowercase library, capitalised protocol.
-fn is_protocol_name(s: &str) -> bool {
-    let parts: Vec<_> = s.split('.').collect();
-    parts.len() >= 3
-        && parts[0] == "fuchsia"
-        && parts[..parts.len() - 1].iter().all(|p| {
-            !p.is_empty()
-                && p.chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-        })
-        && parts[parts.len() - 1]
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_uppercase())
-        && parts[parts.len() - 1]
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric())
-}
-
-/// Protocols named in string literals of Rust source (comment lines skipped): `"/svc/<p>"` and
-/// `"<p>"` where `<p>` is protocol-shaped.
-fn protocols_in_source(source: &str) -> BTreeSet<String> {
-    let mut found = BTreeSet::new();
-    for line in source.lines() {
-        if line.trim_start().starts_with("//") {
-            continue;
-        }
-        let mut rest = line;
-        while let Some(open) = rest.find('"') {
-            let Some(len) = rest[open + 1..].find('"') else {
-                break;
-            };
-            let literal = &rest[open + 1..open + 1 + len];
-            let name = literal.strip_prefix("/svc/").unwrap_or(literal);
-            if is_protocol_name(name) {
-                found.insert(name.to_owned());
-            }
-            rest = &rest[open + 1 + len + 1..];
-        }
-    }
-    found
-}
-
-fn protocols_in_code() -> BTreeSet<String> {
-    let mut files = Vec::new();
-    rust_files(&repo().join("src"), &mut files);
-    files
-        .iter()
-        .flat_map(|f| protocols_in_source(&read(f)))
-        .collect()
-}
-
-/// What every consumer of the library needs, whether or not a string names it yet.
-const ALWAYS_USED: [&str; 2] = ["fuchsia.sysmem2.Allocator", "fuchsia.vulkan.loader.Loader"];
-
-fn required_protocols() -> BTreeSet<String> {
-    let mut all = protocols_in_code();
-    all.extend(ALWAYS_USED.iter().map(|s| s.to_string()));
-    all
-}
-
-// ---- manifest helpers ----------------------------------------------------------------------
-
-/// Shards the Fuchsia tree provides (resolved by cmc's include paths, not in this repo).
-fn is_tree_shard(include: &str) -> bool {
-    include.starts_with("//")
-        || ["syslog/", "vulkan/", "trace/", "inspect/"]
-            .iter()
-            .any(|p| include.starts_with(p))
-}
-
-fn includes(manifest: &Value) -> Vec<String> {
-    manifest["include"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// The repo file an in-repo include names.
-fn in_repo_include(include: &str) -> Option<PathBuf> {
-    [repo().join(include), repo().join("meta").join(include)]
-        .into_iter()
-        .find(|p| p.is_file())
-}
-
-/// Protocols `use`d by the manifest and the in-repo shards it includes (transitively).
-fn used_protocols(manifest: &Value) -> BTreeSet<String> {
-    let mut used = BTreeSet::new();
-    for entry in manifest["use"].as_array().into_iter().flatten() {
-        match &entry["protocol"] {
-            Value::String(p) => {
-                used.insert(p.clone());
-            }
-            Value::Array(ps) => {
-                used.extend(ps.iter().filter_map(|p| p.as_str().map(str::to_owned)))
-            }
-            _ => {}
-        }
-    }
-    for include in includes(manifest) {
-        if let Some(path) = in_repo_include(&include) {
-            let shard: Value = json5::from_str(&read(&path)).expect("in-repo shard parses");
-            used.extend(used_protocols(&shard));
-        }
-    }
-    used
-}
-
-fn meta_files() -> Vec<String> {
-    let mut names: Vec<_> = std::fs::read_dir(repo().join("meta"))
-        .expect("meta/")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".cml"))
-        .collect();
-    names.sort();
-    names
-}
-
-// ---- the checks ----------------------------------------------------------------------------
+/// The manifests of components that use the library.
+const VULKAN_CLIENTS: [&str; 3] = [
+    "vmo-interop.cml",
+    "client.shard.cml",
+    "vmo-interop-lib-test.cml",
+];
 
 #[test]
 fn every_manifest_parses_as_json5() {
     let names = meta_files();
     for expected in [
         "client.shard.cml",
-        "vmo-interop-tests.cml",
+        "vmo-interop-lavapipe-test.cml",
+        "vmo-interop-lib-test.cml",
         "vmo-interop.cml",
     ] {
         assert!(
@@ -311,21 +70,11 @@ fn test_binary_is_the_library_unit_test() {
         "the test component runs the library's unit tests"
     );
     let name = gn_output_name(&gn, "rustc_library", "lib");
-    let tests = cml("vmo-interop-tests.cml");
+    let tests = cml("vmo-interop-lib-test.cml");
     assert_eq!(
         tests["program"]["binary"].as_str(),
         Some(format!("bin/{name}_lib_test").as_str())
     );
-    // The component packages that binary.
-    let component =
-        gn_block(&gn, "fuchsia_component", "vmo-interop-tests-component").expect("test component");
-    assert!(gn_list(component, "deps").iter().any(|d| d == ":lib_test"));
-}
-
-#[test]
-fn test_manifest_runs_in_the_vulkan_realm() {
-    let tests = cml("vmo-interop-tests.cml");
-    assert_eq!(tests["facets"]["fuchsia.test"]["type"], "vulkan");
     assert!(
         includes(&tests)
             .iter()
@@ -335,13 +84,29 @@ fn test_manifest_runs_in_the_vulkan_realm() {
 }
 
 #[test]
+fn vulkan_clients_include_the_tree_client_shard() {
+    for manifest in VULKAN_CLIENTS {
+        let m = cml(manifest);
+        assert!(
+            includes(&m).iter().any(|i| i == "vulkan/client.shard.cml"),
+            "meta/{manifest} must include vulkan/client.shard.cml"
+        );
+        // What the shard routes is not listed again by hand.
+        let own = own_uses(&m);
+        let shard = tree_shard("vulkan/client.shard.cml").expect("known shard");
+        for (protocol, _) in shard.uses {
+            assert!(
+                !own.contains_key(*protocol),
+                "meta/{manifest} uses {protocol} by hand; vulkan/client.shard.cml routes it"
+            );
+        }
+    }
+}
+
+#[test]
 fn every_protocol_the_code_needs_is_used() {
     let required = required_protocols();
-    for manifest in [
-        "vmo-interop.cml",
-        "client.shard.cml",
-        "vmo-interop-tests.cml",
-    ] {
+    for manifest in VULKAN_CLIENTS {
         let used = used_protocols(&cml(manifest));
         let missing: Vec<_> = required.difference(&used).collect();
         assert!(
@@ -352,155 +117,150 @@ fn every_protocol_the_code_needs_is_used() {
 }
 
 #[test]
-fn components_log_through_syslog() {
-    for manifest in [
-        "vmo-interop.cml",
-        "client.shard.cml",
-        "vmo-interop-tests.cml",
-    ] {
+fn components_log_through_syslog_and_trace_optionally() {
+    for manifest in VULKAN_CLIENTS {
+        let m = cml(manifest);
         assert!(
-            includes(&cml(manifest))
-                .iter()
-                .any(|i| i == "syslog/client.shard.cml"),
-            "meta/{manifest} must include syslog/client.shard.cml"
+            all_includes(&m).contains("syslog/client.shard.cml"),
+            "meta/{manifest} must include syslog/client.shard.cml (directly or through a shard)"
+        );
+        assert_eq!(
+            uses(&m).get("fuchsia.tracing.provider.Registry"),
+            Some(&Availability::Optional),
+            "meta/{manifest}: tracing must be used, and optionally"
         );
     }
 }
 
 #[test]
-fn tracing_is_optional() {
-    let program = cml("vmo-interop.cml");
-    let tracing = program["use"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|u| {
-            u["protocol"] == "fuchsia.tracing.provider.Registry"
-                || u["protocol"]
-                    .as_array()
-                    .is_some_and(|a| a.iter().any(|p| p == "fuchsia.tracing.provider.Registry"))
-        })
-        .expect("the program uses the tracing registry");
-    assert_eq!(tracing["availability"], "optional");
-}
-
-#[test]
-fn in_repo_includes_exist() {
+fn in_repo_includes_exist_and_tree_shards_are_known() {
     for name in meta_files() {
         for include in includes(&cml(&name)) {
-            if !is_tree_shard(&include) {
-                assert!(
-                    in_repo_include(&include).is_some(),
-                    "meta/{name} includes {include}, which is neither a Fuchsia tree shard nor a \
-                     file in this repository"
-                );
-            }
-        }
-    }
-}
-
-#[test]
-fn build_gn_manifests_exist_and_every_component_manifest_is_built() {
-    let gn = build_gn();
-    let manifests = gn_list(&gn, "manifest");
-    // `manifest = "..."` is a string, not a list: read those too.
-    let mut named: BTreeSet<String> = manifests.into_iter().collect();
-    for line in strip_gn_comments(&gn).lines() {
-        if let Some((k, v)) = line.split_once('=') {
-            if k.trim() == "manifest" {
-                named.insert(v.trim().trim_matches('"').to_owned());
-            }
-        }
-    }
-    for m in &named {
-        assert!(
-            repo().join(m).is_file(),
-            "BUILD.gn names {m}, which does not exist"
-        );
-    }
-    for name in meta_files() {
-        if !name.ends_with(".shard.cml") {
             assert!(
-                named.contains(&format!("meta/{name}")),
-                "meta/{name} is not the manifest of any BUILD.gn component"
+                in_repo_include(&include).is_some() || tree_shard(&include).is_some(),
+                "meta/{name} includes {include}, which is neither a file in this repository nor \
+                 a tree shard listed in tests/fuchsia_build (add what it routes there)"
             );
         }
     }
 }
 
 #[test]
-fn library_sources_match_src() {
-    let gn = build_gn();
-    let lib = gn_block(&gn, "rustc_library", "lib").expect("rustc_library(\"lib\")");
-    let listed: BTreeSet<String> = gn_list(lib, "sources").into_iter().collect();
-    let mut files = Vec::new();
-    rust_files(&repo().join("src"), &mut files);
-    let on_disk: BTreeSet<String> = files
-        .iter()
-        .map(|p| {
-            p.strip_prefix(repo())
-                .expect("under repo")
-                .to_string_lossy()
-                .replace('\\', "/")
+fn no_manifest_uses_the_older_test_facet() {
+    for name in meta_files() {
+        assert!(
+            cml(&name)["facets"]["fuchsia.test"].is_null(),
+            "meta/{name}: the \"fuchsia.test\" facet is the older pattern; set test_type on the \
+             fuchsia_test_component in BUILD.gn"
+        );
+    }
+}
+
+/// `(child name, url)` of each child of a manifest.
+fn children(manifest: &Value) -> Vec<(String, String)> {
+    manifest["children"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap_or_default().to_owned(),
+                c["url"].as_str().unwrap_or_default().to_owned(),
+            )
         })
-        .filter(|p| !p.starts_with("src/bin/"))
-        .collect();
-    let unlisted: Vec<_> = on_disk.difference(&listed).collect();
-    let missing: Vec<_> = listed.difference(&on_disk).collect();
-    assert!(
-        unlisted.is_empty(),
-        "add to BUILD.gn rustc_library sources: {unlisted:?}"
-    );
-    assert!(
-        missing.is_empty(),
-        "BUILD.gn lists files that do not exist: {missing:?}"
-    );
+        .collect()
+}
+
+/// Protocols offered by `manifest` to `#to`, with where from.
+fn offers_to(manifest: &Value, to: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for offer in manifest["offer"].as_array().into_iter().flatten() {
+        let targets = names(&offer["to"]);
+        if targets.iter().any(|t| t == to) {
+            for p in names(&offer["protocol"]) {
+                out.push((p, offer["from"].as_str().unwrap_or_default().to_owned()));
+            }
+        }
+    }
+    out
 }
 
 #[test]
-fn binary_sources_match_src_bin() {
+fn lavapipe_wrapper_runs_the_library_test_beside_the_hermetic_loader() {
     let gn = build_gn();
-    let bin = gn_block(&gn, "rustc_binary", "bin").expect("rustc_binary(\"bin\")");
-    let listed: BTreeSet<String> = gn_list(bin, "sources").into_iter().collect();
-    let root = gn_string(bin, "source_root").expect("source_root");
+    let wrapper = cml("vmo-interop-lavapipe-test.cml");
+    let package = gn_block(&gn, "fuchsia_test_package", "vmo-interop-lavapipe-tests")
+        .expect("fuchsia_test_package(\"vmo-interop-lavapipe-tests\")");
+    let subpackages = gn_scopes(package, "renameable_subpackages");
     assert!(
-        listed.contains(&root),
-        "source_root {root} must be in sources"
+        subpackages.iter().any(
+            |s| s.get("name").map(String::as_str) == Some("vulkan_loader")
+                && s.get("package").map(String::as_str)
+                    == Some(
+                        "//src/graphics/bin/vulkan_loader:hermetic_vulkan_loader_with_lavapipe"
+                    )
+        ),
+        "the hermetic lavapipe loader is the subpackage `vulkan_loader`: {subpackages:?}"
     );
-    for s in &listed {
+    // Every child is `<subpackage>#meta/<component>.cm` of a subpackage of this package.
+    let kids = children(&wrapper);
+    for (child, url) in &kids {
+        let (subpackage, component) = url.split_once("#meta/").expect("subpackage URL");
         assert!(
-            repo().join(s).is_file(),
-            "BUILD.gn lists {s}, which does not exist"
+            subpackages
+                .iter()
+                .any(|s| s.get("name").map(String::as_str) == Some(subpackage)),
+            "child {child}: {subpackage} is not a renameable_subpackage of the package"
         );
+        assert!(component.ends_with(".cm"), "{url}");
     }
-    let mut files = Vec::new();
-    rust_files(&repo().join("src/bin/vmo-interop"), &mut files);
-    for f in files {
-        let rel = f
-            .strip_prefix(repo())
-            .expect("under repo")
-            .to_string_lossy()
-            .replace('\\', "/");
-        assert!(
-            listed.contains(&rel),
-            "add to BUILD.gn rustc_binary sources: {rel}"
-        );
-    }
-}
+    // The test child is the library test component, from its own package.
+    let (_, test_url) = kids
+        .iter()
+        .find(|(name, _)| name == "test")
+        .expect("a child named test");
+    let child = gn_block(&gn, "fuchsia_component", "lib-test-child").expect("lib-test-child");
+    let child_package =
+        gn_block(&gn, "fuchsia_package", "lib-test-child-package").expect("child package");
+    assert_eq!(
+        gn_string(child, "manifest").as_deref(),
+        Some("meta/vmo-interop-lib-test.cml")
+    );
+    let expected = format!(
+        "{}#meta/{}.cm",
+        gn_string(child_package, "package_name").expect("package_name"),
+        gn_string(child, "component_name").expect("component_name")
+    );
+    assert_eq!(test_url, &expected);
+    assert!(subpackages.iter().any(|s| {
+        s.get("package").map(String::as_str) == Some(":lib-test-child-package")
+            && expected.starts_with(&format!("{}#", s["name"]))
+    }));
 
-#[test]
-fn tests_group_builds_the_test_package() {
-    let gn = build_gn();
-    let group = gn_block(&gn, "group", "tests").expect("group(\"tests\")");
-    assert_eq!(gn_string(group, "testonly").as_deref(), Some("true"));
-    assert!(gn_list(group, "deps")
-        .iter()
-        .any(|d| d == ":vmo-interop-tests"));
-    let package =
-        gn_block(&gn, "fuchsia_test_package", "vmo-interop-tests").expect("fuchsia_test_package");
-    assert!(gn_list(package, "test_components")
-        .iter()
-        .any(|c| c == ":vmo-interop-tests-component"));
+    // Routes: the loader from the hermetic loader, everything else the test uses (but logging,
+    // which the offer shard routes) from the parent; the suite exposed from the test.
+    let offered = offers_to(&wrapper, "#test");
+    assert!(offered.contains(&(
+        "fuchsia.vulkan.loader.Loader".to_owned(),
+        "#vulkan_loader".to_owned()
+    )));
+    let test = cml("vmo-interop-lib-test.cml");
+    for protocol in used_protocols(&test) {
+        if protocol == "fuchsia.logger.LogSink" {
+            continue;
+        }
+        assert!(
+            offered.iter().any(|(p, _)| *p == protocol),
+            "meta/vmo-interop-lavapipe-test.cml does not offer {protocol} to #test"
+        );
+    }
+    let suite = wrapper["expose"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|e| e["protocol"] == "fuchsia.test.Suite")
+        .expect("exposes fuchsia.test.Suite");
+    assert_eq!(suite["from"], "#test");
 }
 
 // ---- the checkers themselves can fail --------------------------------------------------------
@@ -523,38 +283,24 @@ fn protocol_scanner_finds_connect_strings_and_ignores_comments() {
 }
 
 #[test]
-fn used_protocols_detects_a_missing_use() {
+fn uses_detects_a_missing_use_and_reads_tree_shards() {
     let manifest: Value =
         json5::from_str(r#"{ use: [ { protocol: "fuchsia.vulkan.loader.Loader" } ] }"#)
             .expect("parses");
     let used = used_protocols(&manifest);
     assert!(used.contains("fuchsia.vulkan.loader.Loader"));
     assert!(!used.contains("fuchsia.sysmem2.Allocator"));
-}
 
-#[test]
-fn gn_reader_reads_lists_strings_and_nested_blocks() {
-    let gn = r#"
-rustc_binary("bin") {
-  name = "x"   # comment with { brace
-  sources = [
-    "a.rs",
-    # "commented.rs",
-    "b.rs",
-  ]
-  if (is_fuchsia) {
-    sources += [ "c.rs" ]
-  }
-}
-group("tests") { deps = [ ":t" ] }
-"#;
-    let block = gn_block(gn, "rustc_binary", "bin").expect("block");
-    assert_eq!(gn_list(block, "sources"), ["a.rs", "b.rs", "c.rs"]);
-    assert_eq!(gn_string(block, "name").as_deref(), Some("x"));
-    assert_eq!(gn_output_name(gn, "rustc_binary", "bin"), "x");
+    let through_shard: Value =
+        json5::from_str(r#"{ include: [ "vulkan/client.shard.cml" ] }"#).expect("parses");
+    let uses = uses(&through_shard);
     assert_eq!(
-        gn_list(gn_block(gn, "group", "tests").expect("group"), "deps"),
-        [":t"]
+        uses.get("fuchsia.sysmem2.Allocator"),
+        Some(&Availability::Required)
     );
-    assert!(gn_block(gn, "rustc_library", "lib").is_none());
+    assert_eq!(
+        uses.get("fuchsia.tracing.provider.Registry"),
+        Some(&Availability::Optional)
+    );
+    assert!(all_includes(&through_shard).contains("syslog/client.shard.cml"));
 }

@@ -1,6 +1,9 @@
 //! The sysmem2 client against the host sysmem service: participants, rights, aggregation,
 //! protocol deviations, failures, unknown methods, and no leaks.
 
+mod fidl_ordinal;
+use fidl_ordinal::method_ordinal;
+
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -607,7 +610,7 @@ fn unknown_methods_follow_the_open_protocol_rules() {
         // Allocator: an unknown flexible two-way method gets UNKNOWN_METHOD; the connection
         // stays up.
         let channel = service.connect().unwrap().into_channel();
-        let unknown = fidl::method_ordinal("fuchsia.sysmem2/Allocator.NotAMethod");
+        let unknown = method_ordinal("fuchsia.sysmem2/Allocator.NotAMethod");
         let reply = raw_call(&channel, TransactionHeader::flexible(1, unknown)).unwrap();
         assert_eq!(TransactionHeader::decode(&reply).unwrap().ordinal, unknown);
         assert_eq!(
@@ -620,7 +623,7 @@ fn unknown_methods_follow_the_open_protocol_rules() {
         // A node: an unknown one-way method is ignored, then a two-way one is answered.
         let channel = collection.into_channel();
         let one_way =
-            TransactionHeader::flexible(0, fidl::method_ordinal("fuchsia.sysmem2/Node.NotAMethod"));
+            TransactionHeader::flexible(0, method_ordinal("fuchsia.sysmem2/Node.NotAMethod"));
         channel
             .write(&fidl::encode_header_only(one_way), &mut Vec::new())
             .unwrap();

@@ -12,7 +12,11 @@
 //! handle of the wrong type is a [`DecodeError`], never a panic; counts are checked against the
 //! bytes that remain before anything is allocated from them.
 //!
-//! Method ordinals follow fidlc's selector rule ([`method_ordinal`]).
+//! Method ordinals are constants ([`crate::sysmem::messages::ordinals`]), as fidlc's bindings
+//! have them: fidlc computes each from the method's selector `"<library>/<Protocol>.<Method>"`
+//! (the first 8 bytes of its SHA-256, little-endian, bit 63 cleared; a composed method keeps the
+//! ordinal of the protocol that declares it). `tests/fidl_codec.rs` recomputes every constant by
+//! that rule, so they cannot drift.
 
 mod codec;
 mod error;
@@ -47,20 +51,6 @@ const AT_REST_FLAG_V2: u8 = 0x02;
 const DYNAMIC_FLAG_FLEXIBLE: u8 = 0x80;
 /// The only magic number this format defines.
 const MAGIC_NUMBER: u8 = 1;
-
-/// The ordinal fidlc assigns to a method: the first 8 bytes of the SHA-256 of its selector
-/// `"<library>/<Protocol>.<Method>"` (e.g. `"fuchsia.sysmem2/Node.Sync"`), read little-endian,
-/// with bit 63 cleared (values with bit 63 set are reserved for control messages).
-///
-/// Composed methods keep the ordinal of the protocol that declares them: `Node.Sync` has one
-/// ordinal on a token and on a collection. An `@selector` attribute replaces the selector.
-pub fn method_ordinal(selector: &str) -> u64 {
-    use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(selector.as_bytes());
-    let mut first = [0u8; 8];
-    first.copy_from_slice(&digest[..8]);
-    u64::from_le_bytes(first) & !(1 << 63)
-}
 
 /// The 16-byte header of every FIDL transactional message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -71,7 +71,7 @@ pub fn texture_shape(texture: &ProtocolObject<dyn MTLTexture>) -> ImageShape {
 }
 
 /// How to import an `MTLBuffer` or `MTLHeap`.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Default)]
 pub struct ImportInfo {
     /// How to choose the memory type among those the object and the resource allow.
     pub memory_type: MemoryTypeRequest,
@@ -82,6 +82,12 @@ pub struct ImportInfo {
     /// (`VUID-VkImportMemoryMetalHandleInfoEXT-handleType-10408`).
     pub features: Option<vk::ExternalMemoryFeatureFlags>,
 }
+
+crate::ash_debug::impl_debug!(ImportInfo {
+    memory_type,
+    resource,
+    features: vk,
+});
 
 impl<'d> Device<'d> {
     /// The memory types an `MTLBuffer` can be imported as.

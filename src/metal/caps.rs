@@ -11,7 +11,7 @@ use super::handle_type::MetalHandleType;
 
 /// What a driver reports for one Metal handle type and one resource description
 /// (`VkExternalMemoryProperties`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct MetalMemoryCapabilities {
     /// The handle type the query was about.
     pub handle_type: MetalHandleType,
@@ -22,6 +22,13 @@ pub struct MetalMemoryCapabilities {
     /// `compatibleHandleTypes`.
     pub compatible_handle_types: vk::ExternalMemoryHandleTypeFlags,
 }
+
+crate::ash_debug::impl_debug!(MetalMemoryCapabilities {
+    handle_type,
+    features: vk,
+    export_from_imported_handle_types: vk,
+    compatible_handle_types: vk,
+});
 
 impl MetalMemoryCapabilities {
     /// Reads `VkExternalMemoryProperties` returned for `handle_type`.

@@ -283,7 +283,10 @@ impl core::fmt::Debug for Memory<'_> {
         f.debug_struct("metal::Memory")
             .field("memory", &self.memory)
             .field("plan", &self.plan)
-            .field("export_handle_types", &self.export_handle_types)
+            .field(
+                "export_handle_types",
+                &crate::ash_debug::dbg(self.export_handle_types),
+            )
             .field("imported", &self.imported)
             .finish()
     }

@@ -59,7 +59,7 @@ pub const EXTERNAL_MEMORY_HANDLE_TYPE_MTLHEAP_EXT: vk::ExternalMemoryHandleTypeF
 ///
 /// <https://registry.khronos.org/vulkan/specs/latest/man/html/VkImportMemoryMetalHandleInfoEXT.html>
 #[repr(C)]
-#[derive(Copy, Clone, Debug)]
+#[derive(Copy, Clone)]
 #[must_use]
 pub struct ImportMemoryMetalHandleInfoEXT<'a> {
     /// Always [`STRUCTURE_TYPE_IMPORT_MEMORY_METAL_HANDLE_INFO_EXT`].
@@ -125,7 +125,7 @@ impl<'a> ImportMemoryMetalHandleInfoEXT<'a> {
 ///
 /// <https://registry.khronos.org/vulkan/specs/latest/man/html/VkMemoryMetalHandlePropertiesEXT.html>
 #[repr(C)]
-#[derive(Copy, Clone, Debug)]
+#[derive(Copy, Clone)]
 #[must_use]
 pub struct MemoryMetalHandlePropertiesEXT<'a> {
     /// Always [`STRUCTURE_TYPE_MEMORY_METAL_HANDLE_PROPERTIES_EXT`].
@@ -175,7 +175,7 @@ impl<'a> MemoryMetalHandlePropertiesEXT<'a> {
 ///
 /// <https://registry.khronos.org/vulkan/specs/latest/man/html/VkMemoryGetMetalHandleInfoEXT.html>
 #[repr(C)]
-#[derive(Copy, Clone, Debug)]
+#[derive(Copy, Clone)]
 #[must_use]
 pub struct MemoryGetMetalHandleInfoEXT<'a> {
     /// Always [`STRUCTURE_TYPE_MEMORY_GET_METAL_HANDLE_INFO_EXT`].

@@ -16,6 +16,8 @@
 
 use ash::vk;
 
+use crate::ash_debug::dbg;
+
 use super::caps::MetalMemoryCapabilities;
 use super::handle_type::MetalHandleType;
 use crate::vk::memory_type::all_memory_type_bits;
@@ -79,7 +81,7 @@ impl ResourceHandle {
 }
 
 /// The buffer or image memory will be bound to, and what it requires.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 pub struct Resource {
     /// The buffer or image.
     pub handle: ResourceHandle,
@@ -88,6 +90,12 @@ pub struct Resource {
     /// Allocate the memory for this resource alone (chain `VkMemoryDedicatedAllocateInfo`).
     pub dedicated: bool,
 }
+
+crate::ash_debug::impl_debug!(Resource {
+    handle,
+    requirements: vk,
+    dedicated,
+});
 
 impl Resource {
     fn masks_entry(&self) -> (ResourceKind, u32) {
@@ -117,7 +125,7 @@ impl core::fmt::Display for Parameter {
 }
 
 /// A Metal request that breaks a valid-usage rule, caught before Vulkan sees it.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum MetalValidationError {
     /// A rule shared with the Zircon path (memory type, sizes), reported by the shared core.
@@ -125,8 +133,9 @@ pub enum MetalValidationError {
     Shared(#[from] ValidationError),
     /// The handle type is not exactly one of the three Metal bits.
     #[error(
-        "{parameter}::handleType is {handle_type:?} ({:#x}); it must be exactly one of MTLBUFFER \
+        "{parameter}::handleType is {} ({:#x}); it must be exactly one of MTLBUFFER \
          (0x10000), MTLTEXTURE (0x20000) or MTLHEAP (0x40000) ({})",
+        dbg(handle_type),
         handle_type.as_raw(),
         vuid_or_none(self.vuid())
     )]
@@ -150,7 +159,8 @@ pub enum MetalValidationError {
     /// The capability query says the handle type cannot be imported for this resource.
     #[error(
         "{handle_type} is not reported IMPORTABLE for this resource (externalMemoryFeatures \
-         {features:?}); import into a resource the driver supports ({})",
+         {}); import into a resource the driver supports ({})",
+        dbg(features),
         vuid_or_none(self.vuid())
     )]
     NotImportable {
@@ -213,7 +223,8 @@ pub enum MetalValidationError {
     /// Export of a type not requested at allocation.
     #[error(
         "{handle_type} was not requested when the memory was allocated \
-         (VkExportMemoryAllocateInfo::handleTypes = {export_handle_types:?}); add it there ({})",
+         (VkExportMemoryAllocateInfo::handleTypes = {}); add it there ({})",
+        dbg(export_handle_types),
         vuid_or_none(self.vuid())
     )]
     HandleTypeNotExported {
@@ -224,8 +235,9 @@ pub enum MetalValidationError {
     },
     /// `VkExportMemoryAllocateInfo::handleTypes` is empty or holds non-Metal bits.
     #[error(
-        "VkExportMemoryAllocateInfo::handleTypes is {handle_types:?} ({:#x}); the Metal path \
+        "VkExportMemoryAllocateInfo::handleTypes is {} ({:#x}); the Metal path \
          exports a non-empty set of MTLBUFFER, MTLTEXTURE and MTLHEAP bits only",
+        dbg(handle_types),
         handle_types.as_raw()
     )]
     ExportHandleTypesNotMetal {
@@ -236,8 +248,9 @@ pub enum MetalValidationError {
     /// asked).
     #[error(
         "{handle_type} is not reported EXPORTABLE for this resource (externalMemoryFeatures \
-         {features:?}; None = not queried); query the capabilities and export only supported \
+         {}; None = not queried); query the capabilities and export only supported \
          types ({})",
+        dbg(features),
         vuid_or_none(self.vuid())
     )]
     NotExportable {
@@ -248,8 +261,10 @@ pub enum MetalValidationError {
     },
     /// The requested export types are not all compatible with each other.
     #[error(
-        "{handle_types:?} are not all in the compatibleHandleTypes {compatible:?} reported for \
+        "{} are not all in the compatibleHandleTypes {} reported for \
          {handle_type}; export fewer types ({})",
+        dbg(handle_types),
+        dbg(compatible),
         vuid_or_none(self.vuid())
     )]
     IncompatibleExportTypes {
@@ -285,6 +300,8 @@ pub enum MetalValidationError {
 fn vuid_or_none(vuid: Option<&'static str>) -> &'static str {
     vuid.unwrap_or("no VUID")
 }
+
+crate::ash_debug::debug_as_display!(MetalValidationError);
 
 impl MetalValidationError {
     /// The VUID this failure protects, where the specification names one.
@@ -367,7 +384,7 @@ pub fn validate_properties_query(
 }
 
 /// A `vkGetMemoryMetalHandleEXT` request, in plain values.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct ExportRequest {
     /// `VkMemoryGetMetalHandleInfoEXT::handleType`.
     pub handle_type: vk::ExternalMemoryHandleTypeFlags,
@@ -375,6 +392,11 @@ pub struct ExportRequest {
     /// allocation carried no `VkExportMemoryAllocateInfo`.
     pub export_handle_types: Option<vk::ExternalMemoryHandleTypeFlags>,
 }
+
+crate::ash_debug::impl_debug!(ExportRequest {
+    handle_type: vk,
+    export_handle_types: vk,
+});
 
 /// Validates a `vkGetMemoryMetalHandleEXT` request.
 ///
@@ -402,7 +424,7 @@ pub fn validate_export(request: &ExportRequest) -> Result<MetalHandleType, Metal
 }
 
 /// An allocation that will be exported as Metal objects, in plain values.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 pub struct ExportAllocationRequest<'a> {
     /// `VkExportMemoryAllocateInfo::handleTypes`.
     pub handle_types: vk::ExternalMemoryHandleTypeFlags,
@@ -519,8 +541,14 @@ pub fn validate_export_allocation(
     })
 }
 
+crate::ash_debug::impl_debug!(<'a> ExportAllocationRequest<'a> {
+    handle_types: vk,
+    allocation_size,
+    memory_type,
+});
+
 /// An import of a Metal object, in plain values.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 pub struct ImportRequest {
     /// `VkImportMemoryMetalHandleInfoEXT::handleType`.
     pub handle_type: vk::ExternalMemoryHandleTypeFlags,
@@ -542,6 +570,18 @@ pub struct ImportRequest {
     /// `externalMemoryFeatures` reported for this handle type and resource, if queried.
     pub features: Option<vk::ExternalMemoryFeatureFlags>,
 }
+
+crate::ash_debug::impl_debug!(ImportRequest {
+    handle_type: vk,
+    handle_is_null,
+    handle_memory_type_bits,
+    handle_size,
+    allocation_size,
+    memory_type,
+    resource,
+    shapes,
+    features: vk,
+});
 
 /// The checked values of an import.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -7,8 +7,8 @@ use super::types::BufferCollectionInfo;
 use crate::fidl::fidl_table;
 use crate::zx;
 
-/// Method ordinals, computed with fidlc's selector rule ([`crate::fidl::method_ordinal`]);
-/// composed `Node` methods keep the `Node` ordinal on every protocol.
+/// Method ordinals, as fidlc computes them from each selector (see [`crate::fidl`]; recomputed
+/// by `tests/fidl_codec.rs`); composed `Node` methods keep the `Node` ordinal on every protocol.
 pub mod ordinals {
     /// `Allocator.AllocateNonSharedCollection`.
     pub const ALLOCATOR_ALLOCATE_NON_SHARED_COLLECTION: u64 = 0x5ca6_81f0_25a8_0e44;

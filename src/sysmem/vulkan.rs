@@ -51,7 +51,7 @@ pub fn image_usage(flags: vk::ImageUsageFlags) -> u32 {
 }
 
 /// What one Vulkan participant needs of every buffer of a collection.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 pub struct VulkanConstraints {
     /// The requirements of the buffer or image each collection buffer will back
     /// (`vkGet{Buffer,Image}MemoryRequirements`).
@@ -64,6 +64,13 @@ pub struct VulkanConstraints {
     /// Buffers the participant holds at once (`min_buffer_count_for_camping`).
     pub min_buffer_count_for_camping: u32,
 }
+
+crate::ash_debug::impl_debug!(VulkanConstraints {
+    requirements: vk,
+    vulkan_usage,
+    memory_properties: vk,
+    min_buffer_count_for_camping,
+});
 
 impl VulkanConstraints {
     /// Constraints for buffers backing a `VkBuffer` with these requirements and usage;

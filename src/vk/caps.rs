@@ -12,7 +12,7 @@ const ZIRCON_VMO: vk::ExternalMemoryHandleTypeFlags =
     vk::ExternalMemoryHandleTypeFlags::ZIRCON_VMO_FUCHSIA;
 
 /// The image the image-format query asks about (`VkPhysicalDeviceImageFormatInfo2`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct ImageFormatQuery {
     /// `format`.
     pub format: vk::Format,
@@ -26,14 +26,27 @@ pub struct ImageFormatQuery {
     pub flags: vk::ImageCreateFlags,
 }
 
+crate::ash_debug::impl_debug!(ImageFormatQuery {
+    format: vk,
+    image_type: vk,
+    tiling: vk,
+    usage: vk,
+    flags: vk
+});
+
 /// The answer of the image-format query for `ZIRCON_VMO`.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 pub struct ExternalImageFormatProperties {
     /// `VkImageFormatProperties2::imageFormatProperties`.
     pub image_format_properties: vk::ImageFormatProperties,
     /// `VkExternalImageFormatProperties::externalMemoryProperties`.
     pub external_memory_properties: vk::ExternalMemoryProperties,
 }
+
+crate::ash_debug::impl_debug!(ExternalImageFormatProperties {
+    image_format_properties: vk,
+    external_memory_properties: vk,
+});
 
 impl Interop {
     /// `vkGetPhysicalDeviceExternalBufferProperties` for `ZIRCON_VMO`: whether buffers with

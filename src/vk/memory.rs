@@ -15,7 +15,7 @@ use crate::zx;
 
 /// What the memory will be bound to; it picks the requirements the memory type must meet and
 /// whether the allocation is dedicated (`VkMemoryDedicatedAllocateInfo`).
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Default)]
 pub enum Resource<'a> {
     /// Nothing in particular: any memory type the handle allows.
     #[default]
@@ -32,6 +32,25 @@ pub enum Resource<'a> {
     DedicatedBuffer(&'a Buffer),
     /// A dedicated allocation for this image.
     DedicatedImage(&'a Image),
+}
+
+impl std::fmt::Debug for Resource<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::ash_debug::dbg;
+        match self {
+            Self::None => f.write_str("None"),
+            Self::BufferRequirements(r) => {
+                f.debug_tuple("BufferRequirements").field(&dbg(r)).finish()
+            }
+            Self::ImageRequirements(r) => {
+                f.debug_tuple("ImageRequirements").field(&dbg(r)).finish()
+            }
+            Self::Buffer(b) => f.debug_tuple("Buffer").field(b).finish(),
+            Self::Image(i) => f.debug_tuple("Image").field(i).finish(),
+            Self::DedicatedBuffer(b) => f.debug_tuple("DedicatedBuffer").field(b).finish(),
+            Self::DedicatedImage(i) => f.debug_tuple("DedicatedImage").field(i).finish(),
+        }
+    }
 }
 
 /// A resolved resource: kind, requirements and (if dedicated) its handle and description.

@@ -10,7 +10,7 @@
 use ash::vk;
 
 /// How the caller asks for a memory type.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum MemoryTypeRequest {
     /// Exactly this `memoryTypeIndex`; it is validated, never replaced.
     Index(u32),
@@ -21,6 +21,22 @@ pub enum MemoryTypeRequest {
         /// Flags the type should have when one allowed type offers them.
         preferred: vk::MemoryPropertyFlags,
     },
+}
+
+impl std::fmt::Debug for MemoryTypeRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            Self::Index(i) => f.debug_tuple("Index").field(&i).finish(),
+            Self::Properties {
+                required,
+                preferred,
+            } => f
+                .debug_struct("Properties")
+                .field("required", &crate::ash_debug::dbg(required))
+                .field("preferred", &crate::ash_debug::dbg(preferred))
+                .finish(),
+        }
+    }
 }
 
 impl Default for MemoryTypeRequest {
@@ -141,9 +157,10 @@ pub(crate) mod tests {
 
     #[test]
     fn flags_out_of_range_are_none() {
-        assert_eq!(memory_type_flags(&lavapipe(), 1), None);
-        assert_eq!(memory_type_flags(&nvidia(), 1), Some(F::DEVICE_LOCAL));
-        assert_eq!(memory_type_flags(&nvidia(), 99), None);
+        // `assert!(==)`: ash's flags have no Debug in the tree's build of these tests.
+        assert!(memory_type_flags(&lavapipe(), 1).is_none());
+        assert!(memory_type_flags(&nvidia(), 1) == Some(F::DEVICE_LOCAL));
+        assert!(memory_type_flags(&nvidia(), 99).is_none());
     }
 
     #[test]

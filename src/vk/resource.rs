@@ -17,7 +17,7 @@ const ZIRCON_VMO: vk::ExternalMemoryHandleTypeFlags =
     vk::ExternalMemoryHandleTypeFlags::ZIRCON_VMO_FUCHSIA;
 
 /// What `vkGet{Buffer,Image}MemoryRequirements2` reported for a resource.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 pub struct ResourceRequirements {
     /// `VkMemoryRequirements`.
     pub memory: vk::MemoryRequirements,
@@ -26,6 +26,12 @@ pub struct ResourceRequirements {
     /// `VkMemoryDedicatedRequirements::requiresDedicatedAllocation`.
     pub requires_dedicated: bool,
 }
+
+crate::ash_debug::impl_debug!(ResourceRequirements {
+    memory: vk,
+    prefers_dedicated,
+    requires_dedicated
+});
 
 /// A `VkBuffer` created for external (`ZIRCON_VMO`) memory. Destroyed on drop
 /// (`vkDestroyBuffer`); the GPU must no longer use it then.
@@ -64,8 +70,8 @@ macro_rules! resource_common {
             }
 
             /// Test seam: pretend the driver reported `requiresDedicatedAllocation` (no driver
-            /// these tests run on requires it).
-            #[cfg(test)]
+            /// these tests run on requires it). Used by the host-only tests of `memory.rs`.
+            #[cfg(all(test, not(target_os = "fuchsia")))]
             pub(crate) fn set_requires_dedicated(&mut self, requires_dedicated: bool) {
                 self.requirements.requires_dedicated = requires_dedicated;
             }

@@ -40,7 +40,7 @@ impl std::fmt::Display for ResourceKind {
 }
 
 /// The creation parameters of a buffer, as far as "identical" (VUID-04752) compares them.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct BufferDescription {
     /// `VkBufferCreateInfo::flags`.
     pub flags: vk::BufferCreateFlags,
@@ -56,8 +56,17 @@ pub struct BufferDescription {
     pub external_handle_types: vk::ExternalMemoryHandleTypeFlags,
 }
 
+crate::ash_debug::impl_debug!(BufferDescription {
+    flags: vk,
+    size,
+    usage: vk,
+    sharing_mode: vk,
+    queue_family_indices,
+    external_handle_types: vk
+});
+
 /// The creation parameters of an image, as far as "identical" (VUID-04751) compares them.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct ImageDescription {
     /// `VkImageCreateInfo::flags`.
     pub flags: vk::ImageCreateFlags,
@@ -86,6 +95,22 @@ pub struct ImageDescription {
     /// `VkExternalMemoryImageCreateInfo::handleTypes` as the application asked for them.
     pub external_handle_types: vk::ExternalMemoryHandleTypeFlags,
 }
+
+crate::ash_debug::impl_debug!(ImageDescription {
+    flags: vk,
+    image_type: vk,
+    format: vk,
+    extent,
+    mip_levels,
+    array_layers,
+    samples: vk,
+    tiling: vk,
+    usage: vk,
+    sharing_mode: vk,
+    queue_family_indices,
+    initial_layout: vk,
+    external_handle_types: vk
+});
 
 /// The description of a dedicated resource.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -423,7 +448,9 @@ impl std::fmt::Display for RequestDisplay {
                 preferred,
             } => write!(
                 f,
-                "a memory type with required flags {required:?} (preferred {preferred:?})"
+                "a memory type with required flags {} (preferred {})",
+                crate::ash_debug::dbg(required),
+                crate::ash_debug::dbg(preferred)
             ),
         }
     }

@@ -15,6 +15,7 @@
 //! driver is present (lavapipe at least); at the end the host kernel's counters show that
 //! nothing leaked. Any mismatch or unexpected success exits non-zero.
 
+use crate::vk_error::VkError;
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context as _, Result};
@@ -273,6 +274,7 @@ fn run_participants(
                 .device()
                 .bind_buffer_memory(buffer.handle(), memory.handle(), 0)
         }
+        .map_err(VkError)
         .context("vkBindBufferMemory")?;
     }
     steps.step(format!(

@@ -5,9 +5,11 @@
 //! external buffer/image capability queries answer, and whether export, rights narrowing,
 //! cross-device import, a GPU write and the read-back through the VMO actually work.
 
+use crate::vk_error::VkError;
 use anyhow::{anyhow, ensure, Context as _, Result};
 use ash::vk;
 use serde_json::{json, Value};
+use vmo_interop::ash_debug::dbg;
 use vmo_interop::vk::{AllocationInfo, ImageFormatQuery, Interop, Resource};
 use vmo_interop::zx::{self, AsHandleRef, Rights};
 
@@ -184,7 +186,8 @@ fn self_test(instance: &Instance, device: &Device<'_>) -> Vec<Check> {
             interop
                 .device()
                 .bind_buffer_memory(buffer.handle(), memory.handle(), 0)
-        }?;
+        }
+        .map_err(VkError)?;
         anyhow::Ok((buffer, memory))
     })();
     let (buffer, memory) = match exporter {
@@ -305,6 +308,7 @@ fn read_memory(interop: &Interop, memory: &vmo_interop::vk::Memory) -> Result<Ve
         let ptr = interop
             .device()
             .map_memory(memory.handle(), 0, size, vk::MemoryMapFlags::empty())
+            .map_err(VkError)
             .context("vkMapMemory")?;
         let bytes = std::slice::from_raw_parts(ptr as *const u8, len).to_vec();
         interop.device().unmap_memory(memory.handle());
@@ -330,25 +334,27 @@ fn verify_pattern(bytes: &[u8]) -> Result<()> {
 
 fn external_string(p: &vk::ExternalMemoryProperties) -> String {
     format!(
-        "features {:?}; compatible {:?}; exportFromImported {:?}",
-        p.external_memory_features, p.compatible_handle_types, p.export_from_imported_handle_types
+        "features {}; compatible {}; exportFromImported {}",
+        dbg(p.external_memory_features),
+        dbg(p.compatible_handle_types),
+        dbg(p.export_from_imported_handle_types)
     )
 }
 
 fn external_json(p: &vk::ExternalMemoryProperties) -> Value {
     json!({
-        "features": format!("{:?}", p.external_memory_features),
-        "compatible_handle_types": format!("{:?}", p.compatible_handle_types),
-        "export_from_imported_handle_types": format!("{:?}", p.export_from_imported_handle_types),
+        "features": dbg(p.external_memory_features).to_string(),
+        "compatible_handle_types": dbg(p.compatible_handle_types).to_string(),
+        "export_from_imported_handle_types": dbg(p.export_from_imported_handle_types).to_string(),
     })
 }
 
 impl DeviceReport {
     fn print(&self, index: usize, physical: &PhysicalDevice) {
         println!(
-            "device {index}: {} ({:?}, Vulkan {})",
+            "device {index}: {} ({}, Vulkan {})",
             physical.name,
-            physical.device_type,
+            dbg(physical.device_type),
             physical.api_version_string()
         );
         println!("  VK_FUCHSIA_external_memory: {}", provider(physical));
@@ -398,7 +404,7 @@ impl DeviceReport {
         json!({
             "index": index,
             "name": physical.name,
-            "device_type": format!("{:?}", physical.device_type),
+            "device_type": dbg(physical.device_type).to_string(),
             "api_version": physical.api_version_string(),
             "fuchsia_external_memory": provider(physical),
             "setup_error": self.setup.as_ref().err().map(|e| format!("{e:#}")),

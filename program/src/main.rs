@@ -10,6 +10,7 @@ mod demo;
 mod gpu;
 mod probe;
 mod report;
+mod vk_error;
 
 use std::process::ExitCode;
 

@@ -2,9 +2,11 @@
 //! installed), one device per physical device asked for, a queue, and the few GPU commands the
 //! probe, demo and benchmarks record.
 
+use crate::vk_error::VkError;
 use std::ffi::{c_void, CStr};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use vmo_interop::ash_debug::dbg;
 
 use anyhow::{anyhow, bail, Context as _, Result};
 use ash::vk;
@@ -54,7 +56,7 @@ unsafe extern "system" fn on_message(
     messages.count.fetch_add(1, Ordering::SeqCst);
     if let Ok(mut first) = messages.first.lock() {
         if first.len() < 8 {
-            first.push(format!("[{severity:?}] {text}"));
+            first.push(format!("[{}] {text}", dbg(severity)));
         }
     }
     vk::FALSE
@@ -98,18 +100,33 @@ impl PhysicalDevice {
     }
 }
 
+/// The Vulkan loader: linked into the program on Fuchsia (the tree's ash has only `linked`, and
+/// the component's loader service hands out the driver), loaded at run time elsewhere.
+#[cfg(target_os = "fuchsia")]
+fn load_entry() -> Result<ash::Entry> {
+    Ok(ash::Entry::linked())
+}
+
+/// The Vulkan loader: linked into the program on Fuchsia, loaded at run time elsewhere (a missing
+/// loader is a [`UsageError`] that says what to install).
+#[cfg(not(target_os = "fuchsia"))]
+fn load_entry() -> Result<ash::Entry> {
+    // SAFETY: loads the system's Vulkan loader; nothing else runs during the load.
+    let entry = unsafe { ash::Entry::load() }.map_err(|e| {
+        UsageError::new(format!(
+            "no Vulkan loader ({e}): install it (Debian: apt-get install libvulkan1 \
+             mesa-vulkan-drivers), or run ./x demo, which does"
+        ))
+    })?;
+    Ok(entry)
+}
+
 impl Instance {
     /// Loads Vulkan and creates an instance. With `validation`, the Khronos validation layer is
     /// enabled when it is installed (its messages are counted); the benchmarks leave it off. A
     /// missing loader or driver is a [`UsageError`] that says what to install.
     pub fn new(validation: bool) -> Result<Self> {
-        // SAFETY: loads the system's Vulkan loader; nothing else runs during the load.
-        let entry = unsafe { ash::Entry::load() }.map_err(|e| {
-            UsageError::new(format!(
-                "no Vulkan loader ({e}): install it (Debian: apt-get install libvulkan1 \
-                 mesa-vulkan-drivers), or run ./x demo, which does"
-            ))
-        })?;
+        let entry = load_entry()?;
         // SAFETY: a plain query on a loaded entry.
         let layers = unsafe { entry.enumerate_instance_layer_properties() }.unwrap_or_default();
         let validation = validation
@@ -152,6 +169,7 @@ impl Instance {
             // SAFETY: a valid create info; `messages` outlives the messenger (both live in
             // `Self`, and Drop destroys the messenger first).
             let messenger = unsafe { utils.create_debug_utils_messenger(&messenger_info, None) }
+                .map_err(VkError)
                 .context("vkCreateDebugUtilsMessengerEXT")?;
             Some((utils, messenger))
         } else {
@@ -182,6 +200,7 @@ impl Instance {
             let handles = self
                 .instance
                 .enumerate_physical_devices()
+                .map_err(VkError)
                 .context("vkEnumeratePhysicalDevices")?;
             let mut devices = Vec::with_capacity(handles.len());
             for handle in handles {
@@ -189,6 +208,7 @@ impl Instance {
                 let extensions = self
                     .instance
                     .enumerate_device_extension_properties(handle)
+                    .map_err(VkError)
                     .context("vkEnumerateDeviceExtensionProperties")?
                     .iter()
                     .filter_map(|e| e.extension_name_as_c_str().ok())
@@ -300,6 +320,7 @@ impl<'i> Device<'i> {
                 .instance
                 .create_device(physical.handle, &info, None)
         }
+        .map_err(VkError)
         .context("vkCreateDevice")?;
         // SAFETY: the queue family and index were requested above.
         let queue = unsafe { device.get_device_queue(family, 0) };
@@ -350,10 +371,12 @@ impl<'i> Device<'i> {
             let cmds = self
                 .device
                 .allocate_command_buffers(&info)
+                .map_err(VkError)
                 .context("vkAllocateCommandBuffers")?;
             let fence = self
                 .device
                 .create_fence(&vk::FenceCreateInfo::default(), None)
+                .map_err(VkError)
                 .context("vkCreateFence");
             let result = fence.and_then(|fence| {
                 let run = (|| {
@@ -366,6 +389,7 @@ impl<'i> Device<'i> {
                     self.device.queue_submit(self.queue, &submit, fence)?;
                     self.device.wait_for_fences(&[fence], true, u64::MAX)
                 })()
+                .map_err(VkError)
                 .context("submitting GPU work");
                 self.device.destroy_fence(fence, None);
                 run

@@ -12,8 +12,10 @@
 //!
 //! Each row is the median of repeated runs after a warm-up; ratios compare medians from this run.
 
+use crate::vk_error::VkError;
 use std::path::Path;
 use std::time::{Duration, Instant};
+use vmo_interop::ash_debug::dbg;
 
 use anyhow::{anyhow, Context as _, Result};
 use ash::vk;
@@ -336,7 +338,8 @@ fn bench_zero_copy(device: &Device<'_>, size: u64, warmup: usize, runs: usize) -
             interop
                 .device()
                 .bind_buffer_memory(buffer.handle(), memory.handle(), 0)
-        }?;
+        }
+        .map_err(VkError)?;
         drop(buffer);
         drop(memory);
         Ok(())
@@ -361,6 +364,7 @@ fn bench_zero_copy(device: &Device<'_>, size: u64, warmup: usize, runs: usize) -
             .device
             .map_memory(staging.memory, 0, size, vk::MemoryMapFlags::empty())
     }
+    .map_err(VkError)
     .context("vkMapMemory")?;
     let copy = measure(warmup, runs, || {
         // SAFETY: the mapping covers `len` bytes and nothing else touches it during the read.
@@ -405,7 +409,10 @@ impl<'d> PlainBuffer<'d> {
         // SAFETY: valid create and allocate infos; on any failure what was made is destroyed
         // before returning, and on success `Drop` destroys it.
         unsafe {
-            let buffer = d.create_buffer(&info, None).context("vkCreateBuffer")?;
+            let buffer = d
+                .create_buffer(&info, None)
+                .map_err(VkError)
+                .context("vkCreateBuffer")?;
             let requirements = d.get_buffer_memory_requirements(buffer);
             let properties = &device.physical.memory_properties;
             let index = (0..properties.memory_type_count).find(|&i| {
@@ -417,7 +424,8 @@ impl<'d> PlainBuffer<'d> {
             let Some(index) = index else {
                 d.destroy_buffer(buffer, None);
                 return Err(anyhow!(
-                    "no memory type with {flags:?} for a staging buffer"
+                    "no memory type with {} for a staging buffer",
+                    dbg(flags)
                 ));
             };
             let allocate = vk::MemoryAllocateInfo::default()
