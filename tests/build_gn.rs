@@ -149,14 +149,15 @@ fn native_libraries_the_library_links_are_gn_dependencies() {
     for file in files {
         for line in read(&file).lines() {
             let line: String = line.split_whitespace().collect();
-            if let Some(rest) = line.strip_prefix("#[link(name=\"") {
+            // `#[link(name = "...")]`, also inside `cfg_attr(..., link(name = "..."))`.
+            if let Some((_, rest)) = line.split_once("link(name=\"") {
                 linked.insert(rest.split('"').next().unwrap_or_default().to_owned());
             }
         }
     }
     assert!(
         linked.contains("fdio"),
-        "the sysmem client links fdio: {linked:?}"
+        "the library links fdio (src/fdio.rs): {linked:?}"
     );
     for name in linked {
         let (_, target) = NATIVE_LIBRARIES
