@@ -16,6 +16,7 @@ use std::mem::MaybeUninit;
 use std::os::fd::{AsFd, OwnedFd};
 use std::time::Instant;
 
+use fuchsia_zircon_types::zx_handle_t;
 use host_zircon::abi::*;
 use rustix::net::{
     AddressFamily, RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags, SendAncillaryBuffer,
@@ -56,32 +57,31 @@ fn zx_write(channel: zx_handle_t, handle: zx_handle_t) {
     assert_eq!(status, 0, "zx_channel_write");
 }
 
+/// A blocking read, as a blocking client makes it: wait for READABLE, then read.
 fn zx_read(channel: zx_handle_t) -> zx_handle_t {
     let mut bytes = [0u8; 64];
     let mut handle = 0;
     let (mut nb, mut nh) = (0, 0);
-    loop {
-        // SAFETY: the buffers are valid for the lengths passed.
-        let status = unsafe {
-            zx_channel_read(channel, 0, bytes.as_mut_ptr(), &mut handle, 64, 1, &mut nb, &mut nh)
-        };
-        match status {
-            0 => return handle,
-            fuchsia_zircon_types::ZX_ERR_SHOULD_WAIT => {
-                let mut observed = 0;
-                // SAFETY: `observed` is writable.
-                unsafe {
-                    zx_object_wait_one(
-                        channel,
-                        fuchsia_zircon_types::ZX_CHANNEL_READABLE | fuchsia_zircon_types::ZX_CHANNEL_PEER_CLOSED,
-                        i64::MAX,
-                        &mut observed,
-                    )
-                };
-            }
-            other => panic!("zx_channel_read: {other}"),
-        }
-    }
+    let mut observed = 0;
+    let signals =
+        fuchsia_zircon_types::ZX_CHANNEL_READABLE | fuchsia_zircon_types::ZX_CHANNEL_PEER_CLOSED;
+    // SAFETY: `observed` is writable.
+    unsafe { zx_object_wait_one(channel, signals, i64::MAX, &mut observed) };
+    // SAFETY: the buffers are valid for the lengths passed.
+    let status = unsafe {
+        zx_channel_read(
+            channel,
+            0,
+            bytes.as_mut_ptr(),
+            &mut handle,
+            64,
+            1,
+            &mut nb,
+            &mut nh,
+        )
+    };
+    assert_eq!(status, 0, "zx_channel_read");
+    handle
 }
 
 fn zx_vmo() -> zx_handle_t {
@@ -108,15 +108,26 @@ fn os_send(socket: &OwnedFd, fd: &OwnedFd) {
     let fds = [fd.as_fd()];
     assert!(control.push(SendAncillaryMessage::ScmRights(&fds)));
     let bytes = [7u8; 64];
-    rustix::net::sendmsg(socket, &[IoSlice::new(&bytes)], &mut control, SendFlags::empty()).expect("sendmsg");
+    rustix::net::sendmsg(
+        socket,
+        &[IoSlice::new(&bytes)],
+        &mut control,
+        SendFlags::empty(),
+    )
+    .expect("sendmsg");
 }
 
 fn os_recv(socket: &OwnedFd) -> OwnedFd {
     let mut space = [MaybeUninit::<u8>::uninit(); rustix::cmsg_space!(ScmRights(1))];
     let mut control = RecvAncillaryBuffer::new(&mut space);
     let mut bytes = [0u8; 64];
-    rustix::net::recvmsg(socket, &mut [IoSliceMut::new(&mut bytes)], &mut control, RecvFlags::CMSG_CLOEXEC)
-        .expect("recvmsg");
+    rustix::net::recvmsg(
+        socket,
+        &mut [IoSliceMut::new(&mut bytes)],
+        &mut control,
+        RecvFlags::CMSG_CLOEXEC,
+    )
+    .expect("recvmsg");
     for message in control.drain() {
         if let RecvAncillaryMessage::ScmRights(mut fds) = message {
             if let Some(fd) = fds.next() {
@@ -128,11 +139,18 @@ fn os_recv(socket: &OwnedFd) -> OwnedFd {
 }
 
 fn os_pair() -> (OwnedFd, OwnedFd) {
-    rustix::net::socketpair(AddressFamily::UNIX, SocketType::SEQPACKET, SocketFlags::CLOEXEC, None).expect("socketpair")
+    rustix::net::socketpair(
+        AddressFamily::UNIX,
+        SocketType::SEQPACKET,
+        SocketFlags::CLOEXEC,
+        None,
+    )
+    .expect("socketpair")
 }
 
 fn os_memfd() -> OwnedFd {
-    let fd = rustix::fs::memfd_create("bench", rustix::fs::MemfdFlags::CLOEXEC).expect("memfd_create");
+    let fd =
+        rustix::fs::memfd_create("bench", rustix::fs::MemfdFlags::CLOEXEC).expect("memfd_create");
     rustix::fs::ftruncate(&fd, 4096).expect("ftruncate");
     fd
 }
@@ -158,14 +176,24 @@ fn child(role: &str) {
                 unsafe {
                     zx_object_wait_one(
                         listener,
-                        fuchsia_zircon_types::ZX_CHANNEL_READABLE | fuchsia_zircon_types::ZX_CHANNEL_PEER_CLOSED,
+                        fuchsia_zircon_types::ZX_CHANNEL_READABLE
+                            | fuchsia_zircon_types::ZX_CHANNEL_PEER_CLOSED,
                         i64::MAX,
                         &mut observed,
                     )
                 };
                 // SAFETY: the buffers are valid for the lengths passed.
                 let status = unsafe {
-                    zx_channel_read(listener, 0, bytes.as_mut_ptr(), &mut handle, 64, 1, &mut nb, &mut nh)
+                    zx_channel_read(
+                        listener,
+                        0,
+                        bytes.as_mut_ptr(),
+                        &mut handle,
+                        64,
+                        1,
+                        &mut nb,
+                        &mut nh,
+                    )
                 };
                 if status != 0 {
                     return;
@@ -181,7 +209,12 @@ fn child(role: &str) {
                 let mut space = [MaybeUninit::<u8>::uninit(); rustix::cmsg_space!(ScmRights(1))];
                 let mut control = RecvAncillaryBuffer::new(&mut space);
                 let mut bytes = [0u8; 64];
-                match rustix::net::recvmsg(&socket, &mut [IoSliceMut::new(&mut bytes)], &mut control, RecvFlags::CMSG_CLOEXEC) {
+                match rustix::net::recvmsg(
+                    &socket,
+                    &mut [IoSliceMut::new(&mut bytes)],
+                    &mut control,
+                    RecvFlags::CMSG_CLOEXEC,
+                ) {
                     Ok(msg) if msg.bytes > 0 => {}
                     _ => return,
                 }
@@ -212,20 +245,23 @@ fn main() {
     let name = std::ffi::CString::new("kernel-bench").unwrap();
     let mut listener = 0;
     // SAFETY: `name` is NUL-terminated and `listener` writable.
-    assert_eq!(unsafe { zx_host_service_bind(name.as_ptr(), &mut listener) }, 0);
-    let mut zx_child = std::process::Command::new(&exe).env(ROLE, "zx").spawn().unwrap();
+    assert_eq!(
+        unsafe { zx_host_service_bind(name.as_ptr(), &mut listener) },
+        0
+    );
+    let mut zx_child = std::process::Command::new(&exe)
+        .env(ROLE, "zx")
+        .spawn()
+        .unwrap();
     let channel = zx_read(listener);
     let mut vmo = zx_vmo();
     let zx_cross = time(n, || {
         zx_write(channel, vmo);
         vmo = zx_read(channel);
     }) / 2.0;
-    // SAFETY: plain closes.
-    unsafe {
-        zx_handle_close(channel);
-        zx_handle_close(vmo);
-        zx_handle_close(listener);
-    }
+    zx_handle_close(channel);
+    zx_handle_close(vmo);
+    zx_handle_close(listener);
     let _ = zx_child.wait();
 
     // Across processes, the OS.
@@ -259,12 +295,9 @@ fn main() {
         zx_write(a, vmo);
         vmo = zx_read(b);
     });
-    // SAFETY: plain closes.
-    unsafe {
-        zx_handle_close(a);
-        zx_handle_close(b);
-        zx_handle_close(vmo);
-    }
+    zx_handle_close(a);
+    zx_handle_close(b);
+    zx_handle_close(vmo);
     let (x, y) = os_pair();
     let mut memfd = os_memfd();
     let os_local = time(n, || {
@@ -275,18 +308,15 @@ fn main() {
     // Creation and duplication.
     let zx_create = time(n, || {
         let vmo = zx_vmo();
-        // SAFETY: a plain close.
-        unsafe { zx_handle_close(vmo) };
+        zx_handle_close(vmo);
     });
     let os_create = time(n, || drop(os_memfd()));
     let vmo = zx_vmo();
     let zx_dup = time(n * 10, || {
         let mut out = 0;
         // SAFETY: `out` is writable.
-        unsafe {
-            zx_handle_duplicate(vmo, 0x8000_0000, &mut out);
-            zx_handle_close(out);
-        }
+        unsafe { zx_handle_duplicate(vmo, 0x8000_0000, &mut out) };
+        zx_handle_close(out);
     });
     let os_dup = time(n * 10, || drop(memfd.try_clone().unwrap()));
     let _ = std::fs::remove_dir_all(&svc);
@@ -294,8 +324,16 @@ fn main() {
     println!("| operation | host kernel | OS | ratio |");
     println!("|---|---|---|---|");
     for (label, ours, os) in [
-        ("64 B + 1 VMO, write + read, across processes", zx_cross, os_cross),
-        ("64 B + 1 VMO, write + read, one process", zx_local, os_local),
+        (
+            "64 B + 1 VMO, write + read, across processes",
+            zx_cross,
+            os_cross,
+        ),
+        (
+            "64 B + 1 VMO, write + read, one process",
+            zx_local,
+            os_local,
+        ),
         ("VMO create + close (4 KiB)", zx_create, os_create),
         ("handle duplicate + close", zx_dup, os_dup),
     ] {

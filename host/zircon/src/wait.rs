@@ -10,7 +10,6 @@
 //! a channel, when the handle is read out of it again in this process (as Zircon cancels at
 //! read time, not at the write).
 
-use std::os::fd::AsFd;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
@@ -103,39 +102,57 @@ impl<'a> Waiter<'a> {
         self.waker.drain();
     }
 
-    /// Sleeps until the waker is written, a watched socket changes, or `timeout` passes.
-    /// `pending` holds each item's signals as last seen.
-    pub(crate) fn sleep(&self, pending: &[sys::zx_signals_t], timeout: Option<Duration>) {
+    /// Sleeps until the waker is written, a watched socket changes, or `timeout` passes, and
+    /// returns what `poll(2)` reported for each item's channel socket (`None` for items that
+    /// are not channels or whose socket was not watched). `pending` holds each item's signals
+    /// as last seen (`None`: not seen yet, watch everything).
+    pub(crate) fn sleep(
+        &self,
+        pending: Option<&[sys::zx_signals_t]>,
+        timeout: Option<Duration>,
+    ) -> Vec<Option<PollFlags>> {
         let guards: Vec<_> = self
             .items
             .iter()
-            .zip(pending)
-            .filter_map(|(item, &signals)| {
+            .enumerate()
+            .map(|(index, item)| {
                 let end = item.object.as_channel()?;
                 // A closed peer changes nothing more: only this process can, and it wakes us.
-                if signals & sys::ZX_CHANNEL_PEER_CLOSED != 0 {
+                if pending.is_some_and(|p| p[index] & sys::ZX_CHANNEL_PEER_CLOSED != 0) {
                     return None;
                 }
                 let mut flags = PollFlags::RDHUP;
-                if item.waitfor & sys::ZX_CHANNEL_READABLE != 0 {
+                if item.waitfor & sys::ZX_CHANNEL_READABLE != 0 || pending.is_none() {
                     flags |= PollFlags::IN;
                 }
                 Some((end.fd(), flags))
             })
             .collect();
         let waker_fd = self.waker.fd();
-        let borrowed: Vec<_> = guards
-            .iter()
-            .filter_map(|(guard, flags)| guard.as_ref().map(|fd| (fd.as_fd(), *flags)))
-            .collect();
-        let mut fds = Vec::with_capacity(borrowed.len() + 1);
+        let mut slots = Vec::with_capacity(guards.len());
+        let mut fds = Vec::with_capacity(guards.len() + 1);
         fds.push(PollFd::new(&waker_fd, PollFlags::IN));
-        for (fd, flags) in &borrowed {
-            fds.push(PollFd::new(fd, *flags));
+        for guard in &guards {
+            match guard
+                .as_ref()
+                .and_then(|(fd, flags)| fd.as_ref().map(|fd| (fd, *flags)))
+            {
+                Some((fd, flags)) => {
+                    slots.push(Some(fds.len()));
+                    fds.push(PollFd::new(fd, flags));
+                }
+                None => slots.push(None),
+            }
         }
         let timespec = timeout.map(timespec);
-        let _sleeping = Sleeping::new();
-        let _ = rustix::event::poll(&mut fds, timespec.as_ref());
+        {
+            let _sleeping = (timeout != Some(Duration::ZERO)).then(Sleeping::new);
+            let _ = rustix::event::poll(&mut fds, timespec.as_ref());
+        }
+        slots
+            .iter()
+            .map(|slot| slot.map(|at| fds[at].revents()))
+            .collect()
     }
 }
 
@@ -148,6 +165,9 @@ impl Drop for Waiter<'_> {
 }
 
 /// How a wait ended: its status and every item's signals when it did.
+///
+/// Each round costs one `poll(2)`: the first with no timeout, to read the channels' sockets,
+/// then one that sleeps and whose report the next round reads.
 pub(crate) fn wait(
     items: &[Item],
     deadline: sys::zx_time_t,
@@ -156,14 +176,19 @@ pub(crate) fn wait(
         Ok(waiter) => waiter,
         Err(status) => return (status, vec![0; items.len()]),
     };
+    let mut revents = waiter.sleep(None, Some(Duration::ZERO));
     loop {
         waiter.begin();
         let mut satisfied = false;
         let mut canceled = false;
         let pending: Vec<sys::zx_signals_t> = items
             .iter()
-            .map(|item| {
-                let mut signals = item.object.signals();
+            .zip(&revents)
+            .map(|(item, revents)| {
+                let mut signals = match item.object.as_channel() {
+                    Some(end) => end.signals_from(*revents),
+                    None => item.object.signals(),
+                };
                 if !item.alive() {
                     signals |= sys::ZX_SIGNAL_HANDLE_CLOSED;
                     canceled = true;
@@ -182,6 +207,13 @@ pub(crate) fn wait(
         if timeout == Some(Duration::ZERO) {
             return (sys::ZX_ERR_TIMED_OUT, pending);
         }
-        waiter.sleep(&pending, timeout);
+        let last = revents;
+        revents = waiter.sleep(Some(&pending), timeout);
+        // A socket not watched this round (its peer closed) keeps its last report.
+        for (now, before) in revents.iter_mut().zip(last) {
+            if now.is_none() {
+                *now = before;
+            }
+        }
     }
 }

@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard};
 
 use fuchsia_zircon_types as sys;
+use rustix::event::{PollFd, PollFlags};
 
 use crate::object::KernelHandle;
 use crate::signal::Watchers;
@@ -106,6 +107,15 @@ impl ChannelEnd {
     /// The signals asserted now: READABLE while a message is queued (here or in the
     /// socket), PEER_CLOSED once the peer is gone, WRITABLE until then.
     pub(crate) fn signals(&self) -> sys::zx_signals_t {
+        let guard = self.fd();
+        let revents = guard.as_ref().map(|fd| poll_now(fd.as_fd()));
+        drop(guard);
+        self.signals_from(revents)
+    }
+
+    /// The signals asserted, given what `poll(2)` just reported for the socket (`None` once
+    /// the end is closed here).
+    pub(crate) fn signals_from(&self, revents: Option<PollFlags>) -> sys::zx_signals_t {
         let inbox = self.inbox();
         let mut signals = 0;
         if !inbox.queue.is_empty() {
@@ -113,9 +123,11 @@ impl ChannelEnd {
         }
         let mut peer_closed = inbox.peer_closed;
         drop(inbox);
-        if let Some(fd) = self.fd().as_ref() {
-            let (readable, hangup) = socket_state(fd.as_fd());
-            if readable {
+        if let Some(revents) = revents {
+            let hangup = revents.intersects(PollFlags::HUP | PollFlags::RDHUP);
+            // After a hang-up the socket reads as readable (the end of the stream) whether or
+            // not messages are left: only a peek tells.
+            if revents.contains(PollFlags::IN) && (!hangup || self.has_datagram()) {
                 signals |= sys::ZX_CHANNEL_READABLE;
             }
             peer_closed |= hangup;
@@ -128,6 +140,19 @@ impl ChannelEnd {
         } else {
             signals | sys::ZX_CHANNEL_WRITABLE
         }
+    }
+
+    /// Whether a datagram (not the end of the stream) is queued in the socket.
+    fn has_datagram(&self) -> bool {
+        let guard = self.fd();
+        let Some(fd) = guard.as_ref() else {
+            return false;
+        };
+        let mut byte = [0u8; 1];
+        matches!(
+            rustix::net::recv(fd, &mut byte, rustix::net::RecvFlags::PEEK | rustix::net::RecvFlags::DONTWAIT),
+            Ok((_, n)) if n > 0
+        )
     }
 
     /// Sends `datagram` with the file descriptions of its handles.
@@ -186,16 +211,14 @@ impl ChannelEnd {
         let mut inbox = self.inbox();
         while inbox.queue.is_empty() {
             if !self.pull(&mut inbox, watchers).map_err(ReadError::Status)? {
-                let closed = inbox.peer_closed
-                    || self
-                        .fd()
-                        .as_ref()
-                        .is_some_and(|fd| socket_state(fd.as_fd()).1);
-                return Err(ReadError::Status(if closed && !self.is_listener() {
-                    sys::ZX_ERR_PEER_CLOSED
-                } else {
-                    sys::ZX_ERR_SHOULD_WAIT
-                }));
+                // An open peer's empty socket says EAGAIN; a closed one's, end of stream.
+                return Err(ReadError::Status(
+                    if inbox.peer_closed && !self.is_listener() {
+                        sys::ZX_ERR_PEER_CLOSED
+                    } else {
+                        sys::ZX_ERR_SHOULD_WAIT
+                    },
+                ));
             }
         }
         let front = inbox
@@ -295,32 +318,17 @@ impl ChannelEnd {
     }
 }
 
-/// (a datagram is queued, the peer hung up), from one `poll(2)` with no timeout and, when
-/// the socket is readable, a peek that tells a message from the end of the stream.
-pub(crate) fn socket_state(fd: BorrowedFd<'_>) -> (bool, bool) {
-    use rustix::event::{PollFd, PollFlags};
+/// What `poll(2)` reports for `fd` right now (no timeout).
+pub(crate) fn poll_now(fd: BorrowedFd<'_>) -> PollFlags {
     let mut fds = [PollFd::new(&fd, PollFlags::IN | PollFlags::RDHUP)];
-    if rustix::event::poll(
+    match rustix::event::poll(
         &mut fds,
         Some(&rustix::time::Timespec {
             tv_sec: 0,
             tv_nsec: 0,
         }),
-    )
-    .is_err()
-    {
-        return (false, false);
+    ) {
+        Ok(_) => fds[0].revents(),
+        Err(_) => PollFlags::empty(),
     }
-    let revents = fds[0].revents();
-    let hangup = revents.intersects(PollFlags::HUP | PollFlags::RDHUP);
-    let readable = revents.contains(PollFlags::IN)
-        && (!hangup
-            || {
-                let mut byte = [0u8; 1];
-                matches!(
-                    rustix::net::recv(fd, &mut byte, rustix::net::RecvFlags::PEEK | rustix::net::RecvFlags::DONTWAIT),
-                    Ok((_, n)) if n > 0
-                )
-            });
-    (readable, hangup)
 }

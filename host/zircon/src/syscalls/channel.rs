@@ -450,6 +450,6 @@ fn wait_for_reply(
             return Err(sys::ZX_ERR_TIMED_OUT);
         }
         // Sleep on the socket itself (the inbox holds nothing for this call).
-        waiter.sleep(&[0], timeout);
+        waiter.sleep(Some(&[0]), timeout);
     }
 }
