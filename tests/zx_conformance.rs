@@ -943,3 +943,17 @@ fn handle_invalid_owns_nothing_and_closes_nothing() {
     );
     s.assert_no_leaks();
 }
+
+#[test]
+fn map_refuses_flags_that_vmar_flags_does_not_name() {
+    // ZX_VM_SPECIFIC_OVERWRITE (1 << 5 of the placement bits) would let a mapping replace live
+    // memory: the safe wrapper refuses any bit it does not name before the kernel sees it.
+    let s = serial();
+    let vmo = Vmo::create(PAGE).unwrap();
+    for raw in [sys::ZX_VM_SPECIFIC, sys::ZX_VM_SPECIFIC_OVERWRITE, 1 << 30] {
+        let flags = VmarFlags::PERM_READ | VmarFlags::from_bits_retain(raw);
+        assert_eq!(vmo.map(0, PAGE as usize, flags).unwrap_err(), Status::INVALID_ARGS, "{raw:#x}");
+    }
+    drop(vmo);
+    s.assert_no_leaks();
+}

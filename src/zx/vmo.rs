@@ -181,19 +181,26 @@ impl Vmo {
     ///
     /// # Errors
     ///
-    /// In the kernel's order:
+    /// - [`Status::INVALID_ARGS`]: `flags` holds a bit [`VmarFlags`] does not name (this
+    ///   wrapper maps only where the kernel chooses, never over existing memory).
+    ///
+    /// Then in the kernel's order:
     /// - [`Status::BAD_HANDLE`], [`Status::WRONG_TYPE`].
     /// - [`Status::ACCESS_DENIED`]: no MAP right.
     /// - [`Status::INVALID_ARGS`]: [`VmarFlags::PERM_WRITE`] without
     ///   [`VmarFlags::PERM_READ`] (Zircon has no write-only pages).
     /// - [`Status::ACCESS_DENIED`]: no READ / WRITE / EXECUTE for a `PERM_*` flag asked.
     /// - [`Status::INVALID_ARGS`]: `offset` is not page-aligned, `len` is 0, or unknown flags.
-    /// - [`Status::BUFFER_TOO_SMALL`]: the range goes past the end of a non-resizable VMO
-    ///   (without [`VmarFlags::ALLOW_FAULTS`]).
-    /// - [`Status::NOT_SUPPORTED`]: a resizable VMO mapped without
-    ///   [`VmarFlags::ALLOW_FAULTS`].
+    /// - [`Status::BUFFER_TOO_SMALL`]: the range goes past the end of the VMO (without
+    ///   [`VmarFlags::ALLOW_FAULTS`]).
     /// - [`Status::OUT_OF_RANGE`]: `offset + len` overflows.
     pub fn map(&self, offset: u64, len: usize, flags: VmarFlags) -> Result<Mapping, Status> {
+        // Only the flags `VmarFlags` names reach the kernel: bits such as ZX_VM_SPECIFIC or
+        // ZX_VM_SPECIFIC_OVERWRITE (which could replace live memory) are refused, whatever a
+        // caller built with `from_bits_retain`.
+        if !VmarFlags::all().contains(flags) {
+            return Err(Status::INVALID_ARGS);
+        }
         let mut addr = 0;
         Status::ok(kernel::vmar_map(
             flags.bits(),
