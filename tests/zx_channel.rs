@@ -773,3 +773,41 @@ fn call_etc_needs_read_as_well_as_write() {
     drop((client, server));
     s.assert_no_leaks();
 }
+
+#[test]
+fn write_to_a_full_channel_is_should_wait_and_closes_the_handles() {
+    // The peer's socket buffer is finite: once it is full a write is SHOULD_WAIT, as a full
+    // channel's is, and nothing is half-sent: the message is not queued and its handles close.
+    let s = serial();
+    let (a, b) = Channel::create().unwrap();
+    let big = vec![0u8; vmo_interop::zx::MAX_MSG_BYTES as usize];
+    let mut written = 0;
+    let status = loop {
+        match a.write(&big, &mut vec![]) {
+            Ok(()) => written += 1,
+            Err(status) => break status,
+        }
+        assert!(written < 10_000, "the channel never filled");
+    };
+    assert_eq!(status, Status::SHOULD_WAIT);
+    let vmo = Vmo::create(1).unwrap();
+    assert_eq!(
+        a.write(b"one more", &mut vec![vmo.into_handle()]),
+        Err(Status::SHOULD_WAIT)
+    );
+    assert_eq!(
+        s.live_delta(),
+        (2, 0, 2, 0),
+        "the VMO of the refused write closed"
+    );
+    let mut read = 0;
+    while read_bytes(&b).is_ok() {
+        read += 1;
+    }
+    assert_eq!(
+        read, written,
+        "every accepted message, and no half of the refused one"
+    );
+    drop((a, b));
+    s.assert_no_leaks();
+}

@@ -952,7 +952,11 @@ fn map_refuses_flags_that_vmar_flags_does_not_name() {
     let vmo = Vmo::create(PAGE).unwrap();
     for raw in [sys::ZX_VM_SPECIFIC, sys::ZX_VM_SPECIFIC_OVERWRITE, 1 << 30] {
         let flags = VmarFlags::PERM_READ | VmarFlags::from_bits_retain(raw);
-        assert_eq!(vmo.map(0, PAGE as usize, flags).unwrap_err(), Status::INVALID_ARGS, "{raw:#x}");
+        assert_eq!(
+            vmo.map(0, PAGE as usize, flags).unwrap_err(),
+            Status::INVALID_ARGS,
+            "{raw:#x}"
+        );
     }
     drop(vmo);
     s.assert_no_leaks();

@@ -230,6 +230,21 @@ fn the_childs_death_is_peer_closed(listener: &Channel) {
     println!("ok: a killed child's channel ends are PEER_CLOSED in the parent");
 }
 
+fn at_the_fd_limit_calls_fail_with_no_resources_and_nothing_leaks(listener: &Channel) {
+    let session = start(listener, "fd-limit");
+    assert_eq!(recv(&session.channel).bytes(), b"at the limit");
+    // Eight VMOs need eight descriptors the child does not have: the message is lost to it
+    // (the OS closes what it could not deliver) and its read says NO_RESOURCES.
+    let vmos: Vec<zx::Handle> = (0..8)
+        .map(|_| Vmo::create(4096).unwrap().into_handle())
+        .collect();
+    send(&session.channel, b"too many", vmos);
+    assert_eq!(recv(&session.channel).bytes(), b"read was NO_RESOURCES");
+    send(&session.channel, b"after", vec![]);
+    session.finish();
+    println!("ok: at the fd limit, VMO and channel creation and reads fail with NO_RESOURCES");
+}
+
 fn parent() {
     let svc = std::env::temp_dir().join(format!("zx-process-test-{}", std::process::id()));
     std::fs::create_dir_all(&svc).unwrap();
@@ -244,6 +259,7 @@ fn parent() {
     memory_is_shared_and_read_only_is_enforced_by_the_os(&listener);
     a_channel_end_sent_to_the_child_works_there(&listener);
     the_childs_death_is_peer_closed(&listener);
+    at_the_fd_limit_calls_fail_with_no_resources_and_nothing_leaks(&listener);
 
     assert_eq!(
         open_fds(),
@@ -368,6 +384,52 @@ fn child(role: &str) {
             reply.extend_from_slice(&info.koid.raw_koid().to_le_bytes());
             reply.extend_from_slice(&info.related_koid.raw_koid().to_le_bytes());
             send(&end, &reply, vec![]);
+        }
+        "fd-limit" => {
+            // Leave room for three more descriptors, then use them up with VMOs.
+            let open = open_fds() as u64;
+            let limit = rustix::process::Rlimit {
+                current: Some(open + 3),
+                maximum: None,
+            };
+            let old = rustix::process::getrlimit(rustix::process::Resource::Nofile);
+            rustix::process::setrlimit(
+                rustix::process::Resource::Nofile,
+                rustix::process::Rlimit {
+                    maximum: old.maximum,
+                    ..limit
+                },
+            )
+            .expect("lower RLIMIT_NOFILE");
+            let mut vmos = Vec::new();
+            let status = loop {
+                match Vmo::create(4096) {
+                    Ok(vmo) => vmos.push(vmo),
+                    Err(status) => break status,
+                }
+                assert!(vmos.len() < 64, "the limit did not hold");
+            };
+            assert_eq!(status, Status::NO_RESOURCES, "vmo_create at the fd limit");
+            assert_eq!(
+                Channel::create().unwrap_err(),
+                Status::NO_RESOURCES,
+                "channel_create"
+            );
+            drop(vmos.pop());
+            send(&parent, b"at the limit", vec![]);
+            parent
+                .wait_handle(Signals::CHANNEL_READABLE, deadline())
+                .expect("the parent's message");
+            let mut buf = MessageBuf::new();
+            assert_eq!(
+                parent.read(&mut buf),
+                Err(Status::NO_RESOURCES),
+                "a read at the fd limit"
+            );
+            drop(vmos);
+            send(&parent, b"read was NO_RESOURCES", vec![]);
+            assert_eq!(recv(&parent).bytes(), b"after", "the channel still works");
+            rustix::process::setrlimit(rustix::process::Resource::Nofile, old).expect("restore");
         }
         "hold" => {
             let (_, handles) = recv(&parent).split();

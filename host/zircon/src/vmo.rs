@@ -125,7 +125,16 @@ fn anonymous_file() -> std::io::Result<std::os::fd::OwnedFd> {
 impl VmoObject {
     pub(crate) fn new(size: u64, resizable: bool) -> Result<VmoObject, sys::zx_status_t> {
         let rounded = round_to_page(size)?;
-        let fd = anonymous_file().map_err(|_| sys::ZX_ERR_NO_MEMORY)?;
+        let fd = anonymous_file().map_err(|e| match e.raw_os_error() {
+            // The process or the system is out of file descriptors, not memory.
+            Some(code)
+                if code == rustix::io::Errno::MFILE.raw_os_error()
+                    || code == rustix::io::Errno::NFILE.raw_os_error() =>
+            {
+                sys::ZX_ERR_NO_RESOURCES
+            }
+            _ => sys::ZX_ERR_NO_MEMORY,
+        })?;
         rustix::fs::ftruncate(&fd, rounded).map_err(errno_status)?;
         Ok(VmoObject {
             fd,
