@@ -780,7 +780,7 @@ fn write_to_a_full_channel_is_should_wait_and_closes_the_handles() {
     // channel's is, and nothing is half-sent: the message is not queued and its handles close.
     let s = serial();
     let (a, b) = Channel::create().unwrap();
-    let big = vec![0u8; vmo_interop::zx::MAX_MSG_BYTES as usize];
+    let big = vec![0u8; vmo_interop::zx::MAX_MSG_BYTES];
     let mut written = 0;
     let status = loop {
         match a.write(&big, &mut vec![]) {
