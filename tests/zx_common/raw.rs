@@ -158,3 +158,13 @@ pub fn move_disposition(handle: zx_handle_t) -> zx_handle_disposition_t {
         result: ZX_OK,
     }
 }
+
+pub fn object_wait_one(
+    handle: zx_handle_t,
+    signals: u32,
+    deadline: zx_time_t,
+    observed: &mut u32,
+) -> zx_status_t {
+    // SAFETY: `observed` is a valid, writable zx_signals_t.
+    unsafe { zx_sys::zx_object_wait_one(handle, signals, deadline, observed) }
+}
