@@ -5,6 +5,8 @@
 //! |---|---|
 //! | [`Allocator`], [`BufferCollectionToken`], [`BufferCollection`] | the client: one channel each, one-way methods write, two-way methods block in `zx_channel_call` until a deadline |
 //! | [`types`] | the sysmem2 tables a buffer collection uses (constraints, usages, the allocated collection, `Error`) |
+//! | [`images`] | `ImageFormatConstraints` and the `fuchsia.images2` pixel formats, modifiers and color spaces |
+//! | [`image_format`] | row pitches, plane offsets and image sizes of a format (sysmem's image-format library) |
 //! | [`messages`] | method ordinals and request / response payloads, in [`crate::fidl`]'s wire format |
 //! | `HostSysmem` (host only) | sysmem2 served by a thread of this process over host-kernel channels, with host-kernel VMOs |
 //! | [`vulkan`] | constraints from `VkMemoryRequirements`, and import of the allocated VMOs into Vulkan |
@@ -67,6 +69,8 @@
 
 mod client;
 mod error;
+pub mod image_format;
+pub mod images;
 pub mod messages;
 pub mod types;
 pub mod vulkan;
