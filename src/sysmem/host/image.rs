@@ -761,20 +761,24 @@ fn image_bytes(entry: &Entry, min_size_bytes: u64, max_size_bytes: u64) -> Resul
 }
 
 /// The VMO size with `pad_for_block_size` and `pad_beyond_image_size_bytes`. Block padding is
-/// an upper bound, as sysmem's `PaddedSizeFromBlockSize` is, though a looser and simpler one:
-/// rows already hold whole blocks (the row divisor includes a block's width), so at most
-/// `pad.height - 1` extra rows of the largest row pitch the buffer can hold are needed.
+/// an upper bound, as sysmem's `PaddedSizeFromBlockSize` is, though a looser and simpler one.
+/// An image of `H` rows of pitch `bpr` (`H * bpr <= size_bytes`, one plane) is read in blocks
+/// of `bw x bh`; the last block ends before `(H + bh - 1) * bpr + (bw - 1) * stride`, so
+/// `(bh - 1)` rows of the largest pitch the buffer allows plus `bw - 1` pixels suffice.
 fn padded_bytes(entry: &Entry, size_bytes: u64, max_size_bytes: u64) -> Result<u64, Rejection> {
     let mut padded = size_bytes;
     let pad = entry.pad_for_block_size;
-    if pad.height > 1 {
-        let stride = format::stride_bytes_per_width_pixel(entry.format.pixel_format).unwrap_or(1);
-        let widest = u64::from(stride) * u64::from(entry.max_size.width);
-        let widest = widest.next_multiple_of(u64::from(entry.bytes_per_row_divisor));
+    if pad.width > 1 || pad.height > 1 {
+        let stride =
+            u64::from(format::stride_bytes_per_width_pixel(entry.format.pixel_format).unwrap_or(1));
+        let widest = (stride * u64::from(entry.max_size.width))
+            .next_multiple_of(u64::from(entry.bytes_per_row_divisor));
         let row = widest
             .min(u64::from(entry.max_bytes_per_row))
             .min(size_bytes / u64::from(entry.min_size.height.max(1)));
-        padded = padded.saturating_add(row.saturating_mul(u64::from(pad.height - 1)));
+        let rows = row.saturating_mul(u64::from(pad.height - 1));
+        let pixels = stride * u64::from(pad.width - 1);
+        padded = padded.saturating_add(rows).saturating_add(pixels);
     }
     padded = padded.max(size_bytes.saturating_add(entry.pad_beyond_image_size_bytes));
     ensure(
