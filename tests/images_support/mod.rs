@@ -2,7 +2,7 @@
 
 #![allow(dead_code)] // Each test crate uses a part.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use vmo_interop::sysmem::images::*;
 use vmo_interop::sysmem::types::*;
@@ -60,42 +60,52 @@ pub fn space_for(format: PixelFormat) -> ColorSpace {
     }
 }
 
-/// Allocates one collection with one participant per constraints; every participant's info,
-/// in order. The whole collection fails alike, so one error stands for all.
-pub fn allocate(
+/// Allocates one collection with one participant per constraints; what each participant's
+/// `WaitForAllBuffersAllocated` returned, in order. An extra token holds allocation back
+/// until every participant is waiting, so each sees the outcome as a reply.
+pub fn allocate_each(
     service: &HostSysmem,
     participants: Vec<BufferCollectionConstraints>,
-) -> Result<Vec<BufferCollectionInfo>, ClientError> {
+) -> Vec<Result<BufferCollectionInfo, ClientError>> {
     let allocator = service.connect().unwrap();
     let root = allocator.allocate_shared_collection().unwrap();
-    let others = root
-        .duplicate_sync(
-            &vec![Rights::SAME_RIGHTS; participants.len() - 1],
-            deadline(),
-        )
+    let mut others = root
+        .duplicate_sync(&vec![Rights::SAME_RIGHTS; participants.len()], deadline())
         .unwrap();
+    let gate = others.pop().unwrap();
     let collections: Vec<_> = std::iter::once(root)
         .chain(others)
         .map(|token| allocator.bind_shared_collection(token).unwrap())
         .collect();
+    let count = collections.len();
     for (collection, constraints) in collections.iter().zip(participants) {
         collection.set_constraints(Some(constraints)).unwrap();
     }
-    let mut infos = Vec::new();
-    let mut error = None;
-    for collection in &collections {
-        match collection.wait_for_all_buffers_allocated(deadline()) {
-            Ok(info) => infos.push(info),
-            Err(e) => error = Some(e),
+    let results = std::thread::scope(|scope| {
+        let waits: Vec<_> = collections
+            .iter()
+            .map(|c| scope.spawn(move || c.wait_for_all_buffers_allocated(deadline())))
+            .collect();
+        let give_up = Instant::now() + Duration::from_secs(10);
+        while service.stats().pending_waits < count {
+            assert!(Instant::now() < give_up, "waits never reached the service");
+            std::thread::sleep(Duration::from_millis(1));
         }
-    }
+        gate.release().unwrap();
+        waits.into_iter().map(|w| w.join().unwrap()).collect()
+    });
     for collection in collections {
         let _ = collection.release();
     }
-    match error {
-        Some(error) => Err(error),
-        None => Ok(infos),
-    }
+    results
+}
+
+/// [`allocate_each`], with the first error standing for all.
+pub fn allocate(
+    service: &HostSysmem,
+    participants: Vec<BufferCollectionConstraints>,
+) -> Result<Vec<BufferCollectionInfo>, ClientError> {
+    allocate_each(service, participants).into_iter().collect()
 }
 
 /// The image constraints sysmem chose, as one participant sees them.
@@ -114,21 +124,22 @@ pub fn memory(info: &BufferCollectionInfo) -> BufferMemorySettings {
         .unwrap()
 }
 
-/// Asserts that allocation fails with CONSTRAINTS_INTERSECTION_EMPTY and that the service's
-/// log says why, naming `field`.
+/// Asserts that allocation fails with CONSTRAINTS_INTERSECTION_EMPTY for every participant and
+/// that the service's log says why, naming `field`.
 pub fn assert_fails_naming(
     service: &HostSysmem,
     participants: Vec<BufferCollectionConstraints>,
     field: &str,
 ) {
-    let result = allocate(service, participants);
-    assert!(
-        matches!(
-            result,
-            Err(ClientError::Sysmem(Error::CONSTRAINTS_INTERSECTION_EMPTY))
-        ),
-        "expected CONSTRAINTS_INTERSECTION_EMPTY, got {result:?}"
-    );
+    for result in allocate_each(service, participants) {
+        assert!(
+            matches!(
+                result,
+                Err(ClientError::Sysmem(Error::CONSTRAINTS_INTERSECTION_EMPTY))
+            ),
+            "every participant should see CONSTRAINTS_INTERSECTION_EMPTY, one got {result:?}"
+        );
+    }
     let log = service.log();
     let failure = log
         .iter()

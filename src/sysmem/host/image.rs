@@ -464,7 +464,13 @@ fn participant_entries(
             "no pixel format: set pixel_format or pixel_format_and_modifiers",
         )?;
         for format in formats {
-            if !is_do_not_care(format) && !format::is_supported(format) {
+            // The host's one deviation: a modifier it has no layout for is dropped, not an
+            // error. A LINEAR format it does not know, or INVALID, fails as in sysmem.
+            let modifier = format.pixel_format_modifier;
+            if !is_do_not_care(format)
+                && modifier != PixelFormatModifier::LINEAR
+                && modifier != PixelFormatModifier::INVALID
+            {
                 log.push(format!(
                     "{at}: dropping {format}: the host has no layout for it (linear formats only)"
                 ));
