@@ -43,6 +43,7 @@
 
 pub(crate) mod aggregate;
 mod image;
+mod image_entry;
 mod service;
 
 use std::sync::{Arc, Mutex, PoisonError};
