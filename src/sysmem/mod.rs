@@ -10,6 +10,7 @@
 //! | [`messages`] | method ordinals and request / response payloads, in [`crate::fidl`]'s wire format |
 //! | `HostSysmem` (host only) | sysmem2 served by a thread of this process over host-kernel channels, with host-kernel VMOs |
 //! | [`vulkan`] | constraints from `VkMemoryRequirements`, and import of the allocated VMOs into Vulkan |
+//! | [`vulkan_image`] | image constraints from what the driver supports, and import of each buffer as a `VkImage` laid out as sysmem chose |
 //!
 //! On Fuchsia, `Allocator::connect` reaches the system's sysmem at
 //! `/svc/fuchsia.sysmem2.Allocator`; elsewhere `HostSysmem::connect` reaches the host
@@ -74,6 +75,8 @@ pub mod images;
 pub mod messages;
 pub mod types;
 pub mod vulkan;
+pub mod vulkan_image;
+mod vulkan_image_import;
 
 #[cfg(not(target_os = "fuchsia"))]
 pub mod host;
