@@ -410,3 +410,122 @@ impl ImageLayout {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply(format: PixelFormat) -> ImageFormatConstraints {
+        ImageFormatConstraints {
+            min_size: Some(SizeU::new(16, 16)),
+            max_size: Some(SizeU::new(1024, 1024)),
+            size_alignment: Some(SizeU::new(2, 2)),
+            bytes_per_row_divisor: Some(64),
+            ..ImageFormatConstraints::new(PixelFormatAndModifier::linear(format), &[])
+        }
+    }
+
+    #[test]
+    fn layout_follows_the_constraints() {
+        let layout = ImageLayout::new(&reply(PixelFormat::B8G8R8A8), 250, 16).unwrap();
+        assert_eq!(layout.bytes_per_row, 1024); // 1000 rounded up to 64
+        assert_eq!(layout.size_bytes, 16 * 1024);
+        assert_eq!(
+            layout.planes,
+            [Plane {
+                offset: 0,
+                row_bytes: 1024
+            }]
+        );
+    }
+
+    #[test]
+    fn layout_errors_say_what_is_wrong() {
+        let c = reply(PixelFormat::R8G8B8A8);
+        assert!(matches!(
+            ImageLayout::new(&c, 251, 16),
+            Err(ImageLayoutError::SizeNotAllowed { width: 251, .. })
+        ));
+        assert!(matches!(
+            ImageLayout::new(&c, 8, 8),
+            Err(ImageLayoutError::SizeNotAllowed { .. })
+        ));
+        assert!(matches!(
+            ImageLayout::new(&c, 2048, 16),
+            Err(ImageLayoutError::SizeNotAllowed { .. })
+        ));
+        let narrow = ImageFormatConstraints {
+            max_bytes_per_row: Some(512),
+            ..c.clone()
+        };
+        assert_eq!(
+            ImageLayout::new(&narrow, 250, 16),
+            Err(ImageLayoutError::NoRowPitch {
+                width: 250,
+                max_bytes_per_row: Some(512)
+            })
+        );
+        assert_eq!(
+            ImageLayout::new(&ImageFormatConstraints::default(), 16, 16),
+            Err(ImageLayoutError::NoFormat)
+        );
+        let tiled = ImageFormatConstraints {
+            pixel_format_modifier: Some(PixelFormatModifier::INTEL_I915_Y_TILED),
+            ..c
+        };
+        assert!(matches!(
+            ImageLayout::new(&tiled, 16, 16),
+            Err(ImageLayoutError::UnsupportedFormat(_))
+        ));
+    }
+
+    #[test]
+    fn color_spaces_go_with_formats_as_in_sysmem() {
+        assert!(is_supported_color_space(
+            ColorSpace::SRGB,
+            PixelFormat::R8G8B8A8
+        ));
+        assert!(is_supported_color_space(
+            ColorSpace::SRGB,
+            PixelFormat::R5G6B5
+        ));
+        assert!(is_supported_color_space(
+            ColorSpace::REC709,
+            PixelFormat::NV12
+        ));
+        assert!(is_supported_color_space(
+            ColorSpace::REC601_PAL,
+            PixelFormat::I420
+        ));
+        assert!(is_supported_color_space(
+            ColorSpace::REC2020,
+            PixelFormat::P010
+        ));
+        assert!(!is_supported_color_space(
+            ColorSpace::REC2020,
+            PixelFormat::NV12
+        ));
+        assert!(!is_supported_color_space(
+            ColorSpace::SRGB,
+            PixelFormat::NV12
+        ));
+        assert!(!is_supported_color_space(
+            ColorSpace::REC709,
+            PixelFormat::B8G8R8A8
+        ));
+        // L8 and R8 expand to either.
+        assert!(is_supported_color_space(
+            ColorSpace::REC709,
+            PixelFormat::L8
+        ));
+        assert!(is_supported_color_space(ColorSpace::SRGB, PixelFormat::R8));
+        assert!(is_supported_color_space(
+            ColorSpace::PASSTHROUGH,
+            PixelFormat::NV12
+        ));
+        assert!(!is_supported_color_space(
+            ColorSpace::DO_NOT_CARE,
+            PixelFormat::NV12
+        ));
+    }
+}
