@@ -357,3 +357,108 @@ fn vmo_usable_start_is_honoured() {
         gpu.assert_no_messages();
     });
 }
+
+/// Every format this driver offers linearly, at the odd widths 250 and 1023: a Vulkan
+/// producer and a CPU compositor of that one format agree on the driver's row pitch, and the
+/// compositor finds the GPU's pixels at sysmem's `bytes_per_row`. (Linear NV12 and I420 are
+/// left out where the driver cannot make them; see [`expectations`].)
+#[test]
+fn odd_widths_for_every_format_the_driver_offers() {
+    // (format, its sysmem format, bytes of a pixel cleared to pure red)
+    let formats: [(vk::Format, PixelFormat, &[u8]); 3] = [
+        (
+            vk::Format::R8G8B8A8_UNORM,
+            PixelFormat::R8G8B8A8,
+            &[0xFF, 0, 0, 0xFF],
+        ),
+        (
+            vk::Format::B8G8R8A8_UNORM,
+            PixelFormat::B8G8R8A8,
+            &[0, 0, 0xFF, 0xFF],
+        ),
+        (
+            vk::Format::R5G6B5_UNORM_PACK16,
+            PixelFormat::R5G6B5,
+            &[0x00, 0xF8],
+        ),
+    ];
+    with_service(|service| {
+        let gpu = Gpu::new();
+        let interop = gpu.interop();
+        for (format, pixel_format, red) in formats {
+            for (width, height) in [(250, 101), (1023, 77)] {
+                let what = format!("{format:?} {width}x{height}");
+                let info = transfer_info(&[format], width, height);
+                let probed = info.probe(interop).unwrap();
+                let reader = BufferCollectionConstraints {
+                    usage: Some(BufferUsage {
+                        cpu: Some(usage::CPU_USAGE_READ),
+                        ..Default::default()
+                    }),
+                    image_format_constraints: Some(vec![image(
+                        pixel_format,
+                        &[ColorSpace::SRGB],
+                        width,
+                        height,
+                    )]),
+                    ..Default::default()
+                };
+                let mut infos = allocate(service, vec![probed.to_constraints(), reader]).unwrap();
+                let layout = ImageLayout::new(&chosen(&infos[1]), width, height).unwrap();
+                assert_eq!(layout.bytes_per_row, probed.formats[0].row_pitch, "{what}");
+                let vmo = infos[1].buffers.take().unwrap().remove(0).vmo.unwrap();
+                let images = import_images(interop, &info, infos.remove(0)).unwrap();
+                clear(&gpu, images[0].image.handle(), [1.0, 0.0, 0.0, 1.0]);
+                let mut row = vec![0u8; red.len() * width as usize];
+                for y in [0, height / 2, height - 1] {
+                    let offset = u64::from(y) * u64::from(layout.bytes_per_row);
+                    vmo.read(&mut row, offset).unwrap();
+                    for (x, got) in row.chunks(red.len()).enumerate() {
+                        assert_eq!(got, red, "{what}: pixel ({x}, {y})");
+                    }
+                }
+            }
+        }
+        gpu.assert_no_messages();
+    });
+}
+
+/// A compositor that only samples gets VMOs without WRITE (sysmem's rights rule), which a
+/// Vulkan import needs (`vk::IMPORT_RIGHTS`): the import says so and hands the VMO back.
+/// Such a compositor reads through its VMO, or declares a write usage.
+#[test]
+fn a_compositor_that_only_samples_cannot_import() {
+    with_service(|service| {
+        let gpu = Gpu::new();
+        let interop = gpu.interop();
+        let sampler = VulkanImageInfo::new(
+            &[vk::Format::R8G8B8A8_UNORM],
+            vk::Extent2D {
+                width: WIDTH,
+                height: HEIGHT,
+            },
+            vk::ImageUsageFlags::SAMPLED,
+        );
+        let producer = transfer_info(&[vk::Format::R8G8B8A8_UNORM], WIDTH, HEIGHT);
+        let sampled = sampler.probe(interop).unwrap().to_constraints();
+        let written = producer.probe(interop).unwrap().to_constraints();
+        let mut infos = allocate(service, vec![written, sampled]).unwrap();
+        let vmo = infos[1].buffers.as_ref().unwrap()[0].vmo.as_ref().unwrap();
+        let rights = vmo.basic_info().unwrap().rights;
+        assert!(!rights.contains(zx::Rights::WRITE));
+        let koid = vmo.get_koid().unwrap();
+        let error = import_images(interop, &sampler, infos.remove(1)).unwrap_err();
+        assert!(
+            matches!(
+                &error,
+                ImportImageError::Import {
+                    index: 0,
+                    error: vmo_interop::vk::ImportError::MissingRights { .. }
+                }
+            ),
+            "{error:?}"
+        );
+        assert_eq!(error.into_vmo().unwrap().get_koid().unwrap(), koid);
+        gpu.assert_no_messages();
+    });
+}
