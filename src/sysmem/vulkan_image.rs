@@ -12,7 +12,7 @@
 //!   format has the features the usage needs with that tiling); a format that cannot, or has no
 //!   sysmem `PixelFormat`, is left out and the reason kept ([`ProbedImage::left_out`]);
 //! - the row pitch the driver gives such an image (`vkGetImageSubresourceLayout` of a probe
-//!   image at the extent's width and at width 1), which becomes `min_bytes_per_row` and
+//!   image at the extent's width and at the narrowest width), which becomes `min_bytes_per_row` and
 //!   `bytes_per_row_divisor`, so sysmem picks a pitch this driver produces;
 //! - the memory requirements, whose size becomes `min_size_bytes`.
 //!
@@ -38,6 +38,7 @@ pub use super::vulkan_image_import::{
     import_image, import_images, ImportImageError, ImportedImage,
 };
 
+use super::image_format::size_min_divisor;
 use super::images::{ColorSpace, ImageFormatConstraints, PixelFormat, PixelFormatAndModifier};
 use super::types::{BufferCollectionConstraints, BufferMemoryConstraints, BufferUsage};
 use super::vulkan::image_usage;
@@ -224,7 +225,10 @@ impl VulkanImageInfo {
                 &self.create_info(format, self.extent.width),
                 pixel_format,
             )?;
-            let (narrow, _) = probe_image(interop, &self.create_info(format, 1), pixel_format)?;
+            // The narrowest image the format allows (4:2:0 widths are even, VUID 04712).
+            let narrowest = size_min_divisor(pixel_format).map_or(1, |d| d.width);
+            let narrow_info = self.create_info(format, narrowest);
+            let (narrow, _) = probe_image(interop, &narrow_info, pixel_format)?;
             formats.push(ProbedFormat {
                 format,
                 pixel_format,
