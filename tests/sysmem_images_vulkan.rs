@@ -40,12 +40,25 @@ fn expectations(device_name: &str) -> Option<Expectations> {
 const WIDTH: u32 = 250;
 const HEIGHT: u32 = 100;
 
+/// The images an application creating linear transfer images of `formats[0]` (or the others)
+/// would describe, from its `VkImageCreateInfo`.
 fn transfer_info(formats: &[vk::Format], width: u32, height: u32) -> VulkanImageInfo {
-    VulkanImageInfo::new(
-        formats,
-        vk::Extent2D { width, height },
-        vk::ImageUsageFlags::TRANSFER_DST | vk::ImageUsageFlags::TRANSFER_SRC,
-    )
+    let create = vk::ImageCreateInfo::default()
+        .image_type(vk::ImageType::TYPE_2D)
+        .format(formats[0])
+        .extent(vk::Extent3D {
+            width,
+            height,
+            depth: 1,
+        })
+        .mip_levels(1)
+        .array_layers(1)
+        .samples(vk::SampleCountFlags::TYPE_1)
+        .tiling(vk::ImageTiling::LINEAR)
+        .usage(vk::ImageUsageFlags::TRANSFER_DST | vk::ImageUsageFlags::TRANSFER_SRC)
+        .sharing_mode(vk::SharingMode::EXCLUSIVE)
+        .initial_layout(vk::ImageLayout::UNDEFINED);
+    VulkanImageInfo::from_create_info(&create, &formats[1..]).unwrap()
 }
 
 /// A CPU compositor that reads R8G8B8A8 or B8G8R8A8 images of at least `WIDTH` x `HEIGHT`.

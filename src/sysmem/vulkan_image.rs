@@ -156,7 +156,84 @@ pub enum ProbeError {
     Query(#[source] VulkanError),
 }
 
+/// A `VkImageCreateInfo` that cannot describe images shared through sysmem here.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CreateInfoError {
+    /// Only linear images have a layout every participant can compute.
+    #[error("tiling {0:?}: images shared through sysmem here are LINEAR (another participant must find the pixels at sysmem's bytes_per_row)")]
+    NotLinear(vk::ImageTiling),
+    /// Sysmem images are 2D, one mip level, one layer, one sample.
+    #[error("{what} is {value}: sysmem images are 2D, with one mip level, one array layer and one sample")]
+    NotSimple2d {
+        /// The field.
+        what: &'static str,
+        /// Its value.
+        value: String,
+    },
+    /// A pNext chain or flags would change the image in ways the import does not reproduce.
+    #[error("flags {0:?} or a pNext chain: the import creates the image from format, extent, usage and tiling only")]
+    Extended(vk::ImageCreateFlags),
+}
+
 impl VulkanImageInfo {
+    /// The images an application would create with `info` (its format first, then
+    /// `more_formats` as alternatives sysmem may choose): its extent, usage and tiling.
+    ///
+    /// # Errors
+    /// [`CreateInfoError`] for tiling other than `LINEAR`, anything but a single-sample,
+    /// single-level, single-layer 2D image, and flags or a pNext chain.
+    pub fn from_create_info(
+        info: &vk::ImageCreateInfo<'_>,
+        more_formats: &[vk::Format],
+    ) -> Result<Self, CreateInfoError> {
+        if info.tiling != vk::ImageTiling::LINEAR {
+            return Err(CreateInfoError::NotLinear(info.tiling));
+        }
+        let simple = |what, ok: bool, value: String| {
+            if ok {
+                Ok(())
+            } else {
+                Err(CreateInfoError::NotSimple2d { what, value })
+            }
+        };
+        simple(
+            "imageType",
+            info.image_type == vk::ImageType::TYPE_2D,
+            format!("{:?}", info.image_type),
+        )?;
+        simple(
+            "extent.depth",
+            info.extent.depth == 1,
+            info.extent.depth.to_string(),
+        )?;
+        simple(
+            "mipLevels",
+            info.mip_levels == 1,
+            info.mip_levels.to_string(),
+        )?;
+        simple(
+            "arrayLayers",
+            info.array_layers == 1,
+            info.array_layers.to_string(),
+        )?;
+        simple(
+            "samples",
+            info.samples == vk::SampleCountFlags::TYPE_1,
+            format!("{:?}", info.samples),
+        )?;
+        if !info.flags.is_empty() || !info.p_next.is_null() {
+            return Err(CreateInfoError::Extended(info.flags));
+        }
+        let mut formats = vec![info.format];
+        formats.extend(more_formats.iter().filter(|&&f| f != info.format));
+        let extent = vk::Extent2D {
+            width: info.extent.width,
+            height: info.extent.height,
+        };
+        Ok(VulkanImageInfo::new(&formats, extent, info.usage))
+    }
+
     /// Images of these candidate formats, size and usage; any memory type (device-local
     /// preferred), one buffer camped.
     pub fn new(formats: &[vk::Format], extent: vk::Extent2D, usage: vk::ImageUsageFlags) -> Self {
@@ -331,5 +408,92 @@ impl ProbedImage {
             image_format_constraints: Some(list),
             ..Default::default()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn linear() -> vk::ImageCreateInfo<'static> {
+        VulkanImageInfo::new(
+            &[vk::Format::B8G8R8A8_UNORM],
+            vk::Extent2D {
+                width: 250,
+                height: 100,
+            },
+            vk::ImageUsageFlags::SAMPLED,
+        )
+        .create_info(vk::Format::B8G8R8A8_UNORM, 250)
+    }
+
+    #[test]
+    fn create_info_round_trips() {
+        let info = VulkanImageInfo::from_create_info(
+            &linear(),
+            &[vk::Format::R8G8B8A8_UNORM, vk::Format::B8G8R8A8_UNORM],
+        )
+        .unwrap();
+        assert_eq!(
+            info.formats,
+            [vk::Format::B8G8R8A8_UNORM, vk::Format::R8G8B8A8_UNORM]
+        );
+        assert_eq!((info.extent.width, info.extent.height), (250, 100));
+        assert_eq!(info.usage, vk::ImageUsageFlags::SAMPLED);
+        let again = info.create_info(vk::Format::B8G8R8A8_UNORM, 250);
+        assert_eq!(again.tiling, vk::ImageTiling::LINEAR);
+        assert_eq!((again.mip_levels, again.array_layers), (1, 1));
+    }
+
+    #[test]
+    fn create_infos_sysmem_cannot_share_are_refused() {
+        let optimal = linear().tiling(vk::ImageTiling::OPTIMAL);
+        assert_eq!(
+            VulkanImageInfo::from_create_info(&optimal, &[]).unwrap_err(),
+            CreateInfoError::NotLinear(vk::ImageTiling::OPTIMAL)
+        );
+        let mips = linear().mip_levels(2);
+        assert!(matches!(
+            VulkanImageInfo::from_create_info(&mips, &[]),
+            Err(CreateInfoError::NotSimple2d {
+                what: "mipLevels",
+                ..
+            })
+        ));
+        let msaa = linear().samples(vk::SampleCountFlags::TYPE_4);
+        assert!(matches!(
+            VulkanImageInfo::from_create_info(&msaa, &[]),
+            Err(CreateInfoError::NotSimple2d {
+                what: "samples",
+                ..
+            })
+        ));
+        let flags = linear().flags(vk::ImageCreateFlags::MUTABLE_FORMAT);
+        assert_eq!(
+            VulkanImageInfo::from_create_info(&flags, &[]).unwrap_err(),
+            CreateInfoError::Extended(vk::ImageCreateFlags::MUTABLE_FORMAT)
+        );
+    }
+
+    #[test]
+    fn formats_map_to_sysmem() {
+        let map = |f| pixel_format(f).map(|(p, _)| p);
+        assert_eq!(map(vk::Format::R8G8B8A8_UNORM), Some(PixelFormat::R8G8B8A8));
+        assert_eq!(map(vk::Format::B8G8R8A8_SRGB), Some(PixelFormat::B8G8R8A8));
+        assert_eq!(
+            map(vk::Format::R5G6B5_UNORM_PACK16),
+            Some(PixelFormat::R5G6B5)
+        );
+        assert_eq!(
+            map(vk::Format::G8_B8R8_2PLANE_420_UNORM),
+            Some(PixelFormat::NV12)
+        );
+        assert_eq!(
+            map(vk::Format::G8_B8_R8_3PLANE_420_UNORM),
+            Some(PixelFormat::I420)
+        );
+        assert_eq!(map(vk::Format::D32_SFLOAT), None);
+        let (_, spaces) = pixel_format(vk::Format::G8_B8R8_2PLANE_420_UNORM).unwrap();
+        assert!(spaces.contains(&ColorSpace::REC709) && spaces.contains(&ColorSpace::REC601_PAL));
     }
 }
