@@ -446,3 +446,32 @@ fn failure_reaches_every_participant_and_the_service_goes_on() {
         assert!(allocate(service, one(rgba(8, 8))).is_ok());
     });
 }
+
+/// The buffer rules name their field in the log too.
+#[test]
+fn buffer_rule_failures_name_their_field() {
+    with_service(|service| {
+        let capped = BufferCollectionConstraints {
+            max_buffer_count: Some(1),
+            ..participant(vec![rgba(8, 8)])
+        };
+        assert_fails_naming(
+            service,
+            vec![capped, participant(vec![rgba(8, 8)])],
+            "max_buffer_count",
+        );
+        let inverted = BufferCollectionConstraints {
+            buffer_memory_constraints: Some(BufferMemoryConstraints {
+                min_size_bytes: Some(8192),
+                max_size_bytes: Some(4096),
+                ..Default::default()
+            }),
+            ..participant(vec![])
+        };
+        assert_fails_naming(
+            service,
+            vec![inverted],
+            "min_size_bytes 8192 > max_size_bytes 4096",
+        );
+    });
+}
