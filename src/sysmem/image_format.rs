@@ -239,6 +239,7 @@ pub fn minimum_row_bytes(constraints: &ImageFormatConstraints, width: u32) -> Op
 
 /// The bytes of a linear image of `height` rows of `bytes_per_row` (`ImageFormatImageSize`):
 /// 3/2 of the luma plane for the 4:2:0 formats.
+/// `None` also when the size does not fit a `u64`.
 pub fn image_size(format: PixelFormat, height: u32, bytes_per_row: u32) -> Option<u64> {
     let luma = u64::from(height) * u64::from(bytes_per_row);
     match format {
@@ -246,7 +247,7 @@ pub fn image_size(format: PixelFormat, height: u32, bytes_per_row: u32) -> Optio
         | PixelFormat::M420
         | PixelFormat::NV12
         | PixelFormat::YV12
-        | PixelFormat::P010 => Some(luma * 3 / 2),
+        | PixelFormat::P010 => luma.checked_add(luma / 2),
         _ if stride_bytes_per_width_pixel(format).is_some() => Some(luma),
         _ => None,
     }
@@ -262,7 +263,8 @@ pub struct Plane {
     pub row_bytes: u32,
 }
 
-/// The planes of a linear image of `format`, `height` rows, plane 0 pitch `bytes_per_row`.
+/// The planes of a linear image of `format`, `height` rows, plane 0 pitch `bytes_per_row`
+/// (`None` for an unknown format, or offsets that do not fit a `u64`).
 pub fn planes(format: PixelFormat, height: u32, bytes_per_row: u32) -> Option<Vec<Plane>> {
     let luma = u64::from(height) * u64::from(bytes_per_row);
     let first = Plane {
@@ -288,7 +290,7 @@ pub fn planes(format: PixelFormat, height: u32, bytes_per_row: u32) -> Option<Ve
                     row_bytes: half,
                 },
                 Plane {
-                    offset: luma + chroma,
+                    offset: luma.checked_add(chroma)?,
                     row_bytes: half,
                 },
             ]
@@ -320,6 +322,16 @@ pub enum ImageLayoutError {
         max: SizeU,
         /// `size_alignment`.
         alignment: SizeU,
+    },
+    /// The image's size or a plane offset does not fit a `u64`.
+    #[error("a {width}x{height} image at {bytes_per_row} bytes per row does not fit a u64")]
+    TooLarge {
+        /// Width asked for.
+        width: u32,
+        /// Height asked for.
+        height: u32,
+        /// The row pitch.
+        bytes_per_row: u32,
     },
     /// No row pitch satisfies the constraints for this width.
     #[error("no row pitch fits a {width}-pixel row: max_bytes_per_row is {max_bytes_per_row:?}")]
@@ -393,10 +405,15 @@ impl ImageLayout {
                 width,
                 max_bytes_per_row: constraints.max_bytes_per_row,
             })?;
-        let unsupported = ImageLayoutError::UnsupportedFormat(format);
+        // The format is supported, so `None` means an overflow.
+        let too_large = ImageLayoutError::TooLarge {
+            width,
+            height,
+            bytes_per_row,
+        };
         let size_bytes = image_size(format.pixel_format, height, bytes_per_row)
-            .ok_or_else(|| unsupported.clone())?;
-        let planes = planes(format.pixel_format, height, bytes_per_row).ok_or(unsupported)?;
+            .ok_or_else(|| too_large.clone())?;
+        let planes = planes(format.pixel_format, height, bytes_per_row).ok_or(too_large)?;
         Ok(ImageLayout {
             format,
             color_space: constraints

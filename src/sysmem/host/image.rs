@@ -375,8 +375,12 @@ fn image_bytes(entry: &Entry, min_size_bytes: u64, max_size_bytes: u64) -> Resul
             "max_width_times_height",
             &format!("a {width}x{height} image has more pixels"),
         )?;
-        let bytes = format::image_size(entry.format.pixel_format, height, row.unwrap_or(0))
-            .unwrap_or(u64::MAX);
+        let Some(bytes) = format::image_size(entry.format.pixel_format, height, row.unwrap_or(0))
+        else {
+            return Err(Rejection::empty(format!(
+                "min_bytes_per_row: a {width}x{height} image's size overflows"
+            )));
+        };
         if bytes > size_bytes {
             ensure(
                 bytes <= max_size_bytes,
