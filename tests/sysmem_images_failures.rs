@@ -475,3 +475,24 @@ fn buffer_rule_failures_name_their_field() {
         );
     });
 }
+
+/// Absurd sizes within every field's range fail cleanly and leave the service serving.
+#[test]
+fn absurd_sizes_fail_without_taking_the_service_down() {
+    with_service(|service| {
+        let huge = ImageFormatConstraints {
+            min_bytes_per_row: Some(u32::MAX),
+            ..image(PixelFormat::R8, &[ColorSpace::SRGB], 1, u32::MAX)
+        };
+        let results = allocate_each(service, one(huge));
+        // 2^64 - 2^33 bytes pass every constraint; creating the VMO fails.
+        assert!(
+            matches!(
+                results[0],
+                Err(vmo_interop::sysmem::ClientError::Sysmem(Error::NO_MEMORY))
+            ),
+            "{results:?}"
+        );
+        assert!(allocate(service, one(rgba(8, 8))).is_ok());
+    });
+}
