@@ -493,6 +493,10 @@ fn absurd_sizes_fail_without_taking_the_service_down() {
             ),
             "{results:?}"
         );
+        assert!(service
+            .log()
+            .iter()
+            .any(|l| l.contains("NO_MEMORY: a VMO of")));
         assert!(allocate(service, one(rgba(8, 8))).is_ok());
     });
 }

@@ -876,7 +876,16 @@ impl Service {
         }
         let mut vmos = Vec::with_capacity(settings.buffer_count as usize);
         for _ in 0..settings.buffer_count {
-            vmos.push(zx::Vmo::create(settings.vmo_size_bytes).map_err(|_| Error::NO_MEMORY)?);
+            match zx::Vmo::create(settings.vmo_size_bytes) {
+                Ok(vmo) => vmos.push(vmo),
+                Err(status) => {
+                    let size = settings.vmo_size_bytes;
+                    self.log(format!(
+                        "{name}: allocation failed: NO_MEMORY: a VMO of {size} bytes: {status:?}"
+                    ));
+                    return Err(Error::NO_MEMORY);
+                }
+            }
         }
         let raw_vmo_size = match vmos.first() {
             Some(vmo) => vmo.get_size().map_err(|_| Error::NO_MEMORY)?,
