@@ -758,13 +758,14 @@ fn unknown_fields_are_skipped() {
     });
 }
 
-/// Image format constraints (field 8) are not modelled: the codec skips them.
+/// An unknown out-of-line field (here 9 of `BufferCollectionConstraints`, a vector) is
+/// skipped with its nested data; the known field 8 before it still decodes.
 #[test]
 fn unknown_out_of_line_field_with_nested_data_is_skipped() {
     let bytes = Bytes::header(0, ordinals::COLLECTION_SET_CONSTRAINTS)
         .vec(1)
-        .env(16 + 64 + 16, 0)
-        .vec(8)
+        .env(16 + 72 + 16 + 24, 0)
+        .vec(9)
         .absent()
         .inline(3u32.to_le_bytes(), 0)
         .absent()
@@ -773,11 +774,15 @@ fn unknown_out_of_line_field_with_nested_data_is_skipped() {
         .absent()
         .absent()
         .env(16, 0) // field 8: an empty vector of image format constraints
+        .env(24, 0) // field 9: unknown, a vector of one u64
         .vec(0)
+        .vec(1)
+        .u64(0x1234)
         .done();
     let decoded: messages::SetConstraintsRequest = decode_message(&bytes, vec![]).unwrap();
     let constraints = decoded.constraints.unwrap();
     assert_eq!(constraints.min_buffer_count_for_camping, Some(3));
+    assert_eq!(constraints.image_format_constraints, Some(vec![]));
     assert_eq!(constraints.usage, None);
 }
 

@@ -4,6 +4,7 @@ use proptest::prelude::*;
 use vmo_interop::fidl::{
     decode_message, encode_message, DecodeError, Empty, FlexibleResult, TransactionHeader,
 };
+use vmo_interop::sysmem::images::*;
 use vmo_interop::sysmem::messages::{self, ordinals};
 use vmo_interop::sysmem::types::*;
 use vmo_interop::zx::{self, HandleBased};
@@ -66,18 +67,78 @@ fn arb_constraints() -> impl Strategy<Value = BufferCollectionConstraints> {
         proptest::option::of(any::<u32>()),
         proptest::option::of(any::<u32>()),
         proptest::option::of(arb_memory()),
+        proptest::option::of(proptest::collection::vec(arb_image(), 0..3)),
     )
-        .prop_map(|(usage, camping, dedicated, shared, min, max, memory)| {
-            BufferCollectionConstraints {
-                usage,
-                min_buffer_count_for_camping: camping,
-                min_buffer_count_for_dedicated_slack: dedicated,
-                min_buffer_count_for_shared_slack: shared,
-                min_buffer_count: min,
-                max_buffer_count: max,
-                buffer_memory_constraints: memory,
-            }
-        })
+        .prop_map(
+            |(usage, camping, dedicated, shared, min, max, memory, images)| {
+                BufferCollectionConstraints {
+                    usage,
+                    min_buffer_count_for_camping: camping,
+                    min_buffer_count_for_dedicated_slack: dedicated,
+                    min_buffer_count_for_shared_slack: shared,
+                    min_buffer_count: min,
+                    max_buffer_count: max,
+                    buffer_memory_constraints: memory,
+                    image_format_constraints: images,
+                }
+            },
+        )
+}
+
+fn arb_size() -> impl Strategy<Value = Option<SizeU>> {
+    proptest::option::of((any::<u32>(), any::<u32>()).prop_map(|(w, h)| SizeU::new(w, h)))
+}
+
+/// Image format constraints with any subset of their fields, the out-of-order ones (15, 18)
+/// included.
+fn arb_image() -> impl Strategy<Value = ImageFormatConstraints> {
+    let format = (any::<u32>(), any::<u64>()).prop_map(|(f, m)| {
+        PixelFormatAndModifier::new(PixelFormat::from_raw(f), PixelFormatModifier::from_raw(m))
+    });
+    (
+        (
+            proptest::option::of(any::<u32>().prop_map(PixelFormat::from_raw)),
+            proptest::option::of(any::<u64>().prop_map(PixelFormatModifier::from_raw)),
+            proptest::option::of(proptest::collection::vec(format, 0..3)),
+            proptest::option::of(proptest::collection::vec(
+                any::<u32>().prop_map(ColorSpace::from_raw),
+                0..4,
+            )),
+            arb_size(),
+            arb_size(),
+        ),
+        (
+            proptest::option::of(any::<u32>()),
+            proptest::option::of(any::<u64>()),
+            arb_size(),
+            proptest::option::of(proptest::collection::vec(
+                (any::<u32>(), any::<u32>()).prop_map(|(w, h)| SizeU::new(w, h)),
+                0..3,
+            )),
+            proptest::option::of(any::<bool>()),
+            proptest::option::of(any::<bool>()),
+        ),
+    )
+        .prop_map(
+            |(
+                (pixel_format, modifier, pairs, spaces, min_size, max_size),
+                (divisor, pad_beyond, pad_block, list, alpha, boundary),
+            )| ImageFormatConstraints {
+                pixel_format,
+                pixel_format_modifier: modifier,
+                pixel_format_and_modifiers: pairs,
+                color_spaces: spaces,
+                min_size,
+                max_size,
+                bytes_per_row_divisor: divisor,
+                pad_beyond_image_size_bytes: pad_beyond,
+                pad_for_block_size: pad_block,
+                required_max_size_list: list,
+                is_alpha_present: alpha,
+                require_bytes_per_row_at_pixel_boundary: boundary,
+                ..Default::default()
+            },
+        )
 }
 
 fn encode_constraints(constraints: BufferCollectionConstraints) -> Vec<u8> {

@@ -372,6 +372,14 @@ impl<'a> Decoder<'a> {
         self.read(offset).map(u64::from_le_bytes)
     }
 
+    /// Checks that the `len` bytes at `offset` are zero: the inline padding of a struct.
+    ///
+    /// # Errors
+    /// [`DecodeError::NonZeroPadding`], [`DecodeError::Truncated`].
+    pub fn check_padding(&self, offset: usize, len: usize) -> Result<(), DecodeError> {
+        self.check_zero(offset, len)
+    }
+
     /// Checks that the bytes in `range` are zero (inline padding).
     fn check_zero(&self, offset: usize, len: usize) -> Result<(), DecodeError> {
         let bytes = self
@@ -781,6 +789,45 @@ impl HandleType for zx::Channel {
     const OBJECT_TYPE: zx::ObjectType = zx::ObjectType::CHANNEL;
 }
 
+/// Encodes a handle field: moves the handle into the message and writes its presence marker.
+///
+/// # Errors
+/// [`EncodeError::InvalidHandle`], [`EncodeError::TooManyHandles`].
+pub fn encode_handle<T: HandleType>(
+    handle: T,
+    encoder: &mut Encoder,
+    offset: usize,
+) -> Result<(), EncodeError> {
+    encoder.push_handle(handle.into_handle())?;
+    encoder.write_u32(offset, HANDLE_PRESENT);
+    Ok(())
+}
+
+/// Decodes a required handle field of type `T`, checking its presence marker, object type and
+/// rights ([`Decoder::take_handle`]).
+///
+/// # Errors
+/// [`DecodeError::RequiredAbsent`], [`DecodeError::InvalidPresence`], and the errors of
+/// [`Decoder::take_handle`].
+pub fn decode_handle<T: HandleType>(
+    decoder: &mut Decoder,
+    offset: usize,
+    _depth: Depth,
+) -> Result<T, DecodeError> {
+    match decoder.read_u32(offset)? {
+        HANDLE_PRESENT => {}
+        0 => return Err(DecodeError::RequiredAbsent { offset }),
+        value => {
+            return Err(DecodeError::InvalidPresence {
+                offset,
+                value: value.into(),
+            })
+        }
+    }
+    let handle = decoder.take_handle(offset, T::OBJECT_TYPE, T::RIGHTS)?;
+    Ok(T::from_handle(handle))
+}
+
 macro_rules! impl_handle {
     ($($ty:ty),*) => {$(
         impl Layout for $ty {
@@ -788,24 +835,12 @@ macro_rules! impl_handle {
         }
         impl Encode for $ty {
             fn encode(self, encoder: &mut Encoder, offset: usize, _: Depth) -> Result<(), EncodeError> {
-                encoder.push_handle(self.into_handle())?;
-                encoder.write_u32(offset, HANDLE_PRESENT);
-                Ok(())
+                encode_handle(self, encoder, offset)
             }
         }
         impl Decode for $ty {
-            fn decode(decoder: &mut Decoder, offset: usize, _: Depth) -> Result<Self, DecodeError> {
-                match decoder.read_u32(offset)? {
-                    HANDLE_PRESENT => {}
-                    0 => return Err(DecodeError::RequiredAbsent { offset }),
-                    value => return Err(DecodeError::InvalidPresence { offset, value: value.into() }),
-                }
-                let handle = decoder.take_handle(
-                    offset,
-                    <$ty as HandleType>::OBJECT_TYPE,
-                    <$ty as HandleType>::RIGHTS,
-                )?;
-                Ok(<$ty>::from_handle(handle))
+            fn decode(decoder: &mut Decoder, offset: usize, depth: Depth) -> Result<Self, DecodeError> {
+                decode_handle(decoder, offset, depth)
             }
         }
     )*};

@@ -24,8 +24,8 @@ mod result;
 mod table;
 
 pub use codec::{
-    check_bound_decode, check_bound_encode, BoundedLen, Decode, Decoder, Depth, Empty, Encode,
-    Encoder, HandleType, Layout,
+    check_bound_decode, check_bound_encode, decode_handle, encode_handle, BoundedLen, Decode,
+    Decoder, Depth, Empty, Encode, Encoder, HandleType, Layout,
 };
 pub use error::{DecodeError, EncodeError};
 pub use result::{FlexibleResult, FrameworkErr, NoErrorClause};

@@ -16,8 +16,10 @@
 /// ```
 ///
 /// Each field names its ordinal; `[max N]` declares the bound of a `vector<T>:N` or
-/// `string:N`. Unset fields are absent envelopes; the envelope count is the highest ordinal
-/// set. Fields with other ordinals are skipped on decode (their handles closed), as FIDL
+/// `string:N`. Fields may be declared in any order (as in the `.fidl` file); the wire form is
+/// always in ordinal order, envelopes and their out-of-line data alike. Ordinals start at 1 and
+/// must be distinct. Unset fields are absent envelopes; the envelope count is the highest
+/// ordinal set. Fields with other ordinals are skipped on decode (their handles closed), as FIDL
 /// requires for tables.
 ///
 /// [`Layout`]: crate::fidl::Layout
@@ -41,6 +43,8 @@ macro_rules! fidl_table {
             )*
         }
 
+        $( const _: () = assert!($ordinal >= 1, "FIDL table ordinals start at 1"); )*
+
         impl $crate::fidl::Layout for $name {
             const INLINE_SIZE: usize = 16;
         }
@@ -59,12 +63,27 @@ macro_rules! fidl_table {
                     }
                 )*
                 let (envelopes, depth) = encoder.encode_table_header(offset, max_ordinal, depth)?;
-                $(
-                    if let Some(value) = self.$field {
-                        $( $crate::fidl::check_bound_encode(&value, $max)?; )?
-                        encoder.encode_envelope(value, envelopes + ($ordinal - 1) * 8, depth)?;
+                // Out-of-line data follows the envelopes in ordinal order (depth-first
+                // traversal), which the decoder relies on; the declaration order may differ
+                // (fuchsia.sysmem2's ImageFormatConstraints declares 15 after 2), so walk the
+                // ordinals rather than the fields. A duplicated ordinal is an unreachable
+                // pattern, denied here: a compile error.
+                let mut table = self;
+                #[deny(unreachable_patterns)]
+                for ordinal in 1..=max_ordinal {
+                    match ordinal {
+                        $(
+                            $ordinal => {
+                                if let Some(value) = table.$field.take() {
+                                    $( $crate::fidl::check_bound_encode(&value, $max)?; )?
+                                    let at = envelopes + (ordinal as usize - 1) * 8;
+                                    encoder.encode_envelope(value, at, depth)?;
+                                }
+                            }
+                        )*
+                        _ => {}
                     }
-                )*
+                }
                 Ok(())
             }
         }

@@ -88,3 +88,59 @@ fn depth_limit_stops_deep_recursion_without_overflow() {
         DecodeError::DepthExceeded
     );
 }
+
+fidl_table! {
+    /// The FIDL conformance suite's `ReverseOrdinalTable`
+    /// (vsrinivas/fuchsia:src/tests/fidl/conformance_suite/tables.test.fidl): fields declared
+    /// in descending ordinal order.
+    #[derive(Debug, Default, PartialEq)]
+    struct ReverseOrdinalTable {
+        4 => x: i64,
+        2 => y: i64,
+        1 => z: i64,
+    }
+}
+
+/// The conformance suite's `ReverseOrdinalTable` case
+/// (vsrinivas/fuchsia:src/tests/fidl/conformance_suite/conformance.gidl, given there in the V1
+/// layout) in V2: envelopes in ordinal order, and the out-of-line values in the same order
+/// (z, y, x) whatever the declaration order.
+#[test]
+fn reverse_ordinal_table_matches_the_conformance_suite() {
+    let mut golden = TransactionHeader::flexible(0, 1).to_bytes().to_vec();
+    let mut push = |bytes: &[u8]| golden.extend_from_slice(bytes);
+    push(&4u64.to_le_bytes()); // max ordinal 4
+    push(&u64::MAX.to_le_bytes()); // present
+    push(&[8, 0, 0, 0, 0, 0, 0, 0]); // z envelope (ordinal 1): 8 bytes, 0 handles
+    push(&[8, 0, 0, 0, 0, 0, 0, 0]); // y envelope (ordinal 2)
+    push(&[0; 8]); // ordinal 3: absent
+    push(&[8, 0, 0, 0, 0, 0, 0, 0]); // x envelope (ordinal 4)
+    push(&0xccu64.to_le_bytes()); // z
+    push(&0xbbu64.to_le_bytes()); // y
+    push(&0xaau64.to_le_bytes()); // x
+    let value = ReverseOrdinalTable {
+        x: Some(0xaa),
+        y: Some(0xbb),
+        z: Some(0xcc),
+    };
+    let (bytes, _) = encode_message(TransactionHeader::flexible(0, 1), value).unwrap();
+    assert_eq!(bytes, golden);
+    let decoded = decode_message::<ReverseOrdinalTable>(&golden, vec![]).unwrap();
+    assert_eq!(
+        decoded,
+        ReverseOrdinalTable {
+            x: Some(0xaa),
+            y: Some(0xbb),
+            z: Some(0xcc),
+        }
+    );
+    // A gap at the end is not an envelope: {y} alone is two envelopes long.
+    let only_y = ReverseOrdinalTable {
+        y: Some(0xbb),
+        ..Default::default()
+    };
+    let (bytes, _) = encode_message(TransactionHeader::flexible(0, 1), only_y).unwrap();
+    assert_eq!(&bytes[16..24], &2u64.to_le_bytes());
+    assert_eq!(&bytes[48..56], &0xbbu64.to_le_bytes());
+    assert_eq!(bytes.len(), 56);
+}

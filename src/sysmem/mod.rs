@@ -5,9 +5,12 @@
 //! |---|---|
 //! | [`Allocator`], [`BufferCollectionToken`], [`BufferCollection`] | the client: one channel each, one-way methods write, two-way methods block in `zx_channel_call` until a deadline |
 //! | [`types`] | the sysmem2 tables a buffer collection uses (constraints, usages, the allocated collection, `Error`) |
+//! | [`images`] | `ImageFormatConstraints` and the `fuchsia.images2` pixel formats, modifiers and color spaces |
+//! | [`image_format`] | row pitches, plane offsets and image sizes of a format (sysmem's image-format library) |
 //! | [`messages`] | method ordinals and request / response payloads, in [`crate::fidl`]'s wire format |
 //! | `HostSysmem` (host only) | sysmem2 served by a thread of this process over host-kernel channels, with host-kernel VMOs |
 //! | [`vulkan`] | constraints from `VkMemoryRequirements`, and import of the allocated VMOs into Vulkan |
+//! | [`vulkan_image`] | image constraints from what the driver supports, and import of each buffer as a `VkImage` laid out as sysmem chose |
 //!
 //! On Fuchsia, `Allocator::connect` reaches the system's sysmem at
 //! `/svc/fuchsia.sysmem2.Allocator`; elsewhere `HostSysmem::connect` reaches the host
@@ -67,9 +70,13 @@
 
 mod client;
 mod error;
+pub mod image_format;
+pub mod images;
 pub mod messages;
 pub mod types;
 pub mod vulkan;
+pub mod vulkan_image;
+mod vulkan_image_import;
 
 #[cfg(not(target_os = "fuchsia"))]
 pub mod host;

@@ -1,34 +1,36 @@
-//! The `fuchsia.sysmem2` types a buffer (not image) collection uses: constraints, usages, the
-//! allocated collection, and the `Error` enum.
+//! The `fuchsia.sysmem2` types of a buffer collection: constraints, usages, the allocated
+//! collection, and the `Error` enum. The image side (`ImageFormatConstraints` and the
+//! `fuchsia.images2` types) is in [`images`](super::images).
 //!
 //! Every type is a FIDL table, so every field is optional; the doc of each field says what
-//! sysmem assumes when it is unset. `ImageFormatConstraints` is not modelled: a collection
-//! made here is a collection of raw buffers (image memory is described by its size).
+//! sysmem assumes when it is unset. Field ordinals are those of
+//! `misttech/fuchsia:sdk/fidl/fuchsia.sysmem2/{constraints,results}.fidl`.
 
+use super::images::ImageFormatConstraints;
 use crate::fidl::{self, fidl_table, Decode, Decoder, Depth, Encode, Encoder, Layout};
-use crate::zx;
+use crate::zx::{self, AsHandleRef, HandleBased};
 
-/// Generates a FIDL `flexible enum : uint32` as a newtype with named values; unknown values
-/// are kept as they are.
+/// Generates a FIDL `flexible enum : uint32` (or `: uint64`) as a newtype with named values;
+/// unknown values are kept as they are.
 macro_rules! flexible_enum {
     (
         $(#[$meta:meta])*
-        pub struct $name:ident { $( $(#[$vmeta:meta])* $variant:ident = $value:literal, )* }
+        pub struct $name:ident : $repr:ty { $( $(#[$vmeta:meta])* $variant:ident = $value:literal, )* }
     ) => {
         $(#[$meta])*
         #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-        pub struct $name(u32);
+        pub struct $name($repr);
 
         impl $name {
             $( $(#[$vmeta])* pub const $variant: $name = $name($value); )*
 
-            /// The value from its raw `u32`.
-            pub const fn from_raw(raw: u32) -> $name {
+            /// The value from its raw integer.
+            pub const fn from_raw(raw: $repr) -> $name {
                 $name(raw)
             }
 
-            /// The raw `u32`.
-            pub const fn into_raw(self) -> u32 {
+            /// The raw integer.
+            pub const fn into_raw(self) -> $repr {
                 self.0
             }
 
@@ -60,7 +62,7 @@ macro_rules! flexible_enum {
         }
 
         impl Layout for $name {
-            const INLINE_SIZE: usize = 4;
+            const INLINE_SIZE: usize = std::mem::size_of::<$repr>();
         }
 
         impl Encode for $name {
@@ -71,15 +73,17 @@ macro_rules! flexible_enum {
 
         impl Decode for $name {
             fn decode(decoder: &mut Decoder, offset: usize, depth: Depth) -> Result<Self, fidl::DecodeError> {
-                u32::decode(decoder, offset, depth).map($name)
+                <$repr>::decode(decoder, offset, depth).map($name)
             }
         }
     };
 }
 
+pub(crate) use flexible_enum;
+
 flexible_enum! {
     /// `fuchsia.sysmem2/Error`: why sysmem failed a request or a collection.
-    pub struct Error {
+    pub struct Error: u32 {
         /// Never sent on purpose.
         INVALID = 0,
         /// An unspecified failure.
@@ -106,7 +110,7 @@ flexible_enum! {
 
 flexible_enum! {
     /// `fuchsia.sysmem2/CoherencyDomain`: who keeps the buffer's caches coherent.
-    pub struct CoherencyDomain {
+    pub struct CoherencyDomain: u32 {
         /// The CPU's caches are the point of coherency; participants that access the memory
         /// other than through the CPU cache must flush or invalidate.
         CPU = 0,
@@ -241,7 +245,6 @@ fidl_table! {
 
 fidl_table! {
     /// `fuchsia.sysmem2/BufferCollectionConstraints`: one participant's constraints.
-    /// `ImageFormatConstraints` (field 8) is not modelled; it is skipped when received.
     #[derive(Debug, Clone, Default, PartialEq, Eq)]
     pub struct BufferCollectionConstraints {
         /// How the participant uses the buffers; decides the VMO rights it gets.
@@ -258,6 +261,10 @@ fidl_table! {
         6 => max_buffer_count: u32,
         /// The memory constraints; unset = none.
         7 => buffer_memory_constraints: BufferMemoryConstraints,
+        /// The image layouts the participant accepts, one entry per set of (format, modifier)
+        /// pairs with the same constraints; unset or empty = no image constraints (raw
+        /// buffers, unless another participant gives some).
+        8 => image_format_constraints: Vec<ImageFormatConstraints> [max 64],
     }
 }
 
@@ -286,6 +293,10 @@ fidl_table! {
     pub struct SingleBufferSettings {
         /// The memory settings.
         1 => buffer_settings: BufferMemorySettings,
+        /// The image layout every participant agreed on: one pixel format and modifier, one
+        /// color space, and the sizes and row pitch constraints of the aggregate. Unset for a
+        /// collection of raw buffers.
+        2 => image_format_constraints: ImageFormatConstraints,
     }
 }
 
@@ -296,8 +307,66 @@ fidl_table! {
         /// This participant's own handle to the buffer, with rights derived from its usage and
         /// its token's attenuation masks; unset when the participant has no usage.
         1 => vmo: zx::Vmo,
-        /// Offset of the usable data in the VMO (always 0).
+        /// Offset of the usable data in the VMO (sysmem, and the host service, always send 0;
+        /// importers honour any value).
         2 => vmo_usable_start: u64,
+        /// Set only when `vmo` is a weak VMO handle: close `vmo` soon after this event pair's
+        /// peer closes. The host service has no weak VMOs and never sets it.
+        3 => close_weak_asap: EventPair,
+    }
+}
+
+/// A `zx.Handle:EVENTPAIR` as a FIDL field (`VmoBuffer.close_weak_asap`): decoding checks the
+/// object type. It owns its handle; [`EventPair::into_handle`] gives it up.
+#[derive(Debug, PartialEq, Eq)]
+pub struct EventPair(zx::Handle);
+
+impl AsHandleRef for EventPair {
+    fn as_handle_ref(&self) -> zx::HandleRef<'_> {
+        zx::Unowned::new(&self.0)
+    }
+}
+
+impl From<zx::Handle> for EventPair {
+    fn from(handle: zx::Handle) -> EventPair {
+        EventPair(handle)
+    }
+}
+
+impl From<EventPair> for zx::Handle {
+    fn from(pair: EventPair) -> zx::Handle {
+        pair.0
+    }
+}
+
+impl HandleBased for EventPair {}
+
+impl fidl::HandleType for EventPair {
+    const OBJECT_TYPE: zx::ObjectType = zx::ObjectType::EVENTPAIR;
+}
+
+impl Layout for EventPair {
+    const INLINE_SIZE: usize = 4;
+}
+
+impl Encode for EventPair {
+    fn encode(
+        self,
+        encoder: &mut Encoder,
+        offset: usize,
+        _depth: Depth,
+    ) -> Result<(), fidl::EncodeError> {
+        fidl::encode_handle(self, encoder, offset)
+    }
+}
+
+impl Decode for EventPair {
+    fn decode(
+        decoder: &mut Decoder,
+        offset: usize,
+        depth: Depth,
+    ) -> Result<Self, fidl::DecodeError> {
+        fidl::decode_handle::<EventPair>(decoder, offset, depth)
     }
 }
 

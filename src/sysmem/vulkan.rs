@@ -85,7 +85,9 @@ impl VulkanConstraints {
     }
 
     /// Constraints for buffers backing a `VkImage` with these requirements and usage (the
-    /// image's memory, not its format: the collection is one of raw buffers).
+    /// image's memory, not its format: the collection is one of raw buffers). For a
+    /// collection of images whose layout every participant agrees on, see
+    /// [`super::vulkan_image`].
     pub fn for_image(requirements: vk::MemoryRequirements, usage: vk::ImageUsageFlags) -> Self {
         Self {
             requirements,

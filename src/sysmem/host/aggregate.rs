@@ -1,6 +1,7 @@
 //! Pure rules of the host service: constraint validation and aggregation, and the VMO rights
 //! each participant receives. No handles here, so every rule is unit-tested directly.
 
+use super::image::{self, ImageSettings};
 use crate::sysmem::types::{
     usage, BufferCollectionConstraints, BufferMemoryConstraints, BufferUsage, CoherencyDomain,
     Error, Heap, HEAP_TYPE_SYSTEM_RAM,
@@ -20,10 +21,46 @@ pub(crate) const MAX_BUFFER_COUNT: u32 = crate::fidl::MAX_MESSAGE_HANDLES as u32
 pub(crate) struct Settings {
     /// Buffers to allocate.
     pub buffer_count: u32,
-    /// Size of each buffer (before page rounding).
+    /// Size of each buffer (before page rounding): `BufferMemorySettings.size_bytes`.
     pub size_bytes: u64,
+    /// Size of each VMO: `size_bytes` plus any image padding (`pad_*`), before page rounding.
+    pub vmo_size_bytes: u64,
     /// The coherency domain chosen.
     pub coherency_domain: CoherencyDomain,
+    /// The image layout chosen, for a collection of images.
+    pub image: Option<ImageSettings>,
+    /// What aggregation dropped on the way (formats without a common color space, ...), for
+    /// the service's log.
+    pub notes: Vec<String>,
+}
+
+/// Why aggregation failed: the error participants see and a reason naming the field, for the
+/// service's log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Rejection {
+    /// The error every waiting participant receives.
+    pub error: Error,
+    /// What failed, naming the constraint field (as sysmem's log lines do).
+    pub reason: String,
+    /// What aggregation dropped before failing.
+    pub notes: Vec<String>,
+}
+
+impl Rejection {
+    /// A `CONSTRAINTS_INTERSECTION_EMPTY` failure for `reason`.
+    pub(crate) fn empty(reason: String) -> Rejection {
+        Rejection {
+            error: Error::CONSTRAINTS_INTERSECTION_EMPTY,
+            reason,
+            notes: Vec::new(),
+        }
+    }
+}
+
+impl std::fmt::Display for Rejection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.error, self.reason)
+    }
 }
 
 /// Checks one participant's constraints when they arrive (`SetConstraints`).
@@ -120,14 +157,17 @@ fn domains(memory: Option<&BufferMemoryConstraints>) -> [bool; 3] {
 /// The buffer count is the sum of camping and dedicated slack plus the largest shared slack,
 /// raised to the largest `min_buffer_count`, and at least 1.
 ///
+/// Image format constraints aggregate as `image` describes; the buffers are then at least as
+/// large as the largest image they must hold.
+///
 /// # Errors
 /// `CONSTRAINTS_INTERSECTION_EMPTY` when no settings satisfy every participant (including
 /// more than [`MAX_BUFFER_COUNT`] buffers, secure or contiguous memory, or a heap list
-/// without system RAM).
-pub(crate) fn aggregate(all: &[&BufferCollectionConstraints]) -> Result<Settings, Error> {
-    const EMPTY: Error = Error::CONSTRAINTS_INTERSECTION_EMPTY;
+/// without system RAM), with the reason.
+pub(crate) fn aggregate(all: &[&BufferCollectionConstraints]) -> Result<Settings, Rejection> {
+    let empty = |reason: &str| Rejection::empty(reason.to_owned());
     if all.is_empty() {
-        return Err(EMPTY);
+        return Err(empty("no participant set constraints"));
     }
     let (mut camping, mut dedicated, mut shared, mut min_count) = (0u64, 0u64, 0u64, 0u64);
     let mut max_count = u64::from(u32::MAX);
@@ -152,34 +192,91 @@ pub(crate) fn aggregate(all: &[&BufferCollectionConstraints]) -> Result<Settings
             contiguous |= m.physically_contiguous_required.unwrap_or(false);
             if let Some(heaps) = m.permitted_heaps.as_ref().filter(|h| !h.is_empty()) {
                 if !heaps.iter().any(is_system_ram) {
-                    return Err(EMPTY);
+                    return Err(empty(
+                        "buffer_memory_constraints.permitted_heaps: the host has only system RAM",
+                    ));
                 }
             }
         }
     }
     let count = (camping + dedicated + shared).max(min_count).max(1);
-    if count > max_count || count > u64::from(MAX_BUFFER_COUNT) {
-        return Err(EMPTY);
+    if count > max_count {
+        return Err(Rejection::empty(format!(
+            "max_buffer_count {max_count} < the {count} buffers the participants need"
+        )));
     }
-    if min_size > max_size || secure || contiguous {
-        return Err(EMPTY);
+    if count > u64::from(MAX_BUFFER_COUNT) {
+        return Err(Rejection::empty(format!(
+            "{count} buffers: at most {MAX_BUFFER_COUNT} fit one reply here"
+        )));
+    }
+    if min_size > max_size {
+        return Err(Rejection::empty(format!(
+            "buffer_memory_constraints: min_size_bytes {min_size} > max_size_bytes {max_size}"
+        )));
+    }
+    if secure {
+        return Err(empty(
+            "buffer_memory_constraints.secure_required: the host has no secure memory",
+        ));
+    }
+    if contiguous {
+        return Err(empty(
+            "buffer_memory_constraints.physically_contiguous_required: the host has no contiguous memory",
+        ));
     }
     let coherency_domain = match supported {
         [true, _, _] => CoherencyDomain::CPU,
         [false, true, _] => CoherencyDomain::RAM,
         [false, false, true] => CoherencyDomain::INACCESSIBLE,
-        [false, false, false] => return Err(EMPTY),
+        [false, false, false] => {
+            return Err(empty(
+                "buffer_memory_constraints.*_domain_supported: no coherency domain in common",
+            ))
+        }
+    };
+    let participants: Vec<image::Participant<'_>> = all
+        .iter()
+        .map(|c| image::Participant {
+            list: c.image_format_constraints.as_deref().unwrap_or(&[]),
+            none_usage: c
+                .usage
+                .as_ref()
+                .is_some_and(|u| u.none.unwrap_or(0) == usage::NONE_USAGE),
+        })
+        .collect();
+    let mut notes = Vec::new();
+    let image = match image::aggregate(&participants, min_size, max_size, &mut notes) {
+        Ok(image) => image,
+        Err(mut rejection) => {
+            rejection.notes = notes;
+            return Err(rejection);
+        }
+    };
+    let (size_bytes, vmo_size_bytes) = match &image {
+        Some(image) => (image.size_bytes, image.padded_size_bytes),
+        None => (min_size, min_size),
     };
     Ok(Settings {
         buffer_count: count as u32,
-        size_bytes: min_size,
+        size_bytes,
+        vmo_size_bytes,
         coherency_domain,
+        image,
+        notes,
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const EMPTY: Error = Error::CONSTRAINTS_INTERSECTION_EMPTY;
+
+    /// Aggregation's error alone.
+    fn agg(all: &[&BufferCollectionConstraints]) -> Result<Settings, Error> {
+        aggregate(all).map_err(|rejection| rejection.error)
+    }
 
     fn cpu(bits: u32) -> BufferUsage {
         BufferUsage {
@@ -329,27 +426,24 @@ mod tests {
             ..with(cpu(1))
         };
         // camping 2 + 3, dedicated 1 + 2, shared max(1, 4).
-        assert_eq!(aggregate(&[&a, &b]).unwrap().buffer_count, 12);
+        assert_eq!(agg(&[&a, &b]).unwrap().buffer_count, 12);
         let c = BufferCollectionConstraints {
             min_buffer_count: Some(20),
             ..with(cpu(1))
         };
-        assert_eq!(aggregate(&[&a, &b, &c]).unwrap().buffer_count, 20);
+        assert_eq!(agg(&[&a, &b, &c]).unwrap().buffer_count, 20);
         let d = BufferCollectionConstraints {
             max_buffer_count: Some(11),
             ..with(cpu(1))
         };
-        assert_eq!(
-            aggregate(&[&a, &b, &d]),
-            Err(Error::CONSTRAINTS_INTERSECTION_EMPTY)
-        );
+        assert_eq!(agg(&[&a, &b, &d]), Err(EMPTY));
         let e = BufferCollectionConstraints {
             max_buffer_count: Some(12),
             ..with(cpu(1))
         };
-        assert_eq!(aggregate(&[&a, &b, &e]).unwrap().buffer_count, 12);
+        assert_eq!(agg(&[&a, &b, &e]).unwrap().buffer_count, 12);
         assert_eq!(
-            aggregate(&[&with(cpu(1))]).unwrap().buffer_count,
+            agg(&[&with(cpu(1))]).unwrap().buffer_count,
             1,
             "at least one buffer"
         );
@@ -357,18 +451,12 @@ mod tests {
             min_buffer_count: Some(65),
             ..with(cpu(1))
         };
-        assert_eq!(
-            aggregate(&[&many]),
-            Err(Error::CONSTRAINTS_INTERSECTION_EMPTY)
-        );
+        assert_eq!(agg(&[&many]), Err(EMPTY));
         let huge = BufferCollectionConstraints {
             min_buffer_count_for_camping: Some(u32::MAX),
             ..with(cpu(1))
         };
-        assert_eq!(
-            aggregate(&[&huge, &huge]),
-            Err(Error::CONSTRAINTS_INTERSECTION_EMPTY)
-        );
+        assert_eq!(agg(&[&huge, &huge]), Err(EMPTY));
     }
 
     #[test]
@@ -382,16 +470,13 @@ mod tests {
             max_size_bytes: Some(1 << 20),
             ..Default::default()
         });
-        assert_eq!(aggregate(&[&a, &b]).unwrap().size_bytes, 10_000);
+        assert_eq!(agg(&[&a, &b]).unwrap().size_bytes, 10_000);
         let c = memory(BufferMemoryConstraints {
             max_size_bytes: Some(8192),
             ..Default::default()
         });
-        assert_eq!(
-            aggregate(&[&a, &b, &c]),
-            Err(Error::CONSTRAINTS_INTERSECTION_EMPTY)
-        );
-        assert_eq!(aggregate(&[&with(cpu(1))]).unwrap().size_bytes, 1);
+        assert_eq!(agg(&[&a, &b, &c]), Err(EMPTY));
+        assert_eq!(agg(&[&with(cpu(1))]).unwrap().size_bytes, 1);
     }
 
     #[test]
@@ -409,38 +494,27 @@ mod tests {
         let device = m(Some(false), Some(true), Some(true));
         let inaccessible = m(Some(false), None, Some(true));
         let default = m(None, None, None);
+        assert_eq!(agg(&[&all]).unwrap().coherency_domain, CoherencyDomain::CPU);
         assert_eq!(
-            aggregate(&[&all]).unwrap().coherency_domain,
-            CoherencyDomain::CPU
-        );
-        assert_eq!(
-            aggregate(&[&all, &ram_only]).unwrap().coherency_domain,
+            agg(&[&all, &ram_only]).unwrap().coherency_domain,
             CoherencyDomain::RAM
         );
         assert_eq!(
-            aggregate(&[&device, &all]).unwrap().coherency_domain,
+            agg(&[&device, &all]).unwrap().coherency_domain,
             CoherencyDomain::RAM
         );
         assert_eq!(
-            aggregate(&[&inaccessible, &device])
-                .unwrap()
-                .coherency_domain,
+            agg(&[&inaccessible, &device]).unwrap().coherency_domain,
             CoherencyDomain::INACCESSIBLE
         );
         // Unset fields: CPU only, so a RAM-only participant cannot share with it.
         assert_eq!(
-            aggregate(&[&default]).unwrap().coherency_domain,
+            agg(&[&default]).unwrap().coherency_domain,
             CoherencyDomain::CPU
         );
-        assert_eq!(
-            aggregate(&[&default, &ram_only]),
-            Err(Error::CONSTRAINTS_INTERSECTION_EMPTY)
-        );
+        assert_eq!(agg(&[&default, &ram_only]), Err(EMPTY));
         // No memory constraints at all: CPU.
-        assert_eq!(
-            aggregate(&[&with(cpu(1)), &inaccessible]),
-            Err(Error::CONSTRAINTS_INTERSECTION_EMPTY)
-        );
+        assert_eq!(agg(&[&with(cpu(1)), &inaccessible]), Err(EMPTY));
     }
 
     #[test]
@@ -459,37 +533,25 @@ mod tests {
             heap_type: Some("fuchsia.sysmem.heap.HEAP_TYPE.OTHER".into()),
             id: None,
         };
-        assert!(aggregate(&[&heaps(vec![other.clone(), ram.clone()])]).is_ok());
+        assert!(agg(&[&heaps(vec![other.clone(), ram.clone()])]).is_ok());
         assert!(
-            aggregate(&[&heaps(vec![])]).is_ok(),
+            agg(&[&heaps(vec![])]).is_ok(),
             "an empty list permits any heap"
         );
-        assert_eq!(
-            aggregate(&[&heaps(vec![other])]),
-            Err(Error::CONSTRAINTS_INTERSECTION_EMPTY)
-        );
+        assert_eq!(agg(&[&heaps(vec![other])]), Err(EMPTY));
         let ram_id_1 = Heap { id: Some(1), ..ram };
-        assert_eq!(
-            aggregate(&[&heaps(vec![ram_id_1])]),
-            Err(Error::CONSTRAINTS_INTERSECTION_EMPTY)
-        );
+        assert_eq!(agg(&[&heaps(vec![ram_id_1])]), Err(EMPTY));
         let secure = memory(BufferMemoryConstraints {
             secure_required: Some(true),
             inaccessible_domain_supported: Some(true),
             ..Default::default()
         });
-        assert_eq!(
-            aggregate(&[&secure]),
-            Err(Error::CONSTRAINTS_INTERSECTION_EMPTY)
-        );
+        assert_eq!(agg(&[&secure]), Err(EMPTY));
         let contiguous = memory(BufferMemoryConstraints {
             physically_contiguous_required: Some(true),
             ..Default::default()
         });
-        assert_eq!(
-            aggregate(&[&contiguous]),
-            Err(Error::CONSTRAINTS_INTERSECTION_EMPTY)
-        );
-        assert_eq!(aggregate(&[]), Err(Error::CONSTRAINTS_INTERSECTION_EMPTY));
+        assert_eq!(agg(&[&contiguous]), Err(EMPTY));
+        assert_eq!(agg(&[]), Err(EMPTY));
     }
 }

@@ -13,6 +13,11 @@
 //!   coherency domains intersect (CPU, then RAM, then INACCESSIBLE preferred), heaps
 //!   intersect (the host has one: system RAM), secure and contiguous OR (the host has
 //!   neither). An empty intersection is `CONSTRAINTS_INTERSECTION_EMPTY`.
+//! - **Images.** Image format constraints aggregate as sysmem's do (see `image`): pixel
+//!   formats, modifiers and color spaces intersect, sizes and row pitches combine, and the
+//!   buffers are sized for the largest image; the chosen `ImageFormatConstraints` goes to every
+//!   participant in `SingleBufferSettings`. Only `LINEAR` layouts are known here. There are no
+//!   weak VMOs (`VmoBuffer.close_weak_asap` is never set; `SetWeak` is an unknown method).
 //! - **Rights.** Each participant receives its own handles with
 //!   `0xC0EF ∩ usage attenuation (no WRITE without a write usage) ∩ its chain's mask`; a
 //!   participant without usage (`NONE_USAGE`, or no constraints) receives no handles.
@@ -37,6 +42,8 @@
 //! Stopping the service (dropping [`HostSysmem`]) closes every channel and VMO it holds.
 
 pub(crate) mod aggregate;
+mod image;
+mod image_entry;
 mod service;
 
 use std::sync::{Arc, Mutex, PoisonError};
@@ -60,6 +67,9 @@ pub struct HostSysmemStats {
     pub pending_waits: usize,
 }
 
+/// Most lines [`HostSysmem::log`] keeps.
+pub const LOG_LINES: usize = 1024;
+
 /// A running host sysmem service. Dropping it stops the service thread and closes every
 /// handle it holds (clients then see their channels closed).
 #[derive(Debug)]
@@ -68,6 +78,7 @@ pub struct HostSysmem {
     control: Option<zx::Channel>,
     thread: Option<JoinHandle<()>>,
     stats: Arc<Mutex<HostSysmemStats>>,
+    log: Arc<Mutex<Vec<String>>>,
 }
 
 impl HostSysmem {
@@ -79,7 +90,8 @@ impl HostSysmem {
     pub fn start() -> Result<HostSysmem, zx::Status> {
         let (control, service_end) = zx::Channel::create()?;
         let stats = Arc::new(Mutex::new(HostSysmemStats::default()));
-        let service = service::Service::new(service_end, Arc::clone(&stats));
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let service = service::Service::new(service_end, Arc::clone(&stats), Arc::clone(&log));
         let thread = std::thread::Builder::new()
             .name("host-sysmem".into())
             .spawn(move || service.run())
@@ -88,6 +100,7 @@ impl HostSysmem {
             control: Some(control),
             thread: Some(thread),
             stats,
+            log,
         })
     }
 
@@ -108,6 +121,16 @@ impl HostSysmem {
     /// A snapshot of what the service holds, taken after its last round of work.
     pub fn stats(&self) -> HostSysmemStats {
         *self.stats.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The service's log so far (the last [`LOG_LINES`] lines), oldest first: why allocations
+    /// failed, naming the constraint field, and what aggregation dropped. Each line also goes
+    /// to stderr, prefixed `host-sysmem:`.
+    pub fn log(&self) -> Vec<String> {
+        self.log
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 }
 

@@ -95,6 +95,7 @@ pub(super) struct Service {
     collections: BTreeMap<CollectionId, Collection>,
     next_id: u64,
     stats: Arc<Mutex<HostSysmemStats>>,
+    log: Arc<Mutex<Vec<String>>>,
 }
 
 /// A message read from a channel.
@@ -155,7 +156,11 @@ fn unknown_method(channel: &zx::Channel, header: &TransactionHeader) -> Next {
 }
 
 impl Service {
-    pub(super) fn new(control: zx::Channel, stats: Arc<Mutex<HostSysmemStats>>) -> Service {
+    pub(super) fn new(
+        control: zx::Channel,
+        stats: Arc<Mutex<HostSysmemStats>>,
+        log: Arc<Mutex<Vec<String>>>,
+    ) -> Service {
         Service {
             control,
             allocators: BTreeMap::new(),
@@ -163,7 +168,18 @@ impl Service {
             collections: BTreeMap::new(),
             next_id: 1,
             stats,
+            log,
         }
+    }
+
+    /// Writes a line to the service's log (and stderr), keeping the last `LOG_LINES`.
+    fn log(&self, line: String) {
+        eprintln!("host-sysmem: {line}");
+        let mut log = self.log.lock().unwrap_or_else(PoisonError::into_inner);
+        if log.len() >= super::LOG_LINES {
+            log.remove(0);
+        }
+        log.push(line);
     }
 
     /// Serves until the control channel closes, then drops everything.
@@ -841,10 +857,35 @@ impl Service {
                 _ => None,
             })
             .collect();
-        let settings = aggregate::aggregate(&constraints)?;
+        let name = match &collection.name {
+            Some((_, name)) => format!("collection {:?}", name),
+            None => format!("collection {}", collection.buffer_collection_id),
+        };
+        let settings = match aggregate::aggregate(&constraints) {
+            Ok(settings) => settings,
+            Err(rejection) => {
+                for note in &rejection.notes {
+                    self.log(format!("{name}: {note}"));
+                }
+                self.log(format!("{name}: allocation failed: {rejection}"));
+                return Err(rejection.error);
+            }
+        };
+        for note in &settings.notes {
+            self.log(format!("{name}: {note}"));
+        }
         let mut vmos = Vec::with_capacity(settings.buffer_count as usize);
         for _ in 0..settings.buffer_count {
-            vmos.push(zx::Vmo::create(settings.size_bytes).map_err(|_| Error::NO_MEMORY)?);
+            match zx::Vmo::create(settings.vmo_size_bytes) {
+                Ok(vmo) => vmos.push(vmo),
+                Err(status) => {
+                    let size = settings.vmo_size_bytes;
+                    self.log(format!(
+                        "{name}: allocation failed: NO_MEMORY: a VMO of {size} bytes: {status:?}"
+                    ));
+                    return Err(Error::NO_MEMORY);
+                }
+            }
         }
         let raw_vmo_size = match vmos.first() {
             Some(vmo) => vmo.get_size().map_err(|_| Error::NO_MEMORY)?,
@@ -948,6 +989,7 @@ fn collection_info(
         buffers.push(VmoBuffer {
             vmo,
             vmo_usable_start: Some(0),
+            close_weak_asap: None,
         });
     }
     let settings = BufferMemorySettings {
@@ -964,6 +1006,11 @@ fn collection_info(
     Ok(BufferCollectionInfo {
         settings: Some(SingleBufferSettings {
             buffer_settings: Some(settings),
+            image_format_constraints: allocation
+                .settings
+                .image
+                .as_ref()
+                .map(|image| image.constraints.clone()),
         }),
         buffers: Some(buffers),
         buffer_collection_id: Some(collection.buffer_collection_id),
