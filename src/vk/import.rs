@@ -11,7 +11,7 @@ use super::handle_type::ExternalHandleType;
 use super::memory::{AllocationInfo, Backing, Dedicated, Memory, ResolvedResource};
 use super::validate::{
     select_memory_type, validate_allocation_size, validate_dedicated_import,
-    validate_dedicated_size, validate_suballocation, Direction, ExportedDedication,
+    validate_dedicated_size, validate_suballocation, Direction,
     MemoryTypeMasks, ValidationError,
 };
 use super::Interop;
@@ -26,12 +26,9 @@ pub const IMPORT_RIGHTS: zx::Rights = zx::Rights::MAP
     .union(zx::Rights::READ)
     .union(zx::Rights::WRITE);
 
-/// The rights [`Interop::import_memory`] requires: [`IMPORT_RIGHTS`], and on Fuchsia also
-/// DUPLICATE, because the import goes through a duplicate (see `import_checked`).
-#[cfg(target_os = "fuchsia")]
+/// The rights [`Interop::import_memory`] requires: [`IMPORT_RIGHTS`] and DUPLICATE, because the
+/// import goes through a duplicate (see `import_checked`).
 const REQUIRED_RIGHTS: zx::Rights = IMPORT_RIGHTS.union(zx::Rights::DUPLICATE);
-#[cfg(not(target_os = "fuchsia"))]
-const REQUIRED_RIGHTS: zx::Rights = IMPORT_RIGHTS;
 
 /// Why validation refused an import (the VMO is attached afterwards).
 enum Refusal {
@@ -113,15 +110,15 @@ impl Interop {
     /// `VkImportMemoryZirconHandleInfoFUCHSIA`, and `VkMemoryDedicatedAllocateInfo` for a
     /// dedicated resource.
     ///
-    /// Validated before Vulkan sees it: a live VMO handle (04772) with MAP, READ and WRITE
-    /// (and on Fuchsia DUPLICATE: the driver is handed a duplicate, so that a driver that closes
-    /// the handle when the import fails cannot take the caller's);
+    /// Validated before Vulkan sees it: a live VMO handle (04772) with MAP, READ and WRITE, and
+    /// DUPLICATE (the driver is handed a duplicate, so that a driver that closes the handle when
+    /// the import fails cannot take the caller's);
     /// `0 < allocationSize <= zx_vmo_get_size` (07902 / 07903); a VMO whose `memoryTypeBits`
     /// are not 0 (on the host a RESIZABLE VMO reports 0: it cannot be mapped) and a memory type
     /// within them (04749) and the resource's requirements; for a dedicated import, the
     /// requirements size (02964 / 02965) and an exporter dedicated to an identical resource
-    /// (04751 / 04752, enforced where the exporter is known: on the host, memory exported by
-    /// this interop's device); for a suballocated [`Resource::Buffer`](super::Resource::Buffer)
+    /// (04751 / 04752, enforced where the exporter is known: memory exported by this interop's
+    /// device); for a suballocated [`Resource::Buffer`](super::Resource::Buffer)
     /// / [`Resource::Image`](super::Resource::Image), that the resource does not require a
     /// dedicated allocation (vkBindBufferMemory-buffer-01444 / vkBindImageMemory-image-01445).
     ///
@@ -144,13 +141,12 @@ impl Interop {
     /// [`Self::import_memory`] without validation.
     ///
     /// # Errors
-    /// [`ImportError::Zircon`] if the koid cannot be read (or, on Fuchsia, the handle cannot be
-    /// duplicated); [`ImportError::Vulkan`] with `vkAllocateMemory`'s code. All hand `vmo`
+    /// [`ImportError::Zircon`] if the koid cannot be read or the handle cannot be duplicated; [`ImportError::Vulkan`] with `vkAllocateMemory`'s code. All hand `vmo`
     /// back.
     ///
     /// # Safety
     /// Valid iff the checked call would succeed with these values: `vmo` is a VMO with MAP,
-    /// READ and WRITE (and DUPLICATE on Fuchsia), `0 < allocation_size <= its size`, `memory_type_index` within its
+    /// READ, WRITE and DUPLICATE, `0 < allocation_size <= its size`, `memory_type_index` within its
     /// `memoryTypeBits`, and a dedicated resource is live on this device, sized
     /// `allocation_size`, and identical to the exporter's if the payload was exported dedicated.
     pub unsafe fn import_memory_unchecked(
@@ -263,20 +259,6 @@ impl Interop {
         })
     }
 
-    /// What this device knows about the dedication of the memory that exported `koid`.
-    fn exported_dedication(&self, koid: zx::Koid) -> ExportedDedication {
-        #[cfg(not(target_os = "fuchsia"))]
-        {
-            self.shared.host.exported_dedication(koid)
-        }
-        #[cfg(target_os = "fuchsia")]
-        {
-            // The driver holds that knowledge and enforces 04751/04752 itself.
-            let _ = koid;
-            ExportedDedication::Unknown
-        }
-    }
-
     /// `vkAllocateMemory` importing the handle value `raw` as `checked` says.
     fn allocate_import(
         &self,
@@ -302,35 +284,15 @@ impl Interop {
 
     /// Imports the validated `vmo`; every failure hands it back.
     ///
-    /// Host: the VMO itself is imported. The host implementation provably never consumes the
-    /// handle on failure (`host_ext` turns the value into an owner only after the driver's
-    /// import succeeded, and every earlier exit only inspects it through `zx::Unowned`; tests
-    /// check the very handle value comes back), so no duplicate is spent.
-    #[cfg(not(target_os = "fuchsia"))]
-    fn import_checked(&self, vmo: zx::Vmo, checked: CheckedImport) -> Result<Memory, ImportError> {
-        match self.allocate_import(vmo.raw_handle(), &checked) {
-            Ok(handle) => {
-                // Vulkan owns the handle now and closes it when the memory is freed.
-                let _owned_by_vulkan = vmo.into_handle().into_raw();
-                Ok(self.imported(handle, checked))
-            }
-            Err(result) => Err(ImportError::Vulkan {
-                error: map_allocate_memory_err(result),
-                vmo,
-            }),
-        }
-    }
-
-    /// Imports the validated `vmo`; every failure hands it back.
-    ///
-    /// Fuchsia: a driver may close the handle when `vkAllocateMemory` fails (SwiftShader does
+    /// A driver may close the handle when `vkAllocateMemory` fails (SwiftShader does
     /// when its map fails), so handing back the value it was given could hand back a dead
     /// handle, or one the kernel has since reissued for another object. As Scenic and Escher
     /// do, a duplicate (SAME_RIGHTS) is imported instead: on success the original is closed
     /// (Vulkan owns the duplicate), on failure the original comes back and the duplicate is
     /// closed only if it is still ours (see [`close_if_still_ours`]). Costs one
-    /// `zx_handle_duplicate` and one `zx_handle_close` per import.
-    #[cfg(target_os = "fuchsia")]
+    /// `zx_handle_duplicate` and one `zx_handle_close` per import. (The host Vulkan layer never
+    /// consumes a handle on failure, but the library does not know which implementation it
+    /// talks to, so it takes the one path that is safe with all of them.)
     fn import_checked(&self, vmo: zx::Vmo, checked: CheckedImport) -> Result<Memory, ImportError> {
         let duplicate = match vmo.duplicate_handle(zx::Rights::SAME_RIGHTS) {
             Ok(duplicate) => duplicate,
@@ -361,13 +323,26 @@ impl Interop {
             memory_type_index,
             dedicated,
         } = checked;
-        Memory::new(
+        let memory = Memory::new(
             self,
             handle,
             allocation_size,
             memory_type_index,
             Backing::ImportedVmo { koid, dedicated },
-        )
+        );
+        // Memory of a payload this device exported keeps what is known about its exporter.
+        let holds_export = match self.exports().get_mut(&koid) {
+            Some(export) => {
+                export.memories += 1;
+                true
+            }
+            None => false,
+        };
+        if holds_export {
+            memory.with_export(koid)
+        } else {
+            memory
+        }
     }
 }
 
@@ -381,7 +356,6 @@ impl Interop {
 /// in between, for another handle to this same VMO; Zircon randomizes handle values, which
 /// makes that unlikely, and the alternative (never closing) would leak a handle on every
 /// failure of a driver that keeps it.
-#[cfg(any(target_os = "fuchsia", test))]
 fn close_if_still_ours(raw: u32, koid: zx::Koid) {
     // SAFETY: any value may be inspected; it is only borrowed for the query.
     let still_ours = unsafe { zx::Unowned::<zx::Vmo>::from_raw_handle(raw) }.get_koid() == Ok(koid);
@@ -391,7 +365,7 @@ fn close_if_still_ours(raw: u32, koid: zx::Koid) {
     }
 }
 
-#[cfg(all(test, not(target_os = "fuchsia")))]
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -8,10 +8,10 @@ use super::memory_type::MemoryTypeRequest;
 use super::resource::{Buffer, Image};
 use super::validate::{
     select_memory_type, validate_dedicated_size, validate_suballocation, Direction,
-    MemoryTypeMasks, ResourceDescription, ResourceKind, ValidationError,
+    ExportedDedication, MemoryTypeMasks, ResourceDescription, ResourceKind, ValidationError,
 };
 use super::Interop;
-use crate::zx;
+use crate::zx::{self, AsHandleRef};
 
 /// What the memory will be bound to; it picks the requirements the memory type must meet and
 /// whether the allocation is dedicated (`VkMemoryDedicatedAllocateInfo`).
@@ -171,15 +171,16 @@ pub enum Backing {
 
 /// A `VkDeviceMemory` made by [`Interop`]: exportable, or imported from a VMO.
 ///
-/// Freed on drop with `vkFreeMemory` through the extension table (so the host implementation
-/// releases its VMO and mapping after the driver's memory). As with any Vulkan allocator, the
-/// GPU must no longer use the memory when it is dropped. [`Memory::into_raw`] hands it to the
-/// application's own allocator instead, with the interop that must free it.
+/// Freed on drop with `vkFreeMemory`. As with any Vulkan allocator, the GPU must no longer use
+/// the memory when it is dropped. [`Memory::into_raw`] hands it to the application's own
+/// allocator instead (a plain `vkFreeMemory` frees it).
 pub struct Memory {
     handle: vk::DeviceMemory,
     allocation_size: u64,
     memory_type_index: u32,
     backing: Backing,
+    /// The payload this memory holds in the interop's exports (see `Shared::exports`), if any.
+    export: Option<zx::Koid>,
     /// Keeps the device and extension table alive for `Drop`; last, as it must outlive the rest.
     interop: Interop,
 }
@@ -208,7 +209,28 @@ impl Memory {
             allocation_size,
             memory_type_index,
             backing,
+            export: None,
             interop: interop.clone(),
+        }
+    }
+
+    /// Marks the memory as holding the exported payload `koid` (counted in the interop's exports).
+    pub(crate) fn with_export(mut self, koid: zx::Koid) -> Self {
+        self.export = Some(koid);
+        self
+    }
+
+    /// Drops this memory's hold on its exported payload's record.
+    fn release_export(&mut self) {
+        let Some(koid) = self.export.take() else {
+            return;
+        };
+        let mut exports = self.interop.exports();
+        if let Some(export) = exports.get_mut(&koid) {
+            export.memories -= 1;
+            if export.memories == 0 {
+                exports.remove(&koid);
+            }
         }
     }
 
@@ -237,27 +259,27 @@ impl Memory {
         &self.interop
     }
 
-    /// Gives the memory to the application's allocator: it is no longer freed on drop.
+    /// Gives the memory to the application's allocator: it is no longer freed on drop. Free it
+    /// with `vkFreeMemory` (ash's `Device::free_memory`) once the GPU no longer uses it, before
+    /// the device is destroyed.
     ///
-    /// Returns the `VkDeviceMemory` together with the [`Interop`] that made it. Memory released
-    /// this way **must be freed with [`Interop::free_memory`] on that interop** (a clone of it
-    /// will do): on the host, the implementation of `VK_FUCHSIA_external_memory` backs the
-    /// memory with a VMO mapping that only `vkFreeMemory` through the extension table releases,
-    /// and a plain `vkFreeMemory` leaks that VMO and mapping. Keep the interop at least until
-    /// then; it also keeps the device's extension table alive. (Should every interop be dropped
-    /// first anyway, the host implementation keeps the mapping alive rather than unmap memory
-    /// the driver may still use; it then leaks.)
-    #[must_use = "the memory must be freed with Interop::free_memory on the returned interop"]
-    pub fn into_raw(self) -> (vk::DeviceMemory, Interop) {
+    /// What the interop knew about the memory (its backing, and for exportable memory its
+    /// dedication, which later dedicated imports of its payload are checked against) goes with
+    /// it: the dedicated-import rules for that payload are then the driver's to enforce.
+    #[must_use = "the memory must be freed with vkFreeMemory"]
+    pub fn into_raw(mut self) -> vk::DeviceMemory {
+        self.release_export();
         let this = std::mem::ManuallyDrop::new(self);
-        // SAFETY: `this` is never dropped, so its interop is moved out exactly once.
-        let interop = unsafe { std::ptr::read(&this.interop) };
-        (this.handle, interop)
+        // SAFETY: `this` is never dropped, so its interop is dropped here exactly once (the
+        // other fields are plain values).
+        drop(unsafe { std::ptr::read(&this.interop) });
+        this.handle
     }
 }
 
 impl Drop for Memory {
     fn drop(&mut self) {
+        self.release_export();
         // SAFETY: the handle came from this interop's table and is freed once; the type's
         // contract says the GPU no longer uses it.
         unsafe { self.interop.shared.table.free_memory(self.handle) }
@@ -283,11 +305,45 @@ impl Interop {
         info: &AllocationInfo<'_>,
     ) -> Result<Memory, AllocateError> {
         let (allocation_size, memory_type_index, dedicated) = self.validate_export(info)?;
+        let dedication = match info.resource.resolve() {
+            Some(ResolvedResource {
+                dedicated: Some((_, description)),
+                ..
+            }) => ExportedDedication::Dedicated(description.clone()),
+            _ => ExportedDedication::NotDedicated,
+        };
         // SAFETY: validated above: non-zero size, a memory type the device has, a live
         // dedicated resource of this device with the requirements size.
-        unsafe {
+        let memory = unsafe {
             self.allocate_exportable_memory_unchecked(allocation_size, memory_type_index, dedicated)
-        }
+        }?;
+        self.register_export(memory, dedication)
+    }
+
+    /// Records what the payload of `memory` was allocated for, so that imports of it on this
+    /// device are checked against its dedication (04751 / 04752). The payload is known by its
+    /// koid, read from one export: one `vkGetMemoryZirconHandleFUCHSIA`, one
+    /// `zx_object_get_info` and one `zx_handle_close` per exportable allocation.
+    fn register_export(
+        &self,
+        memory: Memory,
+        dedication: ExportedDedication,
+    ) -> Result<Memory, AllocateError> {
+        // SAFETY: the memory was just allocated exportable as ZIRCON_VMO by this interop.
+        let koid = match unsafe { self.get_memory_zircon_handle_unchecked(memory.handle, zx::Rights::SAME_RIGHTS) }
+            .and_then(|vmo| Ok(vmo.get_koid()?))
+        {
+            Ok(koid) => koid,
+            Err(error) => return Err(AllocateError::Export(Box::new(error))),
+        };
+        self.exports().insert(
+            koid,
+            super::device::Export {
+                dedication,
+                memories: 1,
+            },
+        );
+        Ok(memory.with_export(koid))
     }
 
     #[inline(never)]
@@ -380,19 +436,9 @@ impl Interop {
         ))
     }
 
-    /// Frees memory released with [`Memory::into_raw`]: `vkFreeMemory` through the extension
-    /// table (on the host this also releases the implementation's VMO and mapping).
-    ///
-    /// # Safety
-    /// - `memory` came from [`Memory::into_raw`] of this interop or a clone of it (or is null);
-    /// - it is freed once, and the GPU no longer uses it.
-    pub unsafe fn free_memory(&self, memory: vk::DeviceMemory) {
-        // SAFETY: the caller's contract.
-        unsafe { self.shared.table.free_memory(memory) }
-    }
 }
 
-#[cfg(all(test, not(target_os = "fuchsia")))]
+#[cfg(test)]
 mod tests {
     // Unit tests that need a real Vulkan device (lavapipe on the host) and reach crate-private
     // seams: rules no available driver triggers by itself.
@@ -415,9 +461,9 @@ mod tests {
 
     impl TestDevice {
         fn new() -> Self {
-            // SAFETY: the system's Vulkan loader (lavapipe here) is a conforming library; the
-            // entry outlives the instance (dropped last, after `destroy_instance`).
-            let entry = unsafe { ash::Entry::load() }.expect("a Vulkan loader (lavapipe)");
+            // The loader with the host Vulkan layer above it; the entry outlives the instance
+            // (dropped last, after `destroy_instance`).
+            let entry = crate::platform::vulkan_entry().expect("a Vulkan loader (lavapipe)");
             let app = vk::ApplicationInfo::default().api_version(vk::API_VERSION_1_1);
             let instance_info = vk::InstanceCreateInfo::default().application_info(&app);
             // SAFETY: a valid create info built with ash's builders; destroyed in Drop.

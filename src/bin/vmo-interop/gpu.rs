@@ -103,8 +103,8 @@ impl Instance {
     /// enabled when it is installed (its messages are counted); the benchmarks leave it off. A
     /// missing loader or driver is a [`UsageError`] that says what to install.
     pub fn new(validation: bool) -> Result<Self> {
-        // SAFETY: loads the system's Vulkan loader; nothing else runs during the load.
-        let entry = unsafe { ash::Entry::load() }.map_err(|e| {
+        // The platform's entry: on the host, the host Vulkan layer over the system loader.
+        let entry = vmo_interop::platform::vulkan_entry().map_err(|e| {
             UsageError::new(format!(
                 "no Vulkan loader ({e}): install it (Debian: apt-get install libvulkan1 \
                  mesa-vulkan-drivers), or run ./x demo, which does"
