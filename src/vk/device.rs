@@ -60,6 +60,9 @@ pub(crate) struct Shared {
     /// the dedicated-import rules (04751 / 04752), and how many of this device's memory objects
     /// hold the payload (the entry goes with the last).
     pub(crate) exports: Mutex<HashMap<zx::Koid, Export>>,
+    /// Whether the interop owns the device ([`Interop::with_owned_device`]): then the last
+    /// reference destroys it, after everything made from it.
+    owns_device: bool,
 }
 
 impl Interop {
@@ -140,8 +143,41 @@ impl Interop {
                 table,
                 exportable_memory_type_bits,
                 exports: Mutex::new(HashMap::new()),
+                owns_device: false,
             }),
         })
+    }
+
+    /// [`Self::new`] for a device the interop takes ownership of: the device is destroyed
+    /// (`vkDestroyDevice`, after `vkDeviceWaitIdle`) when the interop, every clone and
+    /// everything made from it ([`super::Memory`], [`super::Buffer`], [`super::Image`]) are
+    /// gone. So no memory can outlive its device: each holds the interop, which holds the
+    /// device. Use [`Self::device`] for the application's own commands.
+    ///
+    /// # Errors
+    /// As [`Self::new`]; the device is handed back with the error, still the caller's.
+    ///
+    /// # Safety
+    /// - as [`Self::new`], except that the device's lifetime is now the interop's: the caller
+    ///   never destroys it (nor any clone of the `ash::Device`), and destroys everything else it
+    ///   made from the device before the last interop reference drops;
+    /// - the device was created without allocation callbacks;
+    /// - `instance` outlives the interop and everything made from it.
+    pub unsafe fn with_owned_device(
+        instance: &ash::Instance,
+        physical_device: vk::PhysicalDevice,
+        device: ash::Device,
+    ) -> Result<Self, (DeviceError, Box<ash::Device>)> {
+        // SAFETY: forwarded from the caller; the interop keeps `device` alive from here on.
+        match unsafe { Self::new(instance, physical_device, &device) } {
+            Ok(mut interop) => {
+                if let Some(shared) = Arc::get_mut(&mut interop.shared) {
+                    shared.owns_device = true;
+                }
+                Ok(interop)
+            }
+            Err(error) => Err((error, Box::new(device))),
+        }
     }
 
     /// The application's device.
@@ -174,6 +210,21 @@ impl Interop {
     /// is valid only while this interop lives (it is neither `Clone` nor `Copy`).
     pub fn table(&self) -> &ExternalMemoryTable {
         &self.shared.table
+    }
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        if !self.owns_device {
+            return;
+        }
+        // The last reference: every memory, buffer and image made from the interop holds one,
+        // so all of them are gone. Errors (a lost device) leave nothing to wait for.
+        // SAFETY: the interop owns the device (`with_owned_device`'s contract): nothing else
+        // destroys it or uses it any more.
+        let _ = unsafe { self.device.device_wait_idle() };
+        // SAFETY: as above; created without allocation callbacks (the contract).
+        unsafe { self.device.destroy_device(None) };
     }
 }
 

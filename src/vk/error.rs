@@ -287,17 +287,17 @@ pub enum ImportError {
         /// The caller's handle, handed back.
         vmo: zx::Vmo,
     },
-    /// The handle lacks rights Vulkan drivers on Fuchsia need to map an imported VMO (or, on
-    /// Fuchsia, DUPLICATE, which the import needs to hand the driver a duplicate).
+    /// The handle lacks rights Vulkan drivers on Fuchsia need to map an imported VMO, or
+    /// DUPLICATE, which the import needs to hand the driver a duplicate.
     #[error(
         "the VMO handle lacks {missing:?} (it has {rights:?}); Fuchsia's Vulkan drivers map \
-         imported VMOs and need MAP | READ | WRITE (and on Fuchsia vmo-interop imports a \
-         duplicate, which needs DUPLICATE): import a handle duplicated with those rights"
+         imported VMOs and need MAP | READ | WRITE, and vmo-interop imports a duplicate, which \
+         needs DUPLICATE: import a handle duplicated with those rights"
     )]
     MissingRights {
         /// The handle's rights.
         rights: zx::Rights,
-        /// Which of MAP, READ, WRITE (and DUPLICATE on Fuchsia) it lacks.
+        /// Which of MAP, READ, WRITE and DUPLICATE it lacks.
         missing: zx::Rights,
         /// The caller's handle, handed back.
         vmo: zx::Vmo,

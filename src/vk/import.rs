@@ -11,8 +11,7 @@ use super::handle_type::ExternalHandleType;
 use super::memory::{AllocationInfo, Backing, Dedicated, Memory, ResolvedResource};
 use super::validate::{
     select_memory_type, validate_allocation_size, validate_dedicated_import,
-    validate_dedicated_size, validate_suballocation, Direction,
-    MemoryTypeMasks, ValidationError,
+    validate_dedicated_size, validate_suballocation, Direction, MemoryTypeMasks, ValidationError,
 };
 use super::Interop;
 use crate::zx::{self, AsHandleRef, HandleBased};

@@ -330,8 +330,10 @@ impl Interop {
         dedication: ExportedDedication,
     ) -> Result<Memory, AllocateError> {
         // SAFETY: the memory was just allocated exportable as ZIRCON_VMO by this interop.
-        let koid = match unsafe { self.get_memory_zircon_handle_unchecked(memory.handle, zx::Rights::SAME_RIGHTS) }
-            .and_then(|vmo| Ok(vmo.get_koid()?))
+        let koid = match unsafe {
+            self.get_memory_zircon_handle_unchecked(memory.handle, zx::Rights::SAME_RIGHTS)
+        }
+        .and_then(|vmo| Ok(vmo.get_koid()?))
         {
             Ok(koid) => koid,
             Err(error) => return Err(AllocateError::Export(Box::new(error))),
@@ -435,7 +437,6 @@ impl Interop {
             Backing::Exportable { dedicated },
         ))
     }
-
 }
 
 #[cfg(test)]

@@ -8,7 +8,9 @@ use crate::dispatch as registry;
 use crate::{HOST_ALLOCATION, ZIRCON_VMO};
 
 /// `ZIRCON_VMO`'s external memory properties, from `HOST_ALLOCATION`'s.
-pub(crate) fn zircon_properties_from_host(host: vk::ExternalMemoryProperties) -> vk::ExternalMemoryProperties {
+pub(crate) fn zircon_properties_from_host(
+    host: vk::ExternalMemoryProperties,
+) -> vk::ExternalMemoryProperties {
     let importable = host
         .external_memory_features
         .contains(vk::ExternalMemoryFeatureFlags::IMPORTABLE);
@@ -35,7 +37,7 @@ pub(crate) unsafe extern "system" fn get_physical_device_external_buffer_propert
     p_external_buffer_properties: *mut vk::ExternalBufferProperties<'_>,
 ) {
     let Some(this) = registry::instance_of(physical_device) else {
-        return 
+        return;
     };
     // SAFETY: a valid pointer to a valid structure
     // (VUID-vkGetPhysicalDeviceExternalBufferProperties-pExternalBufferInfo-parameter).

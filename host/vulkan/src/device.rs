@@ -73,12 +73,19 @@ pub(crate) struct Forwarded {
 /// mappings with it: a power of two that divides the page size (VUID-
 /// VkImportMemoryHostPointerInfoEXT-pHostPointer-01749). That also keeps the rounded-up length
 /// of an import within the VMO's page-rounded size.
-pub(crate) fn min_alignment(instance: &Instance, physical_device: vk::PhysicalDevice) -> Option<u64> {
+pub(crate) fn min_alignment(
+    instance: &Instance,
+    physical_device: vk::PhysicalDevice,
+) -> Option<u64> {
     let mut host = vk::PhysicalDeviceExternalMemoryHostPropertiesEXT::default();
     let mut properties = vk::PhysicalDeviceProperties2::default().push_next(&mut host);
     // SAFETY: `physical_device` belongs to the live `instance`, whose API version is 1.1 or
     // later (checked by the caller); the chain is built with push_next.
-    unsafe { instance.fns.get_physical_device_properties2(physical_device, &mut properties) };
+    unsafe {
+        instance
+            .fns
+            .get_physical_device_properties2(physical_device, &mut properties)
+    };
     host_pointer_alignment(host.min_imported_host_pointer_alignment, zx::page_size())
 }
 
@@ -151,7 +158,9 @@ impl Device {
         // Commands of the extension reach the layer only on devices that enabled it (its
         // vkGetDeviceProcAddr returns them for no other); a raw caller that forged the call
         // anyway is refused.
-        self.zircon.as_ref().ok_or(vk::Result::ERROR_EXTENSION_NOT_PRESENT)
+        self.zircon
+            .as_ref()
+            .ok_or(vk::Result::ERROR_EXTENSION_NOT_PRESENT)
     }
 
     pub(crate) fn round_up(&self, size: u64) -> Option<u64> {
@@ -175,7 +184,11 @@ impl Device {
 
     /// The memory types a VMO mapping can be imported as, asked once (see
     /// [`Zircon::vmo_memory_type_bits`]) with a mapping of `vmo`.
-    pub(crate) fn vmo_memory_type_bits(&self, vmo: UnownedVmo, size: u64) -> Result<u32, vk::Result> {
+    pub(crate) fn vmo_memory_type_bits(
+        &self,
+        vmo: UnownedVmo,
+        size: u64,
+    ) -> Result<u32, vk::Result> {
         let zircon = self.zircon()?;
         if let Some(&bits) = zircon.vmo_memory_type_bits.get() {
             return Ok(bits);

@@ -133,9 +133,7 @@ pub(crate) unsafe extern "system" fn get_instance_proc_addr(
     instance: vk::Instance,
     name: *const c_char,
 ) -> Void {
-    let Some(next) = crate::next() else {
-        return None;
-    };
+    let next = crate::next()?;
     if name.is_null() {
         return None;
     }
@@ -167,9 +165,7 @@ pub(crate) unsafe extern "system" fn get_device_proc_addr(
     device: vk::Device,
     name: *const c_char,
 ) -> Void {
-    let Some(this) = self::device(device) else {
-        return None;
-    };
+    let this = self::device(device)?;
     if name.is_null() {
         return None;
     }
@@ -201,17 +197,21 @@ unsafe extern "system" fn create_instance(
     };
     // SAFETY: the application's valid call, forwarded untouched: the loader creates the
     // instance and the layers the application enabled (validation), below this one.
-    let result = unsafe { (next.fp_v1_0().create_instance)(p_create_info, p_allocator, p_instance) };
+    let result =
+        unsafe { (next.fp_v1_0().create_instance)(p_create_info, p_allocator, p_instance) };
     if result != vk::Result::SUCCESS {
         return result;
     }
-    // SAFETY: on success the loader wrote a live instance; the create info is valid
-    // (VUID-vkCreateInstance-pCreateInfo-parameter).
-    let (instance, info) = unsafe { (*p_instance, &*p_create_info) };
+    // SAFETY: on success the loader wrote a live instance to the valid out pointer.
+    let instance = unsafe { *p_instance };
+    // SAFETY: the create info is valid (VUID-vkCreateInstance-pCreateInfo-parameter).
+    let info = unsafe { &*p_create_info };
     // SAFETY: null or a valid application info (VUID-VkInstanceCreateInfo-pApplicationInfo-
     // parameter).
     let api_version = unsafe { info.p_application_info.as_ref() }
-        .map_or(vk::API_VERSION_1_0, |app| app.api_version.max(vk::API_VERSION_1_0));
+        .map_or(vk::API_VERSION_1_0, |app| {
+            app.api_version.max(vk::API_VERSION_1_0)
+        });
     // SAFETY: `instance` is live and was created by `next`'s loader.
     let fns = unsafe { ash::Instance::load(next.static_fn(), instance) };
     write()
@@ -246,9 +246,11 @@ pub(crate) fn supports(instance: &Instance, physical_device: vk::PhysicalDevice)
         return false;
     }
     // SAFETY: as above.
-    let Ok(extensions) =
-        (unsafe { instance.fns.enumerate_device_extension_properties(physical_device) })
-    else {
+    let Ok(extensions) = (unsafe {
+        instance
+            .fns
+            .enumerate_device_extension_properties(physical_device)
+    }) else {
         return false;
     };
     let host = ash::ext::external_memory_host::NAME;
@@ -270,16 +272,24 @@ unsafe extern "system" fn enumerate_device_extension_properties(
     let Some(instance) = instance_of(physical_device) else {
         return vk::Result::ERROR_INITIALIZATION_FAILED;
     };
-    let below = instance
-        .fns
-        .fp_v1_0()
-        .enumerate_device_extension_properties;
+    let below = instance.fns.fp_v1_0().enumerate_device_extension_properties;
     if !p_layer_name.is_null() {
         // SAFETY: a query about a named layer below: forwarded untouched.
-        return unsafe { below(physical_device, p_layer_name, p_property_count, p_properties) };
+        return unsafe {
+            below(
+                physical_device,
+                p_layer_name,
+                p_property_count,
+                p_properties,
+            )
+        };
     }
     // SAFETY: `physical_device` belongs to the live instance.
-    let mut list = match unsafe { instance.fns.enumerate_device_extension_properties(physical_device) } {
+    let mut list = match unsafe {
+        instance
+            .fns
+            .enumerate_device_extension_properties(physical_device)
+    } {
         Ok(list) => list,
         Err(result) => return result,
     };
@@ -288,7 +298,11 @@ unsafe extern "system" fn enumerate_device_extension_properties(
             spec_version: ash::fuchsia::external_memory::SPEC_VERSION,
             ..Default::default()
         };
-        for (dst, &src) in ours.extension_name.iter_mut().zip(EXTENSION_NAME.to_bytes()) {
+        for (dst, &src) in ours
+            .extension_name
+            .iter_mut()
+            .zip(EXTENSION_NAME.to_bytes())
+        {
             *dst = src as c_char;
         }
         list.push(ours);
@@ -325,7 +339,12 @@ unsafe extern "system" fn create_device(
     // SAFETY: a valid pointer to a valid structure (VUID-vkCreateDevice-pCreateInfo-parameter).
     let info = unsafe { &*p_create_info };
     // SAFETY: a valid create info addresses `enabled_extension_count` names.
-    let names = unsafe { raw_slice(info.pp_enabled_extension_names, info.enabled_extension_count) };
+    let names = unsafe {
+        raw_slice(
+            info.pp_enabled_extension_names,
+            info.enabled_extension_count,
+        )
+    };
     // SAFETY: each name is a NUL-terminated string (VUID-VkDeviceCreateInfo-
     // ppEnabledExtensionNames-parameter).
     let is = |name: *const c_char, what: &CStr| unsafe { CStr::from_ptr(name) } == what;

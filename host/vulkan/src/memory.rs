@@ -74,7 +74,12 @@ impl AllocateChain {
 
 /// Refuses a memory type the layer cannot back with a VMO mapping (VUID-VkMemoryAllocateInfo-
 /// memoryTypeIndex-01744 of the host-pointer import it would make): the driver never sees it.
-fn check_memory_type(this: &Device, vmo: UnownedVmo, size: u64, index: u32) -> Result<(), vk::Result> {
+fn check_memory_type(
+    this: &Device,
+    vmo: UnownedVmo,
+    size: u64,
+    index: u32,
+) -> Result<(), vk::Result> {
     let bits = this.vmo_memory_type_bits(vmo, size)?;
     if index >= 32 || bits & (1 << index) == 0 {
         return Err(vk::Result::ERROR_INVALID_EXTERNAL_HANDLE);
@@ -125,7 +130,12 @@ unsafe fn allocate_import(
     // SAFETY: `mapping` moves into the record, which keeps it mapped until `free_memory` has
     // freed the driver's memory; `allocator` is the application's (the caller's contract).
     let memory = unsafe {
-        this.import_mapping(&mapping, info.memory_type_index, &mut chain.forwarded, allocator)
+        this.import_mapping(
+            &mapping,
+            info.memory_type_index,
+            &mut chain.forwarded,
+            allocator,
+        )
     }?;
     // Success: the handle is the layer's now (VK_FUCHSIA_external_memory moves it on success
     // only).
@@ -167,11 +177,19 @@ unsafe fn allocate_export(
         // can have here.
         return Err(vk::Result::ERROR_VALIDATION_FAILED_EXT);
     }
-    let mapping = vmo.unowned().map(0, length, MAP_FLAGS).map_err(out_of_memory)?;
+    let mapping = vmo
+        .unowned()
+        .map(0, length, MAP_FLAGS)
+        .map_err(out_of_memory)?;
     // SAFETY: `mapping` moves into the record, which keeps it mapped until `free_memory` has
     // freed the driver's memory; `allocator` is the application's (the caller's contract).
     let memory = unsafe {
-        this.import_mapping(&mapping, info.memory_type_index, &mut chain.forwarded, allocator)
+        this.import_mapping(
+            &mapping,
+            info.memory_type_index,
+            &mut chain.forwarded,
+            allocator,
+        )
     }?;
     let dedication = match chain.dedicated {
         None => ExportedDedication::NotDedicated,

@@ -47,6 +47,12 @@ extern "C" {
     fn zx_vmar_unmap(handle: zx_handle_t, addr: zx_vaddr_t, len: usize) -> zx_status_t;
 }
 
+/// The root VMAR (`zx_vmar_root_self`).
+fn root_vmar() -> zx_handle_t {
+    // SAFETY: a query without arguments.
+    unsafe { zx_vmar_root_self() }
+}
+
 /// A kernel status other than `ZX_OK`.
 pub(crate) type Status = zx_status_t;
 
@@ -119,7 +125,7 @@ impl UnownedVmo {
         // existing mapping is replaced; `addr` is a valid out pointer.
         let status = unsafe {
             zx_vmar_map(
-                zx_vmar_root_self(),
+                root_vmar(),
                 options & (ZX_VM_PERM_READ | ZX_VM_PERM_WRITE),
                 0,
                 self.0,
@@ -201,6 +207,6 @@ impl Drop for Mapping {
     fn drop(&mut self) {
         // SAFETY: the layer made this mapping and unmaps it once, after the driver's memory
         // that imported it was freed (the owners' field order and `free_memory` see to it).
-        let _ = unsafe { zx_vmar_unmap(zx_vmar_root_self(), self.addr, self.len) };
+        let _ = unsafe { zx_vmar_unmap(root_vmar(), self.addr, self.len) };
     }
 }
