@@ -71,6 +71,8 @@ struct CheckedImport {
     allocation_size: u64,
     memory_type_index: u32,
     dedicated: Option<Dedicated>,
+    /// Chain `VkExportMemoryAllocateInfo{ZIRCON_VMO}` too (exportFromImported).
+    exportable: bool,
 }
 
 impl Interop {
@@ -137,6 +139,32 @@ impl Interop {
         }
     }
 
+    /// [`Self::import_memory`] for memory that can be exported again: the import also chains
+    /// `VkExportMemoryAllocateInfo{ZIRCON_VMO}`, as `exportFromImportedHandleTypes` allows
+    /// (check [`Interop::get_physical_device_external_buffer_properties`] /
+    /// [`Interop::get_physical_device_image_format_properties2`] for the resource). An export of
+    /// the memory ([`Interop::get_memory_zircon_handle`]) is a new handle to the imported
+    /// payload: the imported VMO's koid.
+    ///
+    /// # Errors
+    /// As [`Self::import_memory`]; every [`ImportError`] hands `vmo` back.
+    pub fn import_exportable_memory(
+        &self,
+        vmo: zx::Vmo,
+        info: &AllocationInfo<'_>,
+    ) -> Result<Memory, ImportError> {
+        match self.validate_import(&vmo, info) {
+            Ok(checked) => self.import_checked(
+                vmo,
+                CheckedImport {
+                    exportable: true,
+                    ..checked
+                },
+            ),
+            Err(refusal) => Err(refusal.with_vmo(vmo)),
+        }
+    }
+
     /// [`Self::import_memory`] without validation.
     ///
     /// # Errors
@@ -166,6 +194,7 @@ impl Interop {
                 allocation_size,
                 memory_type_index,
                 dedicated,
+                exportable: false,
             },
         )
     }
@@ -255,6 +284,7 @@ impl Interop {
             allocation_size,
             memory_type_index,
             dedicated,
+            exportable: false,
         })
     }
 
@@ -268,12 +298,16 @@ impl Interop {
             .handle_type(ZIRCON_VMO)
             .handle(raw);
         let mut dedicated_info = checked.dedicated.map(Dedicated::allocate_info);
+        let mut export = vk::ExportMemoryAllocateInfo::default().handle_types(ZIRCON_VMO);
         let mut allocate_info = vk::MemoryAllocateInfo::default()
             .allocation_size(checked.allocation_size)
             .memory_type_index(checked.memory_type_index)
             .push_next(&mut import);
         if let Some(dedicated_info) = dedicated_info.as_mut() {
             allocate_info = allocate_info.push_next(dedicated_info);
+        }
+        if checked.exportable {
+            allocate_info = allocate_info.push_next(&mut export);
         }
         // SAFETY: the values were validated (or vouched for by the `_unchecked` caller); the
         // chain is built with push_next from locals that outlive the call; the callers own
@@ -321,13 +355,18 @@ impl Interop {
             allocation_size,
             memory_type_index,
             dedicated,
+            exportable,
         } = checked;
         let memory = Memory::new(
             self,
             handle,
             allocation_size,
             memory_type_index,
-            Backing::ImportedVmo { koid, dedicated },
+            Backing::ImportedVmo {
+                koid,
+                dedicated,
+                exportable,
+            },
         );
         // Memory of a payload this device exported keeps what is known about its exporter.
         let holds_export = match self.exports().get_mut(&koid) {

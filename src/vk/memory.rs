@@ -166,6 +166,9 @@ pub enum Backing {
         koid: zx::Koid,
         /// The resource it is dedicated to, if any.
         dedicated: Option<Dedicated>,
+        /// Imported for export too ([`Interop::import_exportable_memory`]): exports give new
+        /// handles to the imported VMO.
+        exportable: bool,
     },
 }
 

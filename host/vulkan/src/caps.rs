@@ -61,7 +61,14 @@ pub(crate) unsafe extern "system" fn get_physical_device_external_buffer_propert
     let mut host = vk::ExternalBufferProperties::default();
     // SAFETY: a copy of the application's valid query (same chain) for HOST_ALLOCATION.
     unsafe { get(physical_device, &host_info, &mut host) };
-    out.external_memory_properties = zircon_properties_from_host(host.external_memory_properties);
+    let mut properties = zircon_properties_from_host(host.external_memory_properties);
+    let backed = this
+        .probe(physical_device)
+        .is_some_and(|probe| probe.buffer_is_backed(info.flags, info.usage));
+    if !backed {
+        properties = zircon_properties_from_host(vk::ExternalMemoryProperties::default());
+    }
+    out.external_memory_properties = properties;
 }
 
 pub(crate) unsafe extern "system" fn get_physical_device_image_format_properties2(
@@ -136,9 +143,20 @@ pub(crate) unsafe extern "system" fn get_physical_device_image_format_properties
     if result != vk::Result::SUCCESS {
         return result;
     }
-    let mut result = vk::Result::SUCCESS;
+    // Report only what can work: such an image must allow a memory type a VMO can have.
+    let backed = this.probe(physical_device).is_some_and(|probe| {
+        probe.image_is_backed(&host_info, formats, &out.image_format_properties)
+    });
+    let mut result = if backed {
+        vk::Result::SUCCESS
+    } else {
+        vk::Result::ERROR_FORMAT_NOT_SUPPORTED
+    };
     let rewrite = |external: &mut vk::ExternalImageFormatProperties<'_>| {
-        let host = external.external_memory_properties;
+        let mut host = external.external_memory_properties;
+        if !backed {
+            host = vk::ExternalMemoryProperties::default();
+        }
         if !host
             .external_memory_features
             .contains(vk::ExternalMemoryFeatureFlags::IMPORTABLE)

@@ -6,12 +6,13 @@
 
 use std::collections::HashMap;
 use std::ffi::{c_char, CStr};
-use std::sync::{Arc, LazyLock, PoisonError, RwLock};
+use std::sync::{Arc, LazyLock, Mutex, PoisonError, RwLock};
 
 use ash::vk;
 
 use crate::chain::raw_slice;
 use crate::device::Device;
+use crate::probe::Probe;
 use crate::{caps, memory, resource, EXTENSION_NAME};
 
 /// What the layer keeps for an instance.
@@ -20,6 +21,20 @@ pub(crate) struct Instance {
     pub(crate) fns: ash::Instance,
     /// `VkApplicationInfo::apiVersion` (1.0 when not given).
     pub(crate) api_version: u32,
+    /// The layer's probe device per physical device (made on first use; see [`Probe`]).
+    probes: Mutex<HashMap<vk::PhysicalDevice, Option<Arc<Probe>>>>,
+}
+
+impl Instance {
+    /// The probe device for `physical_device`, made on first use; `None` where the layer does
+    /// not offer the extension.
+    pub(crate) fn probe(&self, physical_device: vk::PhysicalDevice) -> Option<Arc<Probe>> {
+        let mut probes = self.probes.lock().unwrap_or_else(PoisonError::into_inner);
+        probes
+            .entry(physical_device)
+            .or_insert_with(|| Probe::new(self, physical_device).map(Arc::new))
+            .clone()
+    }
 }
 
 #[derive(Default)]
@@ -214,9 +229,14 @@ unsafe extern "system" fn create_instance(
         });
     // SAFETY: `instance` is live and was created by `next`'s loader.
     let fns = unsafe { ash::Instance::load(next.static_fn(), instance) };
-    write()
-        .instances
-        .insert(instance, Arc::new(Instance { fns, api_version }));
+    write().instances.insert(
+        instance,
+        Arc::new(Instance {
+            fns,
+            api_version,
+            probes: Mutex::new(HashMap::new()),
+        }),
+    );
     vk::Result::SUCCESS
 }
 
@@ -234,6 +254,17 @@ unsafe extern "system" fn destroy_instance(
     let Some(removed) = removed else {
         return;
     };
+    let probes = std::mem::take(
+        &mut *removed
+            .probes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner),
+    );
+    for probe in probes.into_values().flatten() {
+        // SAFETY: the instance is being destroyed, so no query uses its probes any more; each
+        // is destroyed once, before the instance.
+        unsafe { probe.destroy() };
+    }
     // SAFETY: the application's valid call, forwarded.
     unsafe { (removed.fns.fp_v1_0().destroy_instance)(instance, p_allocator) };
 }

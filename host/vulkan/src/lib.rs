@@ -19,7 +19,7 @@
 //! | `vkGetMemoryZirconHandleFUCHSIA` | duplicates the allocation's VMO with SAME_RIGHTS (0xD0EF), as drivers on Fuchsia do |
 //! | `vkGetMemoryZirconHandlePropertiesFUCHSIA` | not a live VMO: `VK_ERROR_INVALID_EXTERNAL_HANDLE`; lacking MAP \| READ \| WRITE, or not mappable as an import maps it (RESIZABLE): 0 bits; else what `vkGetMemoryHostPointerPropertiesEXT` reports for a mapping of it |
 //! | `vkCreateBuffer` / `vkCreateImage` with `VkExternalMemory*CreateInfo{ZIRCON_VMO}` | rewrites the type to `HOST_ALLOCATION` and remembers the resource's description |
-//! | external buffer / image-format queries for `ZIRCON_VMO` | answered from `HOST_ALLOCATION`'s: importable there means EXPORTABLE \| IMPORTABLE here |
+//! | external buffer / image-format queries for `ZIRCON_VMO` | answered from `HOST_ALLOCATION`'s: importable there means EXPORTABLE \| IMPORTABLE here, **if** such a resource, created on the layer's probe device, allows a memory type a VMO mapping can have (otherwise nothing: only what can work is reported) |
 //!
 //! # What a caller that breaks the rules gets
 //!
@@ -55,6 +55,7 @@ mod chain;
 mod device;
 mod dispatch;
 mod memory;
+mod probe;
 mod resource;
 mod zx;
 
