@@ -223,6 +223,9 @@ impl Interop {
         }
         let payload_size = vmo.get_size().map_err(Refusal::Zircon)?;
         let resolved = resource.resolve();
+        if let Some(resolved) = &resolved {
+            resolved.check_device(self)?;
+        }
         let allocation_size = allocation_size.unwrap_or(match &resolved {
             Some(ResolvedResource {
                 requirements,

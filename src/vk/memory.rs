@@ -41,39 +41,59 @@ pub(crate) struct ResolvedResource<'a> {
     /// `VkMemoryDedicatedRequirements::requiresDedicatedAllocation` (false when unknown).
     pub(crate) requires_dedicated: bool,
     pub(crate) dedicated: Option<(Dedicated, &'a ResourceDescription)>,
+    /// The interop that created the resource, when the resource is one of ours.
+    pub(crate) owner: Option<&'a Interop>,
+}
+
+impl ResolvedResource<'_> {
+    /// Refuses a resource created on another device than `interop`'s.
+    pub(crate) fn check_device(&self, interop: &Interop) -> Result<(), ValidationError> {
+        match self.owner {
+            Some(owner) if !owner.same_device(interop) => {
+                Err(ValidationError::ResourceOfAnotherDevice {
+                    resource: self.kind,
+                    dedicated: self.dedicated.is_some(),
+                })
+            }
+            _ => Ok(()),
+        }
+    }
 }
 
 impl<'a> Resource<'a> {
     pub(crate) fn resolve(&self) -> Option<ResolvedResource<'a>> {
-        let suballocated = |kind, requirements, requires_dedicated| ResolvedResource {
+        let suballocated = |kind, requirements, requires_dedicated, owner| ResolvedResource {
             kind,
             requirements,
             requires_dedicated,
             dedicated: None,
+            owner,
         };
         Some(match *self {
             Resource::None => return None,
-            Resource::BufferRequirements(r) => suballocated(ResourceKind::Buffer, r, false),
-            Resource::ImageRequirements(r) => suballocated(ResourceKind::Image, r, false),
+            Resource::BufferRequirements(r) => suballocated(ResourceKind::Buffer, r, false, None),
+            Resource::ImageRequirements(r) => suballocated(ResourceKind::Image, r, false, None),
             Resource::Buffer(b) => {
                 let r = b.requirements();
-                suballocated(b.kind(), r.memory, r.requires_dedicated)
+                suballocated(b.kind(), r.memory, r.requires_dedicated, Some(b.interop()))
             }
             Resource::Image(i) => {
                 let r = i.requirements();
-                suballocated(i.kind(), r.memory, r.requires_dedicated)
+                suballocated(i.kind(), r.memory, r.requires_dedicated, Some(i.interop()))
             }
             Resource::DedicatedBuffer(b) => ResolvedResource {
                 kind: b.kind(),
                 requirements: b.requirements().memory,
                 requires_dedicated: b.requirements().requires_dedicated,
                 dedicated: Some((Dedicated::Buffer(b.handle()), b.description())),
+                owner: Some(b.interop()),
             },
             Resource::DedicatedImage(i) => ResolvedResource {
                 kind: i.kind(),
                 requirements: i.requirements().memory,
                 requires_dedicated: i.requirements().requires_dedicated,
                 dedicated: Some((Dedicated::Image(i.handle()), i.description())),
+                owner: Some(i.interop()),
             },
         })
     }
@@ -362,6 +382,9 @@ impl Interop {
             resource,
         } = *info;
         let resolved = resource.resolve();
+        if let Some(resolved) = &resolved {
+            resolved.check_device(self)?;
+        }
         let allocation_size = allocation_size
             .or(resolved.as_ref().map(|r| r.requirements.size))
             .unwrap_or(0);

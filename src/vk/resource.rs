@@ -59,6 +59,11 @@ macro_rules! resource_common {
                 self.requirements
             }
 
+            /// The interop (device) that created it.
+            pub(crate) fn interop(&self) -> &Interop {
+                &self.interop
+            }
+
             /// The creation parameters, as the dedicated-allocation rules compare them.
             pub fn description(&self) -> &ResourceDescription {
                 &self.description

@@ -117,9 +117,15 @@ unsafe fn allocate_import(
         .ok_or(vk::Result::ERROR_INVALID_EXTERNAL_HANDLE)?;
     check_memory_type(this, vmo, vmo_size, info.memory_type_index)?;
     if let Some(dedicated) = chain.dedicated {
-        let importing = this.description(Some(dedicated));
+        // A resource this device did not create for ZIRCON_VMO memory (another device's:
+        // VUID-VkMemoryDedicatedAllocateInfo-commonparent; or one without
+        // VkExternalMemory*CreateInfo{ZIRCON_VMO}: 02726/02985 at bind) is refused here, as the
+        // driver never sees the stripped dedicated structure.
+        let Some(importing) = this.description(Some(dedicated)) else {
+            return Err(vk::Result::ERROR_INVALID_EXTERNAL_HANDLE);
+        };
         let exported = this.exported_dedication(basic.koid);
-        if !dedicated_import_allowed(dedicated, importing.as_ref(), &exported) {
+        if !dedicated_import_allowed(dedicated, Some(&importing), &exported) {
             // VUID-VkMemoryDedicatedAllocateInfo-buffer-04752 / -image-04751.
             return Err(vk::Result::ERROR_INVALID_EXTERNAL_HANDLE);
         }
@@ -165,6 +171,15 @@ unsafe fn allocate_export(
         // VUID-VkMemoryAllocateInfo-allocationSize-07899.
         return Err(vk::Result::ERROR_VALIDATION_FAILED_EXT);
     }
+    let dedication = match chain.dedicated {
+        None => ExportedDedication::NotDedicated,
+        Some(d) => match this.description(Some(d)) {
+            Some(description) => ExportedDedication::Dedicated(description),
+            // Another device's resource (VUID-VkMemoryDedicatedAllocateInfo-commonparent), or
+            // one not created for ZIRCON_VMO memory: refused, as for an import.
+            None => return Err(vk::Result::ERROR_VALIDATION_FAILED_EXT),
+        },
+    };
     let out_of_memory = |_: zx::Status| vk::Result::ERROR_OUT_OF_HOST_MEMORY;
     let size = this
         .round_up(info.allocation_size)
@@ -191,12 +206,6 @@ unsafe fn allocate_export(
             allocator,
         )
     }?;
-    let dedication = match chain.dedicated {
-        None => ExportedDedication::NotDedicated,
-        Some(d) => this
-            .description(Some(d))
-            .map_or(ExportedDedication::Unknown, ExportedDedication::Dedicated),
-    };
     let record = Record {
         koid: basic.koid,
         exportable: true,
