@@ -29,6 +29,12 @@ pub const IMPORT_RIGHTS: zx::Rights = zx::Rights::MAP
 /// import goes through a duplicate (see `import_checked`).
 const REQUIRED_RIGHTS: zx::Rights = IMPORT_RIGHTS.union(zx::Rights::DUPLICATE);
 
+/// The rights [`Interop::import_memory_read_only`] requires: READ and MAP (to map the VMO at all)
+/// and DUPLICATE.
+const READ_ONLY_RIGHTS: zx::Rights = zx::Rights::READ
+    .union(zx::Rights::MAP)
+    .union(zx::Rights::DUPLICATE);
+
 /// Why validation refused an import (the VMO is attached afterwards).
 enum Refusal {
     InvalidHandle(zx::Status),
@@ -73,14 +79,20 @@ struct CheckedImport {
     dedicated: Option<Dedicated>,
     /// Chain `VkExportMemoryAllocateInfo{ZIRCON_VMO}` too (exportFromImported).
     exportable: bool,
+    /// The rights of the duplicate handed to the driver: SAME_RIGHTS, or the VMO's rights less
+    /// WRITE for a read-only import.
+    duplicate_rights: zx::Rights,
+    read_only: bool,
 }
 
 impl Interop {
     /// The memory types `vmo` can be imported as (`vkGetMemoryZirconHandlePropertiesFUCHSIA`).
     /// The handle is borrowed, never consumed.
     ///
-    /// A live VMO lacking MAP, READ or WRITE gives `Ok(0)`: it is a VMO, but no type can import
-    /// it.
+    /// A live VMO the implementation cannot import gives `Ok(0)`: it is a VMO, but no type can
+    /// import it. Fuchsia's drivers report 0 for a VMO lacking MAP, READ or WRITE; the host layer
+    /// for one lacking MAP or READ (without WRITE it imports read-only: see
+    /// [`Self::import_memory_read_only`]).
     ///
     /// # Errors
     /// - [`PropertiesError::InvalidExternalHandle`] for anything that is not a live VMO handle
@@ -133,7 +145,33 @@ impl Interop {
         vmo: zx::Vmo,
         info: &AllocationInfo<'_>,
     ) -> Result<Memory, ImportError> {
-        match self.validate_import(&vmo, info) {
+        match self.validate_import(&vmo, info, false) {
+            Ok(checked) => self.import_checked(vmo, checked),
+            Err(refusal) => Err(refusal.with_vmo(vmo)),
+        }
+    }
+
+    /// Imports `vmo` read-only: the driver is handed a duplicate without WRITE, so the memory
+    /// can only be read, as a compositor that samples needs (sysmem grants WRITE only for
+    /// write usages). Validated as [`Self::import_memory`], except that WRITE is not needed
+    /// (READ, MAP and DUPLICATE are).
+    ///
+    /// What the GPU may do with the memory is the implementation's to say. On the host, the
+    /// Vulkan layer maps it read-only and refuses every binding that could write it (only
+    /// buffers with read usages, and LINEAR images with TRANSFER_SRC / SAMPLED /
+    /// INPUT_ATTACHMENT usages, may be bound) and `vkMapMemory` of it: read the bytes through
+    /// the VMO. A Fuchsia driver that cannot import a VMO without WRITE reports 0
+    /// `memoryTypeBits` for it, and this import fails with
+    /// [`ValidationError::HandleNotImportable`].
+    ///
+    /// # Errors
+    /// As [`Self::import_memory`]; every [`ImportError`] hands `vmo` back.
+    pub fn import_memory_read_only(
+        &self,
+        vmo: zx::Vmo,
+        info: &AllocationInfo<'_>,
+    ) -> Result<Memory, ImportError> {
+        match self.validate_import(&vmo, info, true) {
             Ok(checked) => self.import_checked(vmo, checked),
             Err(refusal) => Err(refusal.with_vmo(vmo)),
         }
@@ -153,7 +191,7 @@ impl Interop {
         vmo: zx::Vmo,
         info: &AllocationInfo<'_>,
     ) -> Result<Memory, ImportError> {
-        match self.validate_import(&vmo, info) {
+        match self.validate_import(&vmo, info, false) {
             Ok(checked) => self.import_checked(
                 vmo,
                 CheckedImport {
@@ -195,6 +233,8 @@ impl Interop {
                 memory_type_index,
                 dedicated,
                 exportable: false,
+                duplicate_rights: zx::Rights::SAME_RIGHTS,
+                read_only: false,
             },
         )
     }
@@ -204,6 +244,7 @@ impl Interop {
         &self,
         vmo: &zx::Vmo,
         info: &AllocationInfo<'_>,
+        read_only: bool,
     ) -> Result<CheckedImport, Refusal> {
         let AllocationInfo {
             allocation_size,
@@ -214,7 +255,12 @@ impl Interop {
         if basic.object_type != zx::ObjectType::VMO {
             return Err(Refusal::NotAVmo(basic.object_type));
         }
-        let missing = REQUIRED_RIGHTS - basic.rights;
+        let required = if read_only {
+            READ_ONLY_RIGHTS
+        } else {
+            REQUIRED_RIGHTS
+        };
+        let missing = required - basic.rights;
         if !missing.is_empty() {
             return Err(Refusal::MissingRights {
                 rights: basic.rights,
@@ -288,6 +334,12 @@ impl Interop {
             memory_type_index,
             dedicated,
             exportable: false,
+            duplicate_rights: if read_only {
+                basic.rights - zx::Rights::WRITE
+            } else {
+                zx::Rights::SAME_RIGHTS
+            },
+            read_only,
         })
     }
 
@@ -330,7 +382,7 @@ impl Interop {
     /// consumes a handle on failure, but the library does not know which implementation it
     /// talks to, so it takes the one path that is safe with all of them.)
     fn import_checked(&self, vmo: zx::Vmo, checked: CheckedImport) -> Result<Memory, ImportError> {
-        let duplicate = match vmo.duplicate_handle(zx::Rights::SAME_RIGHTS) {
+        let duplicate = match vmo.duplicate_handle(checked.duplicate_rights) {
             Ok(duplicate) => duplicate,
             Err(status) => return Err(ImportError::Zircon { status, vmo }),
         };
@@ -359,6 +411,8 @@ impl Interop {
             memory_type_index,
             dedicated,
             exportable,
+            duplicate_rights: _,
+            read_only,
         } = checked;
         let memory = Memory::new(
             self,
@@ -369,6 +423,7 @@ impl Interop {
                 koid,
                 dedicated,
                 exportable,
+                read_only,
             },
         );
         // Memory of a payload this device exported keeps what is known about its exporter.

@@ -189,6 +189,8 @@ pub enum Backing {
         /// Imported for export too ([`Interop::import_exportable_memory`]): exports give new
         /// handles to the imported VMO.
         exportable: bool,
+        /// Imported read-only ([`Interop::import_memory_read_only`]): the GPU may only read it.
+        read_only: bool,
     },
 }
 

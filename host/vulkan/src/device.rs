@@ -30,6 +30,8 @@ struct Zircon {
     /// Every host VMO is a shared mapping of the same kind of memory (a memfd), so the driver's
     /// answer for one stands for all and is asked once.
     vmo_memory_type_bits: OnceLock<u32>,
+    /// The same for a read-only mapping (a VMO without WRITE).
+    read_only_vmo_memory_type_bits: OnceLock<u32>,
     state: Mutex<State>,
 }
 
@@ -49,6 +51,9 @@ pub(crate) struct Record {
     pub(crate) koid: zx_koid_t,
     /// Allocated with `VkExportMemoryAllocateInfo{ZIRCON_VMO}`.
     pub(crate) exportable: bool,
+    /// Imported from a VMO without WRITE: mapped read-only, so the GPU may only read it (see
+    /// `bind`).
+    pub(crate) read_only: bool,
     /// Unmapped before the VMO handle closes (fields drop in declaration order); the driver's
     /// memory is freed before the record is dropped.
     pub(crate) _mapping: Mapping,
@@ -123,6 +128,7 @@ impl Device {
                 get_memory_host_pointer_properties,
                 min_alignment: min_alignment(&instance, physical_device)?,
                 vmo_memory_type_bits: OnceLock::new(),
+                read_only_vmo_memory_type_bits: OnceLock::new(),
                 state: Mutex::new(State::default()),
             })
         } else {
@@ -182,22 +188,32 @@ impl Device {
         }
     }
 
-    /// The memory types a VMO mapping can be imported as, asked once (see
-    /// [`Zircon::vmo_memory_type_bits`]) with a mapping of `vmo`.
+    /// The memory types a VMO mapping (read-write, or read-only for a VMO without WRITE) can be
+    /// imported as, asked once per kind (see [`Zircon::vmo_memory_type_bits`]) with a mapping of
+    /// `vmo`.
     pub(crate) fn vmo_memory_type_bits(
         &self,
         vmo: UnownedVmo,
         size: u64,
+        writable: bool,
     ) -> Result<u32, vk::Result> {
         let zircon = self.zircon()?;
-        if let Some(&bits) = zircon.vmo_memory_type_bits.get() {
+        let (cache, flags) = if writable {
+            (
+                &zircon.vmo_memory_type_bits,
+                zx::ZX_VM_PERM_READ | zx::ZX_VM_PERM_WRITE,
+            )
+        } else {
+            (&zircon.read_only_vmo_memory_type_bits, zx::ZX_VM_PERM_READ)
+        };
+        if let Some(&bits) = cache.get() {
             return Ok(bits);
         }
         // Map one alignment unit (or the whole VMO, if smaller) to ask the driver about it.
         let length = usize::try_from(size.min(zircon.min_alignment))
             .map_err(|_| vk::Result::ERROR_OUT_OF_HOST_MEMORY)?;
         let mapping = vmo
-            .map(0, length, zx::ZX_VM_PERM_READ | zx::ZX_VM_PERM_WRITE)
+            .map(0, length, flags)
             .map_err(|_| vk::Result::ERROR_INVALID_EXTERNAL_HANDLE)?;
         let mut properties = vk::MemoryHostPointerPropertiesEXT::default();
         // SAFETY: the pointer came from the loader for this device; the mapping is live.
@@ -210,9 +226,7 @@ impl Device {
             )
         };
         result.result()?;
-        Ok(*zircon
-            .vmo_memory_type_bits
-            .get_or_init(|| properties.memory_type_bits))
+        Ok(*cache.get_or_init(|| properties.memory_type_bits))
     }
 
     /// Imports `mapping` into the driver as host memory, with the forwarded structures.

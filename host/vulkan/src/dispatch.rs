@@ -13,7 +13,7 @@ use ash::vk;
 use crate::chain::raw_slice;
 use crate::device::Device;
 use crate::probe::Probe;
-use crate::{caps, memory, resource, EXTENSION_NAME};
+use crate::{bind, caps, memory, resource, EXTENSION_NAME};
 
 /// What the layer keeps for an instance.
 pub(crate) struct Instance {
@@ -110,6 +110,15 @@ fn device_command(name: &CStr) -> Void {
         b"vkDestroyBuffer" => pfn!(resource::destroy_buffer, vk::PFN_vkDestroyBuffer),
         b"vkCreateImage" => pfn!(resource::create_image, vk::PFN_vkCreateImage),
         b"vkDestroyImage" => pfn!(resource::destroy_image, vk::PFN_vkDestroyImage),
+        b"vkBindBufferMemory" => pfn!(bind::bind_buffer_memory, vk::PFN_vkBindBufferMemory),
+        b"vkBindImageMemory" => pfn!(bind::bind_image_memory, vk::PFN_vkBindImageMemory),
+        b"vkBindBufferMemory2" | b"vkBindBufferMemory2KHR" => {
+            pfn!(bind::bind_buffer_memory2, vk::PFN_vkBindBufferMemory2)
+        }
+        b"vkBindImageMemory2" | b"vkBindImageMemory2KHR" => {
+            pfn!(bind::bind_image_memory2, vk::PFN_vkBindImageMemory2)
+        }
+        b"vkMapMemory" => pfn!(bind::map_memory, vk::PFN_vkMapMemory),
         _ => None,
     }
 }
@@ -187,19 +196,19 @@ pub(crate) unsafe extern "system" fn get_device_proc_addr(
     // SAFETY: a NUL-terminated string (VUID-vkGetDeviceProcAddr-pName-parameter).
     let name_str = unsafe { CStr::from_ptr(name) };
     let ours = device_command(name_str);
-    let always = matches!(
-        name_str.to_bytes(),
-        b"vkGetDeviceProcAddr" | b"vkDestroyDevice"
-    );
-    if ours.is_some() && (always || this.zircon_enabled()) {
-        return ours;
-    }
-    if name_str.to_bytes().ends_with(b"FUCHSIA") && ours.is_some() {
-        // The extension was not enabled on this device: its commands are absent.
-        return None;
-    }
+    let bytes = name_str.to_bytes();
+    let always = matches!(bytes, b"vkGetDeviceProcAddr" | b"vkDestroyDevice");
+    let zircon = bytes.ends_with(b"FUCHSIA");
     // SAFETY: the device is live; forwarded as the application asked.
-    unsafe { (this.instance_fns().fp_v1_0().get_device_proc_addr)(device, name) }
+    let below = unsafe { (this.instance_fns().fp_v1_0().get_device_proc_addr)(device, name) };
+    match ours {
+        // The extension was not enabled on this device: its commands are absent.
+        Some(_) if zircon && !this.zircon_enabled() => None,
+        // An alias the device did not enable (a KHR name) stays absent, as below.
+        Some(_) if !zircon && below.is_none() => None,
+        Some(_) if always || this.zircon_enabled() => ours,
+        _ => below,
+    }
 }
 
 unsafe extern "system" fn create_instance(

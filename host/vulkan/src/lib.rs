@@ -12,12 +12,13 @@
 //! |---|---|
 //! | `vkEnumerateDeviceExtensionProperties` | adds `VK_FUCHSIA_external_memory` where the driver has `VK_EXT_external_memory_host`, Vulkan 1.1 and a `minImportedHostPointerAlignment` that divides the page size |
 //! | `vkCreateDevice` | replaces `VK_FUCHSIA_external_memory` in the enabled list by `VK_EXT_external_memory_host` (whose dependency, external memory, is core 1.1) |
-//! | `vkAllocateMemory` + `VkImportMemoryZirconHandleInfoFUCHSIA` | checks the handle is a live VMO large enough, maps it (`zx_vmar_map` READ \| WRITE, so rights are checked as the kernel would), imports the mapping with `VkImportMemoryHostPointerInfoEXT{HOST_ALLOCATION}`; takes the handle only on success |
+//! | `vkAllocateMemory` + `VkImportMemoryZirconHandleInfoFUCHSIA` | checks the handle is a live VMO large enough, maps it (`zx_vmar_map` READ \| WRITE, so rights are checked as the kernel would; READ only for a VMO without WRITE, whose memory is then read-only, see below), imports the mapping with `VkImportMemoryHostPointerInfoEXT{HOST_ALLOCATION}`; takes the handle only on success |
+//! | `vkBind{Buffer,Image}Memory[2]`, `vkMapMemory` | for read-only memory only: refuses resources that could write it and host mappings (`bind` module) |
 //! | `vkAllocateMemory` + `VkExportMemoryAllocateInfo{ZIRCON_VMO}` | creates a VMO of the size rounded up to `minImportedHostPointerAlignment` (VUID-01745), maps it and imports the mapping |
 //! | either, + `VkMemoryDedicatedAllocateInfo` | strips it (host-pointer imports must not be dedicated, VUID-02806) and keeps the resource's description, so the dedicated-import rules (04751/04752) still hold |
 //! | `vkFreeMemory` | frees the driver's memory, then unmaps and closes the VMO |
 //! | `vkGetMemoryZirconHandleFUCHSIA` | duplicates the allocation's VMO with SAME_RIGHTS (0xD0EF), as drivers on Fuchsia do |
-//! | `vkGetMemoryZirconHandlePropertiesFUCHSIA` | not a live VMO: `VK_ERROR_INVALID_EXTERNAL_HANDLE`; lacking MAP \| READ \| WRITE, or not mappable as an import maps it (RESIZABLE): 0 bits; else what `vkGetMemoryHostPointerPropertiesEXT` reports for a mapping of it |
+//! | `vkGetMemoryZirconHandlePropertiesFUCHSIA` | not a live VMO: `VK_ERROR_INVALID_EXTERNAL_HANDLE`; lacking MAP \| READ, or not mappable as an import maps it (RESIZABLE): 0 bits; else what `vkGetMemoryHostPointerPropertiesEXT` reports for a mapping of it (read-only without WRITE) |
 //! | `vkCreateBuffer` / `vkCreateImage` with `VkExternalMemory*CreateInfo{ZIRCON_VMO}` | rewrites the type to `HOST_ALLOCATION` and remembers the resource's description |
 //! | external buffer / image-format queries for `ZIRCON_VMO` | answered from `HOST_ALLOCATION`'s: importable there means EXPORTABLE \| IMPORTABLE here, **if** such a resource, created on the layer's probe device, allows a memory type a VMO mapping can have (otherwise nothing: only what can work is reported) |
 //!
@@ -50,6 +51,7 @@
     clippy::multiple_unsafe_ops_per_block
 )]
 
+mod bind;
 mod caps;
 mod chain;
 mod device;

@@ -11,9 +11,19 @@ use crate::resource::{dedicated_import_allowed, status, Dedicated, ExportedDedic
 use crate::zx::{self, UnownedVmo, Vmo};
 use crate::ZIRCON_VMO;
 
-/// The rights an import maps a VMO with; a VMO lacking any reports 0 memory types.
-const IMPORT_RIGHTS: u32 = zx::ZX_RIGHT_MAP | zx::ZX_RIGHT_READ | zx::ZX_RIGHT_WRITE;
+/// The rights an import needs to map a VMO at all; a VMO lacking either reports 0 memory types.
+const MAP_RIGHTS: u32 = zx::ZX_RIGHT_MAP | zx::ZX_RIGHT_READ;
 const MAP_FLAGS: u32 = zx::ZX_VM_PERM_READ | zx::ZX_VM_PERM_WRITE;
+
+/// How a VMO with `rights` is mapped for an import: read-write with WRITE, else read-only
+/// (the memory is then read-only for the GPU too; see `bind`).
+fn map_flags(rights: u32) -> u32 {
+    if rights & zx::ZX_RIGHT_WRITE != 0 {
+        MAP_FLAGS
+    } else {
+        zx::ZX_VM_PERM_READ
+    }
+}
 
 /// A parsed `VkMemoryAllocateInfo` chain.
 #[derive(Default)]
@@ -78,9 +88,10 @@ fn check_memory_type(
     this: &Device,
     vmo: UnownedVmo,
     size: u64,
+    writable: bool,
     index: u32,
 ) -> Result<(), vk::Result> {
-    let bits = this.vmo_memory_type_bits(vmo, size)?;
+    let bits = this.vmo_memory_type_bits(vmo, size, writable)?;
     if index >= 32 || bits & (1 << index) == 0 {
         return Err(vk::Result::ERROR_INVALID_EXTERNAL_HANDLE);
     }
@@ -101,9 +112,11 @@ unsafe fn allocate_import(
 ) -> Result<vk::DeviceMemory, vk::Result> {
     let invalid = |_| vk::Result::ERROR_INVALID_EXTERNAL_HANDLE;
     let (vmo, basic) = UnownedVmo::check(raw_handle).map_err(invalid)?;
-    if basic.rights & IMPORT_RIGHTS != IMPORT_RIGHTS {
+    if basic.rights & MAP_RIGHTS != MAP_RIGHTS {
         return Err(vk::Result::ERROR_INVALID_EXTERNAL_HANDLE);
     }
+    let flags = map_flags(basic.rights);
+    let writable = flags & zx::ZX_VM_PERM_WRITE != 0;
     let vmo_size = vmo.size().map_err(invalid)?;
     if info.allocation_size == 0 || info.allocation_size > vmo_size {
         // VUID-VkMemoryAllocateInfo-allocationSize-07902 / -07903.
@@ -115,7 +128,7 @@ unsafe fn allocate_import(
         .round_up(info.allocation_size)
         .and_then(|l| usize::try_from(l).ok())
         .ok_or(vk::Result::ERROR_INVALID_EXTERNAL_HANDLE)?;
-    check_memory_type(this, vmo, vmo_size, info.memory_type_index)?;
+    check_memory_type(this, vmo, vmo_size, writable, info.memory_type_index)?;
     if let Some(dedicated) = chain.dedicated {
         // A resource this device did not create for ZIRCON_VMO memory (another device's:
         // VUID-VkMemoryDedicatedAllocateInfo-commonparent; or one without
@@ -130,9 +143,9 @@ unsafe fn allocate_import(
             return Err(vk::Result::ERROR_INVALID_EXTERNAL_HANDLE);
         }
     }
-    // zx_vmar_map checks the rights: READ and WRITE (and MAP) or ACCESS_DENIED; a RESIZABLE
-    // VMO cannot be mapped without ALLOW_FAULTS (NOT_SUPPORTED).
-    let mapping = vmo.map(0, length, MAP_FLAGS).map_err(invalid)?;
+    // zx_vmar_map checks the rights (READ and MAP, and WRITE for a writable mapping) or
+    // ACCESS_DENIED; a RESIZABLE VMO cannot be mapped without ALLOW_FAULTS (NOT_SUPPORTED).
+    let mapping = vmo.map(0, length, flags).map_err(invalid)?;
     // SAFETY: `mapping` moves into the record, which keeps it mapped until `free_memory` has
     // freed the driver's memory; `allocator` is the application's (the caller's contract).
     let memory = unsafe {
@@ -150,6 +163,7 @@ unsafe fn allocate_import(
     let record = Record {
         koid: basic.koid,
         exportable: chain.export_zircon,
+        read_only: !writable,
         _mapping: mapping,
         vmo,
     };
@@ -187,7 +201,7 @@ unsafe fn allocate_export(
     let length = usize::try_from(size).map_err(|_| vk::Result::ERROR_OUT_OF_HOST_MEMORY)?;
     let vmo = Vmo::create(size).map_err(out_of_memory)?;
     let basic = zx::basic_info(vmo.unowned().raw()).map_err(out_of_memory)?;
-    if check_memory_type(this, vmo.unowned(), size, info.memory_type_index).is_err() {
+    if check_memory_type(this, vmo.unowned(), size, true, info.memory_type_index).is_err() {
         // VUID-VkMemoryAllocateInfo-memoryTypeIndex-01872 family: not a type exportable memory
         // can have here.
         return Err(vk::Result::ERROR_VALIDATION_FAILED_EXT);
@@ -209,6 +223,7 @@ unsafe fn allocate_export(
     let record = Record {
         koid: basic.koid,
         exportable: true,
+        read_only: false,
         _mapping: mapping,
         vmo,
     };
@@ -344,9 +359,10 @@ pub(crate) unsafe extern "system" fn get_memory_zircon_handle_properties(
 fn vmo_memory_type_bits(this: &Device, handle: zx_handle_t) -> Result<u32, vk::Result> {
     let invalid = |_| vk::Result::ERROR_INVALID_EXTERNAL_HANDLE;
     let (vmo, basic) = UnownedVmo::check(handle).map_err(invalid)?;
-    if basic.rights & IMPORT_RIGHTS != IMPORT_RIGHTS {
+    if basic.rights & MAP_RIGHTS != MAP_RIGHTS {
         return Ok(0);
     }
+    let flags = map_flags(basic.rights);
     let size = vmo.size().map_err(invalid)?;
     if size == 0 {
         return Ok(0);
@@ -358,7 +374,7 @@ fn vmo_memory_type_bits(this: &Device, handle: zx_handle_t) -> Result<u32, vk::R
     // past the end fails either way, with BUFFER_TOO_SMALL for a VMO that is not resizable and
     // NOT_SUPPORTED for one that is (both documented `zx_vmar_map` errors). One kernel call, no
     // mmap.
-    match vmo.map(size, 1, MAP_FLAGS) {
+    match vmo.map(size, 1, flags) {
         Err(zx::ZX_ERR_BUFFER_TOO_SMALL) => {}
         Err(zx::ZX_ERR_NOT_SUPPORTED | zx::ZX_ERR_ACCESS_DENIED) => return Ok(0),
         Err(zx::ZX_ERR_BAD_HANDLE | zx::ZX_ERR_WRONG_TYPE) => {
@@ -369,5 +385,5 @@ fn vmo_memory_type_bits(this: &Device, handle: zx_handle_t) -> Result<u32, vk::R
         Ok(_mapping) => {}
         Err(_) => return Err(vk::Result::ERROR_UNKNOWN),
     }
-    this.vmo_memory_type_bits(vmo, size)
+    this.vmo_memory_type_bits(vmo, size, flags & zx::ZX_VM_PERM_WRITE != 0)
 }
