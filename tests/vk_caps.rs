@@ -98,7 +98,10 @@ fn properties_of_vmos_and_of_things_that_are_not() {
             .unwrap()
             .replace_handle(zx::Rights::MAP | zx::Rights::READ)
             .unwrap();
-        assert_ne!(interop.get_memory_zircon_handle_properties(&read_only), Ok(0));
+        assert_ne!(
+            interop.get_memory_zircon_handle_properties(&read_only),
+            Ok(0)
+        );
 
         // Garbage, closed handles and channels: VK_ERROR_INVALID_EXTERNAL_HANDLE.
         // SAFETY: a forged value, only inspected.

@@ -3,12 +3,13 @@
 
 use ash::vk;
 
+use super::allocation::{AllocationInfo, Dedicated, ResolvedResource};
 use super::error::{
     map_allocate_memory_err, map_get_memory_zircon_handle_properties_err, ImportError,
     PropertiesError,
 };
 use super::handle_type::ExternalHandleType;
-use super::memory::{AllocationInfo, Backing, Dedicated, Memory, ResolvedResource};
+use super::memory::{Backing, Memory};
 use super::validate::{
     select_memory_type, validate_allocation_size, validate_dedicated_import,
     validate_dedicated_size, validate_suballocation, Direction, MemoryTypeMasks, ValidationError,

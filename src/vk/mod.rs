@@ -74,6 +74,7 @@
 //! did not come through the layer makes [`Interop::new`] fail with an error that names that
 //! call.
 
+pub mod allocation;
 pub mod caps;
 pub mod device;
 pub mod error;
