@@ -151,23 +151,23 @@ fn imports_that_break_the_rules_get_invalid_external_handle_and_take_nothing() {
         );
         still_ours(&vmo, koid, all);
 
-        // Without WRITE the VMO cannot be mapped as an import maps it: 0 memory types, and an
-        // import anyway is refused.
-        let read_only = vmo
-            .duplicate_handle(zx::Rights::READ | zx::Rights::MAP | zx::Rights::DUPLICATE)
+        // Without MAP the VMO cannot be mapped at all: 0 memory types, and an import anyway
+        // is refused. (Without WRITE it is imported read-only: tests/vk_read_only.rs.)
+        let unmappable = vmo
+            .duplicate_handle(zx::Rights::READ | zx::Rights::WRITE | zx::Rights::DUPLICATE)
             .unwrap();
         assert_eq!(
-            properties(&raw.ext, ZIRCON_VMO, read_only.raw_handle()),
+            properties(&raw.ext, ZIRCON_VMO, unmappable.raw_handle()),
             Ok(0)
         );
         assert_eq!(
-            raw.import(ZIRCON_VMO, read_only.raw_handle(), 4096, t),
+            raw.import(ZIRCON_VMO, unmappable.raw_handle(), 4096, t),
             Err(INVALID)
         );
         still_ours(
-            &read_only,
+            &unmappable,
             koid,
-            zx::Rights::READ | zx::Rights::MAP | zx::Rights::DUPLICATE,
+            zx::Rights::READ | zx::Rights::WRITE | zx::Rights::DUPLICATE,
         );
 
         // The same VMO imports once the rules are kept.
@@ -175,7 +175,7 @@ fn imports_that_break_the_rules_get_invalid_external_handle_and_take_nothing() {
             .import(ZIRCON_VMO, vmo.into_handle().into_raw(), 8192, t)
             .unwrap();
         raw.free(memory);
-        drop((read_only, channel));
+        drop((unmappable, channel));
     }
     assert_eq!(live(), before, "handles, VMOs or mappings leaked");
 }

@@ -2,7 +2,7 @@
 //! `VkDevice`, and the two ways it backs memory with a VMO (import and export).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 
 use ash::vk;
 use fuchsia_zircon_types::zx_koid_t;
@@ -16,7 +16,8 @@ use crate::HOST_ALLOCATION;
 pub(crate) struct Device {
     /// The device's commands one level down (the layers below and the driver).
     fns: ash::Device,
-    instance: Arc<Instance>,
+    /// `vkGetDeviceProcAddr` one level down.
+    next_gdpa: vk::PFN_vkGetDeviceProcAddr,
     /// Whether the application enabled `VK_FUCHSIA_external_memory` on it.
     zircon: Option<Zircon>,
 }
@@ -103,16 +104,17 @@ impl Device {
     /// The layer's object for a device just created with `fns`; `None` if `zircon` and the
     /// driver lacks what the layer needs after all.
     pub(crate) fn new(
-        instance: Arc<Instance>,
+        instance: &Instance,
         physical_device: vk::PhysicalDevice,
         fns: ash::Device,
+        next_gdpa: vk::PFN_vkGetDeviceProcAddr,
         zircon: bool,
     ) -> Option<Self> {
         let zircon = if zircon {
             // SAFETY: the device is live and enabled VK_EXT_external_memory_host (the layer
             // enabled it); the name is NUL-terminated.
             let fp = unsafe {
-                instance.fns.get_device_proc_addr(
+                next_gdpa(
                     fns.handle(),
                     c"vkGetMemoryHostPointerPropertiesEXT".as_ptr(),
                 )
@@ -126,7 +128,7 @@ impl Device {
             };
             Some(Zircon {
                 get_memory_host_pointer_properties,
-                min_alignment: min_alignment(&instance, physical_device)?,
+                min_alignment: min_alignment(instance, physical_device)?,
                 vmo_memory_type_bits: OnceLock::new(),
                 read_only_vmo_memory_type_bits: OnceLock::new(),
                 state: Mutex::new(State::default()),
@@ -136,7 +138,7 @@ impl Device {
         };
         Some(Self {
             fns,
-            instance,
+            next_gdpa,
             zircon,
         })
     }
@@ -145,8 +147,8 @@ impl Device {
         &self.fns
     }
 
-    pub(crate) fn instance_fns(&self) -> &ash::Instance {
-        &self.instance.fns
+    pub(crate) fn next_gdpa(&self) -> vk::PFN_vkGetDeviceProcAddr {
+        self.next_gdpa
     }
 
     pub(crate) fn zircon_enabled(&self) -> bool {

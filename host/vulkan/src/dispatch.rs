@@ -13,12 +13,15 @@ use ash::vk;
 use crate::chain::raw_slice;
 use crate::device::Device;
 use crate::probe::Probe;
-use crate::{bind, caps, memory, resource, EXTENSION_NAME};
+use crate::{bind, caps, loader, memory, resource, EXTENSION_NAME};
 
 /// What the layer keeps for an instance.
 pub(crate) struct Instance {
     /// The instance's commands one level down (the loader and the layers below).
     pub(crate) fns: ash::Instance,
+    /// `vkGetInstanceProcAddr` one level down: the loader's (an application reached the layer
+    /// through [`crate::entry`]), or the next layer's (the loader loaded the layer).
+    next_gipa: vk::PFN_vkGetInstanceProcAddr,
     /// `VkApplicationInfo::apiVersion` (1.0 when not given).
     pub(crate) api_version: u32,
     /// The layer's probe device per physical device (made on first use; see [`Probe`]).
@@ -157,20 +160,32 @@ pub(crate) unsafe extern "system" fn get_instance_proc_addr(
     instance: vk::Instance,
     name: *const c_char,
 ) -> Void {
-    let next = crate::next()?;
     if name.is_null() {
         return None;
     }
     // SAFETY: a NUL-terminated string (VUID-vkGetInstanceProcAddr-pName-parameter).
     let name_str = unsafe { CStr::from_ptr(name) };
-    // SAFETY: forwarded as the application asked (the caller's contract).
-    let below = unsafe { (next.static_fn().get_instance_proc_addr)(instance, name) };
-    if instance == vk::Instance::null() {
-        return match name_str.to_bytes() {
-            b"vkCreateInstance" | b"vkGetInstanceProcAddr" => instance_command(name_str),
-            _ => below,
-        };
+    if instance == vk::Instance::null()
+        && matches!(
+            name_str.to_bytes(),
+            b"vkCreateInstance" | b"vkGetInstanceProcAddr"
+        )
+    {
+        return instance_command(name_str);
     }
+    let next_gipa = match read().instances.get(&instance) {
+        Some(i) => i.next_gipa,
+        // Global commands (and instances still being created): the loader below, where the
+        // application came through `entry`; a loader that loaded the layer asks for
+        // vkCreateInstance only.
+        None => crate::next().map(|n| n.static_fn().get_instance_proc_addr)?,
+    };
+    if instance == vk::Instance::null() {
+        // SAFETY: forwarded as the application asked (the caller's contract).
+        return unsafe { next_gipa(instance, name) };
+    }
+    // SAFETY: forwarded as the application asked (the caller's contract).
+    let below = unsafe { next_gipa(instance, name) };
     let ours = instance_command(name_str).or_else(|| device_command(name_str));
     let zircon = name_str.to_bytes().ends_with(b"FUCHSIA");
     // An alias the instance did not enable (a KHR query) stays absent, as below.
@@ -200,7 +215,7 @@ pub(crate) unsafe extern "system" fn get_device_proc_addr(
     let always = matches!(bytes, b"vkGetDeviceProcAddr" | b"vkDestroyDevice");
     let zircon = bytes.ends_with(b"FUCHSIA");
     // SAFETY: the device is live; forwarded as the application asked.
-    let below = unsafe { (this.instance_fns().fp_v1_0().get_device_proc_addr)(device, name) };
+    let below = unsafe { (this.next_gdpa())(device, name) };
     match ours {
         // The extension was not enabled on this device: its commands are absent.
         Some(_) if zircon && !this.zircon_enabled() => None,
@@ -216,32 +231,52 @@ unsafe extern "system" fn create_instance(
     p_allocator: *const vk::AllocationCallbacks<'_>,
     p_instance: *mut vk::Instance,
 ) -> vk::Result {
-    let Some(next) = crate::next() else {
+    // SAFETY: the create info is valid (VUID-vkCreateInstance-pCreateInfo-parameter).
+    let info = unsafe { &*p_create_info };
+    // SAFETY: a valid create info; a chain the loader built if it loaded the layer.
+    let next_gipa = match unsafe { loader::next_instance_link(info) } {
+        Some(gipa) => gipa,
+        None => match crate::next() {
+            Some(next) => next.static_fn().get_instance_proc_addr,
+            None => return vk::Result::ERROR_INITIALIZATION_FAILED,
+        },
+    };
+    // SAFETY: the name's PFN type; a global command.
+    let create = unsafe {
+        loader::load::<vk::PFN_vkCreateInstance>(
+            next_gipa,
+            vk::Instance::null(),
+            c"vkCreateInstance",
+        )
+    };
+    let Some(create) = create else {
         return vk::Result::ERROR_INITIALIZATION_FAILED;
     };
-    // SAFETY: the application's valid call, forwarded untouched: the loader creates the
-    // instance and the layers the application enabled (validation), below this one.
-    let result =
-        unsafe { (next.fp_v1_0().create_instance)(p_create_info, p_allocator, p_instance) };
+    // SAFETY: the application's valid call, forwarded (the loader's link advanced): the loader
+    // creates the instance and the layers the application enabled after this one
+    // (validation), below it.
+    let result = unsafe { create(p_create_info, p_allocator, p_instance) };
     if result != vk::Result::SUCCESS {
         return result;
     }
     // SAFETY: on success the loader wrote a live instance to the valid out pointer.
     let instance = unsafe { *p_instance };
-    // SAFETY: the create info is valid (VUID-vkCreateInstance-pCreateInfo-parameter).
-    let info = unsafe { &*p_create_info };
     // SAFETY: null or a valid application info (VUID-VkInstanceCreateInfo-pApplicationInfo-
     // parameter).
     let api_version = unsafe { info.p_application_info.as_ref() }
         .map_or(vk::API_VERSION_1_0, |app| {
             app.api_version.max(vk::API_VERSION_1_0)
         });
-    // SAFETY: `instance` is live and was created by `next`'s loader.
-    let fns = unsafe { ash::Instance::load(next.static_fn(), instance) };
+    let static_fn = ash::StaticFn {
+        get_instance_proc_addr: next_gipa,
+    };
+    // SAFETY: `instance` is live and was created through `next_gipa`.
+    let fns = unsafe { ash::Instance::load(&static_fn, instance) };
     write().instances.insert(
         instance,
         Arc::new(Instance {
             fns,
+            next_gipa,
             api_version,
             probes: Mutex::new(HashMap::new()),
         }),
@@ -313,6 +348,16 @@ unsafe extern "system" fn enumerate_device_extension_properties(
         return vk::Result::ERROR_INITIALIZATION_FAILED;
     };
     let below = instance.fns.fp_v1_0().enumerate_device_extension_properties;
+    // SAFETY: a non-null layer name is NUL-terminated.
+    if !p_layer_name.is_null() && unsafe { loader::is_ours(p_layer_name) } {
+        // The loader asks what this layer adds: the extension, where it offers it.
+        let mut list = Vec::new();
+        if supports(&instance, physical_device) {
+            list.push(our_extension());
+        }
+        // SAFETY: forwarded from the caller.
+        return unsafe { write_list(&list, p_property_count, p_properties) };
+    }
     if !p_layer_name.is_null() {
         // SAFETY: a query about a named layer below: forwarded untouched.
         return unsafe {
@@ -334,29 +379,45 @@ unsafe extern "system" fn enumerate_device_extension_properties(
         Err(result) => return result,
     };
     if supports(&instance, physical_device) {
-        let mut ours = vk::ExtensionProperties {
-            spec_version: ash::fuchsia::external_memory::SPEC_VERSION,
-            ..Default::default()
-        };
-        for (dst, &src) in ours
-            .extension_name
-            .iter_mut()
-            .zip(EXTENSION_NAME.to_bytes())
-        {
-            *dst = src as c_char;
-        }
-        list.push(ours);
+        list.push(our_extension());
     }
-    // SAFETY: a valid, writable count (VUID-vkEnumerateDeviceExtensionProperties-
-    // pPropertyCount-parameter).
-    let count = unsafe { &mut *p_property_count };
+    // SAFETY: forwarded from the caller.
+    unsafe { write_list(&list, p_property_count, p_properties) }
+}
+
+fn our_extension() -> vk::ExtensionProperties {
+    let mut ours = vk::ExtensionProperties {
+        spec_version: ash::fuchsia::external_memory::SPEC_VERSION,
+        ..Default::default()
+    };
+    for (dst, &src) in ours
+        .extension_name
+        .iter_mut()
+        .zip(EXTENSION_NAME.to_bytes())
+    {
+        *dst = src as c_char;
+    }
+    ours
+}
+
+/// The two-call idiom of `vkEnumerate*`: the count, or up to `*p_count` entries.
+///
+/// # Safety
+/// `p_count` is valid and writable; a non-null `p_properties` holds `*p_count` writable
+/// elements.
+unsafe fn write_list(
+    list: &[vk::ExtensionProperties],
+    p_count: *mut u32,
+    p_properties: *mut vk::ExtensionProperties,
+) -> vk::Result {
+    // SAFETY: the caller's contract.
+    let count = unsafe { &mut *p_count };
     if p_properties.is_null() {
         *count = u32::try_from(list.len()).unwrap_or(u32::MAX);
         return vk::Result::SUCCESS;
     }
     let n = (*count as usize).min(list.len());
-    // SAFETY: a non-null array holds `*count` writable elements (VUID-...-pProperties-
-    // parameter), and `n` is at most that.
+    // SAFETY: the caller's contract, and `n` is at most `*count`.
     let out = unsafe { std::slice::from_raw_parts_mut(p_properties, n) };
     out.copy_from_slice(&list[..n]);
     *count = n as u32;
@@ -403,6 +464,27 @@ unsafe extern "system" fn create_device(
             enabled.push(host.as_ptr());
         }
     }
+    // SAFETY: a valid create info; a chain the loader built if it loaded the layer.
+    let (create, next_gdpa) = match unsafe { loader::next_device_link(info) } {
+        Some((gipa, gdpa)) => {
+            // SAFETY: the name's PFN type; the instance is live.
+            let create = unsafe {
+                loader::load::<vk::PFN_vkCreateDevice>(
+                    gipa,
+                    instance.fns.handle(),
+                    c"vkCreateDevice",
+                )
+            };
+            match create {
+                Some(create) => (create, gdpa),
+                None => return vk::Result::ERROR_INITIALIZATION_FAILED,
+            }
+        }
+        None => (
+            instance.fns.fp_v1_0().create_device,
+            instance.fns.fp_v1_0().get_device_proc_addr,
+        ),
+    };
     let below_info = vk::DeviceCreateInfo {
         enabled_extension_count: enabled.len() as u32,
         pp_enabled_extension_names: enabled.as_ptr(),
@@ -410,18 +492,22 @@ unsafe extern "system" fn create_device(
     };
     // SAFETY: the application's valid call with the extension list rewritten (`enabled` lives
     // across the call); the rest of the structure, chain included, is the application's.
-    let result = unsafe {
-        (instance.fns.fp_v1_0().create_device)(physical_device, &below_info, p_allocator, p_device)
-    };
+    let result = unsafe { create(physical_device, &below_info, p_allocator, p_device) };
     if result != vk::Result::SUCCESS {
         return result;
     }
     // SAFETY: on success the device was written to the valid out pointer.
     let handle = unsafe { *p_device };
-    // SAFETY: `handle` is a live device of `instance`.
-    let fns = unsafe { ash::Device::load(instance.fns.fp_v1_0(), handle) };
+    let load = |name: &CStr| {
+        // SAFETY: `handle` is a live device created at `next_gdpa`'s level; a NUL-terminated
+        // name.
+        let f = unsafe { next_gdpa(handle, name.as_ptr()) };
+        f.map_or(std::ptr::null(), |f| f as *const std::ffi::c_void)
+    };
+    // SAFETY: each name is loaded as its own command, for this live device.
+    let fns = unsafe { ash::Device::load_with(load, handle) };
     let destroy = fns.fp_v1_0().destroy_device;
-    match Device::new(instance, physical_device, fns, zircon) {
+    match Device::new(&instance, physical_device, fns, next_gdpa, zircon) {
         Some(device) => {
             write().devices.insert(handle, Arc::new(device));
             vk::Result::SUCCESS

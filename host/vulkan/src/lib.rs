@@ -56,6 +56,7 @@ mod caps;
 mod chain;
 mod device;
 mod dispatch;
+pub mod loader;
 mod memory;
 mod probe;
 mod resource;
