@@ -41,7 +41,8 @@
 //! `VkDeviceMemory` it backs holds its mapping and VMO until `vkFreeMemory` (any path: the
 //! application's own `vkFreeMemory` reaches the layer too), or until the device is destroyed.
 //!
-//! It reaches the kernel only through the `zx_*` C ABI ([`zx`]).
+//! It reaches the kernel only through the `zx_*` C ABI (the private `zx` module). C applications
+//! load it through the Vulkan loader as a real layer ([`loader`]).
 
 #![deny(unsafe_op_in_unsafe_fn)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
