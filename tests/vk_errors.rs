@@ -571,7 +571,7 @@ fn refusals_by_the_implementation_after_validation_hand_the_vmo_back() {
         for (candidate, size) in [(resizable, 4096), (small, 8192)] {
             let koid = candidate.get_koid().unwrap();
             let raw = candidate.raw_handle();
-            // SAFETY: invalid on purpose (see the test's docs); the host implementation refuses
+            // SAFETY: invalid on purpose (see the test's docs); the host layer refuses
             // before the driver sees anything and takes the handle only on success.
             let err =
                 unsafe { interop.import_memory_unchecked(candidate, size, 0, None) }.unwrap_err();
