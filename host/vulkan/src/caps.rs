@@ -62,9 +62,16 @@ pub(crate) unsafe extern "system" fn get_physical_device_external_buffer_propert
     // SAFETY: a copy of the application's valid query (same chain) for HOST_ALLOCATION.
     unsafe { get(physical_device, &host_info, &mut host) };
     let mut properties = zircon_properties_from_host(host.external_memory_properties);
-    let backed = this
-        .probe(physical_device)
-        .is_some_and(|probe| probe.buffer_is_backed(info.flags, info.usage));
+    // Report only what can work: such a buffer must allow a memory type a VMO can have (asked
+    // only where the driver imports host memory for it, so the probe buffer is valid).
+    let importable = host
+        .external_memory_properties
+        .external_memory_features
+        .contains(vk::ExternalMemoryFeatureFlags::IMPORTABLE);
+    let backed = importable
+        && this
+            .probe(physical_device)
+            .is_some_and(|probe| probe.buffer_is_backed(info.flags, info.usage));
     if !backed {
         properties = zircon_properties_from_host(vk::ExternalMemoryProperties::default());
     }
@@ -143,10 +150,22 @@ pub(crate) unsafe extern "system" fn get_physical_device_image_format_properties
     if result != vk::Result::SUCCESS {
         return result;
     }
-    // Report only what can work: such an image must allow a memory type a VMO can have.
-    let backed = this.probe(physical_device).is_some_and(|probe| {
-        probe.image_is_backed(&host_info, formats, &out.image_format_properties)
-    });
+    // Report only what can work: such an image must allow a memory type a VMO can have. Asked
+    // only where the driver imports host memory for it (its own answer, in a chain of ours, as
+    // the application's may lack VkExternalImageFormatProperties), so the probe image is valid.
+    let mut own_external = vk::ExternalImageFormatProperties::default();
+    let mut own = vk::ImageFormatProperties2::default().push_next(&mut own_external);
+    // SAFETY: the same rewritten query, into an output chain built with push_next.
+    let own_result = unsafe { get(physical_device, &host_info, &mut own) };
+    let importable = own_result == vk::Result::SUCCESS
+        && own_external
+            .external_memory_properties
+            .external_memory_features
+            .contains(vk::ExternalMemoryFeatureFlags::IMPORTABLE);
+    let backed = importable
+        && this.probe(physical_device).is_some_and(|probe| {
+            probe.image_is_backed(&host_info, formats, &out.image_format_properties)
+        });
     let mut result = if backed {
         vk::Result::SUCCESS
     } else {
