@@ -22,6 +22,8 @@ pub(crate) struct Instance {
     /// `vkGetInstanceProcAddr` one level down: the loader's (an application reached the layer
     /// through [`crate::entry`]), or the next layer's (the loader loaded the layer).
     next_gipa: vk::PFN_vkGetInstanceProcAddr,
+    /// Where the loader loaded the layer: its callbacks for devices the layer creates itself.
+    pub(crate) layer_device: Option<loader::LayerDeviceCallbacks>,
     /// `VkApplicationInfo::apiVersion` (1.0 when not given).
     pub(crate) api_version: u32,
     /// The layer's probe device per physical device (made on first use; see [`Probe`]).
@@ -234,7 +236,10 @@ unsafe extern "system" fn create_instance(
     // SAFETY: the create info is valid (VUID-vkCreateInstance-pCreateInfo-parameter).
     let info = unsafe { &*p_create_info };
     // SAFETY: a valid create info; a chain the loader built if it loaded the layer.
-    let next_gipa = match unsafe { loader::next_instance_link(info) } {
+    let link = unsafe { loader::next_instance_link(info) };
+    // SAFETY: as above.
+    let layer_device = unsafe { loader::layer_device_callbacks(info) };
+    let next_gipa = match link {
         Some(gipa) => gipa,
         None => match crate::next() {
             Some(next) => next.static_fn().get_instance_proc_addr,
@@ -277,6 +282,7 @@ unsafe extern "system" fn create_instance(
         Arc::new(Instance {
             fns,
             next_gipa,
+            layer_device,
             api_version,
             probes: Mutex::new(HashMap::new()),
         }),

@@ -20,6 +20,43 @@ const LOADER_INSTANCE_CREATE_INFO: vk::StructureType = vk::StructureType::from_r
 const LOADER_DEVICE_CREATE_INFO: vk::StructureType = vk::StructureType::from_raw(48);
 /// `VK_LAYER_LINK_INFO`.
 const LAYER_LINK_INFO: i32 = 0;
+/// `VK_LOADER_LAYER_CREATE_DEVICE_CALLBACK`.
+const LAYER_CREATE_DEVICE_CALLBACK: i32 = 2;
+
+/// `PFN_vkLayerCreateDevice`: the loader creates a device for a layer, through the layers
+/// below it.
+pub(crate) type LayerCreateDevice = unsafe extern "system" fn(
+    vk::Instance,
+    vk::PhysicalDevice,
+    *const vk::DeviceCreateInfo<'_>,
+    *const vk::AllocationCallbacks<'_>,
+    *mut vk::Device,
+    vk::PFN_vkGetInstanceProcAddr,
+    *mut Option<vk::PFN_vkGetDeviceProcAddr>,
+) -> vk::Result;
+/// `PFN_vkLayerDestroyDevice`.
+pub(crate) type LayerDestroyDevice = unsafe extern "system" fn(
+    vk::Device,
+    *const vk::AllocationCallbacks<'_>,
+    vk::PFN_vkDestroyDevice,
+);
+
+/// The loader's callbacks for devices a layer creates itself (the probe device).
+#[derive(Clone, Copy)]
+pub(crate) struct LayerDeviceCallbacks {
+    pub(crate) create: LayerCreateDevice,
+    pub(crate) destroy: LayerDestroyDevice,
+}
+
+/// `VkLayerInstanceCreateInfo` with its union read as `layerDevice`.
+#[repr(C)]
+struct InstanceCreateInfoDevice {
+    s_type: vk::StructureType,
+    p_next: *const c_void,
+    function: i32,
+    create: Option<LayerCreateDevice>,
+    destroy: Option<LayerDestroyDevice>,
+}
 /// `LAYER_NEGOTIATE_INTERFACE_STRUCT`.
 const NEGOTIATE_INTERFACE_STRUCT: i32 = 1;
 
@@ -91,11 +128,15 @@ pub unsafe extern "system" fn vkNegotiateLoaderLayerInterfaceVersion(
     vk::Result::SUCCESS
 }
 
-/// The first structure of `s_type` with `function == VK_LAYER_LINK_INFO` in `p_next`.
+/// The first structure of `s_type` with `function == wanted` in `p_next`.
 ///
 /// # Safety
 /// `p_next` is null or a valid chain.
-unsafe fn find(mut p_next: *const c_void, s_type: vk::StructureType) -> *mut InstanceCreateInfo {
+unsafe fn find(
+    mut p_next: *const c_void,
+    s_type: vk::StructureType,
+    wanted: i32,
+) -> *mut InstanceCreateInfo {
     while !p_next.is_null() {
         let info = p_next.cast::<InstanceCreateInfo>().cast_mut();
         // SAFETY: every structure of a valid chain starts with sType and pNext.
@@ -104,7 +145,7 @@ unsafe fn find(mut p_next: *const c_void, s_type: vk::StructureType) -> *mut Ins
             // SAFETY: a loader link structure (its sType says so), whose `function` follows
             // sType and pNext in both the instance and the device layouts.
             let function = unsafe { (*info).function };
-            if function == LAYER_LINK_INFO {
+            if function == wanted {
                 return info;
             }
         }
@@ -122,7 +163,7 @@ pub(crate) unsafe fn next_instance_link(
     info: &vk::InstanceCreateInfo<'_>,
 ) -> Option<vk::PFN_vkGetInstanceProcAddr> {
     // SAFETY: the chain is valid (the caller's contract).
-    let found = unsafe { find(info.p_next, LOADER_INSTANCE_CREATE_INFO) };
+    let found = unsafe { find(info.p_next, LOADER_INSTANCE_CREATE_INFO, LAYER_LINK_INFO) };
     if found.is_null() {
         return None;
     }
@@ -148,7 +189,8 @@ pub(crate) unsafe fn next_device_link(
     info: &vk::DeviceCreateInfo<'_>,
 ) -> Option<(vk::PFN_vkGetInstanceProcAddr, vk::PFN_vkGetDeviceProcAddr)> {
     // SAFETY: the chain is valid (the caller's contract).
-    let found = unsafe { find(info.p_next, LOADER_DEVICE_CREATE_INFO) }.cast::<DeviceCreateInfo>();
+    let found = unsafe { find(info.p_next, LOADER_DEVICE_CREATE_INFO, LAYER_LINK_INFO) }
+        .cast::<DeviceCreateInfo>();
     if found.is_null() {
         return None;
     }
@@ -165,6 +207,34 @@ pub(crate) unsafe fn next_device_link(
         this.next_get_instance_proc_addr,
         this.next_get_device_proc_addr,
     ))
+}
+
+/// In a `vkCreateInstance` the loader called: its callbacks for devices the layer creates.
+///
+/// # Safety
+/// As [`next_instance_link`].
+pub(crate) unsafe fn layer_device_callbacks(
+    info: &vk::InstanceCreateInfo<'_>,
+) -> Option<LayerDeviceCallbacks> {
+    // SAFETY: the chain is valid (the caller's contract).
+    let found = unsafe {
+        find(
+            info.p_next,
+            LOADER_INSTANCE_CREATE_INFO,
+            LAYER_CREATE_DEVICE_CALLBACK,
+        )
+    }
+    .cast::<InstanceCreateInfoDevice>();
+    if found.is_null() {
+        return None;
+    }
+    // SAFETY: a loader structure of this chain whose `function` says its union holds the
+    // device callbacks.
+    let callbacks = unsafe { found.read() };
+    Some(LayerDeviceCallbacks {
+        create: callbacks.create?,
+        destroy: callbacks.destroy?,
+    })
 }
 
 /// A command by name through `gipa`, as a typed pointer.

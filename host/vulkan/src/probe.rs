@@ -11,12 +11,16 @@ use std::sync::Mutex;
 use ash::vk;
 
 use crate::dispatch::{supports, Instance};
+use crate::loader;
 use crate::zx::{self, Vmo};
 use crate::HOST_ALLOCATION;
 
 /// The layer's own device on one physical device.
 pub(crate) struct Probe {
     fns: ash::Device,
+    /// Where the loader loaded the layer, the loader made the device (through the layers below
+    /// this one) and destroys it.
+    loader_made: Option<loader::LayerDeviceCallbacks>,
     /// The memory types a VMO mapping can be imported as on this physical device.
     vmo_memory_type_bits: u32,
     /// Serializes the probes (each creates and destroys one resource).
@@ -37,13 +41,45 @@ impl Probe {
         let info = vk::DeviceCreateInfo::default()
             .queue_create_infos(&queues)
             .enabled_extension_names(&extensions);
-        // SAFETY: a valid create info (queue family 0 always exists; the extension is
-        // supported, checked above) on a physical device of the live instance; destroyed in
-        // `destroy`, before the instance.
-        let fns = unsafe { instance.fns.create_device(physical_device, &info, None) }.ok()?;
+        // A valid create info (queue family 0 always exists; the extension is supported,
+        // checked above) on a physical device of the live instance; destroyed in `destroy`,
+        // before the instance.
+        let fns = match instance.layer_device {
+            // The loader loaded the layer: it creates the device through the layers below this
+            // one, each of which sees a complete vkCreateDevice.
+            Some(callbacks) => {
+                let mut device = vk::Device::null();
+                let mut next_gdpa = None;
+                // SAFETY: as above; the loader's callback for this instance, called with this
+                // layer's vkGetInstanceProcAddr as the interface specifies.
+                let result = unsafe {
+                    (callbacks.create)(
+                        instance.fns.handle(),
+                        physical_device,
+                        &info,
+                        std::ptr::null(),
+                        &mut device,
+                        crate::dispatch::get_instance_proc_addr,
+                        &mut next_gdpa,
+                    )
+                };
+                result.result().ok()?;
+                let next_gdpa = next_gdpa?;
+                let load = |name: &std::ffi::CStr| {
+                    // SAFETY: a live device of that level; a NUL-terminated name.
+                    let f = unsafe { next_gdpa(device, name.as_ptr()) };
+                    f.map_or(std::ptr::null(), |f| f as *const std::ffi::c_void)
+                };
+                // SAFETY: each name is loaded as its own command, for this live device.
+                unsafe { ash::Device::load_with(load, device) }
+            }
+            // SAFETY: as above; the commands below the layer are the loader's.
+            None => unsafe { instance.fns.create_device(physical_device, &info, None) }.ok()?,
+        };
         let this = Self {
             vmo_memory_type_bits: 0,
             fns,
+            loader_made: instance.layer_device,
             lock: Mutex::new(()),
         };
         let bits = this.query_vmo_bits(instance);
@@ -104,8 +140,19 @@ impl Probe {
     /// # Safety
     /// Once, with nothing else using the device.
     pub(crate) unsafe fn destroy(&self) {
-        // SAFETY: the caller's contract; created without callbacks.
-        unsafe { self.fns.destroy_device(None) }
+        match self.loader_made {
+            // SAFETY: the caller's contract; the loader made the device, created without
+            // callbacks, and destroys it with the next layer's vkDestroyDevice.
+            Some(callbacks) => unsafe {
+                (callbacks.destroy)(
+                    self.fns.handle(),
+                    std::ptr::null(),
+                    self.fns.fp_v1_0().destroy_device,
+                )
+            },
+            // SAFETY: the caller's contract; created without callbacks.
+            None => unsafe { self.fns.destroy_device(None) },
+        }
     }
 
     /// Whether a buffer with `flags` and `usage` gets memory types a VMO can have.

@@ -99,6 +99,19 @@ int main(void) {
   }
   CHECK(offered, "VK_FUCHSIA_external_memory is offered");
 
+  // The capability query answers for ZIRCON_VMO (from what the layer can back).
+  VkPhysicalDeviceExternalBufferInfo buffer_info = {
+      .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTERNAL_BUFFER_INFO,
+      .usage = VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+      .handleType = VK_EXTERNAL_MEMORY_HANDLE_TYPE_ZIRCON_VMO_BIT_FUCHSIA};
+  VkExternalBufferProperties buffer_properties = {
+      .sType = VK_STRUCTURE_TYPE_EXTERNAL_BUFFER_PROPERTIES};
+  vkGetPhysicalDeviceExternalBufferProperties(physical_device, &buffer_info, &buffer_properties);
+  VkExternalMemoryFeatureFlags both =
+      VK_EXTERNAL_MEMORY_FEATURE_EXPORTABLE_BIT | VK_EXTERNAL_MEMORY_FEATURE_IMPORTABLE_BIT;
+  CHECK((buffer_properties.externalMemoryProperties.externalMemoryFeatures & both) == both,
+        "transfer buffers can be exported and imported as ZIRCON_VMO");
+
   float priority = 1.0f;
   VkDeviceQueueCreateInfo queue = {.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
                                    .queueFamilyIndex = 0,
