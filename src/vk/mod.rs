@@ -4,11 +4,11 @@
 //!
 //! | operation | method | Vulkan command | ownership |
 //! |---|---|---|---|
-//! | set up | [`Interop::new`] | `vkGetDeviceProcAddr` | borrows the application's instance and device |
+//! | set up | [`Interop::new`] / [`Interop::with_owned_device`] | `vkGetDeviceProcAddr` | borrows the application's instance and device (an `unsafe` outlives contract) / takes the device and destroys it after the last object made from it |
 //! | allocate exportable memory | [`Interop::allocate_exportable_memory`] | `vkAllocateMemory` + `VkExportMemoryAllocateInfo{ZIRCON_VMO}` | [`Memory`] frees on drop |
 //! | export | [`Interop::get_memory_zircon_handle`] | `vkGetMemoryZirconHandleFUCHSIA` (+ `zx_handle_replace`) | the caller owns a **new** handle per call, with exactly the rights asked for |
 //! | properties | [`Interop::get_memory_zircon_handle_properties`] | `vkGetMemoryZirconHandlePropertiesFUCHSIA` | the VMO is **borrowed** |
-//! | import | [`Interop::import_memory`] | `vkAllocateMemory` + `VkImportMemoryZirconHandleInfoFUCHSIA` | the VMO moves into Vulkan **on success only**; every [`ImportError`] hands it back |
+//! | import | [`Interop::import_memory`] (also [`Interop::import_exportable_memory`], [`Interop::import_memory_read_only`]) | `vkAllocateMemory` + `VkImportMemoryZirconHandleInfoFUCHSIA` | the VMO moves into Vulkan **on success only**; every [`ImportError`] hands it back |
 //! | resources (optional helpers) | [`Interop::create_buffer`], [`Interop::create_image`] | `vkCreate{Buffer,Image}` + `VkExternalMemory*CreateInfo{ZIRCON_VMO}` | [`Buffer`] / [`Image`] destroy on drop |
 //! | capabilities | [`Interop::get_physical_device_external_buffer_properties`], [`Interop::get_physical_device_image_format_properties2`] | `vkGetPhysicalDeviceExternalBufferProperties`, `…ImageFormatProperties2` | — |
 //!
