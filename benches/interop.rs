@@ -263,7 +263,7 @@ fn bench_import(c: &mut Criterion, setup: &Setup) {
                 })
             },
         );
-        // The floor: a host-pointer import of an existing mapping (what the host implementation
+        // The floor: a host-pointer import of an existing mapping (what the host layer
         // does underneath, without mapping the VMO each time).
         let length = usize::try_from(size).expect("size");
         let mapping = vmo

@@ -55,6 +55,28 @@ impl<T: AshDebug> AshDebug for Option<T> {
     }
 }
 
+impl<T: AshDebug> AshDebug for [T] {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter().map(Dbg)).finish()
+    }
+}
+
+impl<T: AshDebug> AshDebug for Vec<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.as_slice().fmt(f)
+    }
+}
+
+/// A pair of an ash value and one of this crate's (a reason beside a format, say).
+impl<A: AshDebug, B: fmt::Debug> AshDebug for (A, B) {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("")
+            .field(&Dbg(&self.0))
+            .field(&self.1)
+            .finish()
+    }
+}
+
 /// `impl Debug` for a struct of this crate, printing the fields marked `: vk` through [`dbg`]:
 /// `impl_debug!(Resource { handle, requirements: vk, dedicated });`, with lifetimes as
 /// `impl_debug!(<'a> Request<'a> { ... })`.
@@ -174,6 +196,7 @@ macro_rules! numbers {
 numbers!(u32, u64);
 
 structs! {
+    Extent2D { width, height }
     Extent3D { width, height, depth }
     MemoryRequirements { size, alignment, memory_type_bits }
     ImageFormatProperties {

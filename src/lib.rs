@@ -15,7 +15,9 @@
 //! protects.
 //!
 //! The crate is layered: [`zx`] is one safe Zircon API (real syscalls on Fuchsia, the emulated
-//! host kernel elsewhere); [`vk`] builds on it and on `ash`; [`fidl`] and [`sysmem`] speak
+//! host kernel elsewhere); [`vk`] builds on it and on `ash`, reaching `VK_FUCHSIA_external_memory`
+//! through `vkGetDeviceProcAddr` (the driver on Fuchsia, the host Vulkan layer elsewhere: get
+//! the `ash::Entry` from [`platform::vulkan_entry`]); [`fidl`] and [`sysmem`] speak
 //! `fuchsia.sysmem2` over [`zx::Channel`]s; [`metal`] offers the same operations for
 //! `VK_EXT_external_memory_metal`.
 #![deny(unsafe_op_in_unsafe_fn)]

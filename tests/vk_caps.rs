@@ -80,7 +80,6 @@ fn properties_of_vmos_and_of_things_that_are_not() {
         assert_eq!(interop.get_memory_zircon_handle_properties(&zero), Ok(0));
         for rights in [
             zx::Rights::READ | zx::Rights::WRITE,
-            zx::Rights::MAP | zx::Rights::READ,
             zx::Rights::MAP | zx::Rights::WRITE,
         ] {
             let v = zx::Vmo::create(4096)
@@ -90,9 +89,19 @@ fn properties_of_vmos_and_of_things_that_are_not() {
             assert_eq!(
                 interop.get_memory_zircon_handle_properties(&v),
                 Ok(0),
-                "{rights:?} lacks MAP, READ or WRITE"
+                "{rights:?} lacks MAP or READ: it cannot be mapped"
             );
         }
+        // Without WRITE a VMO can still be imported read-only (the host layer maps it
+        // read-only; tests/vk_read_only.rs): its memory types are reported.
+        let read_only = zx::Vmo::create(4096)
+            .unwrap()
+            .replace_handle(zx::Rights::MAP | zx::Rights::READ)
+            .unwrap();
+        assert_ne!(
+            interop.get_memory_zircon_handle_properties(&read_only),
+            Ok(0)
+        );
 
         // Garbage, closed handles and channels: VK_ERROR_INVALID_EXTERNAL_HANDLE.
         // SAFETY: a forged value, only inspected.
@@ -287,7 +296,7 @@ fn image_info(flags: vk::ImageCreateFlags) -> vk::ImageCreateInfo<'static> {
         .initial_layout(vk::ImageLayout::UNDEFINED)
 }
 
-/// The host implementation rebuilds the create info it hands the driver; the format list must
+/// The host layer rebuilds the create info it hands the driver; the format list must
 /// be in it. An incompatible view format proves it: the validation layer, which sits between
 /// the implementation and the driver, sees the list and reports
 /// VUID-VkImageCreateInfo-pNext-06722 (had the list been dropped, it would see nothing).
@@ -315,7 +324,7 @@ fn a_chained_format_list_reaches_the_driver() {
     drop(image);
 }
 
-/// A chained structure the host implementation cannot forward is refused, never dropped.
+/// A chained structure the host layer cannot forward is refused, never dropped.
 #[test]
 fn an_unknown_chained_structure_is_vk_error_unknown() {
     let _lock = vmo_interop::platform::host::counters_lock();
@@ -323,7 +332,7 @@ fn an_unknown_chained_structure_is_vk_error_unknown() {
     let interop = gpu.interop();
     let mut compression = vk::ImageCompressionControlEXT::default();
     let info = image_info(vk::ImageCreateFlags::empty()).push_next(&mut compression);
-    // SAFETY: the host implementation refuses the chain before any driver sees it.
+    // SAFETY: the host layer refuses the chain before any driver sees it.
     let err = unsafe { interop.create_image(&info) }.unwrap_err();
     match err {
         vmo_interop::vk::AllocateError::Vulkan(error) => {

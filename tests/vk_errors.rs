@@ -125,18 +125,29 @@ fn a_channel_is_not_a_vmo() {
 }
 
 #[test]
-fn missing_map_read_or_write_is_named() {
+fn missing_map_read_write_or_duplicate_is_named() {
     leak_checked(|_, interop| {
         for (rights, missing) in [
             (
                 zx::Rights::READ | zx::Rights::WRITE | zx::Rights::DUPLICATE,
                 zx::Rights::MAP,
             ),
-            (zx::Rights::MAP | zx::Rights::READ, zx::Rights::WRITE),
-            (zx::Rights::MAP, zx::Rights::READ | zx::Rights::WRITE),
+            (
+                zx::Rights::MAP | zx::Rights::READ | zx::Rights::DUPLICATE,
+                zx::Rights::WRITE,
+            ),
+            (
+                zx::Rights::MAP | zx::Rights::DUPLICATE,
+                zx::Rights::READ | zx::Rights::WRITE,
+            ),
+            // The import hands the driver a duplicate, on every platform.
+            (
+                zx::Rights::MAP | zx::Rights::READ | zx::Rights::WRITE,
+                zx::Rights::DUPLICATE,
+            ),
             (
                 zx::Rights::NONE,
-                zx::Rights::MAP | zx::Rights::READ | zx::Rights::WRITE,
+                zx::Rights::MAP | zx::Rights::READ | zx::Rights::WRITE | zx::Rights::DUPLICATE,
             ),
         ] {
             let (full, koid) = vmo(4096);
@@ -561,7 +572,7 @@ fn refusals_by_the_implementation_after_validation_hand_the_vmo_back() {
         for (candidate, size) in [(resizable, 4096), (small, 8192)] {
             let koid = candidate.get_koid().unwrap();
             let raw = candidate.raw_handle();
-            // SAFETY: invalid on purpose (see the test's docs); the host implementation refuses
+            // SAFETY: invalid on purpose (see the test's docs); the host layer refuses
             // before the driver sees anything and takes the handle only on success.
             let err =
                 unsafe { interop.import_memory_unchecked(candidate, size, 0, None) }.unwrap_err();

@@ -1,5 +1,6 @@
-//! The raw escape hatches: memory, buffers and images released with `into_raw` stay valid for
-//! as long as the application holds them, whatever happens to the interop clones around them.
+//! The raw escape hatches: memory, buffers and images released with `into_raw` are plain
+//! Vulkan handles that stay valid for as long as the application holds them, whatever happens to
+//! the interops, and that the plain `vkFree*`/`vkDestroy*` commands release completely.
 
 mod common;
 
@@ -10,7 +11,7 @@ use vmo_interop::vk::AllocationInfo;
 /// Writes `bytes` at the start of host-visible `memory` and reads them back through a second
 /// `vkMapMemory`.
 fn write_and_read(gpu: &Gpu, memory: vk::DeviceMemory, bytes: &[u8]) -> Vec<u8> {
-    // SAFETY: the memory is host-visible (every type the host implementation uses is) and not
+    // SAFETY: the memory is host-visible (every type the host layer uses is) and not
     // mapped elsewhere; the ranges lie within the allocation.
     unsafe {
         let ptr = gpu
@@ -30,7 +31,7 @@ fn write_and_read(gpu: &Gpu, memory: vk::DeviceMemory, bytes: &[u8]) -> Vec<u8> 
 }
 
 #[test]
-fn raw_memory_comes_with_the_interop_that_frees_it() {
+fn raw_memory_is_plain_device_memory_freed_with_vk_free_memory() {
     let _lock = vmo_interop::platform::host::counters_lock();
     let before = live();
     {
@@ -39,48 +40,38 @@ fn raw_memory_comes_with_the_interop_that_frees_it() {
         let memory = interop
             .allocate_exportable_memory(&AllocationInfo::new().allocation_size(4096))
             .unwrap();
-        let (raw, owner) = memory.into_raw();
-        assert!(owner.same_device(&interop));
-        // The returned interop is the only one left: the backing must survive the others.
+        let raw = memory.into_raw();
+        // Every interop gone: the memory is the application's, and still backed.
         drop(interop);
         assert_eq!(write_and_read(&gpu, raw, b"still mapped"), b"still mapped");
-        // SAFETY: released by `into_raw` of this interop, freed once, unused by the GPU.
-        unsafe { owner.free_memory(raw) };
-        drop(owner);
+        // The driver's plain vkFreeMemory (through the layer) releases the backing too.
+        // SAFETY: a live allocation of this device, freed once, unused by the GPU.
+        unsafe { gpu.device.free_memory(raw, None) };
     }
     assert_eq!(live(), before, "handles, VMOs or mappings leaked");
 }
 
 #[test]
-fn raw_memory_outliving_every_interop_stays_mapped_and_leaks_only_its_backing() {
+fn raw_imported_memory_is_freed_with_vk_free_memory() {
     let _lock = vmo_interop::platform::host::counters_lock();
     let before = live();
     {
-        let mut gpu = Gpu::new();
-        let interop = gpu.interop.take().unwrap();
-        let memory = interop
-            .allocate_exportable_memory(&AllocationInfo::new().allocation_size(4096))
+        let gpu = Gpu::new();
+        let vmo = vmo_interop::zx::Vmo::create(4096).unwrap();
+        let memory = gpu
+            .interop()
+            .import_memory(vmo, &AllocationInfo::new())
             .unwrap();
-        let (raw, owner) = memory.into_raw();
-        // Misuse: every interop dropped while the raw memory lives. The host implementation
-        // must not unmap what the driver's memory still imports.
-        drop((interop, owner));
-        assert_eq!(write_and_read(&gpu, raw, b"no dangling"), b"no dangling");
-        // With no interop left, only the driver's own vkFreeMemory is possible: the
-        // implementation's VMO and mapping for this memory leak, as documented.
-        // SAFETY: a live allocation of this device, unused by the GPU.
+        let raw = memory.into_raw();
+        assert_eq!(write_and_read(&gpu, raw, b"imported"), b"imported");
+        // SAFETY: a live allocation of this device, freed once, unused by the GPU.
         unsafe { gpu.device.free_memory(raw, None) };
     }
-    let (handles, vmos, mappings) = before;
-    assert_eq!(
-        live(),
-        (handles + 1, vmos + 1, mappings + 1),
-        "exactly the backing of the lost memory leaks: one VMO handle, its VMO, one mapping"
-    );
+    assert_eq!(live(), before, "handles, VMOs or mappings leaked");
 }
 
 #[test]
-fn raw_buffers_and_images_come_with_their_interop() {
+fn raw_buffers_and_images_are_destroyed_with_the_plain_commands() {
     let _lock = vmo_interop::platform::host::counters_lock();
     let before = live();
     {
@@ -103,14 +94,14 @@ fn raw_buffers_and_images_come_with_their_interop() {
             .initial_layout(vk::ImageLayout::UNDEFINED);
         // SAFETY: a valid create info without an external-memory structure.
         let image = unsafe { interop.create_image(&info) }.unwrap();
-        let (raw_buffer, buffer_owner) = buffer.into_raw();
-        let (raw_image, image_owner) = image.into_raw();
-        assert!(buffer_owner.same_device(&interop) && image_owner.same_device(&interop));
+        let raw_buffer = buffer.into_raw();
+        let raw_image = image.into_raw();
         drop(interop);
-        // SAFETY: released by `into_raw` of these interops, destroyed once, unused by the GPU.
+        // SAFETY: released by `into_raw`, destroyed once with the plain commands, unused by the
+        // GPU.
         unsafe {
-            buffer_owner.destroy_buffer(raw_buffer);
-            image_owner.destroy_image(raw_image);
+            gpu.device.destroy_buffer(raw_buffer, None);
+            gpu.device.destroy_image(raw_image, None);
         }
     }
     assert_eq!(live(), before, "handles, VMOs or mappings leaked");

@@ -21,7 +21,7 @@ impl BenchDevice {
         // SAFETY: loader, instance and device creation with valid structures; every object is
         // destroyed in Drop, in reverse order, or here on the early return.
         unsafe {
-            let entry = ash::Entry::load().ok()?;
+            let entry = vmo_interop::platform::vulkan_entry().ok()?;
             let app = vk::ApplicationInfo::default().api_version(vk::API_VERSION_1_1);
             let instance = entry
                 .create_instance(

@@ -100,33 +100,15 @@ impl PhysicalDevice {
     }
 }
 
-/// The Vulkan loader: linked into the program on Fuchsia (the tree's ash has only `linked`, and
-/// the component's loader service hands out the driver), loaded at run time elsewhere.
-#[cfg(target_os = "fuchsia")]
-fn load_entry() -> Result<ash::Entry> {
-    Ok(ash::Entry::linked())
-}
-
-/// The Vulkan loader: linked into the program on Fuchsia, loaded at run time elsewhere (a missing
-/// loader is a [`UsageError`] that says what to install).
-#[cfg(not(target_os = "fuchsia"))]
-fn load_entry() -> Result<ash::Entry> {
-    // SAFETY: loads the system's Vulkan loader; nothing else runs during the load.
-    let entry = unsafe { ash::Entry::load() }.map_err(|e| {
-        UsageError::new(format!(
-            "no Vulkan loader ({e}): install it (Debian: apt-get install libvulkan1 \
-             mesa-vulkan-drivers), or run ./x demo, which does"
-        ))
-    })?;
-    Ok(entry)
-}
-
 impl Instance {
     /// Loads Vulkan and creates an instance. With `validation`, the Khronos validation layer is
     /// enabled when it is installed (its messages are counted); the benchmarks leave it off. A
     /// missing loader or driver is a [`UsageError`] that says what to install.
     pub fn new(validation: bool) -> Result<Self> {
-        let entry = load_entry()?;
+        // The platform's entry: the linked loader on Fuchsia, the host Vulkan layer over the
+        // system loader on the host.
+        let entry = vmo_interop::platform::vulkan_entry()
+            .map_err(|e| UsageError::new(format!("{e}; or run ./x demo, which installs it")))?;
         // SAFETY: a plain query on a loaded entry.
         let layers = unsafe { entry.enumerate_instance_layer_properties() }.unwrap_or_default();
         let validation = validation

@@ -82,14 +82,18 @@ pub fn run(json: bool, only: Option<usize>) -> Result<Outcome> {
 
 /// How the device provides VK_FUCHSIA_external_memory.
 fn provider(physical: &PhysicalDevice) -> &'static str {
-    if physical.supports(ash::fuchsia::external_memory::NAME) {
+    if !physical.supports(ash::fuchsia::external_memory::NAME) {
+        if cfg!(target_os = "fuchsia") {
+            "unavailable (the driver lacks VK_FUCHSIA_external_memory)"
+        } else {
+            "unavailable (the host layer offers it only over the driver's \
+             VK_EXT_external_memory_host, with Vulkan 1.1 and a minImportedHostPointerAlignment \
+             that divides the page)"
+        }
+    } else if cfg!(target_os = "fuchsia") {
         "native (the driver's VK_FUCHSIA_external_memory)"
-    } else if cfg!(not(target_os = "fuchsia"))
-        && physical.supports(ash::ext::external_memory_host::NAME)
-    {
-        "host implementation (vmo-interop over the driver's VK_EXT_external_memory_host)"
     } else {
-        "unavailable (the driver has neither VK_FUCHSIA_external_memory nor VK_EXT_external_memory_host)"
+        "host Vulkan layer (host/vulkan, over the driver's VK_EXT_external_memory_host)"
     }
 }
 

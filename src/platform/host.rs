@@ -9,6 +9,9 @@
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
+// Linking: the library's `zx_*` declarations (`zx::sys`) resolve to the host kernel.
+extern crate host_zircon as _;
+
 pub use host_zircon::abi::zx_host_counters_t;
 
 /// A snapshot of the host kernel's counters for this process.

@@ -3,7 +3,12 @@
 //!
 //! The library reaches the platform only through Fuchsia's own interfaces (the `zx_*` C ABI,
 //! the Vulkan entry points, `/svc`). This module holds what an application or a test needs to
-//! *start* on a platform, plus, off Fuchsia, the host kernel's counters ([`host`]).
+//! *start* on a platform ([`vulkan_entry`]), plus, off Fuchsia, the host kernel's counters
+//! ([`host`]).
 
 #[cfg(target_os = "linux")]
 pub mod host;
+
+mod vulkan;
+
+pub use vulkan::{vulkan_entry, VulkanEntryError};

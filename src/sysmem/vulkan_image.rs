@@ -42,6 +42,7 @@ use super::image_format::size_min_divisor;
 use super::images::{ColorSpace, ImageFormatConstraints, PixelFormat, PixelFormatAndModifier};
 use super::types::{BufferCollectionConstraints, BufferMemoryConstraints, BufferUsage};
 use super::vulkan::image_usage;
+use crate::ash_debug::{dbg, debug_as_display, impl_debug};
 use crate::vk::{AllocateError, ImageFormatQuery, Interop, VulkanError};
 
 /// The sysmem pixel format of a `VkFormat`, and the color spaces it goes with: sRGB for RGB,
@@ -80,7 +81,7 @@ pub(super) fn plane_aspects(format: PixelFormat) -> &'static [vk::ImageAspectFla
 }
 
 /// The images one Vulkan participant will create, one per buffer.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct VulkanImageInfo {
     /// Candidate formats, most preferred first.
     pub formats: Vec<vk::Format>,
@@ -107,7 +108,7 @@ pub enum LeftOut {
 }
 
 /// One candidate the driver can use.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 pub struct ProbedFormat {
     /// The `VkFormat`.
     pub format: vk::Format,
@@ -122,7 +123,7 @@ pub struct ProbedFormat {
 }
 
 /// What [`VulkanImageInfo::probe`] found.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ProbedImage {
     /// The images described.
     pub info: VulkanImageInfo,
@@ -133,11 +134,11 @@ pub struct ProbedImage {
 }
 
 /// Probing the driver failed.
-#[derive(Debug, thiserror::Error)]
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum ProbeError {
     /// No candidate format can be used; each is listed with the reason.
-    #[error("no candidate format can back a linear {width}x{height} image with usage {usage:?} in VMO memory: {left_out:?}")]
+    #[error("no candidate format can back a linear {width}x{height} image with usage {} in VMO memory: {:?}", dbg(usage), dbg(left_out))]
     NoUsableFormat {
         /// The extent's width.
         width: u32,
@@ -157,11 +158,11 @@ pub enum ProbeError {
 }
 
 /// A `VkImageCreateInfo` that cannot describe images shared through sysmem here.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum CreateInfoError {
     /// Only linear images have a layout every participant can compute.
-    #[error("tiling {0:?}: images shared through sysmem here are LINEAR (another participant must find the pixels at sysmem's bytes_per_row)")]
+    #[error("tiling {}: images shared through sysmem here are LINEAR (another participant must find the pixels at sysmem's bytes_per_row)", dbg(.0))]
     NotLinear(vk::ImageTiling),
     /// Sysmem images are 2D, one mip level, one layer, one sample.
     #[error("{what} is {value}: sysmem images are 2D, with one mip level, one array layer and one sample")]
@@ -172,9 +173,30 @@ pub enum CreateInfoError {
         value: String,
     },
     /// A pNext chain or flags would change the image in ways the import does not reproduce.
-    #[error("flags {0:?} or a pNext chain: the import creates the image from format, extent, usage and tiling only")]
+    #[error("flags {} or a pNext chain: the import creates the image from format, extent, usage and tiling only", dbg(.0))]
     Extended(vk::ImageCreateFlags),
 }
+
+impl_debug!(VulkanImageInfo {
+    formats: vk,
+    extent: vk,
+    usage: vk,
+    memory_properties: vk,
+    min_buffer_count_for_camping,
+});
+impl_debug!(ProbedFormat {
+    format: vk,
+    pixel_format,
+    row_pitch,
+    row_pitch_alignment,
+    requirements: vk,
+});
+impl_debug!(ProbedImage {
+    info,
+    formats,
+    left_out: vk,
+});
+debug_as_display!(ProbeError, CreateInfoError);
 
 impl VulkanImageInfo {
     /// The images an application would create with `info` (its format first, then
@@ -200,7 +222,7 @@ impl VulkanImageInfo {
         simple(
             "imageType",
             info.image_type == vk::ImageType::TYPE_2D,
-            format!("{:?}", info.image_type),
+            dbg(info.image_type).to_string(),
         )?;
         simple(
             "extent.depth",
@@ -220,7 +242,7 @@ impl VulkanImageInfo {
         simple(
             "samples",
             info.samples == vk::SampleCountFlags::TYPE_1,
-            format!("{:?}", info.samples),
+            dbg(info.samples).to_string(),
         )?;
         if !info.flags.is_empty() || !info.p_next.is_null() {
             return Err(CreateInfoError::Extended(info.flags));
@@ -434,14 +456,12 @@ mod tests {
             &[vk::Format::R8G8B8A8_UNORM, vk::Format::B8G8R8A8_UNORM],
         )
         .unwrap();
-        assert_eq!(
-            info.formats,
-            [vk::Format::B8G8R8A8_UNORM, vk::Format::R8G8B8A8_UNORM]
-        );
+        // ash values compare with assert! (they have no Debug in the Fuchsia tree's ash).
+        assert!(info.formats == [vk::Format::B8G8R8A8_UNORM, vk::Format::R8G8B8A8_UNORM]);
         assert_eq!((info.extent.width, info.extent.height), (250, 100));
-        assert_eq!(info.usage, vk::ImageUsageFlags::SAMPLED);
+        assert!(info.usage == vk::ImageUsageFlags::SAMPLED);
         let again = info.create_info(vk::Format::B8G8R8A8_UNORM, 250);
-        assert_eq!(again.tiling, vk::ImageTiling::LINEAR);
+        assert!(again.tiling == vk::ImageTiling::LINEAR);
         assert_eq!((again.mip_levels, again.array_layers), (1, 1));
     }
 

@@ -15,11 +15,11 @@ use super::image_format::{ImageLayout, ImageLayoutError};
 use super::images::{PixelFormat, PixelFormatAndModifier};
 use super::types::{BufferCollectionInfo, SingleBufferSettings, VmoBuffer};
 use super::vulkan_image::{pixel_format, plane_aspects, VulkanImageInfo};
+use crate::ash_debug::{dbg, debug_as_display, impl_debug};
 use crate::vk::{AllocateError, AllocationInfo, Image, ImportError, Interop, Memory, Resource};
 use crate::zx;
 
 /// A collection buffer imported as a `VkImage` bound to its VMO's memory.
-#[derive(Debug)]
 pub struct ImportedImage {
     /// The image (declared first: destroyed before its memory is freed).
     pub image: Image,
@@ -35,14 +35,17 @@ pub struct ImportedImage {
 
 /// Importing a buffer as an image failed. Every variant that holds a `vmo` hands it back
 /// ([`ImportImageError::into_vmo`]); nothing else leaks.
-#[derive(Debug, thiserror::Error)]
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum ImportImageError {
     /// The collection's settings have no image format constraints (a raw-buffer collection).
     #[error("the collection has no image_format_constraints: allocate it with image constraints (VulkanImageInfo::probe)")]
     NoImageFormat,
     /// Sysmem chose a format none of the application's candidates map to.
-    #[error("sysmem chose {chosen}, which is not among this participant's formats {candidates:?}")]
+    #[error(
+        "sysmem chose {chosen}, which is not among this participant's formats {:?}",
+        dbg(candidates)
+    )]
     FormatNotOffered {
         /// What sysmem chose.
         chosen: PixelFormatAndModifier,
@@ -89,7 +92,7 @@ pub enum ImportImageError {
         vmo: zx::Vmo,
     },
     /// The driver lays a linear image out differently from sysmem.
-    #[error("the driver lays out plane {plane} of a linear {format:?} image at offset {vulkan_offset} with row pitch {vulkan_row_pitch}, sysmem at {sysmem_offset} with {sysmem_row_pitch}: give sysmem this driver's constraints (VulkanImageInfo::probe) when allocating")]
+    #[error("the driver lays out plane {plane} of a linear {} image at offset {vulkan_offset} with row pitch {vulkan_row_pitch}, sysmem at {sysmem_offset} with {sysmem_row_pitch}: give sysmem this driver's constraints (VulkanImageInfo::probe) when allocating", dbg(format))]
     LayoutMismatch {
         /// The image's format.
         format: vk::Format,
@@ -128,6 +131,15 @@ pub enum ImportImageError {
     #[error("vkBindImageMemory failed: {0}")]
     Bind(vk::Result),
 }
+
+impl_debug!(ImportedImage {
+    image,
+    memory,
+    format: vk,
+    layout,
+    offset,
+});
+debug_as_display!(ImportImageError);
 
 impl ImportImageError {
     /// The VMO handed back, for the variants that hold one.

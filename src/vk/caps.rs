@@ -1,7 +1,7 @@
 //! Capability queries for `ZIRCON_VMO`: external buffer and image-format properties.
 //!
-//! On Fuchsia the driver answers; on the host the implementation answers from what the driver's
-//! `HOST_ALLOCATION` import supports (see the `host_ext` module and the [module docs](super#host-implementation)).
+//! The implementation of the extension answers: the driver on Fuchsia, the host Vulkan layer
+//! elsewhere (from what the driver's `HOST_ALLOCATION` import supports).
 
 use ash::vk;
 

@@ -1,37 +1,32 @@
 //! Device setup: the [`Interop`] object and the extensions it needs.
 
+use std::collections::HashMap;
 use std::ffi::CStr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use ash::vk;
 
 use super::error::{map_get_memory_zircon_handle_properties_err, DeviceError};
-use super::raw::ExternalMemoryTable;
+use super::raw::{ExternalMemoryFn, ExternalMemoryTable};
+use super::validate::ExportedDedication;
 use crate::zx::{self, AsHandleRef};
 
 /// Size of the VMO probed for the memory types a VMO can use: one page.
 const PROBE_VMO_SIZE: u64 = 4096;
 
-/// The device extensions the application must enable on its `VkDevice` for [`Interop`].
+/// The device extensions the application must enable on its `VkDevice` for [`Interop`]:
+/// `VK_FUCHSIA_external_memory`, on every platform (and Vulkan 1.1, where external memory and
+/// dedicated allocations are core).
 ///
-/// - Fuchsia: `VK_FUCHSIA_external_memory`.
-/// - Elsewhere: `VK_EXT_external_memory_host`, over which this crate implements
-///   `VK_FUCHSIA_external_memory` itself.
-///
-/// Both also need Vulkan 1.1 (external memory and dedicated allocations are core there).
+/// On Fuchsia the driver provides it. Elsewhere the host Vulkan layer does: create the instance
+/// from the `ash::Entry` that [`crate::platform::vulkan_entry`] returns, and the layer offers
+/// the extension on every device whose driver has `VK_EXT_external_memory_host`.
 pub fn required_device_extensions() -> &'static [&'static CStr] {
-    #[cfg(target_os = "fuchsia")]
-    {
-        &[ash::fuchsia::external_memory::NAME]
-    }
-    #[cfg(not(target_os = "fuchsia"))]
-    {
-        &[ash::ext::external_memory_host::NAME]
-    }
+    &[ash::fuchsia::external_memory::NAME]
 }
 
 /// `VK_FUCHSIA_external_memory` for one `VkDevice`: export, import, properties and capability
-/// queries, and the buffer/image creation that external memory needs.
+/// queries, and helpers that create buffers and images for external memory.
 ///
 /// Cheap to clone (an `Arc`). Every [`super::Memory`], [`super::Buffer`] and [`super::Image`]
 /// holds a clone, so the interop lives as long as anything made from it.
@@ -61,34 +56,38 @@ pub(crate) struct Shared {
     /// The memory types a fresh VMO can be imported as: exportable memory is allocated within
     /// them so that its payload can be imported again anywhere.
     pub(crate) exportable_memory_type_bits: u32,
-    /// The host implementation the table's dispatch handles address; last, so it outlives
-    /// everything above that might call through the table. (Each live allocation it backs
-    /// holds it too, so it outlives memory released with [`super::Memory::into_raw`].)
-    #[cfg(not(target_os = "fuchsia"))]
-    pub(crate) host: Arc<super::host_ext::HostExternalMemory>,
+    /// What this device exported, by payload koid: the dedication of the exporting memory, for
+    /// the dedicated-import rules (04751 / 04752), and how many of this device's memory objects
+    /// hold the payload (the entry goes with the last).
+    pub(crate) exports: Mutex<HashMap<zx::Koid, Export>>,
+    /// Whether the interop owns the device ([`Interop::with_owned_device`]): then the last
+    /// reference destroys it, after everything made from it.
+    owns_device: bool,
 }
 
 impl Interop {
     /// Builds the interop for the application's device.
     ///
-    /// Checks that the physical device is Vulkan 1.1 or later and that the device enabled
-    /// [`required_device_extensions`]; then loads the extension's entry points
-    /// (`vkGetDeviceProcAddr` on Fuchsia; the host implementation over
-    /// `VK_EXT_external_memory_host` elsewhere) and probes the memory types a fresh VMO can use
+    /// Checks that the physical device is Vulkan 1.1 or later and offers
+    /// `VK_FUCHSIA_external_memory`, and that the device enabled it; then loads the extension's
+    /// entry points (`vkGetDeviceProcAddr`) and probes the memory types a fresh VMO can use
     /// (`vkGetMemoryZirconHandlePropertiesFUCHSIA` on a one-page VMO).
     ///
     /// # Errors
     /// - [`DeviceError::ApiVersionTooLow`];
-    /// - [`DeviceError::ExtensionNotSupported`] / [`DeviceError::ExtensionNotEnabled`], naming
-    ///   the extension;
+    /// - [`DeviceError::ExtensionNotSupported`]: the physical device does not offer the
+    ///   extension; off Fuchsia, the instance did not come from
+    ///   [`crate::platform::vulkan_entry`] (the message says so);
+    /// - [`DeviceError::ExtensionNotEnabled`]: the device was created without it;
     /// - [`DeviceError::Vulkan`] / [`DeviceError::Zircon`] when the probe fails.
     ///
     /// # Safety
     /// - `instance` was created with `VkApplicationInfo::apiVersion` 1.1 or later (the
     ///   capability queries are Vulkan 1.1 instance commands);
     /// - `device` was created from `physical_device`, which belongs to `instance`;
-    /// - `instance` and `device` outlive the returned interop and everything made from it (every
-    ///   clone, [`super::Memory`], [`super::Buffer`], [`super::Image`]).
+    /// - **`instance` and `device` outlive the returned interop and everything made from it**
+    ///   (every clone, [`super::Memory`], [`super::Buffer`], [`super::Image`]): destroy the
+    ///   device only after dropping them all.
     pub unsafe fn new(
         instance: &ash::Instance,
         physical_device: vk::PhysicalDevice,
@@ -123,16 +122,8 @@ impl Interop {
         // SAFETY: `device` came from `instance` (caller).
         let memory_properties =
             unsafe { instance.get_physical_device_memory_properties(physical_device) };
-
-        #[cfg(target_os = "fuchsia")]
         // SAFETY: forwarded from the caller.
-        let table = unsafe { fuchsia_table(instance, physical_device, device) }?;
-        #[cfg(not(target_os = "fuchsia"))]
-        // SAFETY: forwarded from the caller.
-        let host =
-            unsafe { super::host_ext::HostExternalMemory::new(instance, physical_device, device) }?;
-        #[cfg(not(target_os = "fuchsia"))]
-        let table = host.table();
+        let table = unsafe { load_table(instance, physical_device, device) }?;
 
         let probe = zx::Vmo::create(PROBE_VMO_SIZE)?;
         // SAFETY: ZIRCON_VMO is the only valid handle type (04773); the handle is borrowed.
@@ -151,10 +142,42 @@ impl Interop {
                 memory_properties,
                 table,
                 exportable_memory_type_bits,
-                #[cfg(not(target_os = "fuchsia"))]
-                host,
+                exports: Mutex::new(HashMap::new()),
+                owns_device: false,
             }),
         })
+    }
+
+    /// [`Self::new`] for a device the interop takes ownership of: the device is destroyed
+    /// (`vkDestroyDevice`, after `vkDeviceWaitIdle`) when the interop, every clone and
+    /// everything made from it ([`super::Memory`], [`super::Buffer`], [`super::Image`]) are
+    /// gone. So no memory can outlive its device: each holds the interop, which holds the
+    /// device. Use [`Self::device`] for the application's own commands.
+    ///
+    /// # Errors
+    /// As [`Self::new`]; the device is handed back with the error, still the caller's.
+    ///
+    /// # Safety
+    /// - as [`Self::new`], except that the device's lifetime is now the interop's: the caller
+    ///   never destroys it (nor any clone of the `ash::Device`), and destroys everything else it
+    ///   made from the device before the last interop reference drops;
+    /// - the device was created without allocation callbacks;
+    /// - `instance` outlives the interop and everything made from it.
+    pub unsafe fn with_owned_device(
+        instance: &ash::Instance,
+        physical_device: vk::PhysicalDevice,
+        device: ash::Device,
+    ) -> Result<Self, (DeviceError, Box<ash::Device>)> {
+        // SAFETY: forwarded from the caller; the interop keeps `device` alive from here on.
+        match unsafe { Self::new(instance, physical_device, &device) } {
+            Ok(mut interop) => {
+                if let Some(shared) = Arc::get_mut(&mut interop.shared) {
+                    shared.owns_device = true;
+                }
+                Ok(interop)
+            }
+            Err(error) => Err((error, Box::new(device))),
+        }
     }
 
     /// The application's device.
@@ -190,17 +213,54 @@ impl Interop {
     }
 }
 
-/// The driver's table on Fuchsia.
+impl Drop for Shared {
+    fn drop(&mut self) {
+        if !self.owns_device {
+            return;
+        }
+        // The last reference: every memory, buffer and image made from the interop holds one,
+        // so all of them are gone. Errors (a lost device) leave nothing to wait for.
+        // SAFETY: the interop owns the device (`with_owned_device`'s contract): nothing else
+        // destroys it or uses it any more.
+        let _ = unsafe { self.device.device_wait_idle() };
+        // SAFETY: as above; created without allocation callbacks (the contract).
+        unsafe { self.device.destroy_device(None) };
+    }
+}
+
+/// A payload this device exported (see [`Shared::exports`]).
+pub(crate) struct Export {
+    pub(crate) dedication: ExportedDedication,
+    pub(crate) memories: usize,
+}
+
+impl Interop {
+    pub(crate) fn exports(&self) -> MutexGuard<'_, HashMap<zx::Koid, Export>> {
+        // Every update is a single insert, remove or count change: consistent across panics.
+        self.shared
+            .exports
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// What this device knows about the dedication of the memory that exported `koid`.
+    pub(crate) fn exported_dedication(&self, koid: zx::Koid) -> ExportedDedication {
+        self.exports()
+            .get(&koid)
+            .map_or(ExportedDedication::Unknown, |e| e.dedication.clone())
+    }
+}
+
+/// The extension's entry points (`vkGetDeviceProcAddr`) and the commands whose chains may carry
+/// its structures, as the application's `ash::Device` and `ash::Instance` call them.
 ///
 /// # Safety
 /// As [`Interop::new`].
-#[cfg(target_os = "fuchsia")]
-unsafe fn fuchsia_table(
+unsafe fn load_table(
     instance: &ash::Instance,
     physical_device: vk::PhysicalDevice,
     device: &ash::Device,
 ) -> Result<ExternalMemoryTable, DeviceError> {
-    use super::raw::ExternalMemoryFn;
     for name in [
         c"vkGetMemoryZirconHandleFUCHSIA",
         c"vkGetMemoryZirconHandlePropertiesFUCHSIA",
@@ -232,7 +292,7 @@ unsafe fn fuchsia_table(
             .fp_v1_1()
             .get_physical_device_image_format_properties2,
     };
-    // SAFETY: every pointer is the driver's (through the loader) for these very handles, which
-    // outlive the interop (caller).
+    // SAFETY: every pointer is the one the application's own ash objects call for these very
+    // handles (checked present above), which outlive the interop (caller).
     Ok(unsafe { ExternalMemoryTable::new(fp, device.handle(), physical_device) })
 }

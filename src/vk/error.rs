@@ -152,8 +152,9 @@ pub(crate) fn map_image_format_err(result: vk::Result) -> VulkanError {
 pub enum DeviceError {
     /// The physical device does not offer a device extension the interop needs.
     #[error(
-        "the physical device does not support {extension}; vmo-interop needs it on this platform \
-         (see vk::required_device_extensions)"
+        "the physical device does not offer {extension}: on Fuchsia the driver provides it; on \
+         any other platform the host Vulkan layer does, so create the instance from the \
+         ash::Entry that vmo_interop::platform::vulkan_entry() returns (not ash::Entry::load())"
     )]
     ExtensionNotSupported {
         /// The extension's name.
@@ -161,8 +162,9 @@ pub enum DeviceError {
     },
     /// The device was created without a device extension the interop needs.
     #[error(
-        "the VkDevice was created without {extension}; add vk::required_device_extensions() to \
-         VkDeviceCreateInfo::ppEnabledExtensionNames"
+        "the VkDevice was created without {extension}: add vk::required_device_extensions() to \
+         VkDeviceCreateInfo::ppEnabledExtensionNames (and, off Fuchsia, create the instance \
+         from vmo_interop::platform::vulkan_entry())"
     )]
     ExtensionNotEnabled {
         /// The extension's name.
@@ -176,19 +178,6 @@ pub enum DeviceError {
         major: u32,
         /// Minor version.
         minor: u32,
-    },
-    /// The driver's `minImportedHostPointerAlignment` does not divide the page size (host
-    /// implementation only): page-aligned VMO mappings cannot be imported as host memory.
-    #[error(
-        "the driver's minImportedHostPointerAlignment {min_alignment} does not divide the \
-         {page_size}-byte page: the host implementation imports page-aligned VMO mappings \
-         (VUID-VkImportMemoryHostPointerInfoEXT-pHostPointer-01749); use another driver"
-    )]
-    HostPointerAlignmentUnsupported {
-        /// `VkPhysicalDeviceExternalMemoryHostPropertiesEXT::minImportedHostPointerAlignment`.
-        min_alignment: u64,
-        /// The page size.
-        page_size: u64,
     },
     /// A Vulkan query failed.
     #[error(transparent)]
@@ -208,6 +197,10 @@ pub enum AllocateError {
     /// The Vulkan command failed.
     #[error(transparent)]
     Vulkan(#[from] VulkanError),
+    /// The memory was allocated, but reading its payload's koid (one export, to remember what
+    /// it was allocated for) failed; the memory was freed again.
+    #[error("exportable memory was allocated but exporting it once to read its koid failed: {0}")]
+    Export(#[source] Box<ExportError>),
 }
 
 /// Exporting memory as a VMO failed; no handle was leaked.
@@ -294,17 +287,17 @@ pub enum ImportError {
         /// The caller's handle, handed back.
         vmo: zx::Vmo,
     },
-    /// The handle lacks rights Vulkan drivers on Fuchsia need to map an imported VMO (or, on
-    /// Fuchsia, DUPLICATE, which the import needs to hand the driver a duplicate).
+    /// The handle lacks rights Vulkan drivers on Fuchsia need to map an imported VMO, or
+    /// DUPLICATE, which the import needs to hand the driver a duplicate.
     #[error(
         "the VMO handle lacks {missing:?} (it has {rights:?}); Fuchsia's Vulkan drivers map \
-         imported VMOs and need MAP | READ | WRITE (and on Fuchsia vmo-interop imports a \
-         duplicate, which needs DUPLICATE): import a handle duplicated with those rights"
+         imported VMOs and need MAP | READ | WRITE, and vmo-interop imports a duplicate, which \
+         needs DUPLICATE: import a handle duplicated with those rights"
     )]
     MissingRights {
         /// The handle's rights.
         rights: zx::Rights,
-        /// Which of MAP, READ, WRITE (and DUPLICATE on Fuchsia) it lacks.
+        /// Which of MAP, READ, WRITE and DUPLICATE it lacks.
         missing: zx::Rights,
         /// The caller's handle, handed back.
         vmo: zx::Vmo,

@@ -18,7 +18,8 @@ impl Interop {
     ///
     /// # Errors
     /// - [`ExportError::NotExportable`] (VUID-VkMemoryGetZirconHandleInfoFUCHSIA-handleType-04776)
-    ///   for memory not allocated by [`Interop::allocate_exportable_memory`];
+    ///   for memory not allocated by [`Interop::allocate_exportable_memory`] nor imported by
+    ///   [`Interop::import_exportable_memory`];
     /// - [`ExportError::OtherDevice`] for memory of another interop;
     /// - [`ExportError::RightsNotAvailable`] naming the rights the driver's handle lacks;
     /// - [`ExportError::Vulkan`] / [`ExportError::Zircon`] when a call fails.
@@ -32,7 +33,14 @@ impl Interop {
         if !memory.interop().same_device(self) {
             return Err(ExportError::OtherDevice);
         }
-        if !matches!(memory.backing(), Backing::Exportable { .. }) {
+        if !matches!(
+            memory.backing(),
+            Backing::Exportable { .. }
+                | Backing::ImportedVmo {
+                    exportable: true,
+                    ..
+                }
+        ) {
             return Err(ExportError::NotExportable);
         }
         // SAFETY: the memory is this interop's, exportable as ZIRCON_VMO (both checked above)

@@ -3,16 +3,16 @@
 
 use ash::vk;
 
+use super::allocation::{AllocationInfo, Dedicated, ResolvedResource};
 use super::error::{
     map_allocate_memory_err, map_get_memory_zircon_handle_properties_err, ImportError,
     PropertiesError,
 };
 use super::handle_type::ExternalHandleType;
-use super::memory::{AllocationInfo, Backing, Dedicated, Memory, ResolvedResource};
+use super::memory::{Backing, Memory};
 use super::validate::{
     select_memory_type, validate_allocation_size, validate_dedicated_import,
-    validate_dedicated_size, validate_suballocation, Direction, ExportedDedication,
-    MemoryTypeMasks, ValidationError,
+    validate_dedicated_size, validate_suballocation, Direction, MemoryTypeMasks, ValidationError,
 };
 use super::Interop;
 use crate::zx::{self, AsHandleRef, HandleBased};
@@ -26,12 +26,15 @@ pub const IMPORT_RIGHTS: zx::Rights = zx::Rights::MAP
     .union(zx::Rights::READ)
     .union(zx::Rights::WRITE);
 
-/// The rights [`Interop::import_memory`] requires: [`IMPORT_RIGHTS`], and on Fuchsia also
-/// DUPLICATE, because the import goes through a duplicate (see `import_checked`).
-#[cfg(target_os = "fuchsia")]
+/// The rights [`Interop::import_memory`] requires: [`IMPORT_RIGHTS`] and DUPLICATE, because the
+/// import goes through a duplicate (see `import_checked`).
 const REQUIRED_RIGHTS: zx::Rights = IMPORT_RIGHTS.union(zx::Rights::DUPLICATE);
-#[cfg(not(target_os = "fuchsia"))]
-const REQUIRED_RIGHTS: zx::Rights = IMPORT_RIGHTS;
+
+/// The rights [`Interop::import_memory_read_only`] requires: READ and MAP (to map the VMO at all)
+/// and DUPLICATE.
+const READ_ONLY_RIGHTS: zx::Rights = zx::Rights::READ
+    .union(zx::Rights::MAP)
+    .union(zx::Rights::DUPLICATE);
 
 /// Why validation refused an import (the VMO is attached afterwards).
 enum Refusal {
@@ -75,14 +78,22 @@ struct CheckedImport {
     allocation_size: u64,
     memory_type_index: u32,
     dedicated: Option<Dedicated>,
+    /// Chain `VkExportMemoryAllocateInfo{ZIRCON_VMO}` too (exportFromImported).
+    exportable: bool,
+    /// The rights of the duplicate handed to the driver: SAME_RIGHTS, or the VMO's rights less
+    /// WRITE for a read-only import.
+    duplicate_rights: zx::Rights,
+    read_only: bool,
 }
 
 impl Interop {
     /// The memory types `vmo` can be imported as (`vkGetMemoryZirconHandlePropertiesFUCHSIA`).
     /// The handle is borrowed, never consumed.
     ///
-    /// A live VMO lacking MAP, READ or WRITE gives `Ok(0)`: it is a VMO, but no type can import
-    /// it.
+    /// A live VMO the implementation cannot import gives `Ok(0)`: it is a VMO, but no type can
+    /// import it. Fuchsia's drivers report 0 for a VMO lacking MAP, READ or WRITE; the host layer
+    /// for one lacking MAP or READ (without WRITE it imports read-only: see
+    /// [`Self::import_memory_read_only`]).
     ///
     /// # Errors
     /// - [`PropertiesError::InvalidExternalHandle`] for anything that is not a live VMO handle
@@ -113,15 +124,15 @@ impl Interop {
     /// `VkImportMemoryZirconHandleInfoFUCHSIA`, and `VkMemoryDedicatedAllocateInfo` for a
     /// dedicated resource.
     ///
-    /// Validated before Vulkan sees it: a live VMO handle (04772) with MAP, READ and WRITE
-    /// (and on Fuchsia DUPLICATE: the driver is handed a duplicate, so that a driver that closes
-    /// the handle when the import fails cannot take the caller's);
+    /// Validated before Vulkan sees it: a live VMO handle (04772) with MAP, READ and WRITE, and
+    /// DUPLICATE (the driver is handed a duplicate, so that a driver that closes the handle when
+    /// the import fails cannot take the caller's);
     /// `0 < allocationSize <= zx_vmo_get_size` (07902 / 07903); a VMO whose `memoryTypeBits`
     /// are not 0 (on the host a RESIZABLE VMO reports 0: it cannot be mapped) and a memory type
     /// within them (04749) and the resource's requirements; for a dedicated import, the
     /// requirements size (02964 / 02965) and an exporter dedicated to an identical resource
-    /// (04751 / 04752, enforced where the exporter is known: on the host, memory exported by
-    /// this interop's device); for a suballocated [`Resource::Buffer`](super::Resource::Buffer)
+    /// (04751 / 04752, enforced where the exporter is known: memory exported by this interop's
+    /// device); for a suballocated [`Resource::Buffer`](super::Resource::Buffer)
     /// / [`Resource::Image`](super::Resource::Image), that the resource does not require a
     /// dedicated allocation (vkBindBufferMemory-buffer-01444 / vkBindImageMemory-image-01445).
     ///
@@ -135,8 +146,60 @@ impl Interop {
         vmo: zx::Vmo,
         info: &AllocationInfo<'_>,
     ) -> Result<Memory, ImportError> {
-        match self.validate_import(&vmo, info) {
+        match self.validate_import(&vmo, info, false) {
             Ok(checked) => self.import_checked(vmo, checked),
+            Err(refusal) => Err(refusal.with_vmo(vmo)),
+        }
+    }
+
+    /// Imports `vmo` read-only: the driver is handed a duplicate without WRITE, so the memory
+    /// can only be read, as a compositor that samples needs (sysmem grants WRITE only for
+    /// write usages). Validated as [`Self::import_memory`], except that WRITE is not needed
+    /// (READ, MAP and DUPLICATE are).
+    ///
+    /// What the GPU may do with the memory is the implementation's to say. On the host, the
+    /// Vulkan layer maps it read-only and refuses every binding that could write it (only
+    /// buffers with read usages, and LINEAR images with TRANSFER_SRC / SAMPLED /
+    /// INPUT_ATTACHMENT usages, may be bound) and `vkMapMemory` of it: read the bytes through
+    /// the VMO. A Fuchsia driver that cannot import a VMO without WRITE reports 0
+    /// `memoryTypeBits` for it, and this import fails with
+    /// [`ValidationError::HandleNotImportable`].
+    ///
+    /// # Errors
+    /// As [`Self::import_memory`]; every [`ImportError`] hands `vmo` back.
+    pub fn import_memory_read_only(
+        &self,
+        vmo: zx::Vmo,
+        info: &AllocationInfo<'_>,
+    ) -> Result<Memory, ImportError> {
+        match self.validate_import(&vmo, info, true) {
+            Ok(checked) => self.import_checked(vmo, checked),
+            Err(refusal) => Err(refusal.with_vmo(vmo)),
+        }
+    }
+
+    /// [`Self::import_memory`] for memory that can be exported again: the import also chains
+    /// `VkExportMemoryAllocateInfo{ZIRCON_VMO}`, as `exportFromImportedHandleTypes` allows
+    /// (check [`Interop::get_physical_device_external_buffer_properties`] /
+    /// [`Interop::get_physical_device_image_format_properties2`] for the resource). An export of
+    /// the memory ([`Interop::get_memory_zircon_handle`]) is a new handle to the imported
+    /// payload: the imported VMO's koid.
+    ///
+    /// # Errors
+    /// As [`Self::import_memory`]; every [`ImportError`] hands `vmo` back.
+    pub fn import_exportable_memory(
+        &self,
+        vmo: zx::Vmo,
+        info: &AllocationInfo<'_>,
+    ) -> Result<Memory, ImportError> {
+        match self.validate_import(&vmo, info, false) {
+            Ok(checked) => self.import_checked(
+                vmo,
+                CheckedImport {
+                    exportable: true,
+                    ..checked
+                },
+            ),
             Err(refusal) => Err(refusal.with_vmo(vmo)),
         }
     }
@@ -144,13 +207,12 @@ impl Interop {
     /// [`Self::import_memory`] without validation.
     ///
     /// # Errors
-    /// [`ImportError::Zircon`] if the koid cannot be read (or, on Fuchsia, the handle cannot be
-    /// duplicated); [`ImportError::Vulkan`] with `vkAllocateMemory`'s code. All hand `vmo`
+    /// [`ImportError::Zircon`] if the koid cannot be read or the handle cannot be duplicated; [`ImportError::Vulkan`] with `vkAllocateMemory`'s code. All hand `vmo`
     /// back.
     ///
     /// # Safety
     /// Valid iff the checked call would succeed with these values: `vmo` is a VMO with MAP,
-    /// READ and WRITE (and DUPLICATE on Fuchsia), `0 < allocation_size <= its size`, `memory_type_index` within its
+    /// READ, WRITE and DUPLICATE, `0 < allocation_size <= its size`, `memory_type_index` within its
     /// `memoryTypeBits`, and a dedicated resource is live on this device, sized
     /// `allocation_size`, and identical to the exporter's if the payload was exported dedicated.
     pub unsafe fn import_memory_unchecked(
@@ -171,6 +233,9 @@ impl Interop {
                 allocation_size,
                 memory_type_index,
                 dedicated,
+                exportable: false,
+                duplicate_rights: zx::Rights::SAME_RIGHTS,
+                read_only: false,
             },
         )
     }
@@ -180,6 +245,7 @@ impl Interop {
         &self,
         vmo: &zx::Vmo,
         info: &AllocationInfo<'_>,
+        read_only: bool,
     ) -> Result<CheckedImport, Refusal> {
         let AllocationInfo {
             allocation_size,
@@ -190,7 +256,12 @@ impl Interop {
         if basic.object_type != zx::ObjectType::VMO {
             return Err(Refusal::NotAVmo(basic.object_type));
         }
-        let missing = REQUIRED_RIGHTS - basic.rights;
+        let required = if read_only {
+            READ_ONLY_RIGHTS
+        } else {
+            REQUIRED_RIGHTS
+        };
+        let missing = required - basic.rights;
         if !missing.is_empty() {
             return Err(Refusal::MissingRights {
                 rights: basic.rights,
@@ -199,6 +270,9 @@ impl Interop {
         }
         let payload_size = vmo.get_size().map_err(Refusal::Zircon)?;
         let resolved = resource.resolve();
+        if let Some(resolved) = &resolved {
+            resolved.check_device(self)?;
+        }
         let allocation_size = allocation_size.unwrap_or(match &resolved {
             Some(ResolvedResource {
                 requirements,
@@ -260,21 +334,14 @@ impl Interop {
             allocation_size,
             memory_type_index,
             dedicated,
+            exportable: false,
+            duplicate_rights: if read_only {
+                basic.rights - zx::Rights::WRITE
+            } else {
+                zx::Rights::SAME_RIGHTS
+            },
+            read_only,
         })
-    }
-
-    /// What this device knows about the dedication of the memory that exported `koid`.
-    fn exported_dedication(&self, koid: zx::Koid) -> ExportedDedication {
-        #[cfg(not(target_os = "fuchsia"))]
-        {
-            self.shared.host.exported_dedication(koid)
-        }
-        #[cfg(target_os = "fuchsia")]
-        {
-            // The driver holds that knowledge and enforces 04751/04752 itself.
-            let _ = koid;
-            ExportedDedication::Unknown
-        }
     }
 
     /// `vkAllocateMemory` importing the handle value `raw` as `checked` says.
@@ -287,12 +354,16 @@ impl Interop {
             .handle_type(ZIRCON_VMO)
             .handle(raw);
         let mut dedicated_info = checked.dedicated.map(Dedicated::allocate_info);
+        let mut export = vk::ExportMemoryAllocateInfo::default().handle_types(ZIRCON_VMO);
         let mut allocate_info = vk::MemoryAllocateInfo::default()
             .allocation_size(checked.allocation_size)
             .memory_type_index(checked.memory_type_index)
             .push_next(&mut import);
         if let Some(dedicated_info) = dedicated_info.as_mut() {
             allocate_info = allocate_info.push_next(dedicated_info);
+        }
+        if checked.exportable {
+            allocate_info = allocate_info.push_next(&mut export);
         }
         // SAFETY: the values were validated (or vouched for by the `_unchecked` caller); the
         // chain is built with push_next from locals that outlive the call; the callers own
@@ -302,37 +373,17 @@ impl Interop {
 
     /// Imports the validated `vmo`; every failure hands it back.
     ///
-    /// Host: the VMO itself is imported. The host implementation provably never consumes the
-    /// handle on failure (`host_ext` turns the value into an owner only after the driver's
-    /// import succeeded, and every earlier exit only inspects it through `zx::Unowned`; tests
-    /// check the very handle value comes back), so no duplicate is spent.
-    #[cfg(not(target_os = "fuchsia"))]
-    fn import_checked(&self, vmo: zx::Vmo, checked: CheckedImport) -> Result<Memory, ImportError> {
-        match self.allocate_import(vmo.raw_handle(), &checked) {
-            Ok(handle) => {
-                // Vulkan owns the handle now and closes it when the memory is freed.
-                let _owned_by_vulkan = vmo.into_handle().into_raw();
-                Ok(self.imported(handle, checked))
-            }
-            Err(result) => Err(ImportError::Vulkan {
-                error: map_allocate_memory_err(result),
-                vmo,
-            }),
-        }
-    }
-
-    /// Imports the validated `vmo`; every failure hands it back.
-    ///
-    /// Fuchsia: a driver may close the handle when `vkAllocateMemory` fails (SwiftShader does
+    /// A driver may close the handle when `vkAllocateMemory` fails (SwiftShader does
     /// when its map fails), so handing back the value it was given could hand back a dead
     /// handle, or one the kernel has since reissued for another object. As Scenic and Escher
     /// do, a duplicate (SAME_RIGHTS) is imported instead: on success the original is closed
     /// (Vulkan owns the duplicate), on failure the original comes back and the duplicate is
     /// closed only if it is still ours (see [`close_if_still_ours`]). Costs one
-    /// `zx_handle_duplicate` and one `zx_handle_close` per import.
-    #[cfg(target_os = "fuchsia")]
+    /// `zx_handle_duplicate` and one `zx_handle_close` per import. (The host Vulkan layer never
+    /// consumes a handle on failure, but the library does not know which implementation it
+    /// talks to, so it takes the one path that is safe with all of them.)
     fn import_checked(&self, vmo: zx::Vmo, checked: CheckedImport) -> Result<Memory, ImportError> {
-        let duplicate = match vmo.duplicate_handle(zx::Rights::SAME_RIGHTS) {
+        let duplicate = match vmo.duplicate_handle(checked.duplicate_rights) {
             Ok(duplicate) => duplicate,
             Err(status) => return Err(ImportError::Zircon { status, vmo }),
         };
@@ -360,14 +411,35 @@ impl Interop {
             allocation_size,
             memory_type_index,
             dedicated,
+            exportable,
+            duplicate_rights: _,
+            read_only,
         } = checked;
-        Memory::new(
+        let memory = Memory::new(
             self,
             handle,
             allocation_size,
             memory_type_index,
-            Backing::ImportedVmo { koid, dedicated },
-        )
+            Backing::ImportedVmo {
+                koid,
+                dedicated,
+                exportable,
+                read_only,
+            },
+        );
+        // Memory of a payload this device exported keeps what is known about its exporter.
+        let holds_export = match self.exports().get_mut(&koid) {
+            Some(export) => {
+                export.memories += 1;
+                true
+            }
+            None => false,
+        };
+        if holds_export {
+            memory.with_export(koid)
+        } else {
+            memory
+        }
     }
 }
 
@@ -381,55 +453,11 @@ impl Interop {
 /// in between, for another handle to this same VMO; Zircon randomizes handle values, which
 /// makes that unlikely, and the alternative (never closing) would leak a handle on every
 /// failure of a driver that keeps it.
-#[cfg(any(target_os = "fuchsia", test))]
-fn close_if_still_ours(raw: u32, koid: zx::Koid) {
+pub(super) fn close_if_still_ours(raw: u32, koid: zx::Koid) {
     // SAFETY: any value may be inspected; it is only borrowed for the query.
     let still_ours = unsafe { zx::Unowned::<zx::Vmo>::from_raw_handle(raw) }.get_koid() == Ok(koid);
     if still_ours {
         // SAFETY: the value names our duplicate, which the driver did not take.
         drop(unsafe { zx::Handle::from_raw(raw) });
-    }
-}
-
-#[cfg(all(test, not(target_os = "fuchsia")))]
-mod tests {
-    use super::*;
-
-    fn live_handles() -> u64 {
-        crate::platform::host::counters().live_handles
-    }
-
-    #[test]
-    fn a_failed_imports_duplicate_is_closed_only_while_it_still_names_the_vmo() {
-        let _lock = crate::platform::host::counters_lock();
-        let before = live_handles();
-        let vmo = zx::Vmo::create(4096).unwrap();
-        let koid = vmo.get_koid().unwrap();
-
-        // Not consumed by the driver: closed.
-        let duplicate = vmo.duplicate_handle(zx::Rights::SAME_RIGHTS).unwrap();
-        let raw = duplicate.into_handle().into_raw();
-        assert_eq!(live_handles(), before + 2);
-        close_if_still_ours(raw, koid);
-        assert_eq!(live_handles(), before + 1, "the duplicate was closed");
-
-        // Consumed (closed) by the driver: nothing to close, the value is left alone.
-        let duplicate = vmo.duplicate_handle(zx::Rights::SAME_RIGHTS).unwrap();
-        let raw = duplicate.into_handle().into_raw();
-        // SAFETY: plays the driver that closes the value it was given.
-        drop(unsafe { zx::Handle::from_raw(raw) });
-        close_if_still_ours(raw, koid);
-        assert_eq!(live_handles(), before + 1);
-
-        // The value now names another object (as a reissued value would): not ours to close.
-        let other = zx::Vmo::create(4096).unwrap();
-        close_if_still_ours(other.raw_handle(), koid);
-        assert!(
-            other.basic_info().is_ok(),
-            "the other VMO's handle is still open"
-        );
-        assert_eq!(live_handles(), before + 2);
-        drop((other, vmo));
-        assert_eq!(live_handles(), before);
     }
 }

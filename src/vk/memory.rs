@@ -1,173 +1,17 @@
-//! The memory owner, what memory is for, and allocation of exportable memory.
+//! The memory owner and allocation of exportable memory.
 
 use ash::vk;
 
+use super::allocation::ResolvedResource;
+pub use super::allocation::{AllocationInfo, Dedicated, Resource};
 use super::error::{map_allocate_memory_err, AllocateError};
 use super::handle_type::ExternalHandleType;
-use super::memory_type::MemoryTypeRequest;
-use super::resource::{Buffer, Image};
 use super::validate::{
     select_memory_type, validate_dedicated_size, validate_suballocation, Direction,
-    MemoryTypeMasks, ResourceDescription, ResourceKind, ValidationError,
+    ExportedDedication, MemoryTypeMasks, ValidationError,
 };
 use super::Interop;
-use crate::zx;
-
-/// What the memory will be bound to; it picks the requirements the memory type must meet and
-/// whether the allocation is dedicated (`VkMemoryDedicatedAllocateInfo`).
-#[derive(Clone, Copy, Default)]
-pub enum Resource<'a> {
-    /// Nothing in particular: any memory type the handle allows.
-    #[default]
-    None,
-    /// Buffers with these requirements (buffers the application manages).
-    BufferRequirements(vk::MemoryRequirements),
-    /// Images with these requirements (images the application manages).
-    ImageRequirements(vk::MemoryRequirements),
-    /// Suballocated for this buffer (its requirements apply).
-    Buffer(&'a Buffer),
-    /// Suballocated for this image (its requirements apply).
-    Image(&'a Image),
-    /// A dedicated allocation for this buffer.
-    DedicatedBuffer(&'a Buffer),
-    /// A dedicated allocation for this image.
-    DedicatedImage(&'a Image),
-}
-
-impl std::fmt::Debug for Resource<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        use crate::ash_debug::dbg;
-        match self {
-            Self::None => f.write_str("None"),
-            Self::BufferRequirements(r) => {
-                f.debug_tuple("BufferRequirements").field(&dbg(r)).finish()
-            }
-            Self::ImageRequirements(r) => {
-                f.debug_tuple("ImageRequirements").field(&dbg(r)).finish()
-            }
-            Self::Buffer(b) => f.debug_tuple("Buffer").field(b).finish(),
-            Self::Image(i) => f.debug_tuple("Image").field(i).finish(),
-            Self::DedicatedBuffer(b) => f.debug_tuple("DedicatedBuffer").field(b).finish(),
-            Self::DedicatedImage(i) => f.debug_tuple("DedicatedImage").field(i).finish(),
-        }
-    }
-}
-
-/// A resolved resource: kind, requirements and (if dedicated) its handle and description.
-pub(crate) struct ResolvedResource<'a> {
-    pub(crate) kind: ResourceKind,
-    pub(crate) requirements: vk::MemoryRequirements,
-    /// `VkMemoryDedicatedRequirements::requiresDedicatedAllocation` (false when unknown).
-    pub(crate) requires_dedicated: bool,
-    pub(crate) dedicated: Option<(Dedicated, &'a ResourceDescription)>,
-}
-
-impl<'a> Resource<'a> {
-    pub(crate) fn resolve(&self) -> Option<ResolvedResource<'a>> {
-        let suballocated = |kind, requirements, requires_dedicated| ResolvedResource {
-            kind,
-            requirements,
-            requires_dedicated,
-            dedicated: None,
-        };
-        Some(match *self {
-            Resource::None => return None,
-            Resource::BufferRequirements(r) => suballocated(ResourceKind::Buffer, r, false),
-            Resource::ImageRequirements(r) => suballocated(ResourceKind::Image, r, false),
-            Resource::Buffer(b) => {
-                let r = b.requirements();
-                suballocated(b.kind(), r.memory, r.requires_dedicated)
-            }
-            Resource::Image(i) => {
-                let r = i.requirements();
-                suballocated(i.kind(), r.memory, r.requires_dedicated)
-            }
-            Resource::DedicatedBuffer(b) => ResolvedResource {
-                kind: b.kind(),
-                requirements: b.requirements().memory,
-                requires_dedicated: b.requirements().requires_dedicated,
-                dedicated: Some((Dedicated::Buffer(b.handle()), b.description())),
-            },
-            Resource::DedicatedImage(i) => ResolvedResource {
-                kind: i.kind(),
-                requirements: i.requirements().memory,
-                requires_dedicated: i.requirements().requires_dedicated,
-                dedicated: Some((Dedicated::Image(i.handle()), i.description())),
-            },
-        })
-    }
-}
-
-/// The resource a dedicated allocation belongs to (`VkMemoryDedicatedAllocateInfo`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Dedicated {
-    /// `VkMemoryDedicatedAllocateInfo::buffer`.
-    Buffer(vk::Buffer),
-    /// `VkMemoryDedicatedAllocateInfo::image`.
-    Image(vk::Image),
-}
-
-impl Dedicated {
-    /// The `VkMemoryDedicatedAllocateInfo` naming this resource.
-    pub fn allocate_info(self) -> vk::MemoryDedicatedAllocateInfo<'static> {
-        match self {
-            Self::Buffer(buffer) => vk::MemoryDedicatedAllocateInfo::default().buffer(buffer),
-            Self::Image(image) => vk::MemoryDedicatedAllocateInfo::default().image(image),
-        }
-    }
-}
-
-/// How to allocate (or import) memory: size, memory type and resource.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct AllocationInfo<'a> {
-    /// `VkMemoryAllocateInfo::allocationSize`. `None`: for an import the VMO's size (the
-    /// resource's requirements size for a dedicated import); for an export the resource's
-    /// requirements size.
-    pub allocation_size: Option<u64>,
-    /// The memory type, by index or by property flags.
-    pub memory_type: MemoryTypeRequest,
-    /// What the memory is for.
-    pub resource: Resource<'a>,
-}
-
-impl<'a> AllocationInfo<'a> {
-    /// Defaults: size from the payload or resource, any allowed type (device-local preferred),
-    /// no resource.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Sets `allocationSize`.
-    pub fn allocation_size(mut self, size: u64) -> Self {
-        self.allocation_size = Some(size);
-        self
-    }
-
-    /// Uses exactly this `memoryTypeIndex` (validated, never replaced).
-    pub fn memory_type_index(mut self, index: u32) -> Self {
-        self.memory_type = MemoryTypeRequest::Index(index);
-        self
-    }
-
-    /// Chooses the first allowed type with `required | preferred`, else with `required`.
-    pub fn memory_properties(
-        mut self,
-        required: vk::MemoryPropertyFlags,
-        preferred: vk::MemoryPropertyFlags,
-    ) -> Self {
-        self.memory_type = MemoryTypeRequest::Properties {
-            required,
-            preferred,
-        };
-        self
-    }
-
-    /// Sets what the memory is for.
-    pub fn resource(mut self, resource: Resource<'a>) -> Self {
-        self.resource = resource;
-        self
-    }
-}
+use crate::zx::{self, AsHandleRef};
 
 /// Where a [`Memory`]'s payload came from, and so what it may do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -185,20 +29,26 @@ pub enum Backing {
         koid: zx::Koid,
         /// The resource it is dedicated to, if any.
         dedicated: Option<Dedicated>,
+        /// Imported for export too ([`Interop::import_exportable_memory`]): exports give new
+        /// handles to the imported VMO.
+        exportable: bool,
+        /// Imported read-only ([`Interop::import_memory_read_only`]): the GPU may only read it.
+        read_only: bool,
     },
 }
 
 /// A `VkDeviceMemory` made by [`Interop`]: exportable, or imported from a VMO.
 ///
-/// Freed on drop with `vkFreeMemory` through the extension table (so the host implementation
-/// releases its VMO and mapping after the driver's memory). As with any Vulkan allocator, the
-/// GPU must no longer use the memory when it is dropped. [`Memory::into_raw`] hands it to the
-/// application's own allocator instead, with the interop that must free it.
+/// Freed on drop with `vkFreeMemory`. As with any Vulkan allocator, the GPU must no longer use
+/// the memory when it is dropped. [`Memory::into_raw`] hands it to the application's own
+/// allocator instead (a plain `vkFreeMemory` frees it).
 pub struct Memory {
     handle: vk::DeviceMemory,
     allocation_size: u64,
     memory_type_index: u32,
     backing: Backing,
+    /// The payload this memory holds in the interop's exports (see `Shared::exports`), if any.
+    export: Option<zx::Koid>,
     /// Keeps the device and extension table alive for `Drop`; last, as it must outlive the rest.
     interop: Interop,
 }
@@ -227,7 +77,28 @@ impl Memory {
             allocation_size,
             memory_type_index,
             backing,
+            export: None,
             interop: interop.clone(),
+        }
+    }
+
+    /// Marks the memory as holding the exported payload `koid` (counted in the interop's exports).
+    pub(crate) fn with_export(mut self, koid: zx::Koid) -> Self {
+        self.export = Some(koid);
+        self
+    }
+
+    /// Drops this memory's hold on its exported payload's record.
+    fn release_export(&mut self) {
+        let Some(koid) = self.export.take() else {
+            return;
+        };
+        let mut exports = self.interop.exports();
+        if let Some(export) = exports.get_mut(&koid) {
+            export.memories -= 1;
+            if export.memories == 0 {
+                exports.remove(&koid);
+            }
         }
     }
 
@@ -256,27 +127,27 @@ impl Memory {
         &self.interop
     }
 
-    /// Gives the memory to the application's allocator: it is no longer freed on drop.
+    /// Gives the memory to the application's allocator: it is no longer freed on drop. Free it
+    /// with `vkFreeMemory` (ash's `Device::free_memory`) once the GPU no longer uses it, before
+    /// the device is destroyed.
     ///
-    /// Returns the `VkDeviceMemory` together with the [`Interop`] that made it. Memory released
-    /// this way **must be freed with [`Interop::free_memory`] on that interop** (a clone of it
-    /// will do): on the host, the implementation of `VK_FUCHSIA_external_memory` backs the
-    /// memory with a VMO mapping that only `vkFreeMemory` through the extension table releases,
-    /// and a plain `vkFreeMemory` leaks that VMO and mapping. Keep the interop at least until
-    /// then; it also keeps the device's extension table alive. (Should every interop be dropped
-    /// first anyway, the host implementation keeps the mapping alive rather than unmap memory
-    /// the driver may still use; it then leaks.)
-    #[must_use = "the memory must be freed with Interop::free_memory on the returned interop"]
-    pub fn into_raw(self) -> (vk::DeviceMemory, Interop) {
+    /// What the interop knew about the memory (its backing, and for exportable memory its
+    /// dedication, which later dedicated imports of its payload are checked against) goes with
+    /// it: the dedicated-import rules for that payload are then the driver's to enforce.
+    #[must_use = "the memory must be freed with vkFreeMemory"]
+    pub fn into_raw(mut self) -> vk::DeviceMemory {
+        self.release_export();
         let this = std::mem::ManuallyDrop::new(self);
-        // SAFETY: `this` is never dropped, so its interop is moved out exactly once.
-        let interop = unsafe { std::ptr::read(&this.interop) };
-        (this.handle, interop)
+        // SAFETY: `this` is never dropped, so its interop is dropped here exactly once (the
+        // other fields are plain values).
+        drop(unsafe { std::ptr::read(&this.interop) });
+        this.handle
     }
 }
 
 impl Drop for Memory {
     fn drop(&mut self) {
+        self.release_export();
         // SAFETY: the handle came from this interop's table and is freed once; the type's
         // contract says the GPU no longer uses it.
         unsafe { self.interop.shared.table.free_memory(self.handle) }
@@ -302,11 +173,47 @@ impl Interop {
         info: &AllocationInfo<'_>,
     ) -> Result<Memory, AllocateError> {
         let (allocation_size, memory_type_index, dedicated) = self.validate_export(info)?;
+        let dedication = match info.resource.resolve() {
+            Some(ResolvedResource {
+                dedicated: Some((_, description)),
+                ..
+            }) => ExportedDedication::Dedicated(description.clone()),
+            _ => ExportedDedication::NotDedicated,
+        };
         // SAFETY: validated above: non-zero size, a memory type the device has, a live
         // dedicated resource of this device with the requirements size.
-        unsafe {
+        let memory = unsafe {
             self.allocate_exportable_memory_unchecked(allocation_size, memory_type_index, dedicated)
+        }?;
+        self.register_export(memory, dedication)
+    }
+
+    /// Records what the payload of `memory` was allocated for, so that imports of it on this
+    /// device are checked against its dedication (04751 / 04752). The payload is known by its
+    /// koid, read from one export: one `vkGetMemoryZirconHandleFUCHSIA`, one
+    /// `zx_object_get_info` and one `zx_handle_close` per exportable allocation.
+    fn register_export(
+        &self,
+        memory: Memory,
+        dedication: ExportedDedication,
+    ) -> Result<Memory, AllocateError> {
+        // SAFETY: the memory was just allocated exportable as ZIRCON_VMO by this interop.
+        let koid = match unsafe {
+            self.get_memory_zircon_handle_unchecked(memory.handle, zx::Rights::SAME_RIGHTS)
         }
+        .and_then(|vmo| Ok(vmo.get_koid()?))
+        {
+            Ok(koid) => koid,
+            Err(error) => return Err(AllocateError::Export(Box::new(error))),
+        };
+        self.exports().insert(
+            koid,
+            super::device::Export {
+                dedication,
+                memories: 1,
+            },
+        );
+        Ok(memory.with_export(koid))
     }
 
     #[inline(never)]
@@ -320,6 +227,9 @@ impl Interop {
             resource,
         } = *info;
         let resolved = resource.resolve();
+        if let Some(resolved) = &resolved {
+            resolved.check_device(self)?;
+        }
         let allocation_size = allocation_size
             .or(resolved.as_ref().map(|r| r.requirements.size))
             .unwrap_or(0);
@@ -397,184 +307,5 @@ impl Interop {
             memory_type_index,
             Backing::Exportable { dedicated },
         ))
-    }
-
-    /// Frees memory released with [`Memory::into_raw`]: `vkFreeMemory` through the extension
-    /// table (on the host this also releases the implementation's VMO and mapping).
-    ///
-    /// # Safety
-    /// - `memory` came from [`Memory::into_raw`] of this interop or a clone of it (or is null);
-    /// - it is freed once, and the GPU no longer uses it.
-    pub unsafe fn free_memory(&self, memory: vk::DeviceMemory) {
-        // SAFETY: the caller's contract.
-        unsafe { self.shared.table.free_memory(memory) }
-    }
-}
-
-#[cfg(all(test, not(target_os = "fuchsia")))]
-mod tests {
-    // Unit tests that need a real Vulkan device (lavapipe on the host) and reach crate-private
-    // seams: rules no available driver triggers by itself.
-
-    use ash::vk;
-
-    use crate::vk::{
-        required_device_extensions, AllocateError, AllocationInfo, ImportError, Interop, Resource,
-    };
-    use crate::zx::{self, AsHandleRef};
-
-    /// An instance and a device with the interop's extensions (no layers); destroyed on drop,
-    /// after the interop.
-    struct TestDevice {
-        interop: Option<Interop>,
-        device: ash::Device,
-        instance: ash::Instance,
-        _entry: ash::Entry,
-    }
-
-    impl TestDevice {
-        fn new() -> Self {
-            // SAFETY: the system's Vulkan loader (lavapipe here) is a conforming library; the
-            // entry outlives the instance (dropped last, after `destroy_instance`).
-            let entry = unsafe { ash::Entry::load() }.expect("a Vulkan loader (lavapipe)");
-            let app = vk::ApplicationInfo::default().api_version(vk::API_VERSION_1_1);
-            let instance_info = vk::InstanceCreateInfo::default().application_info(&app);
-            // SAFETY: a valid create info built with ash's builders; destroyed in Drop.
-            let instance =
-                unsafe { entry.create_instance(&instance_info, None) }.expect("vkCreateInstance");
-            // SAFETY: `instance` is live.
-            let physical_device =
-                unsafe { instance.enumerate_physical_devices() }.expect("devices")[0];
-            let priorities = [1.0f32];
-            let queues = [vk::DeviceQueueCreateInfo::default()
-                .queue_family_index(0)
-                .queue_priorities(&priorities)];
-            let extensions: Vec<_> = required_device_extensions()
-                .iter()
-                .map(|e| e.as_ptr())
-                .collect();
-            let device_info = vk::DeviceCreateInfo::default()
-                .queue_create_infos(&queues)
-                .enabled_extension_names(&extensions);
-            // SAFETY: `physical_device` is of `instance`; the create info is built with ash's
-            // builders from live locals and queue family 0 exists; destroyed in Drop, before the
-            // instance.
-            let device = unsafe { instance.create_device(physical_device, &device_info, None) }
-                .expect("vkCreateDevice");
-            // SAFETY: `instance` asked for API 1.1; `device` was created from `physical_device`,
-            // of `instance`; both outlive the interop, which Drop drops first.
-            let interop =
-                unsafe { Interop::new(&instance, physical_device, &device) }.expect("interop");
-            Self {
-                interop: Some(interop),
-                device,
-                instance,
-                _entry: entry,
-            }
-        }
-
-        fn interop(&self) -> &Interop {
-            self.interop.as_ref().expect("interop")
-        }
-    }
-
-    impl Drop for TestDevice {
-        fn drop(&mut self) {
-            self.interop = None;
-            // SAFETY: everything made from the device is gone (tests drop it first, and the
-            // interop just above); it was created without allocation callbacks.
-            unsafe { self.device.destroy_device(None) };
-            // SAFETY: its only device was destroyed just above; created without callbacks.
-            unsafe { self.instance.destroy_instance(None) };
-        }
-    }
-
-    #[test]
-    fn suballocating_for_a_resource_that_requires_dedicated_is_refused_before_vulkan() {
-        let _lock = crate::platform::host::counters_lock();
-        let before = crate::platform::host::counters();
-        {
-            let device = TestDevice::new();
-            let interop = device.interop();
-            let info = vk::BufferCreateInfo::default()
-                .size(4096)
-                .usage(vk::BufferUsageFlags::TRANSFER_DST);
-            // SAFETY: a valid create info without an external-memory structure.
-            let mut buffer = unsafe { interop.create_buffer(&info) }.expect("buffer");
-            buffer.set_requires_dedicated(true);
-
-            let err = interop
-                .allocate_exportable_memory(
-                    &AllocationInfo::new().resource(Resource::Buffer(&buffer)),
-                )
-                .expect_err("suballocated export for a dedicated-only buffer");
-            let AllocateError::Validation(error) = err else {
-                panic!("expected a validation error, got {err:?}");
-            };
-            assert_eq!(error.vuid(), Some("VUID-vkBindBufferMemory-buffer-01444"));
-            assert!(
-                error
-                    .to_string()
-                    .contains("VUID-VkMemoryAllocateInfo-pNext-00639"),
-                "{error}"
-            );
-
-            let vmo = zx::Vmo::create(4096).expect("vmo");
-            let koid = vmo.get_koid().expect("koid");
-            let err = interop
-                .import_memory(
-                    vmo,
-                    &AllocationInfo::new().resource(Resource::Buffer(&buffer)),
-                )
-                .expect_err("suballocated import for a dedicated-only buffer");
-            assert_eq!(err.vuid(), Some("VUID-vkBindBufferMemory-buffer-01444"));
-            let ImportError::Validation { vmo, .. } = err else {
-                panic!("expected a validation error, got {err:?}");
-            };
-            assert_eq!(vmo.get_koid(), Ok(koid), "the VMO comes back");
-            drop(vmo);
-
-            // The same for an image.
-            let image_info = vk::ImageCreateInfo::default()
-                .image_type(vk::ImageType::TYPE_2D)
-                .format(vk::Format::R8G8B8A8_UNORM)
-                .extent(vk::Extent3D {
-                    width: 16,
-                    height: 16,
-                    depth: 1,
-                })
-                .mip_levels(1)
-                .array_layers(1)
-                .samples(vk::SampleCountFlags::TYPE_1)
-                .tiling(vk::ImageTiling::LINEAR)
-                .usage(vk::ImageUsageFlags::TRANSFER_DST)
-                .initial_layout(vk::ImageLayout::UNDEFINED);
-            // SAFETY: a valid create info without an external-memory structure.
-            let mut image = unsafe { interop.create_image(&image_info) }.expect("image");
-            image.set_requires_dedicated(true);
-            let vmo = zx::Vmo::create(image.requirements().memory.size).expect("vmo");
-            let err = interop
-                .import_memory(
-                    vmo,
-                    &AllocationInfo::new().resource(Resource::Image(&image)),
-                )
-                .expect_err("suballocated import for a dedicated-only image");
-            assert_eq!(err.vuid(), Some("VUID-vkBindImageMemory-image-01445"));
-            drop((err, image));
-
-            // The dedicated form of the same request is accepted.
-            let memory = interop
-                .allocate_exportable_memory(
-                    &AllocationInfo::new().resource(Resource::DedicatedBuffer(&buffer)),
-                )
-                .expect("a dedicated allocation");
-            drop((memory, buffer));
-        }
-        let after = crate::platform::host::counters();
-        assert_eq!(
-            (after.live_handles, after.live_vmos, after.live_mappings),
-            (before.live_handles, before.live_vmos, before.live_mappings),
-            "handles, VMOs or mappings leaked"
-        );
     }
 }

@@ -4,12 +4,12 @@
 //!
 //! | operation | method | Vulkan command | ownership |
 //! |---|---|---|---|
-//! | set up | [`Interop::new`] | `vkGetDeviceProcAddr` (Fuchsia) / host implementation | borrows the application's instance and device |
+//! | set up | [`Interop::new`] / [`Interop::with_owned_device`] | `vkGetDeviceProcAddr` | borrows the application's instance and device (an `unsafe` outlives contract) / takes the device and destroys it after the last object made from it |
 //! | allocate exportable memory | [`Interop::allocate_exportable_memory`] | `vkAllocateMemory` + `VkExportMemoryAllocateInfo{ZIRCON_VMO}` | [`Memory`] frees on drop |
 //! | export | [`Interop::get_memory_zircon_handle`] | `vkGetMemoryZirconHandleFUCHSIA` (+ `zx_handle_replace`) | the caller owns a **new** handle per call, with exactly the rights asked for |
 //! | properties | [`Interop::get_memory_zircon_handle_properties`] | `vkGetMemoryZirconHandlePropertiesFUCHSIA` | the VMO is **borrowed** |
-//! | import | [`Interop::import_memory`] | `vkAllocateMemory` + `VkImportMemoryZirconHandleInfoFUCHSIA` | the VMO moves into Vulkan **on success only**; every [`ImportError`] hands it back |
-//! | resources | [`Interop::create_buffer`], [`Interop::create_image`] | `vkCreate{Buffer,Image}` + `VkExternalMemory*CreateInfo{ZIRCON_VMO}` | [`Buffer`] / [`Image`] destroy on drop |
+//! | import | [`Interop::import_memory`] (also [`Interop::import_exportable_memory`], [`Interop::import_memory_read_only`]) | `vkAllocateMemory` + `VkImportMemoryZirconHandleInfoFUCHSIA` | the VMO moves into Vulkan **on success only**; every [`ImportError`] hands it back |
+//! | resources (optional helpers) | [`Interop::create_buffer`], [`Interop::create_image`] | `vkCreate{Buffer,Image}` + `VkExternalMemory*CreateInfo{ZIRCON_VMO}` | [`Buffer`] / [`Image`] destroy on drop |
 //! | capabilities | [`Interop::get_physical_device_external_buffer_properties`], [`Interop::get_physical_device_image_format_properties2`] | `vkGetPhysicalDeviceExternalBufferProperties`, `…ImageFormatProperties2` | — |
 //!
 //! # Example
@@ -21,7 +21,8 @@
 //!
 //! # fn example(instance: &ash::Instance, physical_device: vk::PhysicalDevice, device: &ash::Device)
 //! #     -> Result<(), Box<dyn std::error::Error>> {
-//! // The device was created with `vmo_interop::vk::required_device_extensions()` enabled.
+//! // The instance came from `vmo_interop::platform::vulkan_entry()`, and the device was created
+//! // with `vmo_interop::vk::required_device_extensions()` enabled.
 //! // SAFETY: `device` comes from `physical_device` of `instance`, and both outlive `interop`.
 //! let interop = unsafe { Interop::new(instance, physical_device, device) }?;
 //!
@@ -56,33 +57,39 @@
 //! # Layers
 //!
 //! - [`raw`]: one table of function pointers ([`raw::ExternalMemoryTable`]) and 1:1 unsafe
-//!   calls over it. On Fuchsia it holds the driver's entry points; on the host it points at
-//!   [`host_ext`](self#host-implementation), this crate's own implementation of the extension
-//!   over `VK_EXT_external_memory_host`. Everything above it is the same code on both.
+//!   calls over it, loaded with `vkGetDeviceProcAddr` on every platform.
 //! - The pure core: [`handle_type`], [`memory_type`] and [`validate`] take plain values (no
 //!   Zircon types), so the Metal path shares them; `vk::Result` mappers live in [`error`].
 //! - The safe API: [`Interop`], [`Memory`], [`Buffer`], [`Image`].
 //!
-//! # Host implementation
+//! # Where the extension comes from
 //!
-//! On targets other than Fuchsia, `VK_FUCHSIA_external_memory` is implemented by this crate
-//! over the driver's `VK_EXT_external_memory_host` (see the `host_ext` module source): a VMO is
-//! mapped and the mapping imported as host memory; exportable memory is a fresh VMO imported the
-//! same way; resources' `ZIRCON_VMO` handle types are rewritten to `HOST_ALLOCATION`.
+//! This module is Fuchsia code: it calls `VK_FUCHSIA_external_memory` through the entry points
+//! the device hands out and nothing else. On Fuchsia the driver implements the extension. On
+//! any other platform the host Vulkan layer (`host/vulkan`) does, over the driver's
+//! `VK_EXT_external_memory_host`; an application gets it by creating its instance from
+//! [`crate::platform::vulkan_entry`], after which raw ash calls (`vkGetDeviceProcAddr(
+//! "vkGetMemoryZirconHandleFUCHSIA")`, `vkAllocateMemory` with
+//! `VkImportMemoryZirconHandleInfoFUCHSIA` chained) work as they do on Fuchsia. A device that
+//! did not come through the layer makes [`Interop::new`] fail with an error that names that
+//! call.
 
+pub mod allocation;
 pub mod caps;
 pub mod device;
 pub mod error;
 pub mod export;
 pub mod handle_type;
-#[cfg(not(target_os = "fuchsia"))]
-mod host_ext;
 pub mod import;
 pub mod memory;
 pub mod memory_type;
 pub mod raw;
 pub mod resource;
 pub mod validate;
+
+// Needs the host platform (a Vulkan device through the host layer, the kernel's counters).
+#[cfg(all(test, not(target_os = "fuchsia")))]
+mod host_tests;
 
 pub use caps::{ExternalImageFormatProperties, ImageFormatQuery};
 pub use device::{required_device_extensions, Interop};

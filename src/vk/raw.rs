@@ -1,19 +1,12 @@
 //! The raw layer: one table of function pointers through which the library reaches
 //! `VK_FUCHSIA_external_memory`, and 1:1 `unsafe fn`s over it.
 //!
-//! The table holds the extension's two entry points and the device/instance commands whose
-//! `pNext` chains may carry Zircon structures (allocate, free, create and destroy buffers and
-//! images, the external capability queries). Where it comes from is the only thing that differs
-//! between kernels:
-//!
-//! - on Fuchsia every pointer is the driver's (`vkGetDeviceProcAddr` through ash), and the
-//!   dispatch handles are the application's `VkDevice` / `VkPhysicalDevice`;
-//! - on the host every pointer is an entry point of the host implementation (`host_ext`), and both dispatch handles
-//!   address that implementation's device object, as a layer's or driver's dispatchable handles
-//!   address its own objects.
-//!
-//! The code that builds `VkImportMemoryZirconHandleInfoFUCHSIA` chains and calls these entry
-//! points is therefore the same code on both.
+//! The table holds the extension's two entry points (`vkGetDeviceProcAddr`) and the
+//! device/instance commands whose `pNext` chains may carry Zircon structures (allocate, free,
+//! create and destroy buffers and images, the external capability queries), as the application's
+//! `ash::Device` / `ash::Instance` load them. Every pointer is the one the application itself
+//! would call: the driver's on Fuchsia, the host Vulkan layer's (`host/vulkan`) elsewhere, so
+//! ash's own calls with Zircon structures chained behave exactly as these do.
 
 use ash::prelude::VkResult;
 use ash::vk;
@@ -53,9 +46,9 @@ impl std::fmt::Debug for ExternalMemoryFn {
 
 /// The table plus the dispatch handles its entry points are called with.
 ///
-/// Neither `Clone` nor `Copy`: the dispatch handles address objects that live only as long as
-/// their owner (on the host, the implementation the [`Interop`](super::Interop) holds), so a
-/// table is only ever borrowed from that owner ([`Interop::table`](super::Interop::table)).
+/// Neither `Clone` nor `Copy`: the dispatch handles are valid only as long as the device is, so
+/// a table is only ever borrowed from the [`Interop`](super::Interop) that holds it
+/// ([`Interop::table`](super::Interop::table)).
 #[derive(Debug)]
 pub struct ExternalMemoryTable {
     fp: ExternalMemoryFn,

@@ -3,9 +3,10 @@
 //! A resource bound to imported or exported memory must be created with
 //! `VkExternalMemory{Buffer,Image}CreateInfo` naming the handle type (VUID-vkBindBufferMemory-
 //! memory-02726/-02985 and their image twins). [`Interop::create_buffer`] and
-//! [`Interop::create_image`] chain `ZIRCON_VMO` and go through the extension table, so on the host
-//! the implementation can rewrite it to the driver's host-allocation type and remember the
-//! resource's description for the dedicated-allocation rules.
+//! [`Interop::create_image`] are optional helpers that chain `ZIRCON_VMO` and query the memory
+//! requirements; ash's own `create_buffer`/`create_image` with the same structure chained work
+//! just as well (use [`Resource::BufferRequirements`](super::Resource::BufferRequirements) /
+//! [`Resource::ImageRequirements`](super::Resource::ImageRequirements) for those).
 
 use ash::vk;
 
@@ -64,27 +65,36 @@ macro_rules! resource_common {
                 self.requirements
             }
 
+            /// The interop (device) that created it.
+            pub(crate) fn interop(&self) -> &Interop {
+                &self.interop
+            }
+
             /// The creation parameters, as the dedicated-allocation rules compare them.
             pub fn description(&self) -> &ResourceDescription {
                 &self.description
             }
 
             /// Test seam: pretend the driver reported `requiresDedicatedAllocation` (no driver
-            /// these tests run on requires it). Used by the host-only tests of `memory.rs`.
-            #[cfg(all(test, not(target_os = "fuchsia")))]
+            /// these tests run on requires it). Used by `host_tests.rs`, which the Fuchsia
+            /// build leaves out.
+            #[cfg(test)]
+            #[allow(dead_code)]
             pub(crate) fn set_requires_dedicated(&mut self, requires_dedicated: bool) {
                 self.requirements.requires_dedicated = requires_dedicated;
             }
 
-            /// Gives up ownership: returns the handle together with the [`Interop`] that made
-            /// it. Destroy the handle with the matching `Interop::destroy_*` on that interop (or
-            /// a clone), which also makes the host implementation forget the resource.
-            #[must_use = "destroy the handle with Interop::destroy_* on the returned interop"]
-            pub fn into_raw(self) -> ($raw, Interop) {
+            /// Gives up ownership: returns the handle, which the application destroys with
+            /// the plain `vkDestroy*` command once the GPU no longer uses it.
+            #[must_use = "destroy the handle with vkDestroyBuffer / vkDestroyImage"]
+            pub fn into_raw(self) -> $raw {
                 let this = std::mem::ManuallyDrop::new(self);
-                // SAFETY: `this` is never dropped, so its interop is moved out exactly once.
-                let interop = unsafe { std::ptr::read(&this.interop) };
-                (this.handle, interop)
+                // SAFETY: `this` is never dropped, so its interop and description are dropped
+                // here exactly once.
+                drop(unsafe { std::ptr::read(&this.interop) });
+                // SAFETY: as above.
+                drop(unsafe { std::ptr::read(&this.description) });
+                this.handle
             }
         }
 
@@ -127,8 +137,8 @@ impl Image {
 
 impl Interop {
     /// Creates a buffer that can be bound to `ZIRCON_VMO` memory: `vkCreateBuffer` with
-    /// `VkExternalMemoryBufferCreateInfo{ZIRCON_VMO}` chained (on the host, rewritten to the
-    /// driver's host-allocation type by the host implementation).
+    /// `VkExternalMemoryBufferCreateInfo{ZIRCON_VMO}` chained, and its memory requirements
+    /// (`vkGetBufferMemoryRequirements2` with the dedicated ones).
     ///
     /// # Errors
     /// [`AllocateError::Vulkan`] with `vkCreateBuffer`'s code.
@@ -169,8 +179,7 @@ impl Interop {
     }
 
     /// Creates an image that can be bound to `ZIRCON_VMO` memory: `vkCreateImage` with
-    /// `VkExternalMemoryImageCreateInfo{ZIRCON_VMO}` chained (rewritten on the host, as for
-    /// [`Self::create_buffer`]).
+    /// `VkExternalMemoryImageCreateInfo{ZIRCON_VMO}` chained, and its memory requirements.
     ///
     /// # Errors
     /// - [`AllocateError::Validation`] with [`ValidationError::DisjointImage`] for
@@ -215,26 +224,5 @@ impl Interop {
             description: unsafe { ResourceDescription::image(info, ZIRCON_VMO) },
             interop: self.clone(),
         })
-    }
-
-    /// Destroys a buffer released with [`Buffer::into_raw`] (`vkDestroyBuffer` through the
-    /// extension table, so the host implementation forgets it too).
-    ///
-    /// # Safety
-    /// - `buffer` came from [`Buffer::into_raw`] of this interop or a clone of it;
-    /// - it is destroyed once, and the GPU no longer uses it.
-    pub unsafe fn destroy_buffer(&self, buffer: vk::Buffer) {
-        // SAFETY: the caller's contract.
-        unsafe { self.shared.table.destroy_buffer(buffer) }
-    }
-
-    /// Destroys an image released with [`Image::into_raw`] (`vkDestroyImage` through the
-    /// extension table).
-    ///
-    /// # Safety
-    /// As [`Self::destroy_buffer`], for images.
-    pub unsafe fn destroy_image(&self, image: vk::Image) {
-        // SAFETY: the caller's contract.
-        unsafe { self.shared.table.destroy_image(image) }
     }
 }

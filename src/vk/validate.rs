@@ -392,6 +392,20 @@ pub enum ValidationError {
         vuid_or_none(self.vuid())
     )]
     DisjointImage,
+    /// The buffer or image the memory is for was created on another device (another
+    /// `Interop`): the memory could never be bound to it.
+    #[error(
+        "the {resource:?} the memory is {} was created on another VkDevice; use a {resource:?} \
+         of the device that allocates or imports the memory ({})",
+        if *dedicated { "dedicated to" } else { "for" },
+        vuid_or_none(self.vuid())
+    )]
+    ResourceOfAnotherDevice {
+        /// Buffer or image.
+        resource: ResourceKind,
+        /// Named in `VkMemoryDedicatedAllocateInfo` (else a suballocation for it).
+        dedicated: bool,
+    },
 }
 
 impl ValidationError {
@@ -524,6 +538,17 @@ impl ValidationError {
                 handle_type: ZirconVmo,
             } => Some("VUID-VkMemoryAllocateInfo-None-04749"),
             Self::DisjointImage => Some("VUID-VkImageMemoryRequirementsInfo2-image-01589"),
+            Self::ResourceOfAnotherDevice {
+                dedicated: true, ..
+            } => Some("VUID-VkMemoryDedicatedAllocateInfo-commonparent"),
+            Self::ResourceOfAnotherDevice {
+                resource: ResourceKind::Buffer,
+                dedicated: false,
+            } => Some("VUID-vkBindBufferMemory-memory-parent"),
+            Self::ResourceOfAnotherDevice {
+                resource: ResourceKind::Image,
+                dedicated: false,
+            } => Some("VUID-vkBindImageMemory-memory-parent"),
             _ => None,
         }
     }

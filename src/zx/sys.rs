@@ -4,30 +4,28 @@
 //! On Fuchsia the functions are `fuchsia-zircon-sys`'s declarations, resolved by the vDSO.
 //! That crate declares nothing on other targets, so there the same functions are declared
 //! here, with the same signatures, and resolved by the host kernel (`host/zircon`), which
-//! exports them `#[no_mangle] extern "C"`. This is the only place where `target_os` decides
-//! anything in `zx`, and it decides only where symbols come from.
+//! exports them `#[no_mangle] extern "C"` (and which `platform::host` links in). This is the
+//! only place where the target decides anything in `zx`, and it decides only where symbols
+//! come from.
+
+pub use self::abi::*;
 
 #[cfg(target_os = "fuchsia")]
-pub use fuchsia_zircon_sys::*;
+mod abi {
+    pub use fuchsia_zircon_sys::*;
 
-#[cfg(target_os = "fuchsia")]
-extern "C" {
-    /// The root VMAR of this process; provided by libc (`zircon/process.h`), not a syscall.
-    pub fn zx_vmar_root_self() -> zx_handle_t;
+    extern "C" {
+        /// The root VMAR of this process; provided by libc (`zircon/process.h`), not a
+        /// syscall.
+        pub fn zx_vmar_root_self() -> zx_handle_t;
+    }
 }
-
-#[cfg(not(target_os = "fuchsia"))]
-pub use self::host::*;
 
 #[cfg(not(target_os = "fuchsia"))]
 // The syscall reference documents each function; the declarations only restate signatures.
 #[allow(missing_docs)]
-mod host {
+mod abi {
     pub use fuchsia_zircon_types::*;
-
-    // Linking only: on a Linux host the `zx_*` symbols below come from the host kernel.
-    #[cfg(target_os = "linux")]
-    extern crate host_zircon as _;
 
     extern "C" {
         /// The root VMAR of this process (libc's `zircon/process.h` on Fuchsia).

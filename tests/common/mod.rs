@@ -105,8 +105,8 @@ impl Gpu {
     }
 
     pub fn with(options: GpuOptions) -> Self {
-        // SAFETY: loading the system's Vulkan loader.
-        let entry = unsafe { ash::Entry::load() }
+        // The host Vulkan layer over the system loader (on Fuchsia: the loader).
+        let entry = vmo_interop::platform::vulkan_entry()
             .expect("no Vulkan loader found: these tests need a Vulkan driver (lavapipe or a GPU)");
         // SAFETY: plain queries and creation calls with valid structures.
         unsafe {

@@ -35,8 +35,52 @@ struct ChannelObserver {
     trigger: sys::zx_signals_t,
     options: u32,
     handle: HandleId,
-    /// The duplicate of the channel's socket registered in the epoll set.
-    fd: OwnedFd,
+    /// A duplicate of the channel's socket, when the socket itself is already in the epoll
+    /// set for another wait (epoll takes each descriptor once); otherwise the socket itself is
+    /// registered, and no descriptor is spent on the wait.
+    dup: Option<OwnedFd>,
+}
+
+impl ChannelObserver {
+    /// Takes the registration out of `epoll`. The channel's own socket is still open while a
+    /// wait made through one of its handles exists (a handle's waits end before its socket
+    /// closes); once it is closed the OS has dropped the registration already.
+    fn unregister(&self, epoll: &OwnedFd) {
+        match &self.dup {
+            Some(dup) => {
+                let _ = epoll::delete(epoll, dup);
+            }
+            None => {
+                if let Some(object) = self.object.upgrade() {
+                    if let Some(end) = object.as_channel() {
+                        if let Some(fd) = end.fd().as_ref() {
+                            let _ = epoll::delete(epoll, fd);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Re-arms the one-shot registration.
+    fn rearm(&self, epoll: &OwnedFd, id: u64) {
+        let flags = epoll_flags(self.trigger, self.options);
+        let data = epoll::EventData::new_u64(id);
+        match &self.dup {
+            Some(dup) => {
+                let _ = epoll::modify(epoll, dup, data, flags);
+            }
+            None => {
+                if let Some(object) = self.object.upgrade() {
+                    if let Some(end) = object.as_channel() {
+                        if let Some(fd) = end.fd().as_ref() {
+                            let _ = epoll::modify(epoll, fd, data, flags);
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 #[derive(Default)]
@@ -177,21 +221,26 @@ impl PortObject {
             return Ok(());
         }
         let end = object.as_channel().ok_or(sys::ZX_ERR_WRONG_TYPE)?;
-        let fd = {
-            let guard = end.fd();
-            let fd = guard.as_ref().ok_or(sys::ZX_ERR_BAD_HANDLE)?;
-            rustix::io::fcntl_dupfd_cloexec(fd, 0).map_err(|_| sys::ZX_ERR_NO_RESOURCES)?
-        };
         static NEXT_ID: AtomicU64 = AtomicU64::new(WAKE + 1);
         let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        let data = epoll::EventData::new_u64(id);
+        let flags = epoll_flags(trigger, options);
         let mut state = self.lock();
-        epoll::add(
-            &self.epoll,
-            &fd,
-            epoll::EventData::new_u64(id),
-            epoll_flags(trigger, options),
-        )
-        .map_err(|_| sys::ZX_ERR_NO_RESOURCES)?;
+        let dup = {
+            let guard = end.fd();
+            let fd = guard.as_ref().ok_or(sys::ZX_ERR_BAD_HANDLE)?;
+            match epoll::add(&self.epoll, fd, data, flags) {
+                Ok(()) => None,
+                Err(rustix::io::Errno::EXIST) => {
+                    let dup = rustix::io::fcntl_dupfd_cloexec(fd, 0)
+                        .map_err(|_| sys::ZX_ERR_NO_RESOURCES)?;
+                    epoll::add(&self.epoll, &dup, data, flags)
+                        .map_err(|_| sys::ZX_ERR_NO_RESOURCES)?;
+                    Some(dup)
+                }
+                Err(_) => return Err(sys::ZX_ERR_NO_RESOURCES),
+            }
+        };
         state.observers.insert(
             id,
             ChannelObserver {
@@ -200,7 +249,7 @@ impl PortObject {
                 trigger,
                 options,
                 handle,
-                fd,
+                dup,
             },
         );
         drop(state);
@@ -217,7 +266,7 @@ impl PortObject {
         let removed = self.lock().observers.remove(&id);
         match removed {
             Some(observer) => {
-                let _ = epoll::delete(&self.epoll, &observer.fd);
+                observer.unregister(&self.epoll);
                 true
             }
             None => false,
@@ -271,7 +320,7 @@ impl PortObject {
         let now = object.signals();
         if now & observer.trigger != 0 {
             if let Some(observer) = state.observers.remove(&id) {
-                let _ = epoll::delete(&self.epoll, &observer.fd);
+                observer.unregister(&self.epoll);
                 state.queue.push_back(Queued {
                     packet: signal_packet(observer.key, observer.trigger, now, observer.options),
                     source: Some(observer.handle),
@@ -279,60 +328,60 @@ impl PortObject {
             }
         } else if now & sys::ZX_CHANNEL_PEER_CLOSED == 0 {
             // Still possible: re-arm the one-shot registration.
-            let flags = epoll_flags(observer.trigger, observer.options);
-            let _ = epoll::modify(
-                &self.epoll,
-                &observer.fd,
-                epoll::EventData::new_u64(id),
-                flags,
-            );
+            observer.rearm(&self.epoll, id);
         }
         // Otherwise the peer is gone and the trigger cannot be met any more: the observer
         // stays (so zx_port_cancel finds it) but is no longer armed.
     }
 
     /// `zx_port_wait`: the next packet, waiting until `deadline`.
+    ///
+    /// Channels the OS has reported ready since the last look queue their packets before
+    /// anything is taken, so packets leave in the order their triggers were met (as far as one
+    /// `epoll_wait` can tell), not the order of the calls that armed them.
     pub(crate) fn wait(
         &self,
         deadline: sys::zx_time_t,
     ) -> Result<sys::zx_port_packet_t, sys::zx_status_t> {
-        let mut buffer = [std::mem::MaybeUninit::<epoll::Event>::uninit(); 16];
         loop {
+            if !self.lock().observers.is_empty() {
+                self.harvest(Some(std::time::Duration::ZERO))?;
+            }
             if let Some(packet) = self.pop() {
                 return Ok(packet);
             }
             let timeout = crate::wait::timeout_until(deadline);
-            if timeout == Some(std::time::Duration::ZERO) && !self.lock().queue.is_empty() {
-                continue;
+            if timeout == Some(std::time::Duration::ZERO) {
+                return Err(sys::ZX_ERR_TIMED_OUT);
             }
-            let timespec = timeout.map(crate::wait::timespec);
-            let waited = {
-                let _sleeping = crate::wait::Sleeping::new();
-                epoll::wait(&self.epoll, &mut buffer, timespec.as_ref())
-            };
-            let ids: Vec<u64> = match waited {
-                Ok((events, _)) => events.iter().map(|event| event.data.u64()).collect(),
-                Err(rustix::io::Errno::INTR) => Vec::new(),
-                Err(_) => return Err(sys::ZX_ERR_INTERNAL),
-            };
-            if ids.is_empty() {
-                if let Some(packet) = self.pop() {
-                    return Ok(packet);
-                }
-                if timeout.is_some() && crate::wait::clock_get_monotonic() >= deadline {
-                    return Err(sys::ZX_ERR_TIMED_OUT);
-                }
-                continue;
-            }
-            for id in ids {
-                if id == WAKE {
-                    let mut buf = [0u8; 8];
-                    let _ = rustix::io::read(&self.wake, &mut buf);
-                } else {
-                    self.check_observer(id);
-                }
+            self.harvest(timeout)?;
+        }
+    }
+
+    /// One `epoll_wait` (sleeping up to `timeout`): queues the packets of the channel waits it
+    /// reports and consumes the port's own wake-ups.
+    fn harvest(&self, timeout: Option<std::time::Duration>) -> Result<(), sys::zx_status_t> {
+        let mut buffer = [std::mem::MaybeUninit::<epoll::Event>::uninit(); 32];
+        let timespec = timeout.map(crate::wait::timespec);
+        let waited = {
+            let _sleeping =
+                (timeout != Some(std::time::Duration::ZERO)).then(crate::wait::Sleeping::new);
+            epoll::wait(&self.epoll, &mut buffer, timespec.as_ref())
+        };
+        let ids: Vec<u64> = match waited {
+            Ok((events, _)) => events.iter().map(|event| event.data.u64()).collect(),
+            Err(rustix::io::Errno::INTR) => Vec::new(),
+            Err(_) => return Err(sys::ZX_ERR_INTERNAL),
+        };
+        for id in ids {
+            if id == WAKE {
+                let mut buf = [0u8; 8];
+                let _ = rustix::io::read(&self.wake, &mut buf);
+            } else {
+                self.check_observer(id);
             }
         }
+        Ok(())
     }
 
     /// The port lost its last handle: its packets and observers go.

@@ -83,6 +83,13 @@ pub(crate) fn service_connect(path: &str, request: zx_handle_t) -> zx_status_t {
             None,
         )
         .map_err(|_| sys::ZX_ERR_NO_RESOURCES)?;
+        // A service that has not read its queued requests for this long is stuck: the
+        // request fails with SHOULD_WAIT rather than blocking the client forever.
+        let _ = rustix::net::sockopt::set_socket_timeout(
+            &socket,
+            rustix::net::sockopt::Timeout::Send,
+            Some(std::time::Duration::from_secs(10)),
+        );
         transfer::send_request(&socket, &address, handle)
     })())
 }

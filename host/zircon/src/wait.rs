@@ -125,7 +125,7 @@ impl<'a> Waiter<'a> {
                 if item.waitfor & sys::ZX_CHANNEL_READABLE != 0 || pending.is_none() {
                     flags |= PollFlags::IN;
                 }
-                Some((end.fd(), flags))
+                Some((end.fd_to_sleep_on()?, flags))
             })
             .collect();
         let waker_fd = self.waker.fd();

@@ -95,6 +95,17 @@ impl ChannelEnd {
         self.inbox.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// The socket for a thread about to sleep on it in `poll(2)`: `None` when the end is
+    /// leaving (its last handle is being written into a message) or its socket is about to
+    /// close, so that a sleeper never holds up the close. The closer wakes every sleeper
+    /// first; a sleeper that finds the socket gone or going waits on its wake-up fd alone.
+    pub(crate) fn fd_to_sleep_on(&self) -> Option<RwLockReadGuard<'_, Option<OwnedFd>>> {
+        if self.transferring() {
+            return None;
+        }
+        self.fd.try_read().ok()
+    }
+
     /// The socket, while the end is open here (held for the duration of one OS call).
     pub(crate) fn fd(&self) -> RwLockReadGuard<'_, Option<OwnedFd>> {
         self.fd.read().unwrap_or_else(PoisonError::into_inner)

@@ -168,7 +168,15 @@ pub(crate) fn send(
         return Err(sys::ZX_ERR_INTERNAL);
     }
     let iov = [IoSlice::new(datagram)];
-    let flags = SendFlags::DONTWAIT | SendFlags::NOSIGNAL;
+    // A channel write never blocks (SHOULD_WAIT when the peer's socket is full). A
+    // connection request may: a service's socket queues only `net.unix.max_dgram_qlen`
+    // requests (10 by default) until the service reads them, and fdio_service_connect does not
+    // fail for that on Fuchsia; the requester's socket has a send timeout instead.
+    let flags = if to.is_some() {
+        SendFlags::NOSIGNAL
+    } else {
+        SendFlags::DONTWAIT | SendFlags::NOSIGNAL
+    };
     let sent = match to {
         None => rustix::net::sendmsg(socket, &iov, &mut control, flags),
         Some(addr) => rustix::net::sendmsg_addr(socket, addr, &iov, &mut control, flags),

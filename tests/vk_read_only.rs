@@ -1,0 +1,161 @@
+//! Read-only consumers (issue 10 §4): a VMO without WRITE (as sysmem hands a compositor that
+//! only samples) is imported read-only. The GPU may read it; on the host every binding that
+//! could write it, and a host mapping of it, is refused by the layer, never silently dropped.
+
+mod common;
+
+use ash::vk;
+use common::{bind, live, transfer_buffer, Gpu};
+use vmo_interop::vk::{AllocationInfo, Backing, ImportError, Interop, Resource};
+use vmo_interop::zx::{self, AsHandleRef, HandleBased};
+
+/// What sysmem gives a participant without write usages.
+const CONSUMER_RIGHTS: zx::Rights = zx::Rights::READ
+    .union(zx::Rights::MAP)
+    .union(zx::Rights::DUPLICATE)
+    .union(zx::Rights::TRANSFER)
+    .union(zx::Rights::GET_PROPERTY);
+
+fn buffer(interop: &Interop, usage: vk::BufferUsageFlags) -> vmo_interop::vk::Buffer {
+    let info = vk::BufferCreateInfo::default().size(4096).usage(usage);
+    // SAFETY: a valid create info without an external-memory structure.
+    unsafe { interop.create_buffer(&info) }.unwrap()
+}
+
+fn image(interop: &Interop, tiling: vk::ImageTiling) -> vmo_interop::vk::Image {
+    let info = vk::ImageCreateInfo::default()
+        .image_type(vk::ImageType::TYPE_2D)
+        .format(vk::Format::R8G8B8A8_UNORM)
+        .extent(vk::Extent3D {
+            width: 16,
+            height: 16,
+            depth: 1,
+        })
+        .mip_levels(1)
+        .array_layers(1)
+        .samples(vk::SampleCountFlags::TYPE_1)
+        .tiling(tiling)
+        .usage(vk::ImageUsageFlags::SAMPLED | vk::ImageUsageFlags::TRANSFER_SRC)
+        .initial_layout(vk::ImageLayout::UNDEFINED);
+    // SAFETY: a valid create info without an external-memory structure.
+    unsafe { interop.create_image(&info) }.unwrap()
+}
+
+/// A 4 KiB VMO holding `pattern`, as the consumer receives it (no WRITE).
+fn produced(pattern: &[u8]) -> (zx::Vmo, zx::Koid) {
+    let vmo = zx::Vmo::create(4096).unwrap();
+    vmo.write(pattern, 0).unwrap();
+    let koid = vmo.get_koid().unwrap();
+    (vmo.replace_handle(CONSUMER_RIGHTS).unwrap(), koid)
+}
+
+#[test]
+fn the_gpu_reads_a_vmo_imported_without_write() {
+    let _lock = vmo_interop::platform::host::counters_lock();
+    let before = live();
+    {
+        let gpu = Gpu::new();
+        let interop = gpu.interop();
+        let (vmo, koid) = produced(b"sampled, never written");
+        assert_ne!(
+            interop.get_memory_zircon_handle_properties(&vmo).unwrap(),
+            0,
+            "the layer reports the memory types a read-only mapping can be imported as"
+        );
+        // The plain import still needs WRITE.
+        let err = interop
+            .import_memory(vmo, &AllocationInfo::new())
+            .unwrap_err();
+        assert!(
+            matches!(err, ImportError::MissingRights { missing, .. } if missing == zx::Rights::WRITE),
+            "{err:?}"
+        );
+        let vmo = err.into_vmo();
+
+        let source = buffer(interop, vk::BufferUsageFlags::TRANSFER_SRC);
+        let memory = interop
+            .import_memory_read_only(
+                vmo,
+                &AllocationInfo::new().resource(Resource::Buffer(&source)),
+            )
+            .unwrap();
+        assert!(matches!(
+            memory.backing(),
+            Backing::ImportedVmo { koid: k, read_only: true, .. } if k == koid
+        ));
+        bind(interop, &source, &memory);
+
+        // A GPU copy out of the read-only memory into exportable memory.
+        let target = transfer_buffer(interop, 4096);
+        let out = interop
+            .allocate_exportable_memory(&AllocationInfo::new().resource(Resource::Buffer(&target)))
+            .unwrap();
+        bind(interop, &target, &out);
+        gpu.copy(source.handle(), target.handle(), 4096);
+        let seen = interop
+            .get_memory_zircon_handle(&out, zx::Rights::SAME_RIGHTS)
+            .unwrap();
+        let mut bytes = [0u8; 22];
+        seen.read(&mut bytes, 0).unwrap();
+        assert_eq!(&bytes, b"sampled, never written");
+        drop((seen, out, target, memory, source));
+    }
+    assert_eq!(live(), before, "handles, VMOs or mappings leaked");
+}
+
+#[test]
+fn what_could_write_read_only_memory_is_refused() {
+    let _lock = vmo_interop::platform::host::counters_lock();
+    let before = live();
+    {
+        let gpu = Gpu::new();
+        let interop = gpu.interop();
+        // Even a VMO that has WRITE is read-only once imported read-only.
+        let vmo = zx::Vmo::create(1 << 16).unwrap();
+        let memory = interop
+            .import_memory_read_only(vmo, &AllocationInfo::new())
+            .unwrap();
+        let device = interop.device();
+        let refused = vk::Result::ERROR_VALIDATION_FAILED_EXT;
+
+        for usage in [
+            vk::BufferUsageFlags::TRANSFER_DST,
+            vk::BufferUsageFlags::STORAGE_BUFFER,
+            vk::BufferUsageFlags::TRANSFER_SRC | vk::BufferUsageFlags::STORAGE_TEXEL_BUFFER,
+        ] {
+            let writer = buffer(interop, usage);
+            // SAFETY: live objects of this device; refused before the driver sees the call.
+            let result = unsafe { device.bind_buffer_memory(writer.handle(), memory.handle(), 0) };
+            assert_eq!(result, Err(refused), "{usage:?}");
+            let infos = [vk::BindBufferMemoryInfo::default()
+                .buffer(writer.handle())
+                .memory(memory.handle())];
+            // SAFETY: as above.
+            assert_eq!(unsafe { device.bind_buffer_memory2(&infos) }, Err(refused));
+        }
+        // Optimal tiling may write layout metadata: refused; a linear sampled image reads only.
+        let optimal = image(interop, vk::ImageTiling::OPTIMAL);
+        // SAFETY: as above.
+        let result = unsafe { device.bind_image_memory(optimal.handle(), memory.handle(), 0) };
+        assert_eq!(result, Err(refused));
+        let linear = image(interop, vk::ImageTiling::LINEAR);
+        assert!(linear.requirements().memory.size <= 1 << 16);
+        // SAFETY: live objects of this device; the memory is large enough (above) and of a type
+        // a VMO can be imported as (lavapipe allows every type for images).
+        unsafe { device.bind_image_memory(linear.handle(), memory.handle(), 0) }.unwrap();
+
+        // A host mapping could be written through: refused; read through the VMO instead.
+        // SAFETY: the call is refused before the driver sees it.
+        let mapped = unsafe {
+            device.map_memory(
+                memory.handle(),
+                0,
+                vk::WHOLE_SIZE,
+                vk::MemoryMapFlags::empty(),
+            )
+        };
+        assert_eq!(mapped, Err(vk::Result::ERROR_MEMORY_MAP_FAILED));
+        drop((linear, optimal, memory));
+    }
+    assert_eq!(live(), before, "handles, VMOs or mappings leaked");
+}
