@@ -786,33 +786,3 @@ fn client_and_service_types_are_send_and_sync() {
     send_sync::<BufferCollection>();
     send_sync::<ClientError>();
 }
-
-/// One `zx_object_wait_many` waits on at most 64 handles: the control channel and 63 client
-/// channels. Beyond that, connections are refused and growing collections fail.
-#[test]
-fn the_service_refuses_what_it_cannot_wait_on() {
-    with_service(|service| {
-        let allocators: Vec<Allocator> = (0..63).map(|_| service.connect().unwrap()).collect();
-        until(service, |s| s.allocator_connections == 63);
-        let refused = service.connect().unwrap().into_channel();
-        let signals = refused
-            .wait_handle(zx::Signals::CHANNEL_PEER_CLOSED, deadline())
-            .unwrap();
-        assert!(signals.contains(zx::Signals::CHANNEL_PEER_CLOSED));
-        drop(allocators);
-        until(service, |s| s.allocator_connections == 0);
-
-        // 1 allocator + 1 root token + 61 new tokens = 63 fits; one more does not.
-        let allocator = service.connect().unwrap();
-        let root = allocator.allocate_shared_collection().unwrap();
-        let tokens = root
-            .duplicate_sync(&[Rights::SAME_RIGHTS; 61], deadline())
-            .unwrap();
-        until(service, |s| s.nodes == 62);
-        assert!(matches!(
-            root.duplicate_sync(&[Rights::SAME_RIGHTS], deadline()),
-            Err(ClientError::CollectionFailed)
-        ));
-        drop(tokens);
-    });
-}

@@ -1,5 +1,11 @@
-//! The service thread: one loop over `zx_object_wait_many`, the node tree of every logical
-//! collection, allocation, and failure.
+//! The service: the node tree of every logical collection, allocation, and failure. Its
+//! event loop (one port, one async wait per channel) is [`port_loop`]; which channels it takes
+//! is [`admission`].
+
+#[path = "admission.rs"]
+mod admission;
+#[path = "port_loop.rs"]
+mod port_loop;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -70,10 +76,13 @@ struct Allocation {
     raw_vmo_size: u64,
 }
 
-/// What a wait returned ready.
-#[derive(Debug, Clone, Copy)]
+/// A channel the service reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Source {
+    /// The owner's channel of connection requests (closing it stops the service).
     Control,
+    /// A `/svc` listener's connection requests.
+    Listener,
     Allocator(u64),
     Node(NodeId),
 }
@@ -90,6 +99,12 @@ enum Next {
 /// The service's whole state; dropping it closes every handle.
 pub(super) struct Service {
     control: zx::Channel,
+    /// The `/svc` listener, when the service serves one (`platform::host::serve`).
+    listener: Option<zx::Channel>,
+    /// The port and the channels to watch next.
+    watches: port_loop::Watches,
+    /// Koids of the channels held, to refuse the peer of one of them.
+    held: admission::Held,
     allocators: BTreeMap<u64, zx::Channel>,
     nodes: BTreeMap<NodeId, Node>,
     collections: BTreeMap<CollectionId, Collection>,
@@ -155,83 +170,32 @@ fn unknown_method(channel: &zx::Channel, header: &TransactionHeader) -> Next {
 }
 
 impl Service {
-    pub(super) fn new(control: zx::Channel, stats: Arc<Mutex<HostSysmemStats>>) -> Service {
-        Service {
+    /// A service taking connections on `control` (and `listener`, when given); it runs when
+    /// [`run`](Service::run) is called.
+    ///
+    /// # Errors
+    /// The status of `zx_port_create`.
+    pub(super) fn new(
+        control: zx::Channel,
+        listener: Option<zx::Channel>,
+        stats: Arc<Mutex<HostSysmemStats>>,
+    ) -> Result<Service, zx::Status> {
+        Ok(Service {
             control,
+            listener,
+            watches: port_loop::Watches::new()?,
+            held: admission::Held::default(),
             allocators: BTreeMap::new(),
             nodes: BTreeMap::new(),
             collections: BTreeMap::new(),
             next_id: 1,
             stats,
-        }
-    }
-
-    /// Serves until the control channel closes, then drops everything.
-    pub(super) fn run(mut self) {
-        loop {
-            let Ok(ready) = self.wait() else {
-                return; // Only a bug in the handle bookkeeping can get here.
-            };
-            for source in ready {
-                match source {
-                    Source::Control => {
-                        if !self.serve_control() {
-                            return;
-                        }
-                    }
-                    Source::Allocator(id) => self.serve_allocator(id),
-                    Source::Node(id) => {
-                        self.serve_node(id);
-                    }
-                }
-            }
-            self.allocate_ready_collections();
-            self.publish_stats();
-        }
+        })
     }
 
     fn fresh_id(&mut self) -> u64 {
         self.next_id += 1;
         self.next_id
-    }
-
-    /// Client channels held (allocator connections and nodes).
-    fn channel_count(&self) -> usize {
-        self.allocators.len() + self.nodes.len()
-    }
-
-    /// Whether `more` channels fit in one `zx_object_wait_many` beside the control channel.
-    fn has_room(&self, more: usize) -> bool {
-        1 + self.channel_count() + more <= zx::WAIT_MANY_MAX_ITEMS
-    }
-
-    /// Blocks until some channel is readable or closed; returns those channels.
-    fn wait(&self) -> Result<Vec<Source>, zx::Status> {
-        let signals = zx::Signals::CHANNEL_READABLE | zx::Signals::CHANNEL_PEER_CLOSED;
-        fn item(channel: &zx::Channel) -> zx::WaitItem<'_> {
-            zx::WaitItem {
-                handle: channel.as_handle_ref(),
-                waitfor: zx::Signals::CHANNEL_READABLE | zx::Signals::CHANNEL_PEER_CLOSED,
-                pending: zx::Signals::empty(),
-            }
-        }
-        let mut sources = vec![Source::Control];
-        let mut items = vec![item(&self.control)];
-        for (&id, channel) in &self.allocators {
-            sources.push(Source::Allocator(id));
-            items.push(item(channel));
-        }
-        for (&id, node) in &self.nodes {
-            sources.push(Source::Node(id));
-            items.push(item(&node.channel));
-        }
-        zx::object_wait_many(&mut items, zx::MonotonicInstant::INFINITE)?;
-        Ok(sources
-            .into_iter()
-            .zip(items)
-            .filter(|(_, item)| item.pending.intersects(signals))
-            .map(|(source, _)| source)
-            .collect())
     }
 
     /// Publishes what the service holds. Runs at the end of a round, after `fail()` has dropped
@@ -258,31 +222,43 @@ impl Service {
     // Control channel: new Allocator connections
     // -----------------------------------------------------------------------------------------
 
-    /// Accepts queued connections; `false` once the owner has closed the control channel.
-    fn serve_control(&mut self) -> bool {
-        loop {
-            match read(&self.control) {
+    /// Accepts up to `budget` queued connection requests from `source` (the control channel
+    /// or the listener); `false` once it is closed or unreadable.
+    fn serve_control(&mut self, source: Source, budget: usize) -> bool {
+        for _ in 0..budget {
+            let requests = match source {
+                Source::Listener => match &self.listener {
+                    Some(listener) => listener,
+                    None => return false,
+                },
+                _ => &self.control,
+            };
+            match read(requests) {
                 Ok(Some(RawMessage { handles, .. })) => {
                     for info in handles {
-                        if info.object_type == zx::ObjectType::CHANNEL && self.has_room(1) {
+                        // Anything but a usable channel is dropped: its client sees it close.
+                        if let Ok(channel) = self.admit(info) {
                             let id = self.fresh_id();
-                            self.allocators
-                                .insert(id, zx::Channel::from_handle(info.handle));
-                        } // Otherwise the handle is dropped: the client sees its channel close.
+                            self.held.insert(&channel, Source::Allocator(id));
+                            self.allocators.insert(id, channel);
+                            self.watches.watch(Source::Allocator(id));
+                        }
                     }
                 }
                 Ok(None) => return true,
                 Err(_) => return false,
             }
         }
+        true
     }
 
     // -----------------------------------------------------------------------------------------
     // Allocator connections
     // -----------------------------------------------------------------------------------------
 
-    fn serve_allocator(&mut self, id: u64) {
-        loop {
+    /// Handles up to `budget` messages queued on allocator connection `id`, or its closure.
+    fn serve_allocator(&mut self, id: u64, budget: usize) {
+        for _ in 0..budget {
             let Some(channel) = self.allocators.get(&id) else {
                 return;
             };
@@ -404,9 +380,6 @@ impl Service {
     /// Creates a logical collection whose first node is `server` (a root token, or the only
     /// collection of a non-shared collection).
     fn new_collection(&mut self, server: zx::Channel, kind: NodeKind) {
-        if !self.has_room(1) {
-            return; // Dropping `server` closes it: the client sees the collection fail.
-        }
         let collection = self.fresh_id();
         let buffer_collection_id = self.fresh_id();
         self.collections.insert(
@@ -426,7 +399,8 @@ impl Service {
         }
     }
 
-    /// Adds a node to `collection`; `None` (and `server` closed) when its koids are unreadable.
+    /// Adds a node to `collection`; `None` (and `server` closed) when the service does not
+    /// take `server` ([`admission`]: wrong rights, or the peer of a channel it holds).
     fn add_node(
         &mut self,
         collection: CollectionId,
@@ -434,8 +408,10 @@ impl Service {
         kind: NodeKind,
         rights_mask: zx::Rights,
     ) -> Option<NodeId> {
-        let info = server.basic_info().ok()?;
+        let info = self.admit_channel(&server).ok()?;
         let id = self.fresh_id();
+        self.held.insert_koid(info.koid, Source::Node(id));
+        self.watches.watch(Source::Node(id));
         self.nodes.insert(
             id,
             Node {
@@ -463,10 +439,11 @@ impl Service {
         // the new collection's client sees it fail.
         let Some(id) = found else { return };
         // Messages the client sent on the token before turning it in come first.
-        if self.serve_node(id) == Next::Gone {
+        if self.serve_node(id, usize::MAX) == Next::Gone {
             return;
         }
-        let Ok(info) = server.basic_info() else {
+        // A server end the service does not take fails the collection when `token` closes.
+        let Ok(info) = self.admit_channel(&server) else {
             return;
         };
         let Some(node) = self.nodes.get_mut(&id) else {
@@ -477,7 +454,14 @@ impl Service {
             self.fail(collection, Some(Error::PROTOCOL_DEVIATION));
             return;
         }
+        // The token's wait ends with its channel; a packet it already queued must go too.
+        self.watches.unwatch(&node.channel, Source::Node(id));
         node.channel = server; // Closes the token's server end.
+        self.held.insert_koid(info.koid, Source::Node(id));
+        self.watches.watch(Source::Node(id));
+        let Some(node) = self.nodes.get_mut(&id) else {
+            return;
+        };
         node.server_koid = info.koid;
         node.client_koid = info.related_koid;
         node.kind = NodeKind::Collection {
@@ -491,9 +475,9 @@ impl Service {
     // Nodes
     // -----------------------------------------------------------------------------------------
 
-    /// Handles every message queued on node `id`, then its closure.
-    fn serve_node(&mut self, id: NodeId) -> Next {
-        loop {
+    /// Handles up to `budget` messages queued on node `id`, or its closure.
+    fn serve_node(&mut self, id: NodeId, budget: usize) -> Next {
+        for _ in 0..budget {
             let Some(node) = self.nodes.get(&id) else {
                 return Next::Gone;
             };
@@ -521,6 +505,7 @@ impl Service {
                 }
             }
         }
+        Next::Continue
     }
 
     /// The client closed node `id`: fine after `Release`, otherwise the collection fails.
@@ -668,17 +653,14 @@ impl Service {
             return Next::Gone;
         };
         let (collection, parent_mask) = (node.collection, node.rights_mask);
-        if !self.has_room(requests.len()) {
-            self.fail(collection, Some(Error::NO_MEMORY));
-            return Next::Gone;
-        }
         for (mask, server) in requests {
             let mask = aggregate::chain_mask(parent_mask, mask);
             if self
                 .add_node(collection, server, NodeKind::Token, mask)
                 .is_none()
             {
-                self.fail(collection, Some(Error::NO_MEMORY));
+                // A `token_request` the service cannot serve (see `admission`).
+                self.fail(collection, Some(Error::PROTOCOL_DEVIATION));
                 return Next::Gone;
             }
         }
@@ -795,16 +777,15 @@ impl Service {
     // Allocation and failure
     // -----------------------------------------------------------------------------------------
 
-    /// Allocates every collection whose nodes are all ready: tokens released, collections
-    /// with constraints set (or released).
-    fn allocate_ready_collections(&mut self) {
-        let ready: Vec<CollectionId> = self
+    /// Allocates collection `id` if its nodes are all ready: tokens released, collections
+    /// with constraints set (or released). Only a node's messages or closure can make its
+    /// collection ready, so the loop asks this for the collection of the node it served.
+    fn allocate_if_ready(&mut self, id: CollectionId) {
+        let ready = self
             .collections
-            .iter()
-            .filter(|(_, c)| c.allocation.is_none() && self.is_ready(c))
-            .map(|(&id, _)| id)
-            .collect();
-        for id in ready {
+            .get(&id)
+            .is_some_and(|c| c.allocation.is_none() && self.is_ready(c));
+        if ready {
             match self.allocate(id) {
                 Ok(()) => self.answer_waits(id),
                 Err(error) => self.fail(id, Some(error)),
