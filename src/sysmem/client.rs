@@ -145,9 +145,22 @@ impl Allocator {
     /// [`ClientError::Transport`] with the status of either call (`NOT_FOUND` when nothing
     /// serves the path).
     pub fn connect() -> Result<Allocator, ClientError> {
-        let client =
-            crate::fdio::connect_at_path(ALLOCATOR_SERVICE_PATH).map_err(ClientError::Transport)?;
-        Ok(Allocator::from_channel(client))
+        // Workaround (2026-12, host kernel): on a Linux host a service's queue of connection
+        // requests is a datagram socket, which refuses more than `net.unix.max_dgram_qlen` + 1
+        // (11) unread requests with SHOULD_WAIT; Fuchsia's fdio_service_connect never returns
+        // it. Retry for up to a second (each attempt makes a new channel: a failed request is
+        // consumed). The ignored test `sysmem_service::connect_is_refused_with_twelve_pending`
+        // shows the kernel behaviour.
+        let give_up = std::time::Instant::now() + std::time::Duration::from_secs(1);
+        loop {
+            match crate::fdio::connect_at_path(ALLOCATOR_SERVICE_PATH) {
+                Ok(client) => return Ok(Allocator::from_channel(client)),
+                Err(zx::Status::SHOULD_WAIT) if std::time::Instant::now() < give_up => {
+                    std::thread::yield_now();
+                }
+                Err(status) => return Err(ClientError::Transport(status)),
+            }
+        }
     }
 
     /// An allocator speaking over `channel` (the client end of an `Allocator` connection, e.g.

@@ -22,6 +22,10 @@ use crate::zx::{self, AsHandleRef};
 /// Messages of one channel handled per turn.
 pub(super) const BUDGET: usize = 16;
 
+/// Connection requests taken per turn of the control channel or listener: they are cheap, and
+/// on a Linux host the listener's socket holds only about ten unread.
+const ACCEPT_BUDGET: usize = 256;
+
 const KEY_CONTROL: u64 = 0;
 const KEY_LISTENER: u64 = 1;
 
@@ -117,9 +121,9 @@ impl Service {
     /// One turn of `source`; `false` when the service must stop.
     fn serve(&mut self, source: Source) -> bool {
         match source {
-            Source::Control => return self.serve_control(Source::Control, BUDGET),
+            Source::Control => return self.serve_control(Source::Control, ACCEPT_BUDGET),
             Source::Listener => {
-                if !self.serve_control(Source::Listener, BUDGET) {
+                if !self.serve_control(Source::Listener, ACCEPT_BUDGET) {
                     // The listener broke: existing clients keep their service.
                     self.listener = None;
                 }
