@@ -4,6 +4,7 @@
 //! | piece | what it is |
 //! |---|---|
 //! | [`Allocator`], [`BufferCollectionToken`], [`BufferCollection`] | the client: one channel each, one-way methods write, two-way methods block in `zx_channel_call` until a deadline |
+//! | [`AllocatorProxy`], [`BufferCollectionTokenProxy`], [`BufferCollectionProxy`] | the async client: two-way methods return futures, woken through a port by one reactor thread per process, for any executor |
 //! | [`types`] | the sysmem2 tables a buffer collection uses (constraints, usages, the allocated collection, `Error`) |
 //! | [`messages`] | method ordinals and request / response payloads, in [`crate::fidl`]'s wire format |
 //! | `HostSysmem` (host only) | sysmem2 served by a thread of this process over host-kernel channels, with host-kernel VMOs |
@@ -65,9 +66,12 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod async_call;
 mod client;
 mod error;
 pub mod messages;
+mod proxy;
+mod reactor;
 pub mod types;
 pub mod vulkan;
 
@@ -78,3 +82,4 @@ pub use client::{Allocator, BufferCollection, BufferCollectionToken, ALLOCATOR_S
 pub use error::ClientError;
 #[cfg(not(target_os = "fuchsia"))]
 pub use host::{HostSysmem, HostSysmemStats};
+pub use proxy::{AllocatorProxy, BufferCollectionProxy, BufferCollectionTokenProxy};
