@@ -33,6 +33,7 @@ fn main() -> std::process::ExitCode {
             return ExitCode::from(1);
         }
     };
+    let fd_limit = signals::raise_fd_limit();
     let socket = svc_dir().join(ALLOCATOR_PROTOCOL);
     let left_behind = socket.exists();
     let service = match HostSysmem::serve() {
@@ -60,6 +61,10 @@ fn main() -> std::process::ExitCode {
             socket.display()
         );
     }
+    eprintln!(
+        "vmo-interop-sysmem: up to {fd_limit} open files: about {} client channels and VMOs",
+        fd_limit / 2
+    );
     println!("serving {ALLOCATOR_PROTOCOL} at {}", socket.display());
     let _ = std::io::stdout().flush();
     let signal = signals::wait(&stop);

@@ -40,3 +40,30 @@ pub(crate) fn uid() -> u32 {
     // SAFETY: getuid has no preconditions and cannot fail.
     unsafe { libc::getuid() }
 }
+
+/// Raises the open-file limit as far as this process may: every served channel costs the host
+/// kernel two descriptors (its socket, and the duplicate its port watches), every VMO one.
+/// Returns the soft limit in effect.
+pub(crate) fn raise_fd_limit() -> u64 {
+    // SAFETY: rlimit is plain data, fully written by getrlimit before it is read.
+    let mut limit: libc::rlimit = unsafe { std::mem::zeroed() };
+    // SAFETY: `limit` is a valid, writable rlimit.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
+        return 0;
+    }
+    // Privileged processes may go beyond the hard limit (up to fs.nr_open).
+    let wanted = libc::rlimit {
+        rlim_cur: limit.rlim_max.max(1 << 20),
+        rlim_max: limit.rlim_max.max(1 << 20),
+    };
+    // SAFETY: `wanted` is a valid rlimit; setrlimit only reads it.
+    if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &wanted) } == 0 {
+        return wanted.rlim_cur;
+    }
+    limit.rlim_cur = limit.rlim_max;
+    // SAFETY: `limit` is a valid rlimit; setrlimit only reads it.
+    if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) } == 0 {
+        return limit.rlim_cur;
+    }
+    limit.rlim_cur
+}

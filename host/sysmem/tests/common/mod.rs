@@ -49,7 +49,13 @@ impl ServiceProcess {
             .env("VMO_INTEROP_SVC_DIR", svc)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
+            // VMO_INTEROP_SYSMEM_TEST_STDERR=inherit shows the service's log while debugging.
+            .stderr(
+                match std::env::var("VMO_INTEROP_SYSMEM_TEST_STDERR").as_deref() {
+                    Ok("inherit") => Stdio::inherit(),
+                    _ => Stdio::piped(),
+                },
+            )
             .spawn()
             .unwrap();
         let mut stdout = BufReader::new(child.stdout.take().unwrap());
