@@ -531,17 +531,22 @@ fn wait_before_set_constraints_is_a_protocol_deviation() {
     });
 }
 
+/// Sysmem checks only that the node is not released (buffer_collection.cc,
+/// `CommonCheckAllBuffersAllocatedStage1`): before SetConstraints the answer is PENDING.
 #[test]
-fn check_before_set_constraints_is_a_protocol_deviation() {
+fn check_before_set_constraints_is_pending() {
     with_service(|service| {
         let allocator = service.connect().unwrap();
         let collection = allocator.allocate_non_shared_collection().unwrap();
-        // Like a wait before SetConstraints: sysmem2 closes the channel instead of replying.
-        let result = collection.check_all_buffers_allocated(deadline());
-        assert!(
-            matches!(result, Err(ClientError::CollectionFailed)),
-            "{result:?}"
-        );
+        assert!(!collection.check_all_buffers_allocated(deadline()).unwrap());
+        collection
+            .set_constraints(Some(cpu_constraints(usage::CPU_USAGE_READ, 4096, 1)))
+            .unwrap();
+        collection
+            .wait_for_all_buffers_allocated(deadline())
+            .unwrap();
+        assert!(collection.check_all_buffers_allocated(deadline()).unwrap());
+        collection.release().unwrap();
     });
 }
 

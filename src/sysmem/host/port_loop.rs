@@ -2,10 +2,13 @@
 //! control channel, the `/svc` listener, every allocator connection and node), re-armed after
 //! each turn, as the Fuchsia async executors do. No limit on the number of channels.
 //!
-//! **Fairness.** A turn handles at most [`BUDGET`] messages of one channel, then re-arms its
-//! wait: a channel with more queued is readable at once and its packet queues behind every
-//! other ready channel's, so a client flooding one channel (or many connections) delays
-//! another client by at most one turn per ready channel, never starves it.
+//! **Fairness.** A turn handles at most [`BUDGET`] messages of one channel. A channel that
+//! still has messages after its turn is not re-armed but goes to the back of a backlog, and
+//! the loop alternates: one port packet, then one backlogged channel. So a client flooding a
+//! channel gets one turn in two at most and every other ready channel its turn in between;
+//! none starves. (Re-arming a readable channel would not do: the host kernel's port delivers
+//! packets queued at arm time before it looks at its epoll set, so an always-readable channel
+//! would be served forever and the others never.)
 //!
 //! **Keys.** A wait's key is the source's id (0 for the control channel, 1 for the listener;
 //! node and allocator ids are unique and never reused). A closed channel's wait ends with it;
@@ -15,6 +18,8 @@
 //!
 //! **Stats.** Published when the port has nothing more to deliver (before blocking), so a
 //! burst of work costs one snapshot, and an idle service's snapshot is current.
+
+use std::collections::{HashSet, VecDeque};
 
 use super::{Service, Source};
 use crate::zx::{self, AsHandleRef};
@@ -34,6 +39,9 @@ const KEY_LISTENER: u64 = 1;
 pub(super) struct Watches {
     port: zx::Port,
     fresh: Vec<Source>,
+    /// Channels that had messages left after their turn, not armed, in turn order.
+    backlog: VecDeque<Source>,
+    in_backlog: HashSet<Source>,
 }
 
 fn key(source: Source) -> u64 {
@@ -49,6 +57,8 @@ impl Watches {
         Ok(Watches {
             port: zx::Port::create()?,
             fresh: Vec::new(),
+            backlog: VecDeque::new(),
+            in_backlog: HashSet::new(),
         })
     }
 
@@ -76,26 +86,70 @@ impl Service {
                 return;
             }
             let packet = match self.watches.port.wait(zx::MonotonicInstant::INFINITE_PAST) {
-                Ok(packet) => packet,
+                Ok(packet) => Some(packet),
+                Err(zx::Status::TIMED_OUT) if !self.watches.backlog.is_empty() => None,
                 Err(zx::Status::TIMED_OUT) => {
                     self.publish_stats();
                     match self.watches.port.wait(zx::MonotonicInstant::INFINITE) {
-                        Ok(packet) => packet,
+                        Ok(packet) => Some(packet),
                         Err(_) => return, // Only a broken port handle can get here.
                     }
                 }
                 Err(_) => return,
             };
-            let Some(source) = self.source_of(packet.key()) else {
-                continue; // The packet of a channel closed since.
-            };
-            if !self.serve(source) {
-                return;
+            // A packet of a channel closed since names nothing.
+            if let Some(source) = packet.and_then(|p| self.source_of(p.key())) {
+                if !self.turn(source) {
+                    return;
+                }
             }
-            if self.exists(source) {
+            if let Some(source) = self.watches.backlog.pop_front() {
+                self.watches.in_backlog.remove(&source);
+                if self.exists(source) && !self.turn(source) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Serves `source` once, then re-arms it or, with messages left, backlogs it; `false`
+    /// when the service must stop.
+    fn turn(&mut self, source: Source) -> bool {
+        if !self.serve(source) {
+            return false;
+        }
+        if self.exists(source) {
+            if self.has_more(source) {
+                self.watches.backlog.push_back(source);
+                self.watches.in_backlog.insert(source);
+            } else {
                 self.watches.watch(source);
             }
         }
+        true
+    }
+
+    /// Whether `source`'s channel is readable (or closed) right now.
+    fn has_more(&self, source: Source) -> bool {
+        let channel = match source {
+            Source::Control => &self.control,
+            Source::Listener => match &self.listener {
+                Some(listener) => listener,
+                None => return false,
+            },
+            Source::Allocator(id) => match self.allocators.get(&id) {
+                Some(channel) => channel,
+                None => return false,
+            },
+            Source::Node(id) => match self.nodes.get(&id) {
+                Some(node) => &node.channel,
+                None => return false,
+            },
+        };
+        let signals = zx::Signals::CHANNEL_READABLE | zx::Signals::CHANNEL_PEER_CLOSED;
+        channel
+            .wait_handle(signals, zx::MonotonicInstant::INFINITE_PAST)
+            .is_ok()
     }
 
     /// The source a packet's key names, if it still exists.
@@ -148,7 +202,8 @@ impl Service {
         fresh.sort_unstable_by_key(|&source| key(source));
         fresh.dedup_by_key(|source| key(*source));
         for source in fresh {
-            if !self.exists(source) {
+            // A backlogged channel is served from the backlog, not armed.
+            if !self.exists(source) || self.watches.in_backlog.contains(&source) {
                 continue;
             }
             if self.arm(source).is_err() {

@@ -66,6 +66,9 @@ struct Collection {
     allocation: Option<Allocation>,
     /// The name with the highest priority so far (`Node.SetName`).
     name: Option<(u32, String)>,
+    /// Constraints of collection nodes released and closed before allocation: sysmem keeps
+    /// them (the node becomes an orphaned node) and they still take part.
+    orphaned_constraints: Vec<BufferCollectionConstraints>,
 }
 
 #[derive(Debug)]
@@ -389,6 +392,7 @@ impl Service {
                 nodes: BTreeSet::new(),
                 allocation: None,
                 name: None,
+                orphaned_constraints: Vec::new(),
             },
         );
         if self
@@ -518,9 +522,22 @@ impl Service {
             self.fail(collection, None);
             return;
         }
-        self.nodes.remove(&id);
+        let node = self.nodes.remove(&id);
         if let Some(c) = self.collections.get_mut(&collection) {
             c.nodes.remove(&id);
+            if let Some(Node {
+                kind:
+                    NodeKind::Collection {
+                        constraints: Some(Some(constraints)),
+                        ..
+                    },
+                ..
+            }) = node
+            {
+                if c.allocation.is_none() {
+                    c.orphaned_constraints.push(constraints);
+                }
+            }
             if c.nodes.is_empty() {
                 self.collections.remove(&collection);
             }
@@ -749,12 +766,11 @@ impl Service {
         let Some(node) = self.nodes.get(&id) else {
             return Next::Gone;
         };
-        let NodeKind::Collection { constraints, .. } = &node.kind else {
+        // Unlike WaitForAllBuffersAllocated, allowed before SetConstraints: sysmem answers
+        // PENDING until allocation is done (CommonCheckAllBuffersAllocatedStage1 in
+        // src/devices/sysmem/drivers/sysmem/buffer_collection.cc checks only `is_done_`).
+        if !matches!(node.kind, NodeKind::Collection { .. }) {
             return Next::Gone;
-        };
-        if constraints.is_none() {
-            // As for WaitForAllBuffersAllocated: a deviation, answered by closing the channel.
-            return self.deviation(id);
         }
         let allocated = self
             .collections
@@ -805,7 +821,7 @@ impl Service {
                 _ => return false,
             }
         }
-        any_constraints
+        any_constraints || !collection.orphaned_constraints.is_empty()
     }
 
     /// Aggregates the constraints and creates the VMOs.
@@ -821,6 +837,7 @@ impl Service {
                 } => Some(c),
                 _ => None,
             })
+            .chain(&collection.orphaned_constraints)
             .collect();
         let settings = aggregate::aggregate(&constraints)?;
         let mut vmos = Vec::with_capacity(settings.buffer_count as usize);
