@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use vmo_interop::sysmem::types::*;
-use vmo_interop::sysmem::HostSysmem;
+use vmo_interop::sysmem::{ClientError, HostSysmem};
 use vmo_interop::zx::{self, Rights};
 
 fn deadline() -> zx::MonotonicInstant {
@@ -54,4 +54,113 @@ fn a_released_node_keeps_its_constraints() {
         "camping counts sum: 2 (orphaned) + 1"
     );
     staying.release().unwrap();
+}
+
+/// Allocates a collection with `constraints` as its only constraints, the wait already
+/// pending when allocation runs (the last token is released only once the service holds the
+/// wait), so that a failure is answered rather than racing the channel's close.
+fn allocate(
+    service: &HostSysmem,
+    constraints: BufferCollectionConstraints,
+) -> Result<BufferCollectionInfo, ClientError> {
+    let allocator = service.connect().unwrap();
+    let root = allocator.allocate_shared_collection().unwrap();
+    let last = root
+        .duplicate_sync(&[Rights::SAME_RIGHTS], deadline())
+        .unwrap()
+        .remove(0);
+    let collection = allocator.bind_shared_collection(root).unwrap();
+    collection.set_constraints(Some(constraints)).unwrap();
+    let waiter = std::thread::spawn(move || {
+        let result = collection.wait_for_all_buffers_allocated(deadline());
+        if result.is_ok() {
+            collection.release().unwrap();
+        }
+        result
+    });
+    let give_up = std::time::Instant::now() + Duration::from_secs(10);
+    while service.stats().pending_waits == 0 {
+        assert!(
+            std::time::Instant::now() < give_up,
+            "the wait never arrived"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    last.release().unwrap();
+    waiter.join().unwrap()
+}
+
+/// `CheckSanitizeBufferCollectionConstraints`: a set but empty table is permitted and means
+/// NONE usage: that participant takes part and receives no VMOs.
+#[test]
+fn an_empty_constraints_table_counts_as_none_usage() {
+    let _lock = vmo_interop::platform::host::counters_lock();
+    let service = HostSysmem::start().unwrap();
+    let allocator = service.connect().unwrap();
+    let root = allocator.allocate_shared_collection().unwrap();
+    let other = root
+        .duplicate_sync(&[Rights::SAME_RIGHTS], deadline())
+        .unwrap()
+        .remove(0);
+    let empty = allocator.bind_shared_collection(other).unwrap();
+    let user = allocator.bind_shared_collection(root).unwrap();
+    empty
+        .set_constraints(Some(BufferCollectionConstraints::default()))
+        .unwrap();
+    user.set_constraints(Some(camping(1))).unwrap();
+    let info = empty.wait_for_all_buffers_allocated(deadline()).unwrap();
+    let buffers = info.buffers.unwrap();
+    assert_eq!(buffers.len(), 1);
+    assert!(buffers[0].vmo.is_none(), "NONE usage gets no VMO");
+    assert!(user.wait_for_all_buffers_allocated(deadline()).is_ok());
+    empty.release().unwrap();
+    user.release().unwrap();
+}
+
+/// `CheckSanitizeBufferUsage` (aggregated stage): someone must use the buffers.
+#[test]
+fn all_none_usage_fails_allocation() {
+    let _lock = vmo_interop::platform::host::counters_lock();
+    let service = HostSysmem::start().unwrap();
+    let none = BufferCollectionConstraints {
+        usage: Some(BufferUsage {
+            none: Some(usage::NONE_USAGE),
+            ..Default::default()
+        }),
+        ..camping(1)
+    };
+    assert!(matches!(
+        allocate(&service, none),
+        Err(ClientError::Sysmem(Error::CONSTRAINTS_INTERSECTION_EMPTY))
+    ));
+}
+
+/// `GenerateUnpopulatedBufferCollectionInfo`: 256 MiB per buffer, 1 GiB per collection, else
+/// `ZX_ERR_NO_MEMORY` (sysmem2's `Error::NO_MEMORY`). Nothing is allocated to find out.
+#[test]
+fn the_buffer_and_collection_size_caps_fail_allocation() {
+    let _lock = vmo_interop::platform::host::counters_lock();
+    let service = HostSysmem::start().unwrap();
+    let sized = |bytes: u64, count: u32| BufferCollectionConstraints {
+        min_buffer_count: Some(count),
+        buffer_memory_constraints: Some(BufferMemoryConstraints {
+            min_size_bytes: Some(bytes),
+            ..Default::default()
+        }),
+        ..camping(0)
+    };
+    let over_buffer = sized((256 << 20) + 1, 1);
+    let result = allocate(&service, over_buffer);
+    assert!(
+        matches!(result, Err(ClientError::Sysmem(Error::NO_MEMORY))),
+        "{result:?}"
+    );
+    let over_collection = sized(256 << 20, 5); // 1.25 GiB
+    let result = allocate(&service, over_collection);
+    assert!(
+        matches!(result, Err(ClientError::Sysmem(Error::NO_MEMORY))),
+        "{result:?}"
+    );
+    // At the caps it works: one buffer of 256 MiB (a host VMO costs nothing until touched).
+    assert!(allocate(&service, sized(256 << 20, 1)).is_ok());
 }

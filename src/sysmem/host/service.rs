@@ -6,6 +6,8 @@
 mod admission;
 #[path = "port_loop.rs"]
 mod port_loop;
+#[path = "sanitize.rs"]
+mod sanitize;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -720,6 +722,7 @@ impl Service {
     }
 
     fn set_constraints(&mut self, id: NodeId, new: Option<BufferCollectionConstraints>) -> Next {
+        let new = new.map(sanitize::normalize);
         if let Some(constraints) = &new {
             if aggregate::validate(constraints).is_err() {
                 return self.deviation(id);
@@ -839,7 +842,9 @@ impl Service {
             })
             .chain(&collection.orphaned_constraints)
             .collect();
+        sanitize::check_usages(&constraints)?;
         let settings = aggregate::aggregate(&constraints)?;
+        sanitize::check_caps(&settings)?;
         let mut vmos = Vec::with_capacity(settings.buffer_count as usize);
         for _ in 0..settings.buffer_count {
             vmos.push(zx::Vmo::create(settings.size_bytes).map_err(|_| Error::NO_MEMORY)?);

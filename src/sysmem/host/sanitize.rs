@@ -1,0 +1,61 @@
+//! Rules of sysmem2's `LogicalBufferCollection` that sit around aggregation rather than in it
+//! (src/devices/sysmem/drivers/sysmem/logical_buffer_collection.cc):
+//!
+//! - `CheckSanitizeBufferCollectionConstraints`: a set but completely empty constraints table
+//!   is permitted and counts as `NONE_USAGE` ([`normalize`]);
+//! - `CheckSanitizeBufferUsage` at the aggregated stage: at least one usage other than
+//!   `NONE_USAGE` across all participants, or allocation fails ([`check_usages`]);
+//! - `GenerateUnpopulatedBufferCollectionInfo`: at most 256 MiB per buffer and 1 GiB per
+//!   collection, or allocation fails with `ZX_ERR_NO_MEMORY`, i.e. `Error::NO_MEMORY`
+//!   ([`check_caps`]).
+
+use super::aggregate::Settings;
+use crate::sysmem::types::{usage, BufferCollectionConstraints, BufferUsage, Error};
+
+/// `kMaxSizeBytesPerBuffer`.
+pub(super) const MAX_SIZE_BYTES_PER_BUFFER: u64 = 256 << 20;
+/// `kMaxTotalSizeBytesPerCollection`.
+pub(super) const MAX_TOTAL_SIZE_BYTES_PER_COLLECTION: u64 = 1 << 30;
+
+/// Constraints as sysmem sees them: an empty table is `NONE_USAGE`.
+pub(super) fn normalize(constraints: BufferCollectionConstraints) -> BufferCollectionConstraints {
+    if constraints == BufferCollectionConstraints::default() {
+        return BufferCollectionConstraints {
+            usage: Some(BufferUsage {
+                none: Some(usage::NONE_USAGE),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+    }
+    constraints
+}
+
+/// Fails an aggregation where no participant has a usage other than `NONE_USAGE`.
+pub(super) fn check_usages(all: &[&BufferCollectionConstraints]) -> Result<(), Error> {
+    let real_usage = |c: &&BufferCollectionConstraints| {
+        c.usage.as_ref().is_some_and(|u| {
+            [u.cpu, u.vulkan, u.display, u.video]
+                .iter()
+                .any(|bits| bits.unwrap_or(0) != 0)
+        })
+    };
+    if all.iter().any(real_usage) {
+        Ok(())
+    } else {
+        Err(Error::CONSTRAINTS_INTERSECTION_EMPTY)
+    }
+}
+
+/// Fails settings over sysmem's size caps.
+pub(super) fn check_caps(settings: &Settings) -> Result<(), Error> {
+    let total = settings
+        .size_bytes
+        .saturating_mul(u64::from(settings.buffer_count));
+    if settings.size_bytes > MAX_SIZE_BYTES_PER_BUFFER
+        || total > MAX_TOTAL_SIZE_BYTES_PER_COLLECTION
+    {
+        return Err(Error::NO_MEMORY);
+    }
+    Ok(())
+}
