@@ -393,3 +393,55 @@ fn a_second_service_on_one_svc_is_refused_and_a_stale_socket_replaced() {
     assert!(status.success());
     assert!(stderr.contains("replaced the stale socket"), "{stderr}");
 }
+
+#[test]
+fn the_service_log_names_the_cause_and_the_participant() {
+    let _s = serial();
+    let svc = private_svc();
+    let service = ServiceProcess::start(svc.path());
+    let allocator = Allocator::connect().unwrap();
+    allocator.set_debug_client_info("camera", 7).unwrap();
+    // Named by its allocator: a second SetConstraints.
+    let twice = allocator.allocate_non_shared_collection().unwrap();
+    twice.set_name(1, "preview").unwrap();
+    twice
+        .set_constraints(Some(cpu(usage::CPU_USAGE_WRITE, 1)))
+        .unwrap();
+    twice
+        .set_constraints(Some(cpu(usage::CPU_USAGE_WRITE, 1)))
+        .unwrap();
+    assert!(matches!(
+        twice.sync(deadline()),
+        Err(ClientError::CollectionFailed)
+    ));
+    // Named on the node: dropped without Release.
+    let root = allocator.allocate_shared_collection().unwrap();
+    let dropped = root
+        .duplicate_sync(&[Rights::SAME_RIGHTS], deadline())
+        .unwrap()
+        .remove(0);
+    dropped.set_debug_client_info("display", 9).unwrap();
+    dropped.sync(deadline()).unwrap();
+    drop(dropped);
+    assert!(matches!(
+        root.sync(deadline()),
+        Err(ClientError::CollectionFailed)
+    ));
+    // A wait before SetConstraints, by a participant that never named itself.
+    let anonymous = Allocator::connect().unwrap();
+    let early = anonymous.allocate_non_shared_collection().unwrap();
+    assert!(matches!(
+        early.wait_for_all_buffers_allocated(deadline()),
+        Err(ClientError::CollectionFailed)
+    ));
+    drop((allocator, anonymous));
+    let (status, log) = service.stop(libc::SIGTERM);
+    assert!(status.success());
+    for line in [
+        "sysmem: collection \"preview\" failed: participant \"camera\" (id 7) called SetConstraints a second time",
+        "sysmem: an unnamed collection failed: participant \"display\" (id 9) closed its channel without Release",
+        "sysmem: an unnamed collection failed: a participant without SetDebugClientInfo called WaitForAllBuffersAllocated before SetConstraints",
+    ] {
+        assert!(log.contains(line), "missing {line:?} in:\n{log}");
+    }
+}

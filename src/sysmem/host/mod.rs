@@ -104,10 +104,16 @@ impl HostSysmem {
         HostSysmem::start_with(Some(listener))
     }
 
+    /// Starts the service thread; with a listener (`serve`) it also logs every failed
+    /// collection on stderr, naming the cause and the participant (its `SetDebugClientInfo`).
     fn start_with(listener: Option<zx::Channel>) -> Result<HostSysmem, zx::Status> {
         let (control, service_end) = zx::Channel::create()?;
         let stats = Arc::new(Mutex::new(HostSysmemStats::default()));
-        let service = service::Service::new(service_end, listener, Arc::clone(&stats))?;
+        let log = listener.is_some();
+        let mut service = service::Service::new(service_end, listener, Arc::clone(&stats))?;
+        if log {
+            service = service.with_log();
+        }
         let thread = std::thread::Builder::new()
             .name("host-sysmem".into())
             .spawn(move || service.run())

@@ -4,6 +4,8 @@
 
 #[path = "admission.rs"]
 mod admission;
+#[path = "diagnostics.rs"]
+mod diagnostics;
 #[path = "port_loop.rs"]
 mod port_loop;
 #[path = "sanitize.rs"]
@@ -46,6 +48,8 @@ struct Node {
     rights_mask: zx::Rights,
     /// `Release` was received: closing is expected, and the node no longer blocks allocation.
     released: bool,
+    /// Who the client says it is (`SetDebugClientInfo`, on the node or its allocator).
+    client: Option<diagnostics::DebugClient>,
 }
 
 #[derive(Debug)]
@@ -110,6 +114,10 @@ pub(super) struct Service {
     watches: port_loop::Watches,
     /// Koids of the channels held, to refuse the peer of one of them.
     held: admission::Held,
+    /// Names given by `Allocator.SetDebugClientInfo`, inherited by the nodes it creates.
+    allocator_clients: BTreeMap<u64, diagnostics::DebugClient>,
+    /// Whether failures are logged on stderr.
+    log: bool,
     allocators: BTreeMap<u64, zx::Channel>,
     nodes: BTreeMap<NodeId, Node>,
     collections: BTreeMap<CollectionId, Collection>,
@@ -190,6 +198,8 @@ impl Service {
             listener,
             watches: port_loop::Watches::new()?,
             held: admission::Held::default(),
+            allocator_clients: BTreeMap::new(),
+            log: false,
             allocators: BTreeMap::new(),
             nodes: BTreeMap::new(),
             collections: BTreeMap::new(),
@@ -297,7 +307,8 @@ impl Service {
                     Ok(messages::AllocateSharedCollectionRequest {
                         token_request: Some(server),
                     }) => {
-                        self.new_collection(server, NodeKind::Token);
+                        let client = self.allocator_clients.get(&id).cloned();
+                        self.new_collection(server, NodeKind::Token, client);
                         Ok(())
                     }
                     Ok(_) => return Next::Gone,
@@ -315,7 +326,8 @@ impl Service {
                             constraints: None,
                             waits: Vec::new(),
                         };
-                        self.new_collection(server, kind);
+                        let client = self.allocator_clients.get(&id).cloned();
+                        self.new_collection(server, kind, client);
                         Ok(())
                     }
                     Ok(_) => return Next::Gone,
@@ -329,7 +341,8 @@ impl Service {
                         token: Some(token),
                         buffer_collection_request: Some(server),
                     }) => {
-                        self.bind(token, server);
+                        let client = self.allocator_clients.get(&id).cloned();
+                        self.bind(token, server, client);
                         Ok(())
                     }
                     Ok(_) => return Next::Gone,
@@ -367,7 +380,7 @@ impl Service {
             }
             ordinals::ALLOCATOR_SET_DEBUG_CLIENT_INFO => {
                 fidl::decode_message::<messages::SetDebugClientInfoRequest>(&bytes, handles)
-                    .map(drop)
+                    .map(|request| self.set_allocator_client(id, request))
             }
             _ => {
                 let Some(channel) = self.allocators.get(&id) else {
@@ -384,7 +397,12 @@ impl Service {
 
     /// Creates a logical collection whose first node is `server` (a root token, or the only
     /// collection of a non-shared collection).
-    fn new_collection(&mut self, server: zx::Channel, kind: NodeKind) {
+    fn new_collection(
+        &mut self,
+        server: zx::Channel,
+        kind: NodeKind,
+        client: Option<diagnostics::DebugClient>,
+    ) {
         let collection = self.fresh_id();
         let buffer_collection_id = self.fresh_id();
         self.collections.insert(
@@ -397,11 +415,13 @@ impl Service {
                 orphaned_constraints: Vec::new(),
             },
         );
-        if self
-            .add_node(collection, server, kind, NO_ATTENUATION)
-            .is_none()
-        {
-            self.collections.remove(&collection);
+        match self.add_node(collection, server, kind, NO_ATTENUATION) {
+            Some(id) => {
+                if let Some(node) = self.nodes.get_mut(&id) {
+                    node.client = client;
+                }
+            }
+            None => drop(self.collections.remove(&collection)),
         }
     }
 
@@ -428,6 +448,7 @@ impl Service {
                 kind,
                 rights_mask,
                 released: false,
+                client: None,
             },
         );
         self.collections.get_mut(&collection)?.nodes.insert(id);
@@ -436,7 +457,12 @@ impl Service {
 
     /// `BindSharedCollection`: the token node whose client end is `token` becomes a collection
     /// node served on `server`.
-    fn bind(&mut self, token: zx::Channel, server: zx::Channel) {
+    fn bind(
+        &mut self,
+        token: zx::Channel,
+        server: zx::Channel,
+        client: Option<diagnostics::DebugClient>,
+    ) {
         let Ok(koid) = token.get_koid() else { return };
         let found = self.nodes.iter().find_map(|(&id, node)| {
             (matches!(node.kind, NodeKind::Token) && node.client_koid == koid).then_some(id)
@@ -457,6 +483,7 @@ impl Service {
         };
         if node.released {
             let collection = node.collection;
+            self.log_failure(collection, Some(id), "bound a token it had released");
             self.fail(collection, Some(Error::PROTOCOL_DEVIATION));
             return;
         }
@@ -470,6 +497,10 @@ impl Service {
         };
         node.server_koid = info.koid;
         node.client_koid = info.related_koid;
+        // The binding allocator's name, as sysmem's `BindSharedCollection` gives it.
+        if client.is_some() {
+            node.client = client;
+        }
         node.kind = NodeKind::Collection {
             constraints: None,
             waits: Vec::new(),
@@ -496,7 +527,7 @@ impl Service {
                             handles,
                         },
                         Err(_) => {
-                            self.deviation(id);
+                            self.deviation(id, "sent a message without a transaction header");
                             return Next::Gone;
                         }
                     };
@@ -521,6 +552,7 @@ impl Service {
         };
         let collection = node.collection;
         if !node.released {
+            self.log_failure(collection, Some(id), "closed its channel without Release");
             self.fail(collection, None);
             return;
         }
@@ -546,9 +578,11 @@ impl Service {
         }
     }
 
-    /// Node `id` broke the protocol: its collection fails with `PROTOCOL_DEVIATION`.
-    fn deviation(&mut self, id: NodeId) -> Next {
+    /// Node `id` broke the protocol (`cause` says how): its collection fails with
+    /// `PROTOCOL_DEVIATION`, and the log names the cause and the participant.
+    fn deviation(&mut self, id: NodeId, cause: &str) -> Next {
         if let Some(collection) = self.nodes.get(&id).map(|node| node.collection) {
+            self.log_failure(collection, Some(id), cause);
             self.fail(collection, Some(Error::PROTOCOL_DEVIATION));
         }
         Next::Gone
@@ -564,14 +598,14 @@ impl Service {
             return Next::Gone;
         };
         if node.released {
-            return self.deviation(id); // Nothing may follow `Release`.
+            return self.deviation(id, "sent a message after Release"); // Nothing may follow it.
         }
         let is_token = matches!(node.kind, NodeKind::Token);
         let two_way = header.txid != 0;
         match header.ordinal {
             ordinals::NODE_SYNC if two_way => {
                 if fidl::decode_header_only(&bytes, handles).is_err() {
-                    return self.deviation(id);
+                    return self.deviation(id, "sent a malformed Sync");
                 }
                 reply(
                     &node.channel,
@@ -583,7 +617,7 @@ impl Service {
             }
             ordinals::NODE_RELEASE if !two_way => {
                 if fidl::decode_header_only(&bytes, handles).is_err() {
-                    return self.deviation(id);
+                    return self.deviation(id, "sent a malformed Release");
                 }
                 if let Some(node) = self.nodes.get_mut(&id) {
                     node.released = true;
@@ -593,15 +627,18 @@ impl Service {
             ordinals::NODE_SET_NAME if !two_way => {
                 let Ok(request) = fidl::decode_message::<messages::SetNameRequest>(&bytes, handles)
                 else {
-                    return self.deviation(id);
+                    return self.deviation(id, "sent a malformed SetName");
                 };
                 self.set_name(id, request);
                 Next::Continue
             }
             ordinals::NODE_SET_DEBUG_CLIENT_INFO if !two_way => {
                 match fidl::decode_message::<messages::SetDebugClientInfoRequest>(&bytes, handles) {
-                    Ok(_) => Next::Continue,
-                    Err(_) => self.deviation(id),
+                    Ok(request) => {
+                        self.set_node_client(id, request);
+                        Next::Continue
+                    }
+                    Err(_) => self.deviation(id, "sent a malformed SetDebugClientInfo"),
                 }
             }
             ordinals::TOKEN_DUPLICATE if is_token && !two_way => {
@@ -610,7 +647,7 @@ impl Service {
                         rights_attenuation_mask,
                         token_request: Some(server),
                     }) => self.duplicate(id, vec![(rights_attenuation_mask, server)]),
-                    _ => self.deviation(id),
+                    _ => self.deviation(id, "sent a malformed Duplicate"),
                 }
             }
             ordinals::TOKEN_DUPLICATE_SYNC if is_token && two_way => {
@@ -618,24 +655,24 @@ impl Service {
                     Ok(messages::DuplicateSyncRequest {
                         rights_attenuation_masks: Some(masks),
                     }) => self.duplicate_sync(id, header.txid, masks),
-                    _ => self.deviation(id),
+                    _ => self.deviation(id, "sent a malformed DuplicateSync"),
                 }
             }
             ordinals::COLLECTION_SET_CONSTRAINTS if !is_token && !two_way => {
                 match fidl::decode_message::<messages::SetConstraintsRequest>(&bytes, handles) {
                     Ok(request) => self.set_constraints(id, request.constraints),
-                    Err(_) => self.deviation(id),
+                    Err(_) => self.deviation(id, "sent a malformed SetConstraints"),
                 }
             }
             ordinals::COLLECTION_WAIT_FOR_ALL_BUFFERS_ALLOCATED if !is_token && two_way => {
                 if fidl::decode_header_only(&bytes, handles).is_err() {
-                    return self.deviation(id);
+                    return self.deviation(id, "sent a malformed WaitForAllBuffersAllocated");
                 }
                 self.wait_for_all_buffers_allocated(id, header.txid)
             }
             ordinals::COLLECTION_CHECK_ALL_BUFFERS_ALLOCATED if !is_token && two_way => {
                 if fidl::decode_header_only(&bytes, handles).is_err() {
-                    return self.deviation(id);
+                    return self.deviation(id, "sent a malformed CheckAllBuffersAllocated");
                 }
                 self.check_all_buffers_allocated(id, header.txid)
             }
@@ -646,7 +683,7 @@ impl Service {
                 drop(handles);
                 match unknown_method(&node.channel, &header) {
                     Next::Continue => Next::Continue,
-                    Next::Gone => self.deviation(id),
+                    Next::Gone => self.deviation(id, "called an unknown strict method"),
                 }
             }
         }
@@ -672,13 +709,18 @@ impl Service {
             return Next::Gone;
         };
         let (collection, parent_mask) = (node.collection, node.rights_mask);
+        let parent_client = node.client.clone();
         for (mask, server) in requests {
             let mask = aggregate::chain_mask(parent_mask, mask);
-            if self
-                .add_node(collection, server, NodeKind::Token, mask)
-                .is_none()
-            {
+            let added = self.add_node(collection, server, NodeKind::Token, mask);
+            if let Some(node) = added.and_then(|new| self.nodes.get_mut(&new)) {
+                node.client.clone_from(&parent_client);
+            }
+            if added.is_none() {
                 // A `token_request` the service cannot serve (see `admission`).
+                let cause = "sent a token_request the service cannot serve (a channel without \
+                             READ, WRITE or WAIT, or the peer of a channel sysmem holds)";
+                self.log_failure(collection, Some(id), cause);
                 self.fail(collection, Some(Error::PROTOCOL_DEVIATION));
                 return Next::Gone;
             }
@@ -725,7 +767,11 @@ impl Service {
         let new = new.map(sanitize::normalize);
         if let Some(constraints) = &new {
             if aggregate::validate(constraints).is_err() {
-                return self.deviation(id);
+                return self.deviation(
+                    id,
+                    "set constraints without a usage, with an all-zero usage, or with \
+                     NONE_USAGE beside other usages",
+                );
             }
         }
         let Some(Node {
@@ -736,7 +782,8 @@ impl Service {
             return Next::Gone;
         };
         if constraints.is_some() {
-            return self.deviation(id); // At most once (sysmem closes with ZX_ERR_NOT_SUPPORTED).
+            // At most once (sysmem closes with ZX_ERR_NOT_SUPPORTED).
+            return self.deviation(id, "called SetConstraints a second time");
         }
         *constraints = Some(new);
         Next::Continue
@@ -752,7 +799,10 @@ impl Service {
         if constraints.is_none() {
             // "Not permitted (in sysmem2)": sysmem fails the node with ZX_ERR_BAD_STATE, closing
             // the channel without a reply; the whole collection fails with it.
-            return self.deviation(id);
+            return self.deviation(
+                id,
+                "called WaitForAllBuffersAllocated before SetConstraints",
+            );
         }
         waits.push(txid);
         let collection = node.collection;
@@ -807,7 +857,10 @@ impl Service {
         if ready {
             match self.allocate(id) {
                 Ok(()) => self.answer_waits(id),
-                Err(error) => self.fail(id, Some(error)),
+                Err(error) => {
+                    self.log_failure(id, None, &format!("allocation failed: {error}"));
+                    self.fail(id, Some(error));
+                }
             }
         }
     }

@@ -39,7 +39,8 @@ pub fn private_svc() -> tempfile::TempDir {
 pub struct ServiceProcess {
     pub child: Child,
     _stdout: BufReader<ChildStdout>,
-    stderr: Option<ChildStderr>,
+    /// Drains the service's stderr (so that its log never fills the pipe) until it exits.
+    stderr: Option<std::thread::JoinHandle<String>>,
 }
 
 impl ServiceProcess {
@@ -61,7 +62,13 @@ impl ServiceProcess {
         let mut stdout = BufReader::new(child.stdout.take().unwrap());
         let mut line = String::new();
         stdout.read_line(&mut line).unwrap();
-        let stderr = child.stderr.take();
+        let stderr = child.stderr.take().map(|mut stderr: ChildStderr| {
+            std::thread::spawn(move || {
+                let mut text = String::new();
+                let _ = stderr.read_to_string(&mut text);
+                text
+            })
+        });
         let mut service = ServiceProcess {
             child,
             _stdout: stdout,
@@ -132,11 +139,10 @@ impl ServiceProcess {
     }
 
     pub fn stderr_after_exit(&mut self) -> String {
-        let mut text = String::new();
-        if let Some(mut stderr) = self.stderr.take() {
-            let _ = stderr.read_to_string(&mut text);
+        match self.stderr.take() {
+            Some(reader) => reader.join().unwrap_or_default(),
+            None => String::new(),
         }
-        text
     }
 }
 
