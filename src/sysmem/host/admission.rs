@@ -90,6 +90,21 @@ impl Service {
         Ok(info)
     }
 
+    /// The live token node whose server end has `koid` (`BindSharedCollection`,
+    /// `ValidateBufferCollectionToken`), in O(1).
+    pub(super) fn token_by_server_koid(&self, koid: zx::Koid) -> Option<super::NodeId> {
+        match self.held.by_koid.get(&koid) {
+            Some(&Source::Node(id)) => self
+                .nodes
+                .get(&id)
+                .filter(|node| {
+                    node.server_koid == koid && matches!(node.kind, super::NodeKind::Token)
+                })
+                .map(|_| id),
+            _ => None,
+        }
+    }
+
     /// Whether `source` still holds the channel with `koid`.
     fn holds(&self, source: Source, koid: zx::Koid) -> bool {
         match source {

@@ -356,10 +356,9 @@ impl Service {
                     Ok(messages::ValidateBufferCollectionTokenRequest {
                         token_server_koid: Some(koid),
                     }) => {
-                        let is_known = self.nodes.values().any(|node| {
-                            matches!(node.kind, NodeKind::Token)
-                                && node.server_koid.raw_koid() == koid
-                        });
+                        let is_known = self
+                            .token_by_server_koid(zx::Koid::from_raw(koid))
+                            .is_some();
                         let Some(channel) = self.allocators.get(&id) else {
                             return Next::Gone;
                         };
@@ -463,9 +462,12 @@ impl Service {
         server: zx::Channel,
         client: Option<diagnostics::DebugClient>,
     ) {
-        let Ok(koid) = token.get_koid() else { return };
-        let found = self.nodes.iter().find_map(|(&id, node)| {
-            (matches!(node.kind, NodeKind::Token) && node.client_koid == koid).then_some(id)
+        let Ok(info) = token.basic_info() else { return };
+        // The token's server end is its peer: one lookup, then its client end must match.
+        let found = self.token_by_server_koid(info.related_koid).filter(|id| {
+            self.nodes
+                .get(id)
+                .is_some_and(|n| n.client_koid == info.koid)
         });
         // An unknown token (not made by this service, or not synced yet): both ends close and
         // the new collection's client sees it fail.
