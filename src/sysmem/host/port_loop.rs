@@ -3,7 +3,7 @@
 //! each turn, as the Fuchsia async executors do. No limit on the number of channels.
 //!
 //! **Fairness.** A turn handles at most [`BUDGET`] messages of one channel. A channel that
-//! still has messages after its turn is not re-armed but goes to the back of a backlog, and
+//! used its whole budget (it may have more) is not re-armed but goes to the back of a backlog, and
 //! the loop alternates: one port packet, then one backlogged channel. So a client flooding a
 //! channel gets one turn in two at most and every other ready channel its turn in between;
 //! none starves. (Re-arming a readable channel would not do: the host kernel's port delivers
@@ -42,6 +42,8 @@ pub(super) struct Watches {
     /// Channels that had messages left after their turn, not armed, in turn order.
     backlog: VecDeque<Source>,
     in_backlog: HashSet<Source>,
+    /// Set by a turn that handled its whole budget (its channel may have more).
+    pub(super) budget_spent: bool,
 }
 
 fn key(source: Source) -> u64 {
@@ -59,6 +61,7 @@ impl Watches {
             fresh: Vec::new(),
             backlog: VecDeque::new(),
             in_backlog: HashSet::new(),
+            budget_spent: false,
         })
     }
 
@@ -112,14 +115,16 @@ impl Service {
         }
     }
 
-    /// Serves `source` once, then re-arms it or, with messages left, backlogs it; `false`
+    /// Serves `source` once, then re-arms it or, with its budget spent, backlogs it; `false`
     /// when the service must stop.
     fn turn(&mut self, source: Source) -> bool {
+        self.watches.budget_spent = false;
         if !self.serve(source) {
             return false;
         }
         if self.exists(source) {
-            if self.has_more(source) {
+            // A turn that stopped short of its budget read the channel empty.
+            if self.watches.budget_spent {
                 self.watches.backlog.push_back(source);
                 self.watches.in_backlog.insert(source);
             } else {
@@ -127,29 +132,6 @@ impl Service {
             }
         }
         true
-    }
-
-    /// Whether `source`'s channel is readable (or closed) right now.
-    fn has_more(&self, source: Source) -> bool {
-        let channel = match source {
-            Source::Control => &self.control,
-            Source::Listener => match &self.listener {
-                Some(listener) => listener,
-                None => return false,
-            },
-            Source::Allocator(id) => match self.allocators.get(&id) {
-                Some(channel) => channel,
-                None => return false,
-            },
-            Source::Node(id) => match self.nodes.get(&id) {
-                Some(node) => &node.channel,
-                None => return false,
-            },
-        };
-        let signals = zx::Signals::CHANNEL_READABLE | zx::Signals::CHANNEL_PEER_CLOSED;
-        channel
-            .wait_handle(signals, zx::MonotonicInstant::INFINITE_PAST)
-            .is_ok()
     }
 
     /// The source a packet's key names, if it still exists.

@@ -264,6 +264,7 @@ impl Service {
                 Err(_) => return false,
             }
         }
+        self.watches.budget_spent = true;
         true
     }
 
@@ -291,6 +292,7 @@ impl Service {
                 }
             }
         }
+        self.watches.budget_spent = true;
     }
 
     /// Handles one `Allocator` message; a malformed one closes the connection, as FIDL
@@ -544,6 +546,7 @@ impl Service {
                 }
             }
         }
+        self.watches.budget_spent = true;
         Next::Continue
     }
 
