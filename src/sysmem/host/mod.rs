@@ -19,11 +19,11 @@
 //! - **Failure.** A collection fails when a participant closes its channel without
 //!   `Release`, breaks the protocol (`SetConstraints` twice, `WaitForAllBuffersAllocated`
 //!   before `SetConstraints`, a malformed message, any message after `Release`, an unknown
-//!   strict method), or allocation fails. Waits pending (or already queued) at that moment are
-//!   answered with the `Error` when there is one (`PROTOCOL_DEVIATION`,
-//!   `CONSTRAINTS_INTERSECTION_EMPTY`, `NO_MEMORY`); then every channel of the collection is
-//!   closed, as sysmem does, without epitaph. A participant that merely closed has no error to
-//!   report: the others see their channels close.
+//!   strict method), or allocation fails. Only an allocation failure is answered: waits pending
+//!   (or already queued) then get the `Error` (`CONSTRAINTS_INTERSECTION_EMPTY`, `NO_MEMORY`).
+//!   Then every channel of the collection gets the `ZX_ERR_INTERNAL` epitaph and is closed,
+//!   as sysmem does; a deviation or a close is not answered (the others see their channels
+//!   close), but the program's log names the cause and the participant (`diagnostics`).
 //! - **Unknown methods.** Unknown flexible two-way methods are answered with `framework_err`
 //!   `UNKNOWN_METHOD`, unknown flexible one-way methods ignored, unknown strict methods close
 //!   the channel. Methods this service does not implement (`Allocator.GetVmoInfo`; on nodes

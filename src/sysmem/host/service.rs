@@ -159,6 +159,24 @@ fn reply<T: Encode>(channel: &zx::Channel, txid: u32, ordinal: u64, body: T) {
     }
 }
 
+/// Writes the `ZX_ERR_INTERNAL` epitaph on a failed collection's channel when dropped (after
+/// the replies written before it), as sysmem closes a failed collection's channels.
+struct Epitaph<'a>(&'a zx::Channel);
+
+impl Drop for Epitaph<'_> {
+    fn drop(&mut self) {
+        let header = TransactionHeader {
+            txid: 0,
+            flexible: false,
+            ordinal: fidl::EPITAPH_ORDINAL,
+        };
+        let mut bytes = header.to_bytes().to_vec();
+        bytes.extend_from_slice(&zx::Status::INTERNAL.into_raw().to_le_bytes());
+        bytes.extend_from_slice(&[0; 4]);
+        let _ = self.0.write(&bytes, &mut Vec::new());
+    }
+}
+
 /// Replies `Err(error)` to a two-way method with an `error` clause.
 fn reply_error(channel: &zx::Channel, txid: u32, ordinal: u64, error: Error) {
     reply(
@@ -488,7 +506,7 @@ impl Service {
         if node.released {
             let collection = node.collection;
             self.log_failure(collection, Some(id), "bound a token it had released");
-            self.fail(collection, Some(Error::PROTOCOL_DEVIATION));
+            self.fail(collection, None);
             return;
         }
         // The token's wait ends with its channel; a packet it already queued must go too.
@@ -588,7 +606,8 @@ impl Service {
     fn deviation(&mut self, id: NodeId, cause: &str) -> Next {
         if let Some(collection) = self.nodes.get(&id).map(|node| node.collection) {
             self.log_failure(collection, Some(id), cause);
-            self.fail(collection, Some(Error::PROTOCOL_DEVIATION));
+            // Only an allocation failure is answered; sysmem closes the others' channels.
+            self.fail(collection, None);
         }
         Next::Gone
     }
@@ -726,7 +745,7 @@ impl Service {
                 let cause = "sent a token_request the service cannot serve (a channel without \
                              READ, WRITE or WAIT, or the peer of a channel sysmem holds)";
                 self.log_failure(collection, Some(id), cause);
-                self.fail(collection, Some(Error::PROTOCOL_DEVIATION));
+                self.fail(collection, None);
                 return Next::Gone;
             }
         }
@@ -970,6 +989,8 @@ impl Service {
             let Some(node) = self.nodes.remove(node_id) else {
                 continue;
             };
+            // Every channel's last message says the collection failed, as sysmem's does.
+            let epitaph = Epitaph(&node.channel);
             let Some(error) = error else { continue };
             let wait = ordinals::COLLECTION_WAIT_FOR_ALL_BUFFERS_ALLOCATED;
             if let NodeKind::Collection { waits, .. } = &node.kind {
@@ -987,6 +1008,7 @@ impl Service {
                     reply_error(&node.channel, header.txid, header.ordinal, error);
                 }
             }
+            drop(epitaph);
         }
     }
 }
