@@ -427,3 +427,93 @@ fn a_port_delivers_packets_in_the_order_their_triggers_were_met() {
     assert_eq!(first, 2, "B's trigger was met first");
     drop((a, a_peer, b, b_peer));
 }
+
+/// The service's message handling, fuzzed in-process: random bodies under real ordinals, with
+/// random handles (VMOs, fresh channels, channels without WAIT, the client ends of the
+/// service's own channels), on allocator connections and on nodes. The service stays up,
+/// serves a bystander afterwards, and leaks nothing once stopped.
+#[test]
+fn random_messages_with_random_handles_never_stop_the_service() {
+    with_service(|service| {
+        let bystander = service.connect().unwrap();
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let known = [
+            ordinals::ALLOCATOR_ALLOCATE_SHARED_COLLECTION,
+            ordinals::ALLOCATOR_ALLOCATE_NON_SHARED_COLLECTION,
+            ordinals::ALLOCATOR_BIND_SHARED_COLLECTION,
+            ordinals::ALLOCATOR_VALIDATE_BUFFER_COLLECTION_TOKEN,
+            ordinals::ALLOCATOR_SET_DEBUG_CLIENT_INFO,
+            ordinals::NODE_SYNC,
+            ordinals::NODE_RELEASE,
+            ordinals::NODE_SET_NAME,
+            ordinals::NODE_SET_DEBUG_CLIENT_INFO,
+            ordinals::TOKEN_DUPLICATE,
+            ordinals::TOKEN_DUPLICATE_SYNC,
+            ordinals::COLLECTION_SET_CONSTRAINTS,
+            ordinals::COLLECTION_WAIT_FOR_ALL_BUFFERS_ALLOCATED,
+            ordinals::COLLECTION_CHECK_ALL_BUFFERS_ALLOCATED,
+        ];
+        for round in 0..2000u64 {
+            let allocator = service.connect().unwrap();
+            let target = match round % 3 {
+                0 => allocator
+                    .allocate_shared_collection()
+                    .unwrap()
+                    .into_channel(),
+                1 => allocator
+                    .allocate_non_shared_collection()
+                    .unwrap()
+                    .into_channel(),
+                _ => zx::Channel::create().unwrap().0, // Replaced below by the allocator.
+            };
+            let r = next();
+            let mut bytes: Vec<u8> = (0..(r % 200) as usize + 16).map(|_| next() as u8).collect();
+            let header = TransactionHeader {
+                txid: (r >> 8) as u32 & 3,
+                flexible: r & (1 << 20) != 0,
+                ordinal: known[(r >> 24) as usize % known.len()],
+            };
+            bytes[..16].copy_from_slice(&header.to_bytes());
+            // Often a table-shaped body (a vector header, envelopes) instead of noise.
+            if r & (1 << 21) != 0 {
+                bytes.truncate(16);
+                bytes.extend_from_slice(&[
+                    2, 0, 0, 0, 0, 0, 0, 0, 255, 255, 255, 255, 255, 255, 255, 255,
+                ]);
+                bytes.extend_from_slice(&[0; 16]);
+                bytes.extend_from_slice(&[255; 8]);
+                bytes.extend_from_slice(&[4, 0, 0, 0, 1, 0, 0, 0]);
+                bytes.extend_from_slice(&[255, 255, 255, 255, 0, 0, 1, 0]);
+            }
+            let mut handles: Vec<zx::Handle> = (0..(r >> 40) % 4)
+                .map(|i| match (i + (r >> 44)) % 4 {
+                    0 => zx::Vmo::create(4096).unwrap().into_handle(),
+                    1 => zx::Channel::create().unwrap().1.into_handle(),
+                    2 => server_end_without_wait().1.into_handle(),
+                    _ => allocator
+                        .allocate_shared_collection()
+                        .unwrap()
+                        .into_channel()
+                        .into_handle(),
+                })
+                .collect();
+            let channel = if round % 3 == 2 {
+                allocator.into_channel()
+            } else {
+                drop(allocator);
+                target
+            };
+            let _ = channel.write(&bytes, &mut handles);
+            if round % 64 == 0 {
+                allocates(&bystander);
+            }
+        }
+        allocates(&bystander);
+    });
+}
