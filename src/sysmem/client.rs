@@ -167,8 +167,8 @@ impl Allocator {
     /// Wraps `zx_channel_create` and `fdio_service_connect` ([`crate::fdio`]).
     ///
     /// # Errors
-    /// [`ClientError::Transport`] with the status of either call (`NOT_FOUND` when nothing
-    /// serves the path).
+    /// [`ClientError::NotServed`] when nothing serves the path; [`ClientError::Transport`]
+    /// with the status of either call otherwise.
     pub fn connect() -> Result<Allocator, ClientError> {
         // Workaround (2026-12, host kernel): on a Linux host a service's queue of connection
         // requests is a datagram socket, which refuses more than `net.unix.max_dgram_qlen` + 1
@@ -182,6 +182,9 @@ impl Allocator {
                 Ok(client) => return Ok(Allocator::from_channel(client)),
                 Err(zx::Status::SHOULD_WAIT) if std::time::Instant::now() < give_up => {
                     std::thread::yield_now();
+                }
+                Err(zx::Status::NOT_FOUND) => {
+                    return Err(ClientError::NotServed(ALLOCATOR_SERVICE_PATH))
                 }
                 Err(status) => return Err(ClientError::Transport(status)),
             }

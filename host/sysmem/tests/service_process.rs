@@ -445,3 +445,17 @@ fn the_service_log_names_the_cause_and_the_participant() {
         assert!(log.contains(line), "missing {line:?} in:\n{log}");
     }
 }
+
+#[test]
+fn connect_without_a_service_says_what_to_start() {
+    let _s = serial();
+    let _svc = private_svc();
+    let error = Allocator::connect().unwrap_err();
+    assert!(matches!(error, ClientError::NotServed(_)), "{error:?}");
+    let message = error.to_string();
+    assert!(
+        message.contains("/svc/fuchsia.sysmem2.Allocator")
+            && message.contains("vmo-interop-sysmem"),
+        "{message}"
+    );
+}
