@@ -1,4 +1,5 @@
-//! A synchronous `fuchsia.sysmem2` client over [`zx::Channel`]s.
+//! The blocking `fuchsia.sysmem2` client over [`zx::Channel`]s (the async one, with the same
+//! protocol code, is `proxy`).
 //!
 //! One-way methods write and return; two-way methods write and block in `zx_channel_call_etc`
 //! until the reply or the deadline. Every sysmem2 method is flexible, so replies are result

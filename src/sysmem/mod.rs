@@ -1,5 +1,5 @@
-//! `fuchsia.sysmem2` buffer collections: a synchronous client, the host sysmem service, and the
-//! Vulkan bridge.
+//! `fuchsia.sysmem2` buffer collections: a blocking client and an async one, the host sysmem
+//! service, and the Vulkan bridge.
 //!
 //! | piece | what it is |
 //! |---|---|
@@ -7,12 +7,13 @@
 //! | [`AllocatorProxy`], [`BufferCollectionTokenProxy`], [`BufferCollectionProxy`] | the async client: two-way methods return futures, woken through a port by one reactor thread per process, for any executor |
 //! | [`types`] | the sysmem2 tables a buffer collection uses (constraints, usages, the allocated collection, `Error`) |
 //! | [`messages`] | method ordinals and request / response payloads, in [`crate::fidl`]'s wire format |
-//! | `HostSysmem` (host only) | sysmem2 served by a thread of this process over host-kernel channels, with host-kernel VMOs |
+//! | `HostSysmem` (host only) | sysmem2 served by a thread of this process over host-kernel channels, with host-kernel VMOs; `HostSysmem::serve` also serves the host's `/svc` (the `vmo-interop-sysmem` program runs it as a process of its own) |
 //! | [`vulkan`] | constraints from `VkMemoryRequirements`, and import of the allocated VMOs into Vulkan |
 //!
-//! On Fuchsia, `Allocator::connect` reaches the system's sysmem at
-//! `/svc/fuchsia.sysmem2.Allocator`; elsewhere `HostSysmem::connect` reaches the host
-//! service. The client code is the same for both.
+//! `Allocator::connect` reaches `/svc/fuchsia.sysmem2.Allocator`: the system's sysmem on
+//! Fuchsia, the host sysmem service (`vmo-interop-sysmem`, or `HostSysmem::serve`) on a Linux
+//! host; `HostSysmem::connect` reaches an in-process service. The client code is the same for
+//! all of them.
 //!
 //! # Ownership
 //!
