@@ -195,3 +195,75 @@ fn a_failed_collections_channels_close_with_the_internal_epitaph() {
         "nothing after the epitaph"
     );
 }
+
+fn with_memory(usage: BufferUsage, memory: BufferMemoryConstraints) -> BufferCollectionConstraints {
+    BufferCollectionConstraints {
+        usage: Some(usage),
+        min_buffer_count_for_camping: Some(1),
+        buffer_memory_constraints: Some(BufferMemoryConstraints {
+            min_size_bytes: Some(4096),
+            ..memory
+        }),
+        ..Default::default()
+    }
+}
+
+fn domain(info: &BufferCollectionInfo) -> CoherencyDomain {
+    info.settings
+        .as_ref()
+        .and_then(|s| s.buffer_settings.as_ref())
+        .and_then(|b| b.coherency_domain)
+        .unwrap()
+}
+
+/// `CheckSanitizeBufferMemoryConstraints`: a participant without CPU usage does not care
+/// which domain, so RAM (and INACCESSIBLE) are supported by default; with CPU usage only CPU
+/// is.
+#[test]
+fn coherency_domain_defaults_depend_on_cpu_usage() {
+    let _lock = vmo_interop::platform::host::counters_lock();
+    let service = HostSysmem::start().unwrap();
+    let no_cpu_domain = BufferMemoryConstraints {
+        cpu_domain_supported: Some(false),
+        ..Default::default()
+    };
+    let gpu = BufferUsage {
+        vulkan: Some(usage::VULKAN_IMAGE_USAGE_SAMPLED),
+        ..Default::default()
+    };
+    let info = allocate(&service, with_memory(gpu, no_cpu_domain.clone())).unwrap();
+    assert_eq!(domain(&info), CoherencyDomain::RAM);
+    let cpu = BufferUsage {
+        cpu: Some(usage::CPU_USAGE_READ),
+        ..Default::default()
+    };
+    assert!(matches!(
+        allocate(&service, with_memory(cpu, no_cpu_domain)),
+        Err(ClientError::Sysmem(Error::CONSTRAINTS_INTERSECTION_EMPTY))
+    ));
+}
+
+/// `CheckSanitizeBufferMemoryConstraints`: a set but empty `permitted_heaps` is an error
+/// (unset means any heap).
+#[test]
+fn an_empty_permitted_heaps_fails_allocation() {
+    let _lock = vmo_interop::platform::host::counters_lock();
+    let service = HostSysmem::start().unwrap();
+    let cpu = BufferUsage {
+        cpu: Some(usage::CPU_USAGE_READ),
+        ..Default::default()
+    };
+    let empty = BufferMemoryConstraints {
+        permitted_heaps: Some(Vec::new()),
+        ..Default::default()
+    };
+    assert!(matches!(
+        allocate(&service, with_memory(cpu.clone(), empty)),
+        Err(ClientError::Sysmem(Error::CONSTRAINTS_INTERSECTION_EMPTY))
+    ));
+    assert!(allocate(
+        &service,
+        with_memory(cpu, BufferMemoryConstraints::default())
+    )
+    .is_ok());
+}

@@ -5,12 +5,18 @@
 //!   is permitted and counts as `NONE_USAGE` ([`normalize`]);
 //! - `CheckSanitizeBufferUsage` at the aggregated stage: at least one usage other than
 //!   `NONE_USAGE` across all participants, or allocation fails ([`check_usages`]);
+//! - `CheckSanitizeBufferMemoryConstraints`: the CPU domain is supported unless a participant
+//!   says otherwise; RAM and INACCESSIBLE are supported by default only by a participant
+//!   without CPU usage (it does not care which domain); a set but empty `permitted_heaps` is
+//!   an error, failing allocation ([`with_defaults`]);
 //! - `GenerateUnpopulatedBufferCollectionInfo`: at most 256 MiB per buffer and 1 GiB per
 //!   collection, or allocation fails with `ZX_ERR_NO_MEMORY`, i.e. `Error::NO_MEMORY`
 //!   ([`check_caps`]).
 
 use super::aggregate::Settings;
-use crate::sysmem::types::{usage, BufferCollectionConstraints, BufferUsage, Error};
+use crate::sysmem::types::{
+    usage, BufferCollectionConstraints, BufferMemoryConstraints, BufferUsage, Error,
+};
 
 /// `kMaxSizeBytesPerBuffer`.
 pub(super) const MAX_SIZE_BYTES_PER_BUFFER: u64 = 256 << 20;
@@ -58,4 +64,32 @@ pub(super) fn check_caps(settings: &Settings) -> Result<(), Error> {
         return Err(Error::NO_MEMORY);
     }
     Ok(())
+}
+
+/// Each participant's constraints with the coherency-domain defaults of
+/// `CheckSanitizeBufferMemoryConstraints` made explicit.
+///
+/// # Errors
+/// `CONSTRAINTS_INTERSECTION_EMPTY` when a participant set an empty `permitted_heaps`.
+pub(super) fn with_defaults(
+    all: &[&BufferCollectionConstraints],
+) -> Result<Vec<BufferCollectionConstraints>, Error> {
+    all.iter()
+        .map(|&c| {
+            let cpu_usage = c.usage.as_ref().and_then(|u| u.cpu).unwrap_or(0) != 0;
+            let mut c = c.clone();
+            let memory = c
+                .buffer_memory_constraints
+                .get_or_insert_with(BufferMemoryConstraints::default);
+            if memory.permitted_heaps.as_ref().is_some_and(Vec::is_empty) {
+                return Err(Error::CONSTRAINTS_INTERSECTION_EMPTY);
+            }
+            memory.cpu_domain_supported.get_or_insert(true);
+            memory.ram_domain_supported.get_or_insert(!cpu_usage);
+            memory
+                .inaccessible_domain_supported
+                .get_or_insert(!cpu_usage);
+            Ok(c)
+        })
+        .collect()
 }

@@ -920,6 +920,9 @@ impl Service {
             .chain(&collection.orphaned_constraints)
             .collect();
         sanitize::check_usages(&constraints)?;
+        // Aggregation sees every participant's constraints with sysmem's defaults filled in.
+        let sanitized = sanitize::with_defaults(&constraints)?;
+        let constraints: Vec<&BufferCollectionConstraints> = sanitized.iter().collect();
         let settings = aggregate::aggregate(&constraints)?;
         sanitize::check_caps(&settings)?;
         let mut vmos = Vec::with_capacity(settings.buffer_count as usize);
