@@ -267,3 +267,23 @@ fn an_empty_permitted_heaps_fails_allocation() {
     )
     .is_ok());
 }
+
+/// `GetCoherencyDomain`: display usage prefers RAM when every participant supports it; a CPU
+/// participant (RAM unsupported by default) keeps the CPU domain.
+#[test]
+fn display_usage_prefers_the_ram_domain() {
+    let _lock = vmo_interop::platform::host::counters_lock();
+    let service = HostSysmem::start().unwrap();
+    let display = BufferUsage {
+        display: Some(usage::DISPLAY_USAGE_LAYER),
+        ..Default::default()
+    };
+    let info = allocate(&service, with_memory(display.clone(), Default::default())).unwrap();
+    assert_eq!(domain(&info), CoherencyDomain::RAM);
+    let display_and_cpu = BufferUsage {
+        cpu: Some(usage::CPU_USAGE_WRITE),
+        ..display
+    };
+    let info = allocate(&service, with_memory(display_and_cpu, Default::default())).unwrap();
+    assert_eq!(domain(&info), CoherencyDomain::CPU);
+}

@@ -9,13 +9,17 @@
 //!   says otherwise; RAM and INACCESSIBLE are supported by default only by a participant
 //!   without CPU usage (it does not care which domain); a set but empty `permitted_heaps` is
 //!   an error, failing allocation ([`with_defaults`]);
+//! - `GetCoherencyDomain`: display usage prefers the RAM domain when every participant
+//!   supports it (display controllers are generally not cache coherent)
+//!   ([`prefer_ram_for_display`]);
 //! - `GenerateUnpopulatedBufferCollectionInfo`: at most 256 MiB per buffer and 1 GiB per
 //!   collection, or allocation fails with `ZX_ERR_NO_MEMORY`, i.e. `Error::NO_MEMORY`
 //!   ([`check_caps`]).
 
 use super::aggregate::Settings;
 use crate::sysmem::types::{
-    usage, BufferCollectionConstraints, BufferMemoryConstraints, BufferUsage, Error,
+    usage, BufferCollectionConstraints, BufferMemoryConstraints, BufferUsage, CoherencyDomain,
+    Error,
 };
 
 /// `kMaxSizeBytesPerBuffer`.
@@ -92,4 +96,24 @@ pub(super) fn with_defaults(
             Ok(c)
         })
         .collect()
+}
+
+/// Picks the RAM domain for a collection with display usage when every participant (their
+/// constraints already [`with_defaults`]) supports it.
+pub(super) fn prefer_ram_for_display(
+    all: &[&BufferCollectionConstraints],
+    settings: &mut Settings,
+) {
+    let display = all
+        .iter()
+        .any(|c| c.usage.as_ref().and_then(|u| u.display).unwrap_or(0) != 0);
+    let ram = all.iter().all(|c| {
+        c.buffer_memory_constraints
+            .as_ref()
+            .and_then(|m| m.ram_domain_supported)
+            .unwrap_or(false)
+    });
+    if display && ram {
+        settings.coherency_domain = CoherencyDomain::RAM;
+    }
 }

@@ -923,7 +923,8 @@ impl Service {
         // Aggregation sees every participant's constraints with sysmem's defaults filled in.
         let sanitized = sanitize::with_defaults(&constraints)?;
         let constraints: Vec<&BufferCollectionConstraints> = sanitized.iter().collect();
-        let settings = aggregate::aggregate(&constraints)?;
+        let mut settings = aggregate::aggregate(&constraints)?;
+        sanitize::prefer_ram_for_display(&constraints, &mut settings);
         sanitize::check_caps(&settings)?;
         let mut vmos = Vec::with_capacity(settings.buffer_count as usize);
         for _ in 0..settings.buffer_count {
