@@ -37,6 +37,12 @@ impl Service {
     ) {
         self.allocator_clients
             .insert(allocator, DebugClient::from_request(request));
+        // Names of closed connections go once they outnumber the live ones (amortised O(1)).
+        if self.allocator_clients.len() > 2 * self.allocators.len() + 64 {
+            let allocators = &self.allocators;
+            self.allocator_clients
+                .retain(|id, _| allocators.contains_key(id));
+        }
     }
 
     pub(super) fn set_node_client(&mut self, id: NodeId, request: SetDebugClientInfoRequest) {
