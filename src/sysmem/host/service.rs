@@ -398,8 +398,15 @@ impl Service {
                 }
             }
             ordinals::ALLOCATOR_SET_DEBUG_CLIENT_INFO => {
-                fidl::decode_message::<messages::SetDebugClientInfoRequest>(&bytes, handles)
-                    .map(|request| self.set_allocator_client(id, request))
+                match fidl::decode_message::<messages::SetDebugClientInfoRequest>(&bytes, handles) {
+                    // Sysmem requires both (allocator.cc closes with ZX_ERR_INVALID_ARGS).
+                    Ok(request) if request.name.is_some() && request.id.is_some() => {
+                        self.set_allocator_client(id, request);
+                        Ok(())
+                    }
+                    Ok(_) => return Next::Gone,
+                    Err(e) => Err(e),
+                }
             }
             _ => {
                 let Some(channel) = self.allocators.get(&id) else {
@@ -658,10 +665,11 @@ impl Service {
             }
             ordinals::NODE_SET_DEBUG_CLIENT_INFO if !two_way => {
                 match fidl::decode_message::<messages::SetDebugClientInfoRequest>(&bytes, handles) {
-                    Ok(request) => {
+                    Ok(request) if request.name.is_some() && request.id.is_some() => {
                         self.set_node_client(id, request);
                         Next::Continue
                     }
+                    Ok(_) => self.deviation(id, "sent SetDebugClientInfo without a name or an id"),
                     Err(_) => self.deviation(id, "sent a malformed SetDebugClientInfo"),
                 }
             }
