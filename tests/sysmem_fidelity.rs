@@ -323,3 +323,36 @@ fn set_debug_client_info_without_an_id_closes_the_allocator() {
     token.sync(deadline()).unwrap();
     token.release().unwrap();
 }
+
+/// `IsMinBufferSizeSpecifiedByAnyParticipant`: `min_size_bytes` defaults to 0 and sysmem
+/// refuses to allocate unless some participant asks for a size.
+#[test]
+fn allocation_fails_unless_some_participant_asks_for_a_size() {
+    let _lock = vmo_interop::platform::host::counters_lock();
+    let service = HostSysmem::start().unwrap();
+    let no_size = BufferCollectionConstraints {
+        buffer_memory_constraints: None,
+        ..camping(1)
+    };
+    assert!(matches!(
+        allocate(&service, no_size),
+        Err(ClientError::Sysmem(Error::CONSTRAINTS_INTERSECTION_EMPTY))
+    ));
+    let explicit_zero = BufferCollectionConstraints {
+        buffer_memory_constraints: Some(BufferMemoryConstraints {
+            min_size_bytes: Some(0),
+            ..Default::default()
+        }),
+        ..camping(1)
+    };
+    assert!(matches!(
+        allocate(&service, explicit_zero),
+        Err(ClientError::Sysmem(Error::CONSTRAINTS_INTERSECTION_EMPTY))
+    ));
+    let info = allocate(&service, camping(1)).unwrap(); // 4096 bytes asked for.
+    let size = info
+        .settings
+        .and_then(|s| s.buffer_settings)
+        .and_then(|b| b.size_bytes);
+    assert_eq!(size, Some(4096));
+}

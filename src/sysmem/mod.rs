@@ -29,7 +29,9 @@
 //! ```
 //! # #[cfg(not(target_os = "fuchsia"))] {
 //! use std::time::Duration;
-//! use vmo_interop::sysmem::types::{usage, BufferCollectionConstraints, BufferUsage};
+//! use vmo_interop::sysmem::types::{
+//!     usage, BufferCollectionConstraints, BufferMemoryConstraints, BufferUsage,
+//! };
 //! use vmo_interop::sysmem::HostSysmem;
 //! use vmo_interop::zx::{self, Rights};
 //!
@@ -37,6 +39,11 @@
 //! let cpu = |bits| BufferCollectionConstraints {
 //!     usage: Some(BufferUsage { cpu: Some(bits), ..Default::default() }),
 //!     min_buffer_count_for_camping: Some(1),
+//!     // Some participant must ask for a size.
+//!     buffer_memory_constraints: Some(BufferMemoryConstraints {
+//!         min_size_bytes: Some(4096),
+//!         ..Default::default()
+//!     }),
 //!     ..Default::default()
 //! };
 //!

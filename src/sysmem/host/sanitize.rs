@@ -9,6 +9,8 @@
 //!   says otherwise; RAM and INACCESSIBLE are supported by default only by a participant
 //!   without CPU usage (it does not care which domain); a set but empty `permitted_heaps` is
 //!   an error, failing allocation ([`with_defaults`]);
+//! - `IsMinBufferSizeSpecifiedByAnyParticipant`: `min_size_bytes` defaults to 0, and
+//!   allocation fails unless some participant asks for a size ([`check_size_requested`]);
 //! - `GetCoherencyDomain`: display usage prefers the RAM domain when every participant
 //!   supports it (display controllers are generally not cache coherent)
 //!   ([`prefer_ram_for_display`]);
@@ -115,5 +117,28 @@ pub(super) fn prefer_ram_for_display(
     });
     if display && ram {
         settings.coherency_domain = CoherencyDomain::RAM;
+    }
+}
+
+/// Fails an aggregation where no participant asked for a buffer size.
+///
+/// `aggregate` takes an unset `min_size_bytes` as 1 byte, so a size of 1 with nobody asking is
+/// the default, not a request. A size implied by image-format constraints (larger) counts as
+/// asked for, as it does in sysmem.
+pub(super) fn check_size_requested(
+    all: &[&BufferCollectionConstraints],
+    settings: &Settings,
+) -> Result<(), Error> {
+    let asked = all.iter().any(|c| {
+        c.buffer_memory_constraints
+            .as_ref()
+            .and_then(|m| m.min_size_bytes)
+            .unwrap_or(0)
+            > 0
+    });
+    if asked || settings.size_bytes > 1 {
+        Ok(())
+    } else {
+        Err(Error::CONSTRAINTS_INTERSECTION_EMPTY)
     }
 }

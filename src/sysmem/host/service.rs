@@ -932,6 +932,7 @@ impl Service {
         let sanitized = sanitize::with_defaults(&constraints)?;
         let constraints: Vec<&BufferCollectionConstraints> = sanitized.iter().collect();
         let mut settings = aggregate::aggregate(&constraints)?;
+        sanitize::check_size_requested(&constraints, &settings)?;
         sanitize::prefer_ram_for_display(&constraints, &mut settings);
         sanitize::check_caps(&settings)?;
         let mut vmos = Vec::with_capacity(settings.buffer_count as usize);
