@@ -39,7 +39,8 @@ const KEY_LISTENER: u64 = 1;
 pub(super) struct Watches {
     port: zx::Port,
     fresh: Vec<Source>,
-    /// Channels that had messages left after their turn, not armed, in turn order.
+    /// Channels whose last turn spent its budget (they may have more), not armed, in turn
+    /// order.
     backlog: VecDeque<Source>,
     in_backlog: HashSet<Source>,
     /// Set by a turn that handled its whole budget (its channel may have more).
