@@ -27,6 +27,11 @@ fn reader() -> BufferCollectionConstraints {
             ..Default::default()
         }),
         min_buffer_count_for_camping: Some(1),
+        // Sysmem allocates only when some participant asks for a size.
+        buffer_memory_constraints: Some(BufferMemoryConstraints {
+            min_size_bytes: Some(4096),
+            ..Default::default()
+        }),
         ..Default::default()
     }
 }

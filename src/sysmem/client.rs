@@ -1,4 +1,5 @@
-//! A synchronous `fuchsia.sysmem2` client over [`zx::Channel`]s.
+//! The blocking `fuchsia.sysmem2` client over [`zx::Channel`]s (the async one, with the same
+//! protocol code, is `proxy`).
 //!
 //! One-way methods write and return; two-way methods write and block in `zx_channel_call_etc`
 //! until the reply or the deadline. Every sysmem2 method is flexible, so replies are result
@@ -13,7 +14,7 @@ use crate::fidl::{self, Decode, Empty, Encode, FlexibleResult, NoErrorClause, Tr
 use crate::zx;
 
 /// Application error types of two-way methods, as client errors.
-trait MethodError: Decode {
+pub(super) trait MethodError: Decode {
     fn into_client_error(self) -> ClientError;
 }
 
@@ -31,25 +32,56 @@ impl MethodError for NoErrorClause {
 
 /// One client channel: how to send on it and how its closure reads.
 #[derive(Debug)]
-struct Proxy {
-    channel: zx::Channel,
+pub(super) struct Proxy {
+    pub(super) channel: zx::Channel,
     /// Maps a channel status to the error of this protocol.
-    map_status: fn(zx::Status) -> ClientError,
+    pub(super) map_status: fn(zx::Status) -> ClientError,
+    /// The replies of outstanding async calls (`async_call`).
+    pub(super) replies: std::sync::Mutex<super::async_call::Replies>,
+}
+
+/// Decodes the reply to a two-way call of `ordinal`.
+pub(super) fn decode_reply<R: Decode, E: MethodError>(
+    ordinal: u64,
+    reply: &[u8],
+    handles: Vec<zx::HandleInfo>,
+) -> Result<R, ClientError> {
+    let reply_header = TransactionHeader::decode(reply)?;
+    if reply_header.ordinal != ordinal {
+        return Err(ClientError::UnexpectedReply {
+            expected: ordinal,
+            actual: reply_header.ordinal,
+        });
+    }
+    match fidl::decode_message::<FlexibleResult<R, E>>(reply, handles)? {
+        FlexibleResult::Response(response) => Ok(response),
+        FlexibleResult::Err(err) => Err(err.into_client_error()),
+        FlexibleResult::FrameworkErr(err) => Err(ClientError::Framework(err)),
+    }
 }
 
 /// The txid written into two-way requests; `zx_channel_call_etc` replaces it with its own.
 const CALL_TXID: u32 = 1;
 
 impl Proxy {
-    fn node(channel: zx::Channel) -> Proxy {
+    pub(super) fn node(channel: zx::Channel) -> Proxy {
         Proxy {
             channel,
             map_status: ClientError::from_node_status,
+            replies: Default::default(),
+        }
+    }
+
+    pub(super) fn allocator(channel: zx::Channel) -> Proxy {
+        Proxy {
+            channel,
+            map_status: ClientError::from_allocator_status,
+            replies: Default::default(),
         }
     }
 
     /// Sends a one-way method with a payload.
-    fn send<T: Encode>(&self, ordinal: u64, body: T) -> Result<(), ClientError> {
+    pub(super) fn send<T: Encode>(&self, ordinal: u64, body: T) -> Result<(), ClientError> {
         let (bytes, mut handles) =
             fidl::encode_message(TransactionHeader::flexible(0, ordinal), body)?;
         self.channel
@@ -58,7 +90,7 @@ impl Proxy {
     }
 
     /// Sends a one-way method without a payload.
-    fn send_empty(&self, ordinal: u64) -> Result<(), ClientError> {
+    pub(super) fn send_empty(&self, ordinal: u64) -> Result<(), ClientError> {
         let bytes = fidl::encode_header_only(TransactionHeader::flexible(0, ordinal));
         self.channel
             .write(&bytes, &mut Vec::new())
@@ -87,30 +119,19 @@ impl Proxy {
                 &mut reply_handles,
             )
             .map_err(self.map_status)?;
-        let reply_header = TransactionHeader::decode(&reply)?;
-        if reply_header.ordinal != ordinal {
-            return Err(ClientError::UnexpectedReply {
-                expected: ordinal,
-                actual: reply_header.ordinal,
-            });
-        }
-        match fidl::decode_message::<FlexibleResult<R, E>>(&reply, reply_handles)? {
-            FlexibleResult::Response(response) => Ok(response),
-            FlexibleResult::Err(err) => Err(err.into_client_error()),
-            FlexibleResult::FrameworkErr(err) => Err(ClientError::Framework(err)),
-        }
+        decode_reply::<R, E>(ordinal, &reply, reply_handles)
     }
 
-    fn sync(&self, deadline: zx::MonotonicInstant) -> Result<(), ClientError> {
+    pub(super) fn sync(&self, deadline: zx::MonotonicInstant) -> Result<(), ClientError> {
         self.call::<Empty, Empty, NoErrorClause>(ordinals::NODE_SYNC, None, deadline)
             .map(drop)
     }
 
-    fn release(self) -> Result<(), ClientError> {
+    pub(super) fn release(self) -> Result<(), ClientError> {
         self.send_empty(ordinals::NODE_RELEASE)
     }
 
-    fn set_name(&self, priority: u32, name: &str) -> Result<(), ClientError> {
+    pub(super) fn set_name(&self, priority: u32, name: &str) -> Result<(), ClientError> {
         let request = messages::SetNameRequest {
             priority: Some(priority),
             name: Some(name.into()),
@@ -118,7 +139,12 @@ impl Proxy {
         self.send(ordinals::NODE_SET_NAME, request)
     }
 
-    fn set_debug_client_info(&self, ordinal: u64, name: &str, id: u64) -> Result<(), ClientError> {
+    pub(super) fn set_debug_client_info(
+        &self,
+        ordinal: u64,
+        name: &str,
+        id: u64,
+    ) -> Result<(), ClientError> {
         let request = messages::SetDebugClientInfoRequest {
             name: Some(name.into()),
             id: Some(id),
@@ -142,21 +168,20 @@ impl Allocator {
     /// Wraps `zx_channel_create` and `fdio_service_connect` ([`crate::fdio`]).
     ///
     /// # Errors
-    /// [`ClientError::Transport`] with the status of either call (`NOT_FOUND` when nothing
-    /// serves the path).
+    /// [`ClientError::NotServed`] when nothing serves the path; [`ClientError::Transport`]
+    /// with the status of either call otherwise.
     pub fn connect() -> Result<Allocator, ClientError> {
-        let client =
-            crate::fdio::connect_at_path(ALLOCATOR_SERVICE_PATH).map_err(ClientError::Transport)?;
-        Ok(Allocator::from_channel(client))
+        match crate::fdio::connect_at_path(ALLOCATOR_SERVICE_PATH) {
+            Ok(client) => Ok(Allocator::from_channel(client)),
+            Err(zx::Status::NOT_FOUND) => Err(ClientError::NotServed(ALLOCATOR_SERVICE_PATH)),
+            Err(status) => Err(ClientError::Transport(status)),
+        }
     }
 
     /// An allocator speaking over `channel` (the client end of an `Allocator` connection, e.g.
     /// from `HostSysmem::connect` on the host).
     pub fn from_channel(channel: zx::Channel) -> Allocator {
-        Allocator(Proxy {
-            channel,
-            map_status: ClientError::from_allocator_status,
-        })
+        Allocator(Proxy::allocator(channel))
     }
 
     /// The client end of the connection.

@@ -15,8 +15,11 @@ pub enum ClientError {
     /// the collection failed. Sysmem does this when any participant closes its channel
     /// without `Release`, breaks the protocol, or allocation fails while this participant was
     /// not waiting. Drop this collection's VMOs and start over.
-    #[error("sysmem closed the channel: the buffer collection failed (a participant closed without Release, broke the protocol, or allocation failed); drop it and allocate a new one")]
+    #[error("sysmem closed the channel: the buffer collection failed (a participant closed without Release, broke the protocol, or allocation failed; sysmem's log names the cause and the participant, by its SetDebugClientInfo name); drop it and allocate a new one")]
     CollectionFailed,
+    /// Nothing serves the allocator's path in this component's (or host's) `/svc`.
+    #[error("nothing serves {0}: on Fuchsia, `use` fuchsia.sysmem2.Allocator in the component manifest; on a host, run `vmo-interop-sysmem` with the same VMO_INTEROP_SVC_DIR, or start an in-process HostSysmem")]
+    NotServed(&'static str),
     /// The server closed the `Allocator` channel.
     #[error("the sysmem Allocator channel is closed; connect again")]
     AllocatorClosed,

@@ -1,20 +1,22 @@
-//! `fuchsia.sysmem2` buffer collections: a synchronous client, the host sysmem service, and the
-//! Vulkan bridge.
+//! `fuchsia.sysmem2` buffer collections: a blocking client and an async one, the host sysmem
+//! service, and the Vulkan bridge.
 //!
 //! | piece | what it is |
 //! |---|---|
 //! | [`Allocator`], [`BufferCollectionToken`], [`BufferCollection`] | the client: one channel each, one-way methods write, two-way methods block in `zx_channel_call` until a deadline |
+//! | [`AllocatorProxy`], [`BufferCollectionTokenProxy`], [`BufferCollectionProxy`] | the async client: two-way methods return futures, woken through a port by one reactor thread per process, for any executor |
 //! | [`types`] | the sysmem2 tables a buffer collection uses (constraints, usages, the allocated collection, `Error`) |
 //! | [`images`] | `ImageFormatConstraints` and the `fuchsia.images2` pixel formats, modifiers and color spaces |
 //! | [`image_format`] | row pitches, plane offsets and image sizes of a format (sysmem's image-format library) |
 //! | [`messages`] | method ordinals and request / response payloads, in [`crate::fidl`]'s wire format |
-//! | `HostSysmem` (host only) | sysmem2 served by a thread of this process over host-kernel channels, with host-kernel VMOs |
+//! | `HostSysmem` (host only) | sysmem2 served by a thread of this process over host-kernel channels, with host-kernel VMOs; `HostSysmem::serve` also serves the host's `/svc` (the `vmo-interop-sysmem` program runs it as a process of its own) |
 //! | [`vulkan`] | constraints from `VkMemoryRequirements`, and import of the allocated VMOs into Vulkan |
 //! | [`vulkan_image`] | image constraints from what the driver supports, and import of each buffer as a `VkImage` laid out as sysmem chose |
 //!
-//! On Fuchsia, `Allocator::connect` reaches the system's sysmem at
-//! `/svc/fuchsia.sysmem2.Allocator`; elsewhere `HostSysmem::connect` reaches the host
-//! service. The client code is the same for both.
+//! `Allocator::connect` reaches `/svc/fuchsia.sysmem2.Allocator`: the system's sysmem on
+//! Fuchsia, the host sysmem service (`vmo-interop-sysmem`, or `HostSysmem::serve`) on a Linux
+//! host; `HostSysmem::connect` reaches an in-process service. The client code is the same for
+//! all of them.
 //!
 //! # Ownership
 //!
@@ -30,7 +32,9 @@
 //! ```
 //! # #[cfg(not(target_os = "fuchsia"))] {
 //! use std::time::Duration;
-//! use vmo_interop::sysmem::types::{usage, BufferCollectionConstraints, BufferUsage};
+//! use vmo_interop::sysmem::types::{
+//!     usage, BufferCollectionConstraints, BufferMemoryConstraints, BufferUsage,
+//! };
 //! use vmo_interop::sysmem::HostSysmem;
 //! use vmo_interop::zx::{self, Rights};
 //!
@@ -38,6 +42,11 @@
 //! let cpu = |bits| BufferCollectionConstraints {
 //!     usage: Some(BufferUsage { cpu: Some(bits), ..Default::default() }),
 //!     min_buffer_count_for_camping: Some(1),
+//!     // Some participant must ask for a size.
+//!     buffer_memory_constraints: Some(BufferMemoryConstraints {
+//!         min_size_bytes: Some(4096),
+//!         ..Default::default()
+//!     }),
 //!     ..Default::default()
 //! };
 //!
@@ -68,11 +77,14 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod async_call;
 mod client;
 mod error;
 pub mod image_format;
 pub mod images;
 pub mod messages;
+mod proxy;
+mod reactor;
 pub mod types;
 pub mod vulkan;
 pub mod vulkan_image;
@@ -85,3 +97,4 @@ pub use client::{Allocator, BufferCollection, BufferCollectionToken, ALLOCATOR_S
 pub use error::ClientError;
 #[cfg(not(target_os = "fuchsia"))]
 pub use host::{HostSysmem, HostSysmemStats};
+pub use proxy::{AllocatorProxy, BufferCollectionProxy, BufferCollectionTokenProxy};

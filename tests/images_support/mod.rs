@@ -144,7 +144,9 @@ pub fn assert_fails_naming(
     let failure = log
         .iter()
         .rev()
-        .find(|line| line.contains("allocation failed"))
+        // The aggregation's own line (`<collection>: allocation failed: <why>`), not the
+        // summary line of the failed collection that follows it.
+        .find(|line| line.contains(": allocation failed: "))
         .unwrap_or_else(|| panic!("no failure in the log: {log:#?}"));
     assert!(
         failure.contains("CONSTRAINTS_INTERSECTION_EMPTY") && failure.contains(field),

@@ -217,6 +217,11 @@ impl PortObject {
     ) -> Result<(), sys::zx_status_t> {
         let now = object.signals();
         if now & trigger != 0 && options & sys::ZX_WAIT_ASYNC_EDGE == 0 {
+            // Channels that became ready before this call go first, as their triggers were
+            // met first.
+            if !self.lock().observers.is_empty() {
+                self.harvest(Some(std::time::Duration::ZERO))?;
+            }
             self.queue_signal(key, trigger, now, options, handle);
             return Ok(());
         }

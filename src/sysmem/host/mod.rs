@@ -24,20 +24,25 @@
 //! - **Failure.** A collection fails when a participant closes its channel without
 //!   `Release`, breaks the protocol (`SetConstraints` twice, `WaitForAllBuffersAllocated`
 //!   before `SetConstraints`, a malformed message, any message after `Release`, an unknown
-//!   strict method), or allocation fails. Waits pending (or already queued) at that moment are
-//!   answered with the `Error` when there is one (`PROTOCOL_DEVIATION`,
-//!   `CONSTRAINTS_INTERSECTION_EMPTY`, `NO_MEMORY`); then every channel of the collection is
-//!   closed, as sysmem does, without epitaph. A participant that merely closed has no error to
-//!   report: the others see their channels close.
+//!   strict method), or allocation fails. Only an allocation failure is answered: waits pending
+//!   (or already queued) then get the `Error` (`CONSTRAINTS_INTERSECTION_EMPTY`, `NO_MEMORY`).
+//!   Then every channel of the collection gets the `ZX_ERR_INTERNAL` epitaph and is closed,
+//!   as sysmem does; a deviation or a close is not answered (the others see their channels
+//!   close), but the program's log names the cause and the participant (`diagnostics`).
 //! - **Unknown methods.** Unknown flexible two-way methods are answered with `framework_err`
 //!   `UNKNOWN_METHOD`, unknown flexible one-way methods ignored, unknown strict methods close
 //!   the channel. Methods this service does not implement (`Allocator.GetVmoInfo`; on nodes
 //!   weak references, groups, `AttachToken`, `SetDispensable`, ...) count as unknown.
 //!
-//! One thread serves every connection, blocking in `zx_object_wait_many`. That call waits on
-//! at most 64 handles, so the service holds at most 63 client channels (allocator
-//! connections and nodes) at once; beyond that it refuses new connections and fails
-//! collections that would grow (`NO_MEMORY`).
+//! One thread serves every connection, on one port with an async wait per channel (no limit
+//! on clients; at most a few messages of one channel per turn, so no client starves another:
+//! `port_loop`). Channels it cannot serve (without READ, WRITE or WAIT, or the peer of a
+//! channel it holds) are refused, failing only the request that carried them (`admission`).
+//!
+//! [`HostSysmem::start`] serves connections made by [`HostSysmem::connect`] (in-process, for
+//! tests and embedding); [`HostSysmem::serve`] also serves the host's `/svc`, where
+//! `Allocator::connect()` of any process reaches it (the `vmo-interop-sysmem` program runs
+//! it as a process of its own).
 //!
 //! Stopping the service (dropping [`HostSysmem`]) closes every channel and VMO it holds.
 
@@ -45,6 +50,9 @@ pub(crate) mod aggregate;
 mod image;
 mod image_entry;
 mod service;
+
+/// The protocol the service serves in `/svc`.
+pub const ALLOCATOR_PROTOCOL: &str = "fuchsia.sysmem2.Allocator";
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
@@ -88,10 +96,37 @@ impl HostSysmem {
     /// The status of `zx_channel_create`; [`zx::Status::NO_RESOURCES`] when the thread cannot
     /// be spawned.
     pub fn start() -> Result<HostSysmem, zx::Status> {
+        HostSysmem::start_with(None)
+    }
+
+    /// Starts the service thread and serves [`ALLOCATOR_PROTOCOL`] in the host's `/svc`
+    /// directory (`platform::host::serve`), so that `Allocator::connect()` of every process
+    /// using that directory reaches it. [`connect`](Self::connect) works as with
+    /// [`start`](Self::start). Dropping the service removes its socket.
+    ///
+    /// # Errors
+    /// - [`zx::Status::ALREADY_EXISTS`]: another process serves sysmem in this `/svc` (a
+    ///   socket left by a crashed one is replaced, not refused).
+    /// - [`zx::Status::ACCESS_DENIED`]: the `/svc` directory cannot be written.
+    /// - As [`start`](Self::start).
+    #[cfg(target_os = "linux")]
+    pub fn serve() -> Result<HostSysmem, zx::Status> {
+        let listener = crate::platform::host::serve(ALLOCATOR_PROTOCOL)?;
+        HostSysmem::start_with(Some(listener))
+    }
+
+    /// Starts the service thread; with a listener (`serve`) it also logs every failed
+    /// collection on stderr, naming the cause and the participant (its `SetDebugClientInfo`).
+    fn start_with(listener: Option<zx::Channel>) -> Result<HostSysmem, zx::Status> {
         let (control, service_end) = zx::Channel::create()?;
         let stats = Arc::new(Mutex::new(HostSysmemStats::default()));
         let log = Arc::new(Mutex::new(Vec::new()));
-        let service = service::Service::new(service_end, Arc::clone(&stats), Arc::clone(&log));
+        let echo = listener.is_some();
+        let mut service =
+            service::Service::new(service_end, listener, Arc::clone(&stats), Arc::clone(&log))?;
+        if echo {
+            service = service.with_log();
+        }
         let thread = std::thread::Builder::new()
             .name("host-sysmem".into())
             .spawn(move || service.run())

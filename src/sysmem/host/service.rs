@@ -1,5 +1,15 @@
-//! The service thread: one loop over `zx_object_wait_many`, the node tree of every logical
-//! collection, allocation, and failure.
+//! The service: the node tree of every logical collection, allocation, and failure. Its
+//! event loop (one port, one async wait per channel) is [`port_loop`]; which channels it takes
+//! is [`admission`].
+
+#[path = "admission.rs"]
+mod admission;
+#[path = "diagnostics.rs"]
+mod diagnostics;
+#[path = "port_loop.rs"]
+mod port_loop;
+#[path = "sanitize.rs"]
+mod sanitize;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -38,6 +48,8 @@ struct Node {
     rights_mask: zx::Rights,
     /// `Release` was received: closing is expected, and the node no longer blocks allocation.
     released: bool,
+    /// Who the client says it is (`SetDebugClientInfo`, on the node or its allocator).
+    client: Option<diagnostics::DebugClient>,
 }
 
 #[derive(Debug)]
@@ -60,6 +72,9 @@ struct Collection {
     allocation: Option<Allocation>,
     /// The name with the highest priority so far (`Node.SetName`).
     name: Option<(u32, String)>,
+    /// Constraints of collection nodes released and closed before allocation: sysmem keeps
+    /// them (the node becomes an orphaned node) and they still take part.
+    orphaned_constraints: Vec<BufferCollectionConstraints>,
 }
 
 #[derive(Debug)]
@@ -70,10 +85,13 @@ struct Allocation {
     raw_vmo_size: u64,
 }
 
-/// What a wait returned ready.
-#[derive(Debug, Clone, Copy)]
+/// A channel the service reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Source {
+    /// The owner's channel of connection requests (closing it stops the service).
     Control,
+    /// A `/svc` listener's connection requests.
+    Listener,
     Allocator(u64),
     Node(NodeId),
 }
@@ -90,6 +108,16 @@ enum Next {
 /// The service's whole state; dropping it closes every handle.
 pub(super) struct Service {
     control: zx::Channel,
+    /// The `/svc` listener, when the service serves one (`platform::host::serve`).
+    listener: Option<zx::Channel>,
+    /// The port and the channels to watch next.
+    watches: port_loop::Watches,
+    /// Koids of the channels held, to refuse the peer of one of them.
+    held: admission::Held,
+    /// Names given by `Allocator.SetDebugClientInfo`, inherited by the nodes it creates.
+    allocator_clients: BTreeMap<u64, diagnostics::DebugClient>,
+    /// Whether log lines also go to stderr (a service of its own process: `with_log`).
+    echo: bool,
     allocators: BTreeMap<u64, zx::Channel>,
     nodes: BTreeMap<NodeId, Node>,
     collections: BTreeMap<CollectionId, Collection>,
@@ -132,6 +160,24 @@ fn reply<T: Encode>(channel: &zx::Channel, txid: u32, ordinal: u64, body: T) {
     }
 }
 
+/// Writes the `ZX_ERR_INTERNAL` epitaph on a failed collection's channel when dropped (after
+/// the replies written before it), as sysmem closes a failed collection's channels.
+struct Epitaph<'a>(&'a zx::Channel);
+
+impl Drop for Epitaph<'_> {
+    fn drop(&mut self) {
+        let header = TransactionHeader {
+            txid: 0,
+            flexible: false,
+            ordinal: fidl::EPITAPH_ORDINAL,
+        };
+        let mut bytes = header.to_bytes().to_vec();
+        bytes.extend_from_slice(&zx::Status::INTERNAL.into_raw().to_le_bytes());
+        bytes.extend_from_slice(&[0; 4]);
+        let _ = self.0.write(&bytes, &mut Vec::new());
+    }
+}
+
 /// Replies `Err(error)` to a two-way method with an `error` clause.
 fn reply_error(channel: &zx::Channel, txid: u32, ordinal: u64, error: Error) {
     reply(
@@ -156,25 +202,39 @@ fn unknown_method(channel: &zx::Channel, header: &TransactionHeader) -> Next {
 }
 
 impl Service {
+    /// A service taking connections on `control` (and `listener`, when given), recording its
+    /// log in `log`; it runs when [`run`](Service::run) is called.
+    ///
+    /// # Errors
+    /// The status of `zx_port_create`.
     pub(super) fn new(
         control: zx::Channel,
+        listener: Option<zx::Channel>,
         stats: Arc<Mutex<HostSysmemStats>>,
         log: Arc<Mutex<Vec<String>>>,
-    ) -> Service {
-        Service {
+    ) -> Result<Service, zx::Status> {
+        Ok(Service {
             control,
+            listener,
+            watches: port_loop::Watches::new()?,
+            held: admission::Held::default(),
+            allocator_clients: BTreeMap::new(),
+            echo: false,
             allocators: BTreeMap::new(),
             nodes: BTreeMap::new(),
             collections: BTreeMap::new(),
             next_id: 1,
             stats,
             log,
-        }
+        })
     }
 
-    /// Writes a line to the service's log (and stderr), keeping the last `LOG_LINES`.
-    fn log(&self, line: String) {
-        eprintln!("host-sysmem: {line}");
+    /// Writes a line to the service's log, keeping the last `LOG_LINES` (and to stderr when
+    /// the service runs on its own, `with_log`).
+    pub(super) fn log(&self, line: String) {
+        if self.echo {
+            eprintln!("host-sysmem: {line}");
+        }
         let mut log = self.log.lock().unwrap_or_else(PoisonError::into_inner);
         if log.len() >= super::LOG_LINES {
             log.remove(0);
@@ -182,72 +242,9 @@ impl Service {
         log.push(line);
     }
 
-    /// Serves until the control channel closes, then drops everything.
-    pub(super) fn run(mut self) {
-        loop {
-            let Ok(ready) = self.wait() else {
-                return; // Only a bug in the handle bookkeeping can get here.
-            };
-            for source in ready {
-                match source {
-                    Source::Control => {
-                        if !self.serve_control() {
-                            return;
-                        }
-                    }
-                    Source::Allocator(id) => self.serve_allocator(id),
-                    Source::Node(id) => {
-                        self.serve_node(id);
-                    }
-                }
-            }
-            self.allocate_ready_collections();
-            self.publish_stats();
-        }
-    }
-
     fn fresh_id(&mut self) -> u64 {
         self.next_id += 1;
         self.next_id
-    }
-
-    /// Client channels held (allocator connections and nodes).
-    fn channel_count(&self) -> usize {
-        self.allocators.len() + self.nodes.len()
-    }
-
-    /// Whether `more` channels fit in one `zx_object_wait_many` beside the control channel.
-    fn has_room(&self, more: usize) -> bool {
-        1 + self.channel_count() + more <= zx::WAIT_MANY_MAX_ITEMS
-    }
-
-    /// Blocks until some channel is readable or closed; returns those channels.
-    fn wait(&self) -> Result<Vec<Source>, zx::Status> {
-        let signals = zx::Signals::CHANNEL_READABLE | zx::Signals::CHANNEL_PEER_CLOSED;
-        fn item(channel: &zx::Channel) -> zx::WaitItem<'_> {
-            zx::WaitItem {
-                handle: channel.as_handle_ref(),
-                waitfor: zx::Signals::CHANNEL_READABLE | zx::Signals::CHANNEL_PEER_CLOSED,
-                pending: zx::Signals::empty(),
-            }
-        }
-        let mut sources = vec![Source::Control];
-        let mut items = vec![item(&self.control)];
-        for (&id, channel) in &self.allocators {
-            sources.push(Source::Allocator(id));
-            items.push(item(channel));
-        }
-        for (&id, node) in &self.nodes {
-            sources.push(Source::Node(id));
-            items.push(item(&node.channel));
-        }
-        zx::object_wait_many(&mut items, zx::MonotonicInstant::INFINITE)?;
-        Ok(sources
-            .into_iter()
-            .zip(items)
-            .filter(|(_, item)| item.pending.intersects(signals))
-            .map(|(source, _)| source)
-            .collect())
     }
 
     /// Publishes what the service holds. Runs at the end of a round, after `fail()` has dropped
@@ -274,31 +271,44 @@ impl Service {
     // Control channel: new Allocator connections
     // -----------------------------------------------------------------------------------------
 
-    /// Accepts queued connections; `false` once the owner has closed the control channel.
-    fn serve_control(&mut self) -> bool {
-        loop {
-            match read(&self.control) {
+    /// Accepts up to `budget` queued connection requests from `source` (the control channel
+    /// or the listener); `false` once it is closed or unreadable.
+    fn serve_control(&mut self, source: Source, budget: usize) -> bool {
+        for _ in 0..budget {
+            let requests = match source {
+                Source::Listener => match &self.listener {
+                    Some(listener) => listener,
+                    None => return false,
+                },
+                _ => &self.control,
+            };
+            match read(requests) {
                 Ok(Some(RawMessage { handles, .. })) => {
                     for info in handles {
-                        if info.object_type == zx::ObjectType::CHANNEL && self.has_room(1) {
+                        // Anything but a usable channel is dropped: its client sees it close.
+                        if let Ok(channel) = self.admit(info) {
                             let id = self.fresh_id();
-                            self.allocators
-                                .insert(id, zx::Channel::from_handle(info.handle));
-                        } // Otherwise the handle is dropped: the client sees its channel close.
+                            self.held.insert(&channel, Source::Allocator(id));
+                            self.allocators.insert(id, channel);
+                            self.watches.watch(Source::Allocator(id));
+                        }
                     }
                 }
                 Ok(None) => return true,
                 Err(_) => return false,
             }
         }
+        self.watches.budget_spent = true;
+        true
     }
 
     // -----------------------------------------------------------------------------------------
     // Allocator connections
     // -----------------------------------------------------------------------------------------
 
-    fn serve_allocator(&mut self, id: u64) {
-        loop {
+    /// Handles up to `budget` messages queued on allocator connection `id`, or its closure.
+    fn serve_allocator(&mut self, id: u64, budget: usize) {
+        for _ in 0..budget {
             let Some(channel) = self.allocators.get(&id) else {
                 return;
             };
@@ -316,6 +326,7 @@ impl Service {
                 }
             }
         }
+        self.watches.budget_spent = true;
     }
 
     /// Handles one `Allocator` message; a malformed one closes the connection, as FIDL
@@ -332,7 +343,8 @@ impl Service {
                     Ok(messages::AllocateSharedCollectionRequest {
                         token_request: Some(server),
                     }) => {
-                        self.new_collection(server, NodeKind::Token);
+                        let client = self.allocator_clients.get(&id).cloned();
+                        self.new_collection(server, NodeKind::Token, client);
                         Ok(())
                     }
                     Ok(_) => return Next::Gone,
@@ -350,7 +362,8 @@ impl Service {
                             constraints: None,
                             waits: Vec::new(),
                         };
-                        self.new_collection(server, kind);
+                        let client = self.allocator_clients.get(&id).cloned();
+                        self.new_collection(server, kind, client);
                         Ok(())
                     }
                     Ok(_) => return Next::Gone,
@@ -364,7 +377,8 @@ impl Service {
                         token: Some(token),
                         buffer_collection_request: Some(server),
                     }) => {
-                        self.bind(token, server);
+                        let client = self.allocator_clients.get(&id).cloned();
+                        self.bind(token, server, client);
                         Ok(())
                     }
                     Ok(_) => return Next::Gone,
@@ -378,10 +392,9 @@ impl Service {
                     Ok(messages::ValidateBufferCollectionTokenRequest {
                         token_server_koid: Some(koid),
                     }) => {
-                        let is_known = self.nodes.values().any(|node| {
-                            matches!(node.kind, NodeKind::Token)
-                                && node.server_koid.raw_koid() == koid
-                        });
+                        let is_known = self
+                            .token_by_server_koid(zx::Koid::from_raw(koid))
+                            .is_some();
                         let Some(channel) = self.allocators.get(&id) else {
                             return Next::Gone;
                         };
@@ -401,8 +414,15 @@ impl Service {
                 }
             }
             ordinals::ALLOCATOR_SET_DEBUG_CLIENT_INFO => {
-                fidl::decode_message::<messages::SetDebugClientInfoRequest>(&bytes, handles)
-                    .map(drop)
+                match fidl::decode_message::<messages::SetDebugClientInfoRequest>(&bytes, handles) {
+                    // Sysmem requires both (allocator.cc closes with ZX_ERR_INVALID_ARGS).
+                    Ok(request) if request.name.is_some() && request.id.is_some() => {
+                        self.set_allocator_client(id, request);
+                        Ok(())
+                    }
+                    Ok(_) => return Next::Gone,
+                    Err(e) => Err(e),
+                }
             }
             _ => {
                 let Some(channel) = self.allocators.get(&id) else {
@@ -419,10 +439,12 @@ impl Service {
 
     /// Creates a logical collection whose first node is `server` (a root token, or the only
     /// collection of a non-shared collection).
-    fn new_collection(&mut self, server: zx::Channel, kind: NodeKind) {
-        if !self.has_room(1) {
-            return; // Dropping `server` closes it: the client sees the collection fail.
-        }
+    fn new_collection(
+        &mut self,
+        server: zx::Channel,
+        kind: NodeKind,
+        client: Option<diagnostics::DebugClient>,
+    ) {
         let collection = self.fresh_id();
         let buffer_collection_id = self.fresh_id();
         self.collections.insert(
@@ -432,17 +454,21 @@ impl Service {
                 nodes: BTreeSet::new(),
                 allocation: None,
                 name: None,
+                orphaned_constraints: Vec::new(),
             },
         );
-        if self
-            .add_node(collection, server, kind, NO_ATTENUATION)
-            .is_none()
-        {
-            self.collections.remove(&collection);
+        match self.add_node(collection, server, kind, NO_ATTENUATION) {
+            Some(id) => {
+                if let Some(node) = self.nodes.get_mut(&id) {
+                    node.client = client;
+                }
+            }
+            None => drop(self.collections.remove(&collection)),
         }
     }
 
-    /// Adds a node to `collection`; `None` (and `server` closed) when its koids are unreadable.
+    /// Adds a node to `collection`; `None` (and `server` closed) when the service does not
+    /// take `server` ([`admission`]: wrong rights, or the peer of a channel it holds).
     fn add_node(
         &mut self,
         collection: CollectionId,
@@ -450,8 +476,10 @@ impl Service {
         kind: NodeKind,
         rights_mask: zx::Rights,
     ) -> Option<NodeId> {
-        let info = server.basic_info().ok()?;
+        let info = self.admit_channel(&server).ok()?;
         let id = self.fresh_id();
+        self.held.insert_koid(info.koid, Source::Node(id));
+        self.watches.watch(Source::Node(id));
         self.nodes.insert(
             id,
             Node {
@@ -462,6 +490,7 @@ impl Service {
                 kind,
                 rights_mask,
                 released: false,
+                client: None,
             },
         );
         self.collections.get_mut(&collection)?.nodes.insert(id);
@@ -470,19 +499,28 @@ impl Service {
 
     /// `BindSharedCollection`: the token node whose client end is `token` becomes a collection
     /// node served on `server`.
-    fn bind(&mut self, token: zx::Channel, server: zx::Channel) {
-        let Ok(koid) = token.get_koid() else { return };
-        let found = self.nodes.iter().find_map(|(&id, node)| {
-            (matches!(node.kind, NodeKind::Token) && node.client_koid == koid).then_some(id)
+    fn bind(
+        &mut self,
+        token: zx::Channel,
+        server: zx::Channel,
+        client: Option<diagnostics::DebugClient>,
+    ) {
+        let Ok(info) = token.basic_info() else { return };
+        // The token's server end is its peer: one lookup, then its client end must match.
+        let found = self.token_by_server_koid(info.related_koid).filter(|id| {
+            self.nodes
+                .get(id)
+                .is_some_and(|n| n.client_koid == info.koid)
         });
         // An unknown token (not made by this service, or not synced yet): both ends close and
         // the new collection's client sees it fail.
         let Some(id) = found else { return };
         // Messages the client sent on the token before turning it in come first.
-        if self.serve_node(id) == Next::Gone {
+        if self.serve_node(id, usize::MAX) == Next::Gone {
             return;
         }
-        let Ok(info) = server.basic_info() else {
+        // A server end the service does not take fails the collection when `token` closes.
+        let Ok(info) = self.admit_channel(&server) else {
             return;
         };
         let Some(node) = self.nodes.get_mut(&id) else {
@@ -490,12 +528,24 @@ impl Service {
         };
         if node.released {
             let collection = node.collection;
-            self.fail(collection, Some(Error::PROTOCOL_DEVIATION));
+            self.log_failure(collection, Some(id), "bound a token it had released");
+            self.fail(collection, None);
             return;
         }
+        // The token's wait ends with its channel; a packet it already queued must go too.
+        self.watches.unwatch(&node.channel, Source::Node(id));
         node.channel = server; // Closes the token's server end.
+        self.held.insert_koid(info.koid, Source::Node(id));
+        self.watches.watch(Source::Node(id));
+        let Some(node) = self.nodes.get_mut(&id) else {
+            return;
+        };
         node.server_koid = info.koid;
         node.client_koid = info.related_koid;
+        // The binding allocator's name, as sysmem's `BindSharedCollection` gives it.
+        if client.is_some() {
+            node.client = client;
+        }
         node.kind = NodeKind::Collection {
             constraints: None,
             waits: Vec::new(),
@@ -507,9 +557,9 @@ impl Service {
     // Nodes
     // -----------------------------------------------------------------------------------------
 
-    /// Handles every message queued on node `id`, then its closure.
-    fn serve_node(&mut self, id: NodeId) -> Next {
-        loop {
+    /// Handles up to `budget` messages queued on node `id`, or its closure.
+    fn serve_node(&mut self, id: NodeId, budget: usize) -> Next {
+        for _ in 0..budget {
             let Some(node) = self.nodes.get(&id) else {
                 return Next::Gone;
             };
@@ -522,7 +572,7 @@ impl Service {
                             handles,
                         },
                         Err(_) => {
-                            self.deviation(id);
+                            self.deviation(id, "sent a message without a transaction header");
                             return Next::Gone;
                         }
                     };
@@ -537,6 +587,8 @@ impl Service {
                 }
             }
         }
+        self.watches.budget_spent = true;
+        Next::Continue
     }
 
     /// The client closed node `id`: fine after `Release`, otherwise the collection fails.
@@ -546,22 +598,39 @@ impl Service {
         };
         let collection = node.collection;
         if !node.released {
+            self.log_failure(collection, Some(id), "closed its channel without Release");
             self.fail(collection, None);
             return;
         }
-        self.nodes.remove(&id);
+        let node = self.nodes.remove(&id);
         if let Some(c) = self.collections.get_mut(&collection) {
             c.nodes.remove(&id);
+            if let Some(Node {
+                kind:
+                    NodeKind::Collection {
+                        constraints: Some(Some(constraints)),
+                        ..
+                    },
+                ..
+            }) = node
+            {
+                if c.allocation.is_none() {
+                    c.orphaned_constraints.push(constraints);
+                }
+            }
             if c.nodes.is_empty() {
                 self.collections.remove(&collection);
             }
         }
     }
 
-    /// Node `id` broke the protocol: its collection fails with `PROTOCOL_DEVIATION`.
-    fn deviation(&mut self, id: NodeId) -> Next {
+    /// Node `id` broke the protocol (`cause` says how): its collection fails with
+    /// `PROTOCOL_DEVIATION`, and the log names the cause and the participant.
+    fn deviation(&mut self, id: NodeId, cause: &str) -> Next {
         if let Some(collection) = self.nodes.get(&id).map(|node| node.collection) {
-            self.fail(collection, Some(Error::PROTOCOL_DEVIATION));
+            self.log_failure(collection, Some(id), cause);
+            // Only an allocation failure is answered; sysmem closes the others' channels.
+            self.fail(collection, None);
         }
         Next::Gone
     }
@@ -576,14 +645,14 @@ impl Service {
             return Next::Gone;
         };
         if node.released {
-            return self.deviation(id); // Nothing may follow `Release`.
+            return self.deviation(id, "sent a message after Release"); // Nothing may follow it.
         }
         let is_token = matches!(node.kind, NodeKind::Token);
         let two_way = header.txid != 0;
         match header.ordinal {
             ordinals::NODE_SYNC if two_way => {
                 if fidl::decode_header_only(&bytes, handles).is_err() {
-                    return self.deviation(id);
+                    return self.deviation(id, "sent a malformed Sync");
                 }
                 reply(
                     &node.channel,
@@ -595,7 +664,7 @@ impl Service {
             }
             ordinals::NODE_RELEASE if !two_way => {
                 if fidl::decode_header_only(&bytes, handles).is_err() {
-                    return self.deviation(id);
+                    return self.deviation(id, "sent a malformed Release");
                 }
                 if let Some(node) = self.nodes.get_mut(&id) {
                     node.released = true;
@@ -605,15 +674,19 @@ impl Service {
             ordinals::NODE_SET_NAME if !two_way => {
                 let Ok(request) = fidl::decode_message::<messages::SetNameRequest>(&bytes, handles)
                 else {
-                    return self.deviation(id);
+                    return self.deviation(id, "sent a malformed SetName");
                 };
                 self.set_name(id, request);
                 Next::Continue
             }
             ordinals::NODE_SET_DEBUG_CLIENT_INFO if !two_way => {
                 match fidl::decode_message::<messages::SetDebugClientInfoRequest>(&bytes, handles) {
-                    Ok(_) => Next::Continue,
-                    Err(_) => self.deviation(id),
+                    Ok(request) if request.name.is_some() && request.id.is_some() => {
+                        self.set_node_client(id, request);
+                        Next::Continue
+                    }
+                    Ok(_) => self.deviation(id, "sent SetDebugClientInfo without a name or an id"),
+                    Err(_) => self.deviation(id, "sent a malformed SetDebugClientInfo"),
                 }
             }
             ordinals::TOKEN_DUPLICATE if is_token && !two_way => {
@@ -622,7 +695,7 @@ impl Service {
                         rights_attenuation_mask,
                         token_request: Some(server),
                     }) => self.duplicate(id, vec![(rights_attenuation_mask, server)]),
-                    _ => self.deviation(id),
+                    _ => self.deviation(id, "sent a malformed Duplicate"),
                 }
             }
             ordinals::TOKEN_DUPLICATE_SYNC if is_token && two_way => {
@@ -630,24 +703,24 @@ impl Service {
                     Ok(messages::DuplicateSyncRequest {
                         rights_attenuation_masks: Some(masks),
                     }) => self.duplicate_sync(id, header.txid, masks),
-                    _ => self.deviation(id),
+                    _ => self.deviation(id, "sent a malformed DuplicateSync"),
                 }
             }
             ordinals::COLLECTION_SET_CONSTRAINTS if !is_token && !two_way => {
                 match fidl::decode_message::<messages::SetConstraintsRequest>(&bytes, handles) {
                     Ok(request) => self.set_constraints(id, request.constraints),
-                    Err(_) => self.deviation(id),
+                    Err(_) => self.deviation(id, "sent a malformed SetConstraints"),
                 }
             }
             ordinals::COLLECTION_WAIT_FOR_ALL_BUFFERS_ALLOCATED if !is_token && two_way => {
                 if fidl::decode_header_only(&bytes, handles).is_err() {
-                    return self.deviation(id);
+                    return self.deviation(id, "sent a malformed WaitForAllBuffersAllocated");
                 }
                 self.wait_for_all_buffers_allocated(id, header.txid)
             }
             ordinals::COLLECTION_CHECK_ALL_BUFFERS_ALLOCATED if !is_token && two_way => {
                 if fidl::decode_header_only(&bytes, handles).is_err() {
-                    return self.deviation(id);
+                    return self.deviation(id, "sent a malformed CheckAllBuffersAllocated");
                 }
                 self.check_all_buffers_allocated(id, header.txid)
             }
@@ -658,7 +731,7 @@ impl Service {
                 drop(handles);
                 match unknown_method(&node.channel, &header) {
                     Next::Continue => Next::Continue,
-                    Next::Gone => self.deviation(id),
+                    Next::Gone => self.deviation(id, "called an unknown strict method"),
                 }
             }
         }
@@ -684,17 +757,19 @@ impl Service {
             return Next::Gone;
         };
         let (collection, parent_mask) = (node.collection, node.rights_mask);
-        if !self.has_room(requests.len()) {
-            self.fail(collection, Some(Error::NO_MEMORY));
-            return Next::Gone;
-        }
+        let parent_client = node.client.clone();
         for (mask, server) in requests {
             let mask = aggregate::chain_mask(parent_mask, mask);
-            if self
-                .add_node(collection, server, NodeKind::Token, mask)
-                .is_none()
-            {
-                self.fail(collection, Some(Error::NO_MEMORY));
+            let added = self.add_node(collection, server, NodeKind::Token, mask);
+            if let Some(node) = added.and_then(|new| self.nodes.get_mut(&new)) {
+                node.client.clone_from(&parent_client);
+            }
+            if added.is_none() {
+                // A `token_request` the service cannot serve (see `admission`).
+                let cause = "sent a token_request the service cannot serve (a channel without \
+                             READ, WRITE or WAIT, or the peer of a channel sysmem holds)";
+                self.log_failure(collection, Some(id), cause);
+                self.fail(collection, None);
                 return Next::Gone;
             }
         }
@@ -737,9 +812,14 @@ impl Service {
     }
 
     fn set_constraints(&mut self, id: NodeId, new: Option<BufferCollectionConstraints>) -> Next {
+        let new = new.map(sanitize::normalize);
         if let Some(constraints) = &new {
             if aggregate::validate(constraints).is_err() {
-                return self.deviation(id);
+                return self.deviation(
+                    id,
+                    "set constraints without a usage, with an all-zero usage, or with \
+                     NONE_USAGE beside other usages",
+                );
             }
         }
         let Some(Node {
@@ -750,7 +830,8 @@ impl Service {
             return Next::Gone;
         };
         if constraints.is_some() {
-            return self.deviation(id); // At most once (sysmem closes with ZX_ERR_NOT_SUPPORTED).
+            // At most once (sysmem closes with ZX_ERR_NOT_SUPPORTED).
+            return self.deviation(id, "called SetConstraints a second time");
         }
         *constraints = Some(new);
         Next::Continue
@@ -766,7 +847,10 @@ impl Service {
         if constraints.is_none() {
             // "Not permitted (in sysmem2)": sysmem fails the node with ZX_ERR_BAD_STATE, closing
             // the channel without a reply; the whole collection fails with it.
-            return self.deviation(id);
+            return self.deviation(
+                id,
+                "called WaitForAllBuffersAllocated before SetConstraints",
+            );
         }
         waits.push(txid);
         let collection = node.collection;
@@ -783,12 +867,11 @@ impl Service {
         let Some(node) = self.nodes.get(&id) else {
             return Next::Gone;
         };
-        let NodeKind::Collection { constraints, .. } = &node.kind else {
+        // Unlike WaitForAllBuffersAllocated, allowed before SetConstraints: sysmem answers
+        // PENDING until allocation is done (CommonCheckAllBuffersAllocatedStage1 in
+        // src/devices/sysmem/drivers/sysmem/buffer_collection.cc checks only `is_done_`).
+        if !matches!(node.kind, NodeKind::Collection { .. }) {
             return Next::Gone;
-        };
-        if constraints.is_none() {
-            // As for WaitForAllBuffersAllocated: a deviation, answered by closing the channel.
-            return self.deviation(id);
         }
         let allocated = self
             .collections
@@ -811,19 +894,21 @@ impl Service {
     // Allocation and failure
     // -----------------------------------------------------------------------------------------
 
-    /// Allocates every collection whose nodes are all ready: tokens released, collections
-    /// with constraints set (or released).
-    fn allocate_ready_collections(&mut self) {
-        let ready: Vec<CollectionId> = self
+    /// Allocates collection `id` if its nodes are all ready: tokens released, collections
+    /// with constraints set (or released). Only a node's messages or closure can make its
+    /// collection ready, so the loop asks this for the collection of the node it served.
+    fn allocate_if_ready(&mut self, id: CollectionId) {
+        let ready = self
             .collections
-            .iter()
-            .filter(|(_, c)| c.allocation.is_none() && self.is_ready(c))
-            .map(|(&id, _)| id)
-            .collect();
-        for id in ready {
+            .get(&id)
+            .is_some_and(|c| c.allocation.is_none() && self.is_ready(c));
+        if ready {
             match self.allocate(id) {
                 Ok(()) => self.answer_waits(id),
-                Err(error) => self.fail(id, Some(error)),
+                Err(error) => {
+                    self.log_failure(id, None, &format!("allocation failed: {error}"));
+                    self.fail(id, Some(error));
+                }
             }
         }
     }
@@ -840,7 +925,7 @@ impl Service {
                 _ => return false,
             }
         }
-        any_constraints
+        any_constraints || !collection.orphaned_constraints.is_empty()
     }
 
     /// Aggregates the constraints and creates the VMOs.
@@ -856,12 +941,17 @@ impl Service {
                 } => Some(c),
                 _ => None,
             })
+            .chain(&collection.orphaned_constraints)
             .collect();
         let name = match &collection.name {
             Some((_, name)) => format!("collection {:?}", name),
             None => format!("collection {}", collection.buffer_collection_id),
         };
-        let settings = match aggregate::aggregate(&constraints) {
+        sanitize::check_usages(&constraints)?;
+        // Aggregation sees every participant's constraints with sysmem's defaults filled in.
+        let sanitized = sanitize::with_defaults(&constraints)?;
+        let constraints: Vec<&BufferCollectionConstraints> = sanitized.iter().collect();
+        let mut settings = match aggregate::aggregate(&constraints) {
             Ok(settings) => settings,
             Err(rejection) => {
                 for note in &rejection.notes {
@@ -873,6 +963,16 @@ impl Service {
         };
         for note in &settings.notes {
             self.log(format!("{name}: {note}"));
+        }
+        sanitize::check_size_requested(&constraints, &settings)?;
+        sanitize::prefer_ram_for_display(&constraints, &mut settings);
+        if let Err(error) = sanitize::check_caps(&settings) {
+            self.log(format!(
+                "{name}: allocation failed: NO_MEMORY: {} buffers of {} bytes exceed sysmem's \
+                 caps (256 MiB a buffer, 1 GiB a collection)",
+                settings.buffer_count, settings.size_bytes
+            ));
+            return Err(error);
         }
         let mut vmos = Vec::with_capacity(settings.buffer_count as usize);
         for _ in 0..settings.buffer_count {
@@ -950,6 +1050,8 @@ impl Service {
             let Some(node) = self.nodes.remove(node_id) else {
                 continue;
             };
+            // Every channel's last message says the collection failed, as sysmem's does.
+            let epitaph = Epitaph(&node.channel);
             let Some(error) = error else { continue };
             let wait = ordinals::COLLECTION_WAIT_FOR_ALL_BUFFERS_ALLOCATED;
             if let NodeKind::Collection { waits, .. } = &node.kind {
@@ -967,6 +1069,7 @@ impl Service {
                     reply_error(&node.channel, header.txid, header.ordinal, error);
                 }
             }
+            drop(epitaph);
         }
     }
 }

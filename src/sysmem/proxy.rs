@@ -1,0 +1,301 @@
+//! The async client: [`AllocatorProxy`], [`BufferCollectionTokenProxy`] and
+//! [`BufferCollectionProxy`], named and shaped as the Fuchsia tree's generated proxies
+//! (`fidl_fuchsia_sysmem2::BufferCollectionProxy`): one-way methods send and return, two-way
+//! methods return a future (`proxy.wait_for_all_buffers_allocated().await`) and take no
+//! deadline (time out with the executor's timer, or drop the future).
+//!
+//! The futures are executor-agnostic: a process-wide reactor thread waits on a port and wakes
+//! the task of each pending call (`reactor`); nothing blocks the executor's thread, so several
+//! participants can run on one single-threaded executor. Convert to and from the blocking
+//! types with `From` / `into_sync`; the two forms share a channel's protocol, not its
+//! outstanding calls (see `async_call`).
+
+use super::client::{Allocator, BufferCollection, BufferCollectionToken, Proxy};
+use super::error::ClientError;
+use super::messages::{self, ordinals};
+use super::types::{BufferCollectionConstraints, BufferCollectionInfo, Error};
+use crate::fidl::{Empty, NoErrorClause};
+use crate::zx;
+
+/// The async form of [`Allocator`].
+#[derive(Debug)]
+pub struct AllocatorProxy(Proxy);
+
+/// The async form of [`BufferCollectionToken`]. **Drop fails the collection**, as for the
+/// blocking form.
+#[derive(Debug)]
+pub struct BufferCollectionTokenProxy(Proxy);
+
+/// The async form of [`BufferCollection`]. **Drop fails the collection** unless
+/// [`release`](Self::release) was called first.
+#[derive(Debug)]
+pub struct BufferCollectionProxy(Proxy);
+
+impl AllocatorProxy {
+    /// Connects to sysmem at [`ALLOCATOR_SERVICE_PATH`](super::ALLOCATOR_SERVICE_PATH), as
+    /// [`Allocator::connect`].
+    ///
+    /// # Errors
+    /// As [`Allocator::connect`].
+    pub fn connect() -> Result<AllocatorProxy, ClientError> {
+        Allocator::connect().map(AllocatorProxy::from)
+    }
+
+    /// The blocking form of this connection.
+    pub fn into_sync(self) -> Allocator {
+        Allocator::from_channel(self.0.channel)
+    }
+
+    /// As [`Allocator::allocate_shared_collection`] (one-way).
+    ///
+    /// # Errors
+    /// As [`Allocator::allocate_shared_collection`].
+    pub fn allocate_shared_collection(&self) -> Result<BufferCollectionTokenProxy, ClientError> {
+        let (client, server) = zx::Channel::create().map_err(ClientError::Transport)?;
+        let request = messages::AllocateSharedCollectionRequest {
+            token_request: Some(server),
+        };
+        self.0
+            .send(ordinals::ALLOCATOR_ALLOCATE_SHARED_COLLECTION, request)?;
+        Ok(BufferCollectionTokenProxy(Proxy::node(client)))
+    }
+
+    /// As [`Allocator::allocate_non_shared_collection`] (one-way).
+    ///
+    /// # Errors
+    /// As [`Allocator::allocate_non_shared_collection`].
+    pub fn allocate_non_shared_collection(&self) -> Result<BufferCollectionProxy, ClientError> {
+        let (client, server) = zx::Channel::create().map_err(ClientError::Transport)?;
+        let request = messages::AllocateNonSharedCollectionRequest {
+            collection_request: Some(server),
+        };
+        self.0
+            .send(ordinals::ALLOCATOR_ALLOCATE_NON_SHARED_COLLECTION, request)?;
+        Ok(BufferCollectionProxy(Proxy::node(client)))
+    }
+
+    /// As [`Allocator::bind_shared_collection`] (one-way).
+    ///
+    /// # Errors
+    /// As [`Allocator::bind_shared_collection`].
+    pub fn bind_shared_collection(
+        &self,
+        token: BufferCollectionTokenProxy,
+    ) -> Result<BufferCollectionProxy, ClientError> {
+        let (client, server) = zx::Channel::create().map_err(ClientError::Transport)?;
+        let request = messages::BindSharedCollectionRequest {
+            token: Some(token.0.channel),
+            buffer_collection_request: Some(server),
+        };
+        self.0
+            .send(ordinals::ALLOCATOR_BIND_SHARED_COLLECTION, request)?;
+        Ok(BufferCollectionProxy(Proxy::node(client)))
+    }
+
+    /// As [`Allocator::validate_buffer_collection_token`], without a deadline.
+    ///
+    /// # Errors
+    /// [`ClientError::AllocatorClosed`], [`ClientError::MissingField`].
+    pub async fn validate_buffer_collection_token(
+        &self,
+        token_server_koid: zx::Koid,
+    ) -> Result<bool, ClientError> {
+        let request = messages::ValidateBufferCollectionTokenRequest {
+            token_server_koid: Some(token_server_koid.raw_koid()),
+        };
+        let response: messages::ValidateBufferCollectionTokenResponse = self
+            .0
+            .call_async::<_, _, NoErrorClause>(
+                ordinals::ALLOCATOR_VALIDATE_BUFFER_COLLECTION_TOKEN,
+                Some(request),
+            )
+            .await?;
+        response
+            .is_known
+            .ok_or(ClientError::MissingField("is_known"))
+    }
+
+    /// As [`Allocator::set_debug_client_info`] (one-way).
+    ///
+    /// # Errors
+    /// As [`Allocator::set_debug_client_info`].
+    pub fn set_debug_client_info(&self, name: &str, id: u64) -> Result<(), ClientError> {
+        self.0
+            .set_debug_client_info(ordinals::ALLOCATOR_SET_DEBUG_CLIENT_INFO, name, id)
+    }
+}
+
+impl From<Allocator> for AllocatorProxy {
+    fn from(allocator: Allocator) -> AllocatorProxy {
+        AllocatorProxy(Proxy::allocator(allocator.into_channel()))
+    }
+}
+
+/// The `Node` methods of both node proxies.
+macro_rules! node_proxy_methods {
+    () => {
+        /// As the blocking `sync`, without a deadline.
+        ///
+        /// # Errors
+        /// [`ClientError::CollectionFailed`].
+        pub async fn sync(&self) -> Result<(), ClientError> {
+            self.0
+                .call_async::<Empty, Empty, NoErrorClause>(ordinals::NODE_SYNC, None)
+                .await
+                .map(drop)
+        }
+
+        /// Sends `Node.Release` and closes the channel (one-way).
+        ///
+        /// # Errors
+        /// [`ClientError::CollectionFailed`].
+        pub fn release(self) -> Result<(), ClientError> {
+            self.0.release()
+        }
+
+        /// Sends `Node.SetName` (one-way).
+        ///
+        /// # Errors
+        /// [`ClientError::Encode`], [`ClientError::CollectionFailed`].
+        pub fn set_name(&self, priority: u32, name: &str) -> Result<(), ClientError> {
+            self.0.set_name(priority, name)
+        }
+
+        /// Sends `Node.SetDebugClientInfo` (one-way).
+        ///
+        /// # Errors
+        /// [`ClientError::Encode`], [`ClientError::CollectionFailed`].
+        pub fn set_debug_client_info(&self, name: &str, id: u64) -> Result<(), ClientError> {
+            self.0
+                .set_debug_client_info(ordinals::NODE_SET_DEBUG_CLIENT_INFO, name, id)
+        }
+
+        /// The client end, borrowed.
+        pub fn as_channel(&self) -> &zx::Channel {
+            &self.0.channel
+        }
+    };
+}
+
+impl BufferCollectionTokenProxy {
+    node_proxy_methods!();
+
+    /// The blocking form of this token.
+    pub fn into_sync(self) -> BufferCollectionToken {
+        BufferCollectionToken::from_channel(self.0.channel)
+    }
+
+    /// As [`BufferCollectionToken::duplicate`] (one-way).
+    ///
+    /// # Errors
+    /// As [`BufferCollectionToken::duplicate`].
+    pub fn duplicate(
+        &self,
+        rights_attenuation_mask: zx::Rights,
+    ) -> Result<BufferCollectionTokenProxy, ClientError> {
+        let (client, server) = zx::Channel::create().map_err(ClientError::Transport)?;
+        let request = messages::DuplicateRequest {
+            rights_attenuation_mask: Some(rights_attenuation_mask),
+            token_request: Some(server),
+        };
+        self.0.send(ordinals::TOKEN_DUPLICATE, request)?;
+        Ok(BufferCollectionTokenProxy(Proxy::node(client)))
+    }
+
+    /// As [`BufferCollectionToken::duplicate_sync`], without a deadline.
+    ///
+    /// # Errors
+    /// [`ClientError::Encode`] (more than 64 masks), [`ClientError::CollectionFailed`],
+    /// [`ClientError::MissingField`].
+    pub async fn duplicate_sync(
+        &self,
+        rights_attenuation_masks: &[zx::Rights],
+    ) -> Result<Vec<BufferCollectionTokenProxy>, ClientError> {
+        let request = messages::DuplicateSyncRequest {
+            rights_attenuation_masks: Some(rights_attenuation_masks.to_vec()),
+        };
+        let response: messages::DuplicateSyncResponse = self
+            .0
+            .call_async::<_, _, NoErrorClause>(ordinals::TOKEN_DUPLICATE_SYNC, Some(request))
+            .await?;
+        let tokens = response.tokens.ok_or(ClientError::MissingField("tokens"))?;
+        Ok(tokens
+            .into_iter()
+            .map(|channel| BufferCollectionTokenProxy(Proxy::node(channel)))
+            .collect())
+    }
+}
+
+impl From<BufferCollectionToken> for BufferCollectionTokenProxy {
+    fn from(token: BufferCollectionToken) -> BufferCollectionTokenProxy {
+        BufferCollectionTokenProxy(Proxy::node(token.into_channel()))
+    }
+}
+
+impl BufferCollectionProxy {
+    node_proxy_methods!();
+
+    /// The blocking form of this collection.
+    pub fn into_sync(self) -> BufferCollection {
+        BufferCollection::from_channel(self.0.channel)
+    }
+
+    /// As [`BufferCollection::set_constraints`] (one-way).
+    ///
+    /// # Errors
+    /// As [`BufferCollection::set_constraints`].
+    pub fn set_constraints(
+        &self,
+        constraints: Option<BufferCollectionConstraints>,
+    ) -> Result<(), ClientError> {
+        let request = messages::SetConstraintsRequest { constraints };
+        self.0.send(ordinals::COLLECTION_SET_CONSTRAINTS, request)
+    }
+
+    /// As [`BufferCollection::wait_for_all_buffers_allocated`], without a deadline: resolves
+    /// once every participant has set constraints and the buffers are allocated.
+    ///
+    /// # Errors
+    /// [`ClientError::Sysmem`], [`ClientError::CollectionFailed`],
+    /// [`ClientError::MissingField`].
+    pub async fn wait_for_all_buffers_allocated(
+        &self,
+    ) -> Result<BufferCollectionInfo, ClientError> {
+        let response: messages::WaitForAllBuffersAllocatedResponse = self
+            .0
+            .call_async::<Empty, _, Error>(
+                ordinals::COLLECTION_WAIT_FOR_ALL_BUFFERS_ALLOCATED,
+                None,
+            )
+            .await?;
+        response
+            .buffer_collection_info
+            .ok_or(ClientError::MissingField("buffer_collection_info"))
+    }
+
+    /// As [`BufferCollection::check_all_buffers_allocated`]: `Ok(false)` while allocation is
+    /// pending.
+    ///
+    /// # Errors
+    /// As [`wait_for_all_buffers_allocated`](Self::wait_for_all_buffers_allocated).
+    pub async fn check_all_buffers_allocated(&self) -> Result<bool, ClientError> {
+        match self
+            .0
+            .call_async::<Empty, Empty, Error>(
+                ordinals::COLLECTION_CHECK_ALL_BUFFERS_ALLOCATED,
+                None,
+            )
+            .await
+        {
+            Ok(Empty) => Ok(true),
+            Err(ClientError::Sysmem(Error::PENDING)) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+impl From<BufferCollection> for BufferCollectionProxy {
+    fn from(collection: BufferCollection) -> BufferCollectionProxy {
+        BufferCollectionProxy(Proxy::node(collection.into_channel()))
+    }
+}
