@@ -212,3 +212,38 @@ fn status_errors_convert_to_io_errors() {
     assert_eq!(err.kind(), std::io::ErrorKind::BrokenPipe);
     assert_eq!(err.to_string(), "ZX_ERR_PEER_CLOSED (-24)");
 }
+
+#[test]
+fn every_handle_type_has_a_niche() {
+    use vmo_interop::zx::{Event, EventPair, Port};
+    assert_eq!(
+        size_of::<Option<Handle>>(),
+        size_of::<zx::sys::zx_handle_t>()
+    );
+    assert_eq!(size_of::<Option<Vmo>>(), 4);
+    assert_eq!(size_of::<Option<Channel>>(), 4);
+    assert_eq!(size_of::<Option<Port>>(), 4);
+    assert_eq!(size_of::<Option<Event>>(), 4);
+    assert_eq!(size_of::<Option<EventPair>>(), 4);
+    assert_eq!(size_of::<Option<Unowned<'_, Vmo>>>(), 4);
+}
+
+#[test]
+fn raw_values_round_trip_through_a_handle_and_one_is_never_owned() {
+    for raw in [0x0000_0003, 0x0010_0007, 0xffff_ffff, 0x7fff_fffb] {
+        // SAFETY: `into_raw` gives the value back before anything could close it.
+        let handle = unsafe { Handle::from_raw(raw) };
+        assert_eq!(handle.raw_handle(), raw);
+        assert!(!handle.is_invalid());
+        assert_eq!(handle.into_raw(), raw);
+    }
+    // ZX_HANDLE_INVALID owns nothing; 1 (the niche) lacks the fixed bits of every handle value
+    // and reads as ZX_HANDLE_INVALID too, so dropping either closes nothing.
+    for raw in [0, 1] {
+        // SAFETY: neither value is a handle; dropping the result closes nothing.
+        let handle = unsafe { Handle::from_raw(raw) };
+        assert!(handle.is_invalid());
+        assert_eq!(handle.raw_handle(), 0);
+    }
+    assert!(Handle::invalid().is_invalid());
+}

@@ -4,6 +4,7 @@
 use std::fmt;
 use std::marker::PhantomData;
 use std::mem::ManuallyDrop;
+use std::num::NonZeroU32;
 use std::ops::Deref;
 
 use super::{kernel, sys, MonotonicInstant, Rights, Signals, Status};
@@ -86,19 +87,40 @@ pub struct HandleBasicInfo {
 /// A `Handle` is the only owner of its value; [`Handle::into_raw`] gives ownership up and
 /// [`Handle::from_raw`] takes it. [`Handle::invalid`] (`ZX_HANDLE_INVALID`) owns nothing and
 /// closes nothing.
+///
+/// `Option<Handle>` (and `Option` of every handle type) is the size of a handle: the value 1,
+/// which lacks the fixed low bits every handle value has (`ZX_HANDLE_FIXED_BITS_MASK`, 0b11)
+/// and so is never a handle, is the niche. The value is stored XOR 1, so that 1 is the stored
+/// 0 a `NonZeroU32` cannot hold.
 #[repr(transparent)]
-#[derive(PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Handle(sys::zx_handle_t);
+#[derive(PartialEq, Eq, Hash)]
+pub struct Handle(NonZeroU32);
+
+/// `raw` as stored in a [`Handle`]; 1, which is never a handle value, reads as
+/// `ZX_HANDLE_INVALID`.
+const fn stored(raw: sys::zx_handle_t) -> NonZeroU32 {
+    match NonZeroU32::new(raw ^ 1) {
+        Some(value) => value,
+        // raw == 1: not a handle value; own nothing.
+        None => INVALID,
+    }
+}
+
+/// `ZX_HANDLE_INVALID` as stored.
+const INVALID: NonZeroU32 = match NonZeroU32::new(sys::ZX_HANDLE_INVALID ^ 1) {
+    Some(value) => value,
+    None => panic!("ZX_HANDLE_INVALID ^ 1 is not 0"),
+};
 
 impl Handle {
     /// A handle that owns nothing (`ZX_HANDLE_INVALID`).
     pub const fn invalid() -> Handle {
-        Handle(sys::ZX_HANDLE_INVALID)
+        Handle(INVALID)
     }
 
     /// Whether this is `ZX_HANDLE_INVALID`.
     pub fn is_invalid(&self) -> bool {
-        self.0 == sys::ZX_HANDLE_INVALID
+        self.0 == INVALID
     }
 
     /// Takes ownership of a raw handle value.
@@ -109,18 +131,31 @@ impl Handle {
     ///   owns: the returned `Handle` closes it on drop, so no other owner may close it or use
     ///   it afterwards.
     pub const unsafe fn from_raw(raw: sys::zx_handle_t) -> Handle {
-        Handle(raw)
+        Handle(stored(raw))
     }
 
     /// Gives up ownership and returns the raw value; the caller must close it.
     #[must_use = "the raw handle value must be closed or handed to a new owner"]
     pub fn into_raw(self) -> sys::zx_handle_t {
-        ManuallyDrop::new(self).0
+        ManuallyDrop::new(self).raw_handle()
     }
 
     /// The raw value, still owned by `self`.
     pub fn raw_handle(&self) -> sys::zx_handle_t {
-        self.0
+        self.0.get() ^ 1
+    }
+}
+
+impl PartialOrd for Handle {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Handle {
+    /// By raw value.
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.raw_handle().cmp(&other.raw_handle())
     }
 }
 
@@ -130,14 +165,14 @@ impl Drop for Handle {
         if !self.is_invalid() {
             // A failure means the value was not owned (a bug in unsafe code elsewhere); there is
             // nothing a destructor can do about it.
-            let _ = kernel::handle_close(self.0);
+            let _ = kernel::handle_close(self.raw_handle());
         }
     }
 }
 
 impl fmt::Debug for Handle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Handle({:#x})", self.0)
+        write!(f, "Handle({:#x})", self.raw_handle())
     }
 }
 
@@ -211,7 +246,7 @@ pub trait AsHandleRef {
 
     /// The raw handle value, still owned by `self`.
     fn raw_handle(&self) -> sys::zx_handle_t {
-        self.as_handle_ref().inner.0
+        self.as_handle_ref().inner.raw_handle()
     }
 
     /// The handle's koid, rights, object type and related koid. Needs no rights.
@@ -377,7 +412,7 @@ impl AsHandleRef for Handle {
     }
 
     fn raw_handle(&self) -> sys::zx_handle_t {
-        self.0
+        Handle::raw_handle(self)
     }
 }
 
