@@ -41,6 +41,30 @@ fn image(interop: &Interop, tiling: vk::ImageTiling) -> vmo_interop::vk::Image {
     unsafe { interop.create_image(&info) }.unwrap()
 }
 
+/// On a driver that cannot import a read-only host mapping (`Expectations::read_only_import`
+/// false, NVIDIA): the layer reports no memory type for `vmo` and the read-only import is
+/// refused before Vulkan sees it, naming VUID 04749, with the VMO handed back.
+fn assert_read_only_import_refused(interop: &Interop, vmo: zx::Vmo, koid: zx::Koid) {
+    assert_eq!(
+        interop.get_memory_zircon_handle_properties(&vmo).unwrap(),
+        0,
+        "the layer reports only memory types an import can use"
+    );
+    let err = interop
+        .import_memory_read_only(vmo, &AllocationInfo::new())
+        .unwrap_err();
+    assert_eq!(
+        err.vuid(),
+        Some("VUID-VkMemoryAllocateInfo-None-04749"),
+        "{err}"
+    );
+    assert_eq!(
+        err.into_vmo().get_koid().unwrap(),
+        koid,
+        "the VMO comes back"
+    );
+}
+
 /// A 4 KiB VMO holding `pattern`, as the consumer receives it (no WRITE).
 fn produced(pattern: &[u8]) -> (zx::Vmo, zx::Koid) {
     let vmo = zx::Vmo::create(4096).unwrap();
@@ -53,10 +77,14 @@ fn produced(pattern: &[u8]) -> (zx::Vmo, zx::Koid) {
 fn the_gpu_reads_a_vmo_imported_without_write() {
     let _lock = vmo_interop::platform::host::counters_lock();
     let before = live();
-    {
+    'test: {
         let gpu = Gpu::new();
         let interop = gpu.interop();
         let (vmo, koid) = produced(b"sampled, never written");
+        if !gpu.expect.read_only_import {
+            assert_read_only_import_refused(interop, vmo, koid);
+            break 'test;
+        }
         assert_ne!(
             interop.get_memory_zircon_handle_properties(&vmo).unwrap(),
             0,
@@ -107,11 +135,31 @@ fn the_gpu_reads_a_vmo_imported_without_write() {
 fn what_could_write_read_only_memory_is_refused() {
     let _lock = vmo_interop::platform::host::counters_lock();
     let before = live();
-    {
+    'test: {
         let gpu = Gpu::new();
         let interop = gpu.interop();
         // Even a VMO that has WRITE is read-only once imported read-only.
         let vmo = zx::Vmo::create(1 << 16).unwrap();
+        if !gpu.expect.read_only_import {
+            let koid = vmo.get_koid().unwrap();
+            // The layer maps it read-only for the import, which this driver cannot take.
+            let err = interop
+                .import_memory_read_only(vmo, &AllocationInfo::new())
+                .unwrap_err();
+            // Its memory types are a writable VMO's, so validation passes and the driver
+            // refuses the read-only mapping.
+            assert!(
+                matches!(&err, ImportError::Vulkan { error, .. }
+                    if error.result() == vk::Result::ERROR_OUT_OF_DEVICE_MEMORY),
+                "{err:?}"
+            );
+            assert_eq!(
+                err.into_vmo().get_koid().unwrap(),
+                koid,
+                "the VMO comes back"
+            );
+            break 'test;
+        }
         let memory = interop
             .import_memory_read_only(vmo, &AllocationInfo::new())
             .unwrap();

@@ -76,6 +76,29 @@ impl Default for GpuOptions {
     }
 }
 
+/// Where drivers differ, what each is expected to do (written down here, asserted by the tests;
+/// never an `if` that skips a check).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Expectations {
+    /// Whether the driver imports a read-only host mapping (`VK_EXT_external_memory_host` on a
+    /// `PROT_READ` page): lavapipe does; NVIDIA (580.x) reports memory types for one but then
+    /// fails `vkAllocateMemory` with `VK_ERROR_OUT_OF_DEVICE_MEMORY`, so the host layer reports
+    /// 0 memory types for a VMO without WRITE there and a read-only import is refused with
+    /// VUID 04749.
+    pub read_only_import: bool,
+}
+
+impl Expectations {
+    /// NVIDIA's vendor id.
+    const NVIDIA: u32 = 0x10de;
+
+    pub fn for_vendor(vendor_id: u32) -> Expectations {
+        Expectations {
+            read_only_import: vendor_id != Self::NVIDIA,
+        }
+    }
+}
+
 /// An instance, a device, a queue and a command pool, with validation on.
 pub struct Gpu {
     pub interop: Option<Interop>,
@@ -86,6 +109,8 @@ pub struct Gpu {
     pub physical_device: vk::PhysicalDevice,
     pub memory_properties: vk::PhysicalDeviceMemoryProperties,
     pub device_name: String,
+    /// What this driver is expected to do where drivers differ.
+    pub expect: Expectations,
     pub instance: ash::Instance,
     debug_utils: ash::ext::debug_utils::Instance,
     messenger: vk::DebugUtilsMessengerEXT,
@@ -217,6 +242,7 @@ impl Gpu {
                 physical_device,
                 memory_properties,
                 device_name,
+                expect: Expectations::for_vendor(properties.vendor_id),
                 instance,
                 debug_utils,
                 messenger,

@@ -228,7 +228,24 @@ impl Device {
             )
         };
         result.result()?;
-        Ok(*cache.get_or_init(|| properties.memory_type_bits))
+        let mut bits = properties.memory_type_bits;
+        if !writable && bits != 0 {
+            // Report only what can work: some drivers report memory types for a read-only host
+            // pointer and then cannot import it (NVIDIA pins host pages writable:
+            // vkAllocateMemory gives VK_ERROR_OUT_OF_DEVICE_MEMORY). Import this mapping once,
+            // as the smallest type it reports, and report nothing if the driver refuses.
+            let index = bits.trailing_zeros();
+            // SAFETY: `mapping` stays mapped until the probe memory is freed below; no
+            // allocator is used.
+            let probe =
+                unsafe { self.import_mapping(&mapping, index, &mut Forwarded::default(), None) };
+            match probe {
+                // SAFETY: the memory was just allocated on this device and nothing uses it.
+                Ok(memory) => unsafe { self.fns.free_memory(memory, None) },
+                Err(_) => bits = 0,
+            }
+        }
+        Ok(*cache.get_or_init(|| bits))
     }
 
     /// Imports `mapping` into the driver as host memory, with the forwarded structures.
