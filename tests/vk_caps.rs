@@ -92,16 +92,17 @@ fn properties_of_vmos_and_of_things_that_are_not() {
                 "{rights:?} lacks MAP or READ: it cannot be mapped"
             );
         }
-        // Without WRITE a VMO can still be imported read-only (the host layer maps it
-        // read-only; tests/vk_read_only.rs): its memory types are reported.
+        // Without WRITE a VMO can still be imported read-only where the driver imports a
+        // read-only host mapping (the host layer maps it read-only; tests/vk_read_only.rs):
+        // then its memory types are reported, and otherwise none (Expectations).
         let read_only = zx::Vmo::create(4096)
             .unwrap()
             .replace_handle(zx::Rights::MAP | zx::Rights::READ)
             .unwrap();
-        assert_ne!(
-            interop.get_memory_zircon_handle_properties(&read_only),
-            Ok(0)
-        );
+        let bits = interop
+            .get_memory_zircon_handle_properties(&read_only)
+            .unwrap();
+        assert_eq!(bits != 0, gpu.expect.read_only_import, "memoryTypeBits {bits:#b}");
 
         // Garbage, closed handles and channels: VK_ERROR_INVALID_EXTERNAL_HANDLE.
         // SAFETY: a forged value, only inspected.
