@@ -102,7 +102,11 @@ fn properties_of_vmos_and_of_things_that_are_not() {
         let bits = interop
             .get_memory_zircon_handle_properties(&read_only)
             .unwrap();
-        assert_eq!(bits != 0, gpu.expect.read_only_import, "memoryTypeBits {bits:#b}");
+        assert_eq!(
+            bits != 0,
+            gpu.expect.read_only_import,
+            "memoryTypeBits {bits:#b}"
+        );
 
         // Garbage, closed handles and channels: VK_ERROR_INVALID_EXTERNAL_HANDLE.
         // SAFETY: a forged value, only inspected.
