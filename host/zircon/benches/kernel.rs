@@ -259,9 +259,12 @@ fn main() {
         zx_write(channel, vmo);
         vmo = zx_read(channel);
     }) / 2.0;
-    zx_handle_close(channel);
-    zx_handle_close(vmo);
-    zx_handle_close(listener);
+    // SAFETY: the bench owns `channel` and closes it once.
+    unsafe { zx_handle_close(channel) };
+    // SAFETY: the bench owns `vmo` and closes it once.
+    unsafe { zx_handle_close(vmo) };
+    // SAFETY: the bench owns `listener` and closes it once.
+    unsafe { zx_handle_close(listener) };
     let _ = zx_child.wait();
 
     // Across processes, the OS.
@@ -295,9 +298,12 @@ fn main() {
         zx_write(a, vmo);
         vmo = zx_read(b);
     });
-    zx_handle_close(a);
-    zx_handle_close(b);
-    zx_handle_close(vmo);
+    // SAFETY: the bench owns `a` and closes it once.
+    unsafe { zx_handle_close(a) };
+    // SAFETY: the bench owns `b` and closes it once.
+    unsafe { zx_handle_close(b) };
+    // SAFETY: the bench owns `vmo` and closes it once.
+    unsafe { zx_handle_close(vmo) };
     let (x, y) = os_pair();
     let mut memfd = os_memfd();
     let os_local = time(n, || {
@@ -308,7 +314,8 @@ fn main() {
     // Creation and duplication.
     let zx_create = time(n, || {
         let vmo = zx_vmo();
-        zx_handle_close(vmo);
+        // SAFETY: the bench owns `vmo` and closes it once.
+        unsafe { zx_handle_close(vmo) };
     });
     let os_create = time(n, || drop(os_memfd()));
     let vmo = zx_vmo();
@@ -316,7 +323,8 @@ fn main() {
         let mut out = 0;
         // SAFETY: `out` is writable.
         unsafe { zx_handle_duplicate(vmo, 0x8000_0000, &mut out) };
-        zx_handle_close(out);
+        // SAFETY: the bench owns `out` and closes it once.
+        unsafe { zx_handle_close(out) };
     });
     let os_dup = time(n * 10, || drop(memfd.try_clone().unwrap()));
     let _ = std::fs::remove_dir_all(&svc);

@@ -84,8 +84,14 @@ pub(super) fn run(f: impl FnOnce() -> Result<zx_status_t, zx_status_t>) -> zx_st
 }
 
 /// `zx_handle_close`.
+///
+/// # Safety
+///
+/// Closing a handle ends every owner's use of it: `handle` must be one the caller owns (as
+/// for `close(2)` and `OwnedFd`), or no Rust owner may hold it (a `zx::Handle` would close the
+/// value again, and the value may name another handle by then).
 #[no_mangle]
-pub extern "C" fn zx_handle_close(handle: zx_handle_t) -> zx_status_t {
+pub unsafe extern "C" fn zx_handle_close(handle: zx_handle_t) -> zx_status_t {
     syscalls::handle_close(handle)
 }
 
