@@ -73,7 +73,7 @@ impl Service {
             },
             None => "sysmem".to_owned(),
         };
-        format!("sysmem: {name} failed: {who} {cause}")
+        format!("{name} failed: {who} {cause}")
     }
 
     /// Logs why `collection` fails (before it is failed: the names are still there).

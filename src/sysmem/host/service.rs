@@ -233,7 +233,7 @@ impl Service {
     /// the service runs on its own, `with_log`).
     pub(super) fn log(&self, line: String) {
         if self.echo {
-            eprintln!("host-sysmem: {line}");
+            eprintln!("sysmem: {line}");
         }
         let mut log = self.log.lock().unwrap_or_else(PoisonError::into_inner);
         if log.len() >= super::LOG_LINES {
