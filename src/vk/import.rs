@@ -46,7 +46,6 @@ enum Refusal {
     },
     Validation(ValidationError),
     Properties(PropertiesError),
-    Zircon(zx::Status),
 }
 
 impl From<ValidationError> for Refusal {
@@ -67,7 +66,6 @@ impl Refusal {
             },
             Self::Validation(error) => ImportError::Validation { error, vmo },
             Self::Properties(error) => ImportError::Properties { error, vmo },
-            Self::Zircon(status) => ImportError::Zircon { status, vmo },
         }
     }
 }
@@ -252,23 +250,29 @@ impl Interop {
             memory_type,
             resource,
         } = *info;
-        let basic = vmo.basic_info().map_err(Refusal::InvalidHandle)?;
-        if basic.object_type != zx::ObjectType::VMO {
-            return Err(Refusal::NotAVmo(basic.object_type));
-        }
+        // One kernel call (ZX_INFO_VMO) answers that it is a VMO, its rights and its size; only
+        // a refusal looks further, to name what the handle is instead.
+        let vmo_info = match vmo.info() {
+            Ok(vmo_info) => vmo_info,
+            Err(zx::Status::WRONG_TYPE) => {
+                let basic = vmo.basic_info().map_err(Refusal::InvalidHandle)?;
+                return Err(Refusal::NotAVmo(basic.object_type));
+            }
+            Err(status) => return Err(Refusal::InvalidHandle(status)),
+        };
         let required = if read_only {
             READ_ONLY_RIGHTS
         } else {
             REQUIRED_RIGHTS
         };
-        let missing = required - basic.rights;
+        let missing = required - vmo_info.rights;
         if !missing.is_empty() {
             return Err(Refusal::MissingRights {
-                rights: basic.rights,
+                rights: vmo_info.rights,
                 missing,
             });
         }
-        let payload_size = vmo.get_size().map_err(Refusal::Zircon)?;
+        let payload_size = vmo_info.size_bytes;
         let resolved = resource.resolve();
         if let Some(resolved) = &resolved {
             resolved.check_device(self)?;
@@ -323,20 +327,20 @@ impl Interop {
                     ExternalHandleType::ZirconVmo,
                     kind,
                     Some(description),
-                    &self.exported_dedication(basic.koid),
+                    &self.exported_dedication(vmo_info.koid),
                 )?;
                 Some(dedicated)
             }
             None => None,
         };
         Ok(CheckedImport {
-            koid: basic.koid,
+            koid: vmo_info.koid,
             allocation_size,
             memory_type_index,
             dedicated,
             exportable: false,
             duplicate_rights: if read_only {
-                basic.rights - zx::Rights::WRITE
+                vmo_info.rights - zx::Rights::WRITE
             } else {
                 zx::Rights::SAME_RIGHTS
             },
