@@ -1,15 +1,22 @@
 // A C application on the host: the Vulkan loader loads the vmo-interop layer from its manifest
-// (VkLayer_vmo_interop.json), with the Khronos validation layer below it; the program allocates
-// exportable memory, writes it, exports it as a VMO with vkGetMemoryZirconHandleFUCHSIA, sends
-// the VMO over a Zircon channel, receives it, imports it with
-// VkImportMemoryZirconHandleInfoFUCHSIA and reads the bytes back. The zx_* functions come from
-// the layer's library (the host kernel it carries), so both sides share one handle table.
+// (VkLayer_vmo_interop.json), with the Khronos validation layer below it. The program (the
+// exporter) allocates exportable memory, writes it, exports it as a VMO with
+// vkGetMemoryZirconHandleFUCHSIA, serves a protocol in the host's /svc and starts itself again
+// as a second process (the importer), which connects with fdio_service_connect. The exporter
+// sends the VMO over that channel; the importer imports it with
+// VkImportMemoryZirconHandleInfoFUCHSIA on its own instance and device, reads the exporter's
+// bytes through vkMapMemory and answers. The zx_* functions come from the layer's library (the
+// host kernel it carries), one handle table per process.
 //
 // Exit status 0 and "ok" on success; any failure prints what failed and exits 1.
 
+#define _POSIX_C_SOURCE 200809L
+#include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #define VK_USE_PLATFORM_FUCHSIA 1
 #include <vulkan/vulkan.h>  // with <zircon/types.h> from tests/c/include on the host
@@ -22,6 +29,25 @@ zx_status_t zx_channel_write(zx_handle_t channel, uint32_t options, const void* 
 zx_status_t zx_channel_read(zx_handle_t channel, uint32_t options, void* bytes,
                             zx_handle_t* handles, uint32_t num_bytes, uint32_t num_handles,
                             uint32_t* actual_bytes, uint32_t* actual_handles);
+zx_status_t zx_object_wait_one(zx_handle_t handle, uint32_t signals, int64_t deadline,
+                               uint32_t* observed);
+zx_status_t fdio_service_connect(const char* path, zx_handle_t request);
+zx_status_t zx_host_service_bind(const char* name, zx_handle_t* out);
+#define ZX_CHANNEL_READABLE 1u
+#define ZX_CHANNEL_PEER_CLOSED 4u
+#define ZX_TIME_INFINITE INT64_MAX
+
+extern char** environ;
+
+/// Waits for the next message on `channel` and reads it (at most one handle).
+static zx_status_t receive(zx_handle_t channel, char* bytes, uint32_t size, zx_handle_t* handle,
+                           uint32_t* actual_handles) {
+  uint32_t observed = 0, actual_bytes = 0;
+  zx_object_wait_one(channel, ZX_CHANNEL_READABLE | ZX_CHANNEL_PEER_CLOSED, ZX_TIME_INFINITE,
+                     &observed);
+  return zx_channel_read(channel, 0, bytes, handle, size, handle ? 1 : 0, &actual_bytes,
+                         actual_handles);
+}
 
 #define CHECK(cond, what)                          \
   do {                                             \
@@ -48,7 +74,8 @@ static VKAPI_ATTR VkBool32 VKAPI_CALL on_message(VkDebugUtilsMessageSeverityFlag
   return VK_FALSE;
 }
 
-int main(void) {
+int main(int argc, char** argv) {
+  int importer = argc == 3 && strcmp(argv[1], "import") == 0;
   const char* layers[] = {"VK_LAYER_VMO_INTEROP_fuchsia_external_memory",
                           "VK_LAYER_KHRONOS_validation"};
   const char* instance_extensions[] = {VK_EXT_DEBUG_UTILS_EXTENSION_NAME};
@@ -157,7 +184,6 @@ int main(void) {
   }
   CHECK(type != UINT32_MAX, "a host-coherent type a VMO can have");
 
-  // Export: exportable memory, written through vkMapMemory.
   VkExportMemoryAllocateInfo export_info = {
       .sType = VK_STRUCTURE_TYPE_EXPORT_MEMORY_ALLOCATE_INFO,
       .handleTypes = VK_EXTERNAL_MEMORY_HANDLE_TYPE_ZIRCON_VMO_BIT_FUCHSIA};
@@ -165,54 +191,87 @@ int main(void) {
                                    .pNext = &export_info,
                                    .allocationSize = 4096,
                                    .memoryTypeIndex = type};
-  VkDeviceMemory exporter;
-  CHECK(vkAllocateMemory(device, &allocate, NULL, &exporter) == VK_SUCCESS,
-        "vkAllocateMemory for export");
   void* ptr;
-  CHECK(vkMapMemory(device, exporter, 0, VK_WHOLE_SIZE, 0, &ptr) == VK_SUCCESS, "vkMapMemory");
-  memcpy(ptr, "written in C", 13);
-  vkUnmapMemory(device, exporter);
-  VkMemoryGetZirconHandleInfoFUCHSIA get_info = {
-      .sType = VK_STRUCTURE_TYPE_MEMORY_GET_ZIRCON_HANDLE_INFO_FUCHSIA,
-      .memory = exporter,
-      .handleType = VK_EXTERNAL_MEMORY_HANDLE_TYPE_ZIRCON_VMO_BIT_FUCHSIA};
-  zx_handle_t vmo;
-  CHECK(get_handle(device, &get_info, &vmo) == VK_SUCCESS, "vkGetMemoryZirconHandleFUCHSIA");
+  if (importer) {
+    // Connect to the exporter's service and receive the VMO.
+    zx_handle_t mine, theirs, received;
+    uint32_t actual_handles = 0;
+    char frame[8];
+    CHECK(zx_channel_create(0, &mine, &theirs) == 0, "zx_channel_create");
+    CHECK(fdio_service_connect(argv[2], theirs) == 0, "fdio_service_connect");
+    CHECK(receive(mine, frame, sizeof(frame), &received, &actual_handles) == 0 &&
+              actual_handles == 1,
+          "the frame with its VMO");
+    char seen[13];
+    CHECK(zx_vmo_read(received, seen, 0, 13) == 0 && memcmp(seen, "written in C", 13) == 0,
+          "the VMO holds the exporter's bytes");
 
-  // Send the VMO over a channel and receive it on the other end.
-  zx_handle_t a, b, received;
-  uint32_t actual_bytes, actual_handles;
-  char frame[8];
-  CHECK(zx_channel_create(0, &a, &b) == 0, "zx_channel_create");
-  CHECK(zx_channel_write(a, 0, "frame", 5, &vmo, 1) == 0, "zx_channel_write");
-  CHECK(zx_channel_read(b, 0, frame, &received, sizeof(frame), 1, &actual_bytes,
-                        &actual_handles) == 0 && actual_handles == 1,
-        "zx_channel_read");
-  char seen[13];
-  CHECK(zx_vmo_read(received, seen, 0, 13) == 0 && memcmp(seen, "written in C", 13) == 0,
-        "the VMO holds the bytes");
+    // Import: the received handle moves into Vulkan.
+    VkImportMemoryZirconHandleInfoFUCHSIA import_info = {
+        .sType = VK_STRUCTURE_TYPE_IMPORT_MEMORY_ZIRCON_HANDLE_INFO_FUCHSIA,
+        .handleType = VK_EXTERNAL_MEMORY_HANDLE_TYPE_ZIRCON_VMO_BIT_FUCHSIA,
+        .handle = received};
+    allocate.pNext = &import_info;
+    VkDeviceMemory imported;
+    CHECK(vkAllocateMemory(device, &allocate, NULL, &imported) == VK_SUCCESS,
+          "vkAllocateMemory with VkImportMemoryZirconHandleInfoFUCHSIA");
+    CHECK(vkMapMemory(device, imported, 0, VK_WHOLE_SIZE, 0, &ptr) == VK_SUCCESS,
+          "vkMapMemory");
+    CHECK(memcmp(ptr, "written in C", 13) == 0, "the import aliases the exporter's bytes");
+    memcpy(ptr, "imported!", 9);
+    vkUnmapMemory(device, imported);
+    vkFreeMemory(device, imported, NULL);
+    CHECK(zx_channel_write(mine, 0, "imported", 8, NULL, 0) == 0, "the answer");
+    zx_handle_close(mine);
+  } else {
+    // Export: exportable memory, written through vkMapMemory.
+    VkDeviceMemory exporter;
+    CHECK(vkAllocateMemory(device, &allocate, NULL, &exporter) == VK_SUCCESS,
+          "vkAllocateMemory for export");
+    CHECK(vkMapMemory(device, exporter, 0, VK_WHOLE_SIZE, 0, &ptr) == VK_SUCCESS,
+          "vkMapMemory");
+    memcpy(ptr, "written in C", 13);
+    VkMemoryGetZirconHandleInfoFUCHSIA get_info = {
+        .sType = VK_STRUCTURE_TYPE_MEMORY_GET_ZIRCON_HANDLE_INFO_FUCHSIA,
+        .memory = exporter,
+        .handleType = VK_EXTERNAL_MEMORY_HANDLE_TYPE_ZIRCON_VMO_BIT_FUCHSIA};
+    zx_handle_t vmo;
+    CHECK(get_handle(device, &get_info, &vmo) == VK_SUCCESS, "vkGetMemoryZirconHandleFUCHSIA");
 
-  // Import: the received handle moves into Vulkan.
-  VkImportMemoryZirconHandleInfoFUCHSIA import_info = {
-      .sType = VK_STRUCTURE_TYPE_IMPORT_MEMORY_ZIRCON_HANDLE_INFO_FUCHSIA,
-      .handleType = VK_EXTERNAL_MEMORY_HANDLE_TYPE_ZIRCON_VMO_BIT_FUCHSIA,
-      .handle = received};
-  allocate.pNext = &import_info;
-  VkDeviceMemory importer;
-  CHECK(vkAllocateMemory(device, &allocate, NULL, &importer) == VK_SUCCESS,
-        "vkAllocateMemory with VkImportMemoryZirconHandleInfoFUCHSIA");
-  CHECK(vkMapMemory(device, importer, 0, VK_WHOLE_SIZE, 0, &ptr) == VK_SUCCESS, "vkMapMemory");
-  CHECK(memcmp(ptr, "written in C", 13) == 0, "the import aliases the exporter's bytes");
-  vkUnmapMemory(device, importer);
-
-  vkFreeMemory(device, importer, NULL);
-  vkFreeMemory(device, exporter, NULL);
-  zx_handle_close(a);
-  zx_handle_close(b);
+    // Serve a protocol and start the importer, which connects to it.
+    char name[64], path[80];
+    snprintf(name, sizeof(name), "vmo-interop.c-layer-test.%d", (int)getpid());
+    snprintf(path, sizeof(path), "/svc/%s", name);
+    zx_handle_t listener, to_importer;
+    CHECK(zx_host_service_bind(name, &listener) == 0, "zx_host_service_bind");
+    char* child_argv[] = {argv[0], "import", path, NULL};
+    pid_t child;
+    CHECK(posix_spawn(&child, argv[0], NULL, NULL, child_argv, environ) == 0,
+          "start the importer");
+    uint32_t actual_handles = 0;
+    char request[8], answer[16];
+    CHECK(receive(listener, request, sizeof(request), &to_importer, &actual_handles) == 0 &&
+              actual_handles == 1,
+          "the importer's connection request");
+    CHECK(zx_channel_write(to_importer, 0, "frame", 5, &vmo, 1) == 0, "send the VMO");
+    CHECK(receive(to_importer, answer, sizeof(answer), NULL, &actual_handles) == 0 &&
+              memcmp(answer, "imported", 8) == 0,
+          "the importer's answer");
+    int status = 0;
+    CHECK(waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+          "the importer exited with 0");
+    CHECK(memcmp(ptr, "imported!", 9) == 0, "the importer's write is seen here: one memory");
+    vkUnmapMemory(device, exporter);
+    vkFreeMemory(device, exporter, NULL);
+    zx_handle_close(to_importer);
+    zx_handle_close(listener);
+  }
   vkDestroyDevice(device, NULL);
   destroy_messenger(instance, messenger, NULL);
   vkDestroyInstance(instance, NULL);
   CHECK(messages == 0, "zero validation messages");
-  printf("ok\n");
+  if (!importer) {
+    printf("ok\n");
+  }
   return 0;
 }
