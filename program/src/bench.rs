@@ -132,7 +132,7 @@ pub fn run(json: bool, svg: Option<&Path>, device_index: usize, quick: bool) -> 
     for &size in sizes {
         progress(&format!("import of {}", bytes(size)));
         let runs = if size >= GIB { runs.min(21) } else { runs };
-        rows.push(bench_import(interop, size, warmup, runs)?);
+        rows.extend(bench_import(interop, size, warmup, runs)?);
     }
     for &size in sizes {
         progress(&format!(
@@ -268,7 +268,10 @@ fn count_calls(interop: &Interop) -> Result<Value> {
     }))
 }
 
-fn bench_import(interop: &Interop, size: u64, warmup: usize, runs: usize) -> Result<Row> {
+/// The validated import of a `size`-byte VMO beside the raw import of it, and beside a plain
+/// device-local `vkAllocateMemory` of the same size (what memory of that size costs without
+/// sharing it).
+fn bench_import(interop: &Interop, size: u64, warmup: usize, runs: usize) -> Result<Vec<Row>> {
     let vmo = zx::Vmo::create(size)?;
     let bits = interop.get_memory_zircon_handle_properties(&vmo)?;
     let memory_type_index = bits.trailing_zeros();
@@ -300,13 +303,43 @@ fn bench_import(interop: &Interop, size: u64, warmup: usize, runs: usize) -> Res
         }
         Ok(())
     })?;
-    Ok(Row {
+    let memory_types = interop.memory_properties();
+    let device_local = (0..memory_types.memory_type_count).find(|&i| {
+        memory_types.memory_types[i as usize]
+            .property_flags
+            .contains(vk::MemoryPropertyFlags::DEVICE_LOCAL)
+    });
+    let mut rows = vec![Row {
         group: "import",
         case: bytes(size),
         subject: ("import_memory (validated)", validated),
         baseline: ("raw vkAllocateMemory + import chain", raw),
         size: Some(size),
-    })
+    }];
+    if let Some(index) = device_local {
+        let plain = measure(warmup, runs, || {
+            let info = vk::MemoryAllocateInfo::default()
+                .allocation_size(size)
+                .memory_type_index(index);
+            // SAFETY: a plain allocation of a type the device has; freed at once.
+            unsafe {
+                let memory = interop
+                    .device()
+                    .allocate_memory(&info, None)
+                    .map_err(|r| anyhow!("vkAllocateMemory: {r}"))?;
+                interop.device().free_memory(memory, None);
+            }
+            Ok(())
+        })?;
+        rows.push(Row {
+            group: "import",
+            case: format!("{} vs device-local", bytes(size)),
+            subject: ("import_memory (validated)", validated),
+            baseline: ("vkAllocateMemory, device-local", plain),
+            size: Some(size),
+        });
+    }
+    Ok(rows)
 }
 
 /// Time until a VMO's bytes are addressable by the GPU. Zero-copy: import the VMO and bind a

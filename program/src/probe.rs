@@ -362,6 +362,15 @@ impl DeviceReport {
             physical.api_version_string()
         );
         println!("  VK_FUCHSIA_external_memory: {}", provider(physical));
+        #[cfg(target_os = "linux")]
+        println!(
+            "  host layer mappings: one per VMO, shared by its imports; huge pages: {}",
+            match vmo_interop::platform::host::huge_page_mode() {
+                Some(mode) =>
+                    format!("shmem THP '{mode}', MADV_HUGEPAGE on mappings of 2 MiB or more"),
+                None => "none offered (4 KiB pages)".to_string(),
+            }
+        );
         if let Err(error) = &self.setup {
             println!("  FAIL setup: {error:#}");
             return;

@@ -103,3 +103,11 @@ pub fn counters_lock() -> MutexGuard<'static, ()> {
     static LOCK: Mutex<()> = Mutex::new(());
     LOCK.lock().unwrap_or_else(PoisonError::into_inner)
 }
+
+/// How the host Vulkan layer's VMO mappings get huge pages: the system's shared-memory THP
+/// mode when it grants `MADV_HUGEPAGE` (`advise`, `always` or `within_size`), which the layer
+/// asks for on every mapping of 2 MiB or more; `None` when the system offers none (4 KiB
+/// pages: large imports pin more pages).
+pub fn huge_page_mode() -> Option<String> {
+    host_vulkan::shmem_huge_page_mode()
+}

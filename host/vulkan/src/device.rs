@@ -57,7 +57,7 @@ pub(crate) struct Record {
     pub(crate) read_only: bool,
     /// Unmapped before the VMO handle closes (fields drop in declaration order); the driver's
     /// memory is freed before the record is dropped.
-    pub(crate) _mapping: Mapping,
+    pub(crate) _mapping: std::sync::Arc<Mapping>,
     pub(crate) vmo: Vmo,
 }
 
@@ -237,8 +237,15 @@ impl Device {
             let index = bits.trailing_zeros();
             // SAFETY: `mapping` stays mapped until the probe memory is freed below; no
             // allocator is used.
-            let probe =
-                unsafe { self.import_mapping(&mapping, index, &mut Forwarded::default(), None) };
+            let probe = unsafe {
+                self.import_mapping(
+                    &mapping,
+                    mapping.len(),
+                    index,
+                    &mut Forwarded::default(),
+                    None,
+                )
+            };
             match probe {
                 // SAFETY: the memory was just allocated on this device and nothing uses it.
                 Ok(memory) => unsafe { self.fns.free_memory(memory, None) },
@@ -256,6 +263,7 @@ impl Device {
     pub(crate) unsafe fn import_mapping(
         &self,
         mapping: &Mapping,
+        len: usize,
         memory_type_index: u32,
         forwarded: &mut Forwarded,
         allocator: Option<&vk::AllocationCallbacks<'_>>,
@@ -264,7 +272,7 @@ impl Device {
             .handle_type(HOST_ALLOCATION)
             .host_pointer(mapping.as_ptr().cast());
         let mut info = vk::MemoryAllocateInfo::default()
-            .allocation_size(mapping.len() as u64)
+            .allocation_size(len.min(mapping.len()) as u64)
             .memory_type_index(memory_type_index)
             .push_next(&mut host_pointer);
         if let Some(flags) = forwarded.flags.as_mut() {

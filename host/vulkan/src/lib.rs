@@ -63,6 +63,8 @@ mod probe;
 mod resource;
 mod zx;
 
+pub use zx::shmem_huge_page_mode;
+
 use std::sync::OnceLock;
 
 use ash::vk;

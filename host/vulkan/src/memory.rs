@@ -145,12 +145,15 @@ unsafe fn allocate_import(
     }
     // zx_vmar_map checks the rights (READ and MAP, and WRITE for a writable mapping) or
     // ACCESS_DENIED.
-    let mapping = vmo.map(0, length, flags).map_err(invalid)?;
+    let mapping = vmo
+        .shared_mapping(basic.koid, vmo_size, flags)
+        .map_err(invalid)?;
     // SAFETY: `mapping` moves into the record, which keeps it mapped until `free_memory` has
     // freed the driver's memory; `allocator` is the application's (the caller's contract).
     let memory = unsafe {
         this.import_mapping(
             &mapping,
+            length,
             info.memory_type_index,
             &mut chain.forwarded,
             allocator,
@@ -208,13 +211,14 @@ unsafe fn allocate_export(
     }
     let mapping = vmo
         .unowned()
-        .map(0, length, MAP_FLAGS)
+        .shared_mapping(basic.koid, size, MAP_FLAGS)
         .map_err(out_of_memory)?;
     // SAFETY: `mapping` moves into the record, which keeps it mapped until `free_memory` has
     // freed the driver's memory; `allocator` is the application's (the caller's contract).
     let memory = unsafe {
         this.import_mapping(
             &mapping,
+            length,
             info.memory_type_index,
             &mut chain.forwarded,
             allocator,

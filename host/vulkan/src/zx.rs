@@ -4,9 +4,9 @@
 //! The signatures are `fuchsia-zircon-sys` 0.4's; the types and constants `fuchsia-zircon-types`'.
 
 use fuchsia_zircon_types::{
-    zx_handle_t, zx_info_handle_basic_t, zx_info_vmo_t, zx_rights_t, zx_status_t, zx_vaddr_t,
-    zx_vm_option_t, ZX_HANDLE_INVALID, ZX_INFO_HANDLE_BASIC, ZX_INFO_VMO, ZX_INFO_VMO_RESIZABLE,
-    ZX_OK,
+    zx_handle_t, zx_info_handle_basic_t, zx_info_vmo_t, zx_koid_t, zx_rights_t, zx_status_t,
+    zx_vaddr_t, zx_vm_option_t, ZX_HANDLE_INVALID, ZX_INFO_HANDLE_BASIC, ZX_INFO_VMO,
+    ZX_INFO_VMO_RESIZABLE, ZX_OK,
 };
 pub(crate) use fuchsia_zircon_types::{
     ZX_ERR_NO_MEMORY, ZX_RIGHT_MAP, ZX_RIGHT_READ, ZX_RIGHT_SAME_RIGHTS, ZX_RIGHT_WRITE,
@@ -223,6 +223,66 @@ impl Mapping {
     /// Length in bytes.
     pub(crate) fn len(&self) -> usize {
         self.len
+    }
+}
+
+/// Mappings of at least this many bytes are advised to use huge pages.
+const HUGE_PAGE_ADVICE_MIN: usize = 2 << 20;
+
+/// One mapping per VMO (and access), shared by every import of it in this process: the
+/// driver pins a host-pointer import's pages, and pinning pages that are already mapped (and,
+/// where the system offers them, huge) is what makes a second and later import cheap. Keyed by
+/// koid and writability; a mapping lives while an import uses it.
+static SHARED: std::sync::Mutex<Vec<(zx_koid_t, bool, std::sync::Weak<Mapping>)>> =
+    std::sync::Mutex::new(Vec::new());
+
+/// Whether the system backs shared memory with transparent huge pages when asked
+/// (`/sys/kernel/mm/transparent_hugepage/shmem_enabled` says `[advise]`, `[always]` or
+/// `[within_size]`): the mode in brackets, or `None` when huge pages are off or unknown.
+pub fn shmem_huge_page_mode() -> Option<String> {
+    let mode = std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/shmem_enabled").ok()?;
+    let chosen = mode.split_whitespace().find(|m| m.starts_with('['))?;
+    let chosen = chosen.trim_matches(|c| c == '[' || c == ']');
+    matches!(chosen, "advise" | "always" | "within_size").then(|| chosen.to_owned())
+}
+
+impl UnownedVmo {
+    /// The mapping of the whole VMO (`size` bytes, `koid`) that imports share: the live one if
+    /// there is one, else a new one, advised to use huge pages when it is large.
+    pub(crate) fn shared_mapping(
+        self,
+        koid: zx_koid_t,
+        size: u64,
+        options: u32,
+    ) -> Result<std::sync::Arc<Mapping>, Status> {
+        let writable = options & ZX_VM_PERM_WRITE != 0;
+        let mut shared = SHARED
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        shared.retain(|(_, _, weak)| weak.strong_count() > 0);
+        let len = usize::try_from(size).map_err(|_| ZX_ERR_NO_MEMORY)?;
+        if let Some(mapping) = shared
+            .iter()
+            .filter(|(k, w, _)| *k == koid && *w == writable)
+            .filter_map(|(_, _, weak)| weak.upgrade())
+            .find(|mapping| mapping.len >= len)
+        {
+            return Ok(mapping);
+        }
+        let mapping = std::sync::Arc::new(self.map(0, len, options)?);
+        if len >= HUGE_PAGE_ADVICE_MIN {
+            // SAFETY: the range is exactly a mapping this layer just made; advice changes how
+            // the kernel backs it, never its contents. A refusal (no THP) is harmless.
+            let _ = unsafe {
+                rustix::mm::madvise(
+                    mapping.as_ptr().cast(),
+                    len,
+                    rustix::mm::Advice::LinuxHugepage,
+                )
+            };
+        }
+        shared.push((koid, writable, std::sync::Arc::downgrade(&mapping)));
+        Ok(mapping)
     }
 }
 
