@@ -205,6 +205,8 @@ fn an_interop_on_a_device_that_did_not_come_through_the_layer_names_vulkan_entry
     // SAFETY: the system loader; kept alive (the entry) past every object made from it.
     let entry = unsafe { ash::Entry::load() }.unwrap();
     let app = vk::ApplicationInfo::default().api_version(vk::API_VERSION_1_1);
+    // The loader's instance-level calls are serialized across the harness (common::Gpu::with).
+    let _loader = common::loader_lock();
     // SAFETY: valid creation calls; every object is destroyed below, in reverse order.
     unsafe {
         let instance = entry

@@ -130,6 +130,13 @@ impl Gpu {
     }
 
     pub fn with(options: GpuOptions) -> Self {
+        // Workaround (2026-12, Debian 12's Vulkan loader 1.3.239): with tests creating and
+        // destroying instances on parallel threads, the loader's vkEnumeratePhysicalDevices
+        // trampoline now and then fails to find a live instance and calls abort() (seen about
+        // once in 25 runs of tests/metal_device.rs). Instance creation, enumeration and
+        // destruction are therefore serialized across the harness; everything else runs in
+        // parallel.
+        let _loader = loader_lock();
         // The host Vulkan layer over the system loader (on Fuchsia: the loader).
         let entry = vmo_interop::platform::vulkan_entry()
             .expect("no Vulkan loader found: these tests need a Vulkan driver (lavapipe or a GPU)");
@@ -365,8 +372,16 @@ impl Gpu {
     }
 }
 
+/// Serializes the loader's instance-level calls (see [`Gpu::with`]).
+pub fn loader_lock() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 impl Drop for Gpu {
     fn drop(&mut self) {
+        let _loader = loader_lock();
         // SAFETY: tear-down in reverse creation order after the device is idle; everything made
         // from the interop is gone (tests drop it before the Gpu).
         unsafe {
