@@ -386,6 +386,8 @@ fn a_flooding_client_does_not_starve_another() {
 /// service to read instead of failing (up to 10 s, then SHOULD_WAIT).
 #[test]
 fn connect_waits_for_a_busy_service_instead_of_failing() {
+    // Every test of this binary holds the counter lock, so none sees another's handles.
+    let _lock = vmo_interop::platform::host::counters_lock();
     let name = format!("vmo-interop.test.pending.{}", std::process::id());
     let listener = vmo_interop::platform::host::serve(&name).unwrap();
     let path = format!("/svc/{name}");
@@ -417,6 +419,7 @@ fn connect_waits_for_a_busy_service_instead_of_failing() {
 /// another channel's wait was armed (on an already-readable channel) delivers first.
 #[test]
 fn a_port_delivers_packets_in_the_order_their_triggers_were_met() {
+    let _lock = vmo_interop::platform::host::counters_lock();
     let port = zx::Port::create().unwrap();
     let (a, a_peer) = zx::Channel::create().unwrap();
     let (b, b_peer) = zx::Channel::create().unwrap();
