@@ -137,7 +137,9 @@ pub fn assert_fails_naming(
                 result,
                 Err(ClientError::Sysmem(Error::CONSTRAINTS_INTERSECTION_EMPTY))
             ),
-            "every participant should see CONSTRAINTS_INTERSECTION_EMPTY, one got {result:?}"
+            "every participant should see CONSTRAINTS_INTERSECTION_EMPTY, one got {result:?}; \
+             the service's log: {:#?}",
+            service.log()
         );
     }
     let log = service.log();
