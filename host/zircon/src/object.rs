@@ -121,7 +121,7 @@ impl Object {
     pub(crate) fn update_signals(self: &Arc<Object>, clear: u32, set: u32) {
         if let Some(local) = self.local_signals() {
             let now = local.update(clear, set);
-            self.watchers.signals_changed(self, now);
+            self.watchers.signals_changed(now);
         }
     }
 

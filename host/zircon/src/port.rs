@@ -207,7 +207,7 @@ impl PortObject {
     /// Registers an async wait on a channel (`object`, through `handle`): queued now if the
     /// trigger is already met (and the wait is not edge-triggered), else watched by epoll.
     pub(crate) fn observe_channel(
-        self: &PortObject,
+        &self,
         port: &Arc<Object>,
         object: &Arc<Object>,
         handle: HandleId,

@@ -139,7 +139,7 @@ impl Watchers {
     }
 
     /// The object's in-process signals are now `now`: wake threads, fire observers.
-    pub(crate) fn signals_changed(&self, _object: &Arc<Object>, now: sys::zx_signals_t) {
+    pub(crate) fn signals_changed(&self, now: sys::zx_signals_t) {
         let fired = {
             let mut state = self.lock();
             for waker in &state.threads {
