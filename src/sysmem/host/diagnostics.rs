@@ -15,6 +15,14 @@ pub(super) struct DebugClient {
 }
 
 impl DebugClient {
+    /// How the log names a client: by its `SetDebugClientInfo`, when it gave one.
+    pub(super) fn describe(client: Option<&DebugClient>) -> String {
+        match client {
+            Some(client) => format!("client {:?} (id {})", client.name, client.id),
+            None => "a client without SetDebugClientInfo".to_owned(),
+        }
+    }
+
     fn from_request(request: SetDebugClientInfoRequest) -> DebugClient {
         DebugClient {
             name: request.name.unwrap_or_default(),

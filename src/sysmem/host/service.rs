@@ -505,7 +505,16 @@ impl Service {
         server: zx::Channel,
         client: Option<diagnostics::DebugClient>,
     ) {
-        let Ok(info) = token.basic_info() else { return };
+        let who = diagnostics::DebugClient::describe(client.as_ref());
+        let info = match token.basic_info() {
+            Ok(info) => info,
+            Err(status) => {
+                self.log(format!(
+                    "BindSharedCollection from {who} refused: its token is unreadable ({status})"
+                ));
+                return;
+            }
+        };
         // The token's server end is its peer: one lookup, then its client end must match.
         let found = self.token_by_server_koid(info.related_koid).filter(|id| {
             self.nodes
@@ -514,14 +523,32 @@ impl Service {
         });
         // An unknown token (not made by this service, or not synced yet): both ends close and
         // the new collection's client sees it fail.
-        let Some(id) = found else { return };
+        let Some(id) = found else {
+            self.log(format!(
+                "BindSharedCollection from {who} refused: the token (koid {}) is not one this \
+                 service made, or it was already bound or closed; a token duplicated with \
+                 Duplicate must be synced (Sync, or DuplicateSync) before another client binds it",
+                info.koid.raw_koid()
+            ));
+            return;
+        };
         // Messages the client sent on the token before turning it in come first.
         if self.serve_node(id, usize::MAX) == Next::Gone {
             return;
         }
         // A server end the service does not take fails the collection when `token` closes.
-        let Ok(info) = self.admit_channel(&server) else {
-            return;
+        let info = match self.admit_channel(&server) {
+            Ok(info) => info,
+            Err(refusal) => {
+                if let Some(collection) = self.nodes.get(&id).map(|node| node.collection) {
+                    let cause = format!(
+                        "bound its token to a buffer_collection_request the service refuses \
+                         ({refusal:?})"
+                    );
+                    self.log_failure(collection, Some(id), &cause);
+                }
+                return;
+            }
         };
         let Some(node) = self.nodes.get_mut(&id) else {
             return;
