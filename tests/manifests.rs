@@ -22,10 +22,11 @@ use fuchsia_build::*;
 use serde_json::Value;
 
 /// The manifests of components that use the library.
-const VULKAN_CLIENTS: [&str; 3] = [
+const VULKAN_CLIENTS: [&str; 4] = [
     "vmo-interop.cml",
     "client.shard.cml",
     "vmo-interop-lib-test.cml",
+    "vmo-interop-vk-roundtrip-test.cml",
 ];
 
 #[test]
@@ -35,6 +36,7 @@ fn every_manifest_parses_as_json5() {
         "client.shard.cml",
         "vmo-interop-lavapipe-test.cml",
         "vmo-interop-lib-test.cml",
+        "vmo-interop-vk-roundtrip-test.cml",
         "vmo-interop.cml",
     ] {
         assert!(
@@ -80,6 +82,47 @@ fn test_binary_is_the_library_unit_test() {
             .iter()
             .any(|i| i == "//src/sys/test_runners/rust/default.shard.cml"),
         "the rust test runner shard supplies the runner and fuchsia.test.Suite"
+    );
+}
+
+/// Every `fuchsia_test_component` with a manifest of its own runs the binary of the
+/// `rustc_test` it packages (`bin/<name>`), through the Rust test runner.
+#[test]
+fn integration_test_manifests_run_their_rustc_test() {
+    let gn = build_gn();
+    let mut checked = 0;
+    for component in gn_targets(&gn, "fuchsia_test_component") {
+        let block = gn_block(&gn, "fuchsia_test_component", &component).expect("block");
+        let Some(manifest) = gn_string(block, "manifest") else {
+            continue;
+        };
+        let tests: Vec<String> = gn_list(block, "deps")
+            .into_iter()
+            .filter_map(|d| d.strip_prefix(':').map(str::to_owned))
+            .filter(|d| gn_block(&gn, "rustc_test", d).is_some())
+            .collect();
+        let [test] = tests.as_slice() else {
+            continue; // The library's unit tests (test_binary_is_the_library_unit_test).
+        };
+        let name = gn_string(gn_block(&gn, "rustc_test", test).expect("block"), "name")
+            .unwrap_or_else(|| test.clone());
+        let m = cml(manifest.trim_start_matches("meta/"));
+        assert_eq!(
+            m["program"]["binary"].as_str(),
+            Some(format!("bin/{name}").as_str()),
+            "{manifest} must run rustc_test(\"{test}\")"
+        );
+        assert!(
+            includes(&m)
+                .iter()
+                .any(|i| i == "//src/sys/test_runners/rust/default.shard.cml"),
+            "{manifest}: the rust test runner shard supplies the runner"
+        );
+        checked += 1;
+    }
+    assert!(
+        checked >= 1,
+        "no integration-test component found in BUILD.gn"
     );
 }
 

@@ -44,7 +44,7 @@ fn write_mapped(gpu: &Gpu, memory: vk::DeviceMemory, offset: usize, bytes: &[u8]
 
 #[test]
 fn gpu_fill_reads_back_through_the_vmo_and_a_second_import() {
-    let _lock = vmo_interop::platform::host::counters_lock();
+    let _lock = common::counters_lock();
     let before = live();
     {
         let gpu = Gpu::new();
@@ -113,7 +113,7 @@ fn gpu_fill_reads_back_through_the_vmo_and_a_second_import() {
 
 #[test]
 fn import_twice_writes_through_either_are_seen_by_all() {
-    let _lock = vmo_interop::platform::host::counters_lock();
+    let _lock = common::counters_lock();
     let before = live();
     {
         let gpu = Gpu::new();
@@ -165,7 +165,7 @@ fn import_twice_writes_through_either_are_seen_by_all() {
 
 #[test]
 fn gpu_clear_of_a_dedicated_image_reads_back_through_the_vmo_and_an_identical_import() {
-    let _lock = vmo_interop::platform::host::counters_lock();
+    let _lock = common::counters_lock();
     let before = live();
     {
         let gpu = Gpu::new();

@@ -57,6 +57,8 @@ impl ObjectType {
     pub const PORT: ObjectType = ObjectType(sys::ZX_OBJ_TYPE_PORT);
     /// `ZX_OBJ_TYPE_VMAR` (18).
     pub const VMAR: ObjectType = ObjectType(sys::ZX_OBJ_TYPE_VMAR);
+    /// `ZX_OBJ_TYPE_PROCESS` (1).
+    pub const PROCESS: ObjectType = ObjectType(sys::ZX_OBJ_TYPE_PROCESS);
 
     /// Wraps a raw object type.
     pub const fn from_raw(raw: sys::zx_obj_type_t) -> ObjectType {

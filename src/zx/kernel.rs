@@ -18,6 +18,12 @@ fn vmar_root() -> zx_handle_t {
     unsafe { zx_sys::zx_vmar_root_self() }
 }
 
+pub(crate) fn process_self() -> zx_handle_t {
+    // SAFETY: a plain getter with no preconditions; the returned handle is owned by libc and
+    // only borrowed by the caller.
+    unsafe { zx_sys::zx_process_self() }
+}
+
 pub(crate) fn handle_close(handle: zx_handle_t) -> zx_status_t {
     // SAFETY: no memory is passed; an invalid value is reported as a status.
     unsafe { zx_sys::zx_handle_close(handle) }
@@ -73,6 +79,25 @@ pub(crate) fn object_get_info_vmo(
             zx_sys::ZX_INFO_VMO,
             (info as *mut zx_sys::zx_info_vmo_t).cast::<u8>(),
             std::mem::size_of::<zx_sys::zx_info_vmo_t>(),
+            &mut actual,
+            &mut avail,
+        )
+    }
+}
+
+pub(crate) fn object_get_info_process_handle_stats(
+    handle: zx_handle_t,
+    info: &mut zx_sys::zx_info_process_handle_stats_t,
+) -> zx_status_t {
+    let (mut actual, mut avail) = (0usize, 0usize);
+    // SAFETY: `info` is a writable buffer of exactly the size passed; `actual` and `avail` are
+    // valid, writable usizes.
+    unsafe {
+        zx_sys::zx_object_get_info(
+            handle,
+            zx_sys::ZX_INFO_PROCESS_HANDLE_STATS,
+            (info as *mut zx_sys::zx_info_process_handle_stats_t).cast::<u8>(),
+            std::mem::size_of::<zx_sys::zx_info_process_handle_stats_t>(),
             &mut actual,
             &mut avail,
         )

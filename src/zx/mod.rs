@@ -24,6 +24,7 @@
 mod channel;
 mod event;
 mod handle;
+mod process;
 mod rights;
 mod status;
 mod time;
@@ -42,6 +43,7 @@ pub use handle::{
     ObjectType, Unowned, WaitItem, WAIT_MANY_MAX_ITEMS,
 };
 pub use port::{Packet, PacketContents, Port, SignalPacket, UserPacket, WaitAsyncOpts};
+pub use process::{process_self, Process, ProcessHandleStats};
 pub use rights::{Rights, Signals, VmarFlags, VmoOptions};
 pub use status::Status;
 pub use time::MonotonicInstant;

@@ -18,6 +18,8 @@ mod abi {
         /// The root VMAR of this process; provided by libc (`zircon/process.h`), not a
         /// syscall.
         pub fn zx_vmar_root_self() -> zx_handle_t;
+        /// This process's own handle; provided by libc (`zircon/process.h`), not a syscall.
+        pub fn zx_process_self() -> zx_handle_t;
     }
 }
 
@@ -30,6 +32,8 @@ mod abi {
     extern "C" {
         /// The root VMAR of this process (libc's `zircon/process.h` on Fuchsia).
         pub fn zx_vmar_root_self() -> zx_handle_t;
+        /// This process's own handle (libc's `zircon/process.h` on Fuchsia).
+        pub fn zx_process_self() -> zx_handle_t;
         pub fn zx_handle_close(handle: zx_handle_t) -> zx_status_t;
         pub fn zx_handle_close_many(handles: *const zx_handle_t, num_handles: usize)
             -> zx_status_t;

@@ -39,7 +39,11 @@ unsafe extern "system" fn on_message(
     let text = unsafe { data.message_as_c_str() }
         .map(|m| m.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let line = format!("[{severity:?} {types:?}] {text}");
+    let line = format!(
+        "[severity {:#x} types {:#x}] {text}",
+        severity.as_raw(),
+        types.as_raw()
+    );
     // The loader's own notices (e.g. "layer forced enabled due to env var
     // 'VK_LOADER_LAYERS_ENABLE'") are not validation results; its errors still count.
     // SAFETY: a valid callback structure has a NUL-terminated message id name (or null).
@@ -443,8 +447,36 @@ pub fn bind(interop: &Interop, buffer: &vmo_interop::vk::Buffer, memory: &vmo_in
     .unwrap();
 }
 
-/// Counts what the host kernel holds, for leak checks.
+/// What the process holds, for leak checks: (handles, VMOs, mappings). On the host, the host
+/// kernel's counts (VMO objects, with handles in flight); on Fuchsia, the process's handles
+/// and VMO handles (`ZX_INFO_PROCESS_HANDLE_STATS`; a process cannot count its mappings, 0).
 pub fn live() -> (u64, u64, u64) {
-    let c = vmo_interop::platform::host::counters();
-    (c.live_handles, c.live_vmos, c.live_mappings)
+    #[cfg(target_os = "linux")]
+    {
+        let c = vmo_interop::platform::host::counters();
+        (c.live_handles, c.live_vmos, c.live_mappings)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let stats = vmo_interop::zx::process_self()
+            .handle_stats()
+            .expect("zx_process_self has INSPECT");
+        let vmos = stats.of(vmo_interop::zx::ObjectType::VMO);
+        (stats.total(), u64::from(vmos), 0)
+    }
+}
+
+/// The lock every test of a binary that compares [`live`] against a baseline holds, from
+/// before its baseline to its last comparison (the counts are process-wide).
+pub fn counters_lock() -> std::sync::MutexGuard<'static, ()> {
+    #[cfg(target_os = "linux")]
+    {
+        vmo_interop::platform::host::counters_lock()
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        LOCK.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }

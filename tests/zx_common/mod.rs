@@ -5,53 +5,131 @@ use std::sync::MutexGuard;
 
 pub mod raw;
 
-use vmo_interop::platform::host::{self, Counters};
-use vmo_interop::zx::sys;
+use vmo_interop::zx::{self, sys, ObjectType, ProcessHandleStats};
 
-/// Serializes a test against every other test of its binary (they all hold it) and records the
-/// host kernel's counters as the baseline.
-pub struct Serial {
-    _guard: MutexGuard<'static, ()>,
-    base: Counters,
+/// What a test's leak checks compare against its baseline.
+///
+/// - Everywhere: the process's handles per object type, as the kernel reports them
+///   (`ZX_INFO_PROCESS_HANDLE_STATS` on `zx_process_self()`), the same query on Fuchsia and on
+///   the host.
+/// - On the host, also what only the host kernel counts: live *objects* (a mapping keeps its
+///   VMO alive with no handle), mappings, and handles in flight in a channel. Fuchsia does not
+///   report those to a process, so there they are not checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Snapshot {
+    handles: ProcessHandleStats,
+    #[cfg(target_os = "linux")]
+    host: vmo_interop::platform::host::Counters,
 }
 
-/// Takes the shared counter lock and the baseline; every test in a `zx_*` binary starts here.
+fn snapshot() -> Snapshot {
+    Snapshot {
+        handles: zx::process_self()
+            .handle_stats()
+            .expect("zx_process_self has INSPECT"),
+        #[cfg(target_os = "linux")]
+        host: vmo_interop::platform::host::counters(),
+    }
+}
+
+/// The lock every test of a binary that compares against a baseline holds.
+fn lock() -> MutexGuard<'static, ()> {
+    #[cfg(target_os = "linux")]
+    {
+        vmo_interop::platform::host::counters_lock()
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        LOCK.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Serializes a test against every other test of its binary (they all hold it) and records the
+/// baseline.
+pub struct Serial {
+    _guard: MutexGuard<'static, ()>,
+    base: Snapshot,
+}
+
+/// Takes the shared lock and the baseline; every test in a `zx_*` binary starts here.
 pub fn serial() -> Serial {
-    let guard = host::counters_lock();
+    let guard = lock();
+    // The first call makes the process's own handle: before the baseline, so it is in it.
+    let _ = zx::process_self();
     Serial {
         _guard: guard,
-        base: host::counters(),
+        base: snapshot(),
     }
 }
 
 impl Serial {
-    /// The counters now, as differences from the baseline:
-    /// (handles, vmos, channels, mappings).
+    /// What is live now, as differences from the baseline: (handles, VMOs, channels,
+    /// mappings). On the host, VMOs and channels are objects (a mapping keeps its VMO) and
+    /// handles include those in flight; on Fuchsia they are this process's handles of each type
+    /// and mappings are not counted (0).
     pub fn live_delta(&self) -> (i64, i64, i64, i64) {
-        let now = host::counters();
         let d = |now: u64, base: u64| now as i64 - base as i64;
-        (
-            d(now.live_handles, self.base.live_handles),
-            d(now.live_vmos, self.base.live_vmos),
-            d(now.live_channels, self.base.live_channels),
-            d(now.live_mappings, self.base.live_mappings),
-        )
+        #[cfg(target_os = "linux")]
+        {
+            let (now, base) = (vmo_interop::platform::host::counters(), self.base.host);
+            (
+                d(now.live_handles, base.live_handles),
+                d(now.live_vmos, base.live_vmos),
+                d(now.live_channels, base.live_channels),
+                d(now.live_mappings, base.live_mappings),
+            )
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let (now, base) = (snapshot().handles, self.base.handles);
+            let of = |t| d(u64::from(now.of(t)), u64::from(base.of(t)));
+            (
+                d(now.total(), base.total()),
+                of(ObjectType::VMO),
+                of(ObjectType::CHANNEL),
+                0,
+            )
+        }
     }
 
-    /// Asserts that every handle, object and mapping made since the baseline is gone.
+    /// Asserts that every handle made since the baseline is gone (per object type), and on
+    /// the host every object and mapping too.
     #[track_caller]
     pub fn assert_no_leaks(&self) {
+        let now = snapshot();
+        for t in [
+            ObjectType::VMO,
+            ObjectType::CHANNEL,
+            ObjectType::EVENT,
+            ObjectType::EVENTPAIR,
+            ObjectType::PORT,
+        ] {
+            assert_eq!(
+                now.handles.of(t),
+                self.base.handles.of(t),
+                "handles of type {t:?} leaked"
+            );
+        }
         assert_eq!(
-            self.live_delta(),
-            (0, 0, 0, 0),
-            "(handles, vmos, channels, mappings) leaked"
+            now.handles.total(),
+            self.base.handles.total(),
+            "handles leaked"
         );
-        let now = host::counters();
-        assert_eq!(
-            (now.live_events, now.live_ports),
-            (self.base.live_events, self.base.live_ports),
-            "(events, ports) leaked"
-        );
+        #[cfg(target_os = "linux")]
+        {
+            assert_eq!(
+                self.live_delta(),
+                (0, 0, 0, 0),
+                "(handles, vmos, channels, mappings) leaked"
+            );
+            assert_eq!(
+                (now.host.live_events, now.host.live_ports),
+                (self.base.host.live_events, self.base.host.live_ports),
+                "(events, ports) leaked"
+            );
+        }
     }
 }
 
@@ -71,14 +149,16 @@ pub fn is_live(raw: sys::zx_handle_t) -> bool {
 
 /// Returns once some thread is asleep in a blocking wait, so that what the test does next
 /// exercises the wake-up path (not a wait that finds its condition already met).
+#[cfg(target_os = "linux")]
 pub fn until_a_waiter_blocks() {
-    while host::blocked_waiters() == 0 {
+    while vmo_interop::platform::host::blocked_waiters() == 0 {
         std::thread::yield_now();
     }
 }
 
 /// The file descriptors open in this process (`/proc/self/fd`), the OS's count behind the
 /// kernel's: VMOs, channel ends, ports and wake-ups are fds on the host.
+#[cfg(target_os = "linux")]
 pub fn open_fds() -> usize {
     std::fs::read_dir("/proc/self/fd")
         .map(|d| d.count())

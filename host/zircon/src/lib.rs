@@ -72,6 +72,8 @@ pub(crate) static LIVE_CHANNELS: AtomicU64 = AtomicU64::new(0);
 pub(crate) static LIVE_MAPPINGS: AtomicU64 = AtomicU64::new(0);
 pub(crate) static LIVE_EVENTS: AtomicU64 = AtomicU64::new(0);
 pub(crate) static LIVE_PORTS: AtomicU64 = AtomicU64::new(0);
+/// The process object (`zx_process_self`), once made: 0 or 1.
+pub(crate) static LIVE_PROCESSES: AtomicU64 = AtomicU64::new(0);
 static KERNEL_CALLS: AtomicU64 = AtomicU64::new(0);
 
 thread_local! {

@@ -12,7 +12,7 @@ use crate::event::{EventPairEnd, LocalSignals};
 use crate::port::PortObject;
 use crate::signal::Watchers;
 use crate::vmo::VmoObject;
-use crate::{LIVE_CHANNELS, LIVE_EVENTS, LIVE_HANDLES, LIVE_PORTS, LIVE_VMOS};
+use crate::{LIVE_CHANNELS, LIVE_EVENTS, LIVE_HANDLES, LIVE_PORTS, LIVE_PROCESSES, LIVE_VMOS};
 
 /// The state particular to each object type.
 pub(crate) enum Kind {
@@ -21,6 +21,8 @@ pub(crate) enum Kind {
     Event(LocalSignals),
     EventPair(EventPairEnd),
     Port(PortObject),
+    /// This process (`zx_process_self`): only its handle statistics are implemented.
+    Process,
 }
 
 impl Kind {
@@ -30,6 +32,7 @@ impl Kind {
             Kind::Channel(_) => &LIVE_CHANNELS,
             Kind::Event(_) | Kind::EventPair(_) => &LIVE_EVENTS,
             Kind::Port(_) => &LIVE_PORTS,
+            Kind::Process => &LIVE_PROCESSES,
         }
     }
 }
@@ -72,6 +75,7 @@ impl Object {
             Kind::Event(_) => sys::ZX_OBJ_TYPE_EVENT,
             Kind::EventPair(_) => sys::ZX_OBJ_TYPE_EVENTPAIR,
             Kind::Port(_) => sys::ZX_OBJ_TYPE_PORT,
+            Kind::Process => sys::ZX_OBJ_TYPE_PROCESS,
         }
     }
 
@@ -82,7 +86,7 @@ impl Object {
             Kind::Channel(end) => end.signals(),
             Kind::Event(local) => local.get(),
             Kind::EventPair(end) => end.signals.get(),
-            Kind::Port(_) => 0,
+            Kind::Port(_) | Kind::Process => 0,
         }
     }
 
@@ -142,7 +146,7 @@ impl Object {
                 }
             }
             Kind::Port(port) => port.close(),
-            Kind::Vmo(_) | Kind::Event(_) => {}
+            Kind::Vmo(_) | Kind::Event(_) | Kind::Process => {}
         }
         self.watchers.wake_all();
     }

@@ -118,6 +118,16 @@ impl Table {
         Ok(handle)
     }
 
+    /// Adds the number of live handles of each object type to `counts` (indexed by
+    /// `zx_obj_type_t`).
+    pub(crate) fn count_by_type(&self, counts: &mut [u32]) {
+        for handle in self.slots.iter().filter_map(|slot| slot.handle.as_ref()) {
+            if let Some(count) = counts.get_mut(handle.object.object_type() as usize) {
+                *count += 1;
+            }
+        }
+    }
+
     /// Whether `value` still names a handle to `object` (false once it is closed).
     pub(crate) fn refers_to(&self, value: sys::zx_handle_t, object: &Arc<Object>) -> bool {
         self.get(value)

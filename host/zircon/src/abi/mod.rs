@@ -14,8 +14,9 @@ use std::mem::size_of;
 use std::slice;
 
 use fuchsia_zircon_types::{
-    self as sys, zx_handle_t, zx_info_handle_basic_t, zx_info_vmo_t, zx_rights_t, zx_signals_t,
-    zx_status_t, zx_time_t, zx_vaddr_t, zx_vm_option_t, zx_wait_item_t,
+    self as sys, zx_handle_t, zx_info_handle_basic_t, zx_info_process_handle_stats_t,
+    zx_info_vmo_t, zx_rights_t, zx_signals_t, zx_status_t, zx_time_t, zx_vaddr_t, zx_vm_option_t,
+    zx_wait_item_t,
 };
 
 use crate::syscalls;
@@ -153,8 +154,8 @@ pub unsafe extern "C" fn zx_handle_replace(
     }
 }
 
-/// `zx_object_get_info`: the topics `ZX_INFO_HANDLE_VALID`, `ZX_INFO_HANDLE_BASIC` and
-/// `ZX_INFO_VMO`.
+/// `zx_object_get_info`: the topics `ZX_INFO_HANDLE_VALID`, `ZX_INFO_HANDLE_BASIC`,
+/// `ZX_INFO_VMO` and `ZX_INFO_PROCESS_HANDLE_STATS`.
 ///
 /// # Safety
 ///
@@ -211,6 +212,29 @@ pub unsafe extern "C" fn zx_object_get_info(
                     // SAFETY: `buffer` is non-null, aligned, and valid for `buffer_size >=
                     // size` bytes by this function's contract.
                     unsafe { buffer.cast::<zx_info_vmo_t>().write(info) };
+                }
+                (status, 1)
+            }
+            sys::ZX_INFO_PROCESS_HANDLE_STATS => {
+                let size = size_of::<zx_info_process_handle_stats_t>();
+                if buffer_size < size {
+                    return Ok(match syscalls::object_get_info_handle_valid(handle) {
+                        sys::ZX_OK => sys::ZX_ERR_BUFFER_TOO_SMALL,
+                        status => status,
+                    });
+                }
+                if buffer.is_null()
+                    || buffer.align_offset(std::mem::align_of::<zx_info_process_handle_stats_t>())
+                        != 0
+                {
+                    return Err(sys::ZX_ERR_INVALID_ARGS);
+                }
+                let mut info = zx_info_process_handle_stats_t::default();
+                let status = syscalls::object_get_info_process_handle_stats(handle, &mut info);
+                if status == sys::ZX_OK {
+                    // SAFETY: `buffer` is non-null, aligned, and valid for `buffer_size >=
+                    // size` bytes by this function's contract.
+                    unsafe { buffer.cast::<zx_info_process_handle_stats_t>().write(info) };
                 }
                 (status, 1)
             }
@@ -379,6 +403,13 @@ pub extern "C" fn zx_system_get_page_size() -> u32 {
 #[no_mangle]
 pub extern "C" fn zx_vmar_root_self() -> zx_handle_t {
     ROOT_VMAR_HANDLE
+}
+
+/// `zx_process_self` (libc's `zircon/process.h` on Fuchsia): this process's own handle, the
+/// same value at every call; the caller must not close it.
+#[no_mangle]
+pub extern "C" fn zx_process_self() -> zx_handle_t {
+    syscalls::process_self()
 }
 
 /// `BAD_HANDLE` unless `vmar` is the root VMAR (the only VMAR on the host).

@@ -3,10 +3,12 @@
 //! kernel call. They follow the kernel's order of checks (see `shared/reference/zircon.md`).
 
 mod channel;
+mod process;
 mod vmo;
 mod wait;
 
 pub(crate) use channel::*;
+pub(crate) use process::*;
 pub(crate) use vmo::*;
 pub(crate) use wait::*;
 

@@ -126,7 +126,8 @@ pub(crate) fn object_wait_async(
                 }
                 Ok(())
             }
-            Kind::Port(_) => Err(sys::ZX_ERR_NOT_SUPPORTED),
+            // A process's signals (TERMINATED) are not implemented on the host.
+            Kind::Port(_) | Kind::Process => Err(sys::ZX_ERR_NOT_SUPPORTED),
         }
     })())
 }
