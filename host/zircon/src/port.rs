@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
 use fuchsia_zircon_types as sys;
-use rustix::event::epoll;
+use rustix::event::{epoll, PollFlags};
 
 use crate::object::{HandleId, Object};
 
@@ -88,6 +88,12 @@ struct State {
     queue: VecDeque<Queued>,
     observers: BTreeMap<u64, ChannelObserver>,
     closed: bool,
+    /// Threads that found the queue empty and sleep (or are about to) in `epoll_wait`: a
+    /// packet queued while there are any must wake one through the eventfd. Counted under the
+    /// lock that guards the queue, so a sleeper either sees the packet or is counted when it
+    /// is queued; a port whose only waiter is the thread that queues (a service loop arming
+    /// its own waits) makes no wake-up system calls.
+    sleepers: usize,
 }
 
 pub(crate) struct PortObject {
@@ -144,6 +150,22 @@ fn epoll_flags(trigger: u32, options: u32) -> epoll::EventFlags {
     flags
 }
 
+/// What `epoll_wait` reported for a socket, as `poll(2)` would report it.
+fn poll_flags(reported: epoll::EventFlags) -> PollFlags {
+    let mut flags = PollFlags::empty();
+    for (epoll_flag, poll_flag) in [
+        (epoll::EventFlags::IN, PollFlags::IN),
+        (epoll::EventFlags::RDHUP, PollFlags::RDHUP),
+        (epoll::EventFlags::HUP, PollFlags::HUP),
+        (epoll::EventFlags::ERR, PollFlags::ERR),
+    ] {
+        if reported.contains(epoll_flag) {
+            flags |= poll_flag;
+        }
+    }
+    flags
+}
+
 impl PortObject {
     pub(crate) fn new() -> Result<PortObject, sys::zx_status_t> {
         let epoll =
@@ -177,8 +199,11 @@ impl PortObject {
             return;
         }
         state.queue.push_back(queued);
+        let wake = state.sleepers > 0;
         drop(state);
-        let _ = rustix::io::write(&self.wake, &1u64.to_ne_bytes());
+        if wake {
+            let _ = rustix::io::write(&self.wake, &1u64.to_ne_bytes());
+        }
     }
 
     /// `zx_port_queue` of a user packet.
@@ -313,7 +338,7 @@ impl PortObject {
 
     /// The OS reported the channel observer `id`: queue its packet if its trigger is met;
     /// otherwise watch again, unless the channel can no longer assert it.
-    fn check_observer(&self, id: u64) {
+    fn check_observer(&self, id: u64, reported: epoll::EventFlags) {
         let mut state = self.lock();
         let Some(observer) = state.observers.get(&id) else {
             return;
@@ -322,7 +347,14 @@ impl PortObject {
             state.observers.remove(&id);
             return;
         };
-        let now = object.signals();
+        // The socket's state as `epoll_wait` just reported it: no second look (`poll`).
+        let now = match object.as_channel() {
+            Some(end) => {
+                let open = end.fd().is_some();
+                end.signals_from(open.then(|| poll_flags(reported)))
+            }
+            None => object.signals(),
+        };
         if now & observer.trigger != 0 {
             if let Some(observer) = state.observers.remove(&id) {
                 observer.unregister(&self.epoll);
@@ -349,17 +381,34 @@ impl PortObject {
         deadline: sys::zx_time_t,
     ) -> Result<sys::zx_port_packet_t, sys::zx_status_t> {
         loop {
-            if !self.lock().observers.is_empty() {
+            // With packets queued, channels the OS reported since go first; with none, the
+            // harvest below looks anyway.
+            let queued = {
+                let state = self.lock();
+                !state.queue.is_empty() && !state.observers.is_empty()
+            };
+            if queued {
                 self.harvest(Some(std::time::Duration::ZERO))?;
             }
-            if let Some(packet) = self.pop() {
-                return Ok(packet);
+            let timeout = {
+                let mut state = self.lock();
+                if let Some(queued) = state.queue.pop_front() {
+                    return Ok(queued.packet);
+                }
+                let timeout = crate::wait::timeout_until(deadline);
+                if timeout != Some(std::time::Duration::ZERO) {
+                    state.sleepers += 1;
+                }
+                timeout
+            };
+            let harvested = self.harvest(timeout);
+            if timeout != Some(std::time::Duration::ZERO) {
+                self.lock().sleepers -= 1;
             }
-            let timeout = crate::wait::timeout_until(deadline);
+            harvested?;
             if timeout == Some(std::time::Duration::ZERO) {
-                return Err(sys::ZX_ERR_TIMED_OUT);
+                return self.pop().ok_or(sys::ZX_ERR_TIMED_OUT);
             }
-            self.harvest(timeout)?;
         }
     }
 
@@ -373,17 +422,20 @@ impl PortObject {
                 (timeout != Some(std::time::Duration::ZERO)).then(crate::wait::Sleeping::new);
             epoll::wait(&self.epoll, &mut buffer, timespec.as_ref())
         };
-        let ids: Vec<u64> = match waited {
-            Ok((events, _)) => events.iter().map(|event| event.data.u64()).collect(),
+        let reported: Vec<(u64, epoll::EventFlags)> = match waited {
+            Ok((events, _)) => events
+                .iter()
+                .map(|event| (event.data.u64(), event.flags))
+                .collect(),
             Err(rustix::io::Errno::INTR) => Vec::new(),
             Err(_) => return Err(sys::ZX_ERR_INTERNAL),
         };
-        for id in ids {
+        for (id, flags) in reported {
             if id == WAKE {
                 let mut buf = [0u8; 8];
                 let _ = rustix::io::read(&self.wake, &mut buf);
             } else {
-                self.check_observer(id);
+                self.check_observer(id, flags);
             }
         }
         Ok(())
