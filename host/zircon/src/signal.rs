@@ -8,7 +8,7 @@
 //! epoll set instead (see `port.rs`).
 
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
 use fuchsia_zircon_types as sys;
@@ -18,6 +18,12 @@ use crate::object::{HandleId, Object};
 /// A thread's wake-up eventfd.
 pub(crate) struct ThreadWaker {
     fd: OwnedFd,
+    /// The thread it wakes: a thread that changes an object it waits on itself is awake and
+    /// looks again anyway, so it does not write its own eventfd.
+    owner: std::thread::ThreadId,
+    /// Set before each write, cleared by the read that consumes it: a round with nothing
+    /// written since the last costs no read.
+    written: AtomicBool,
 }
 
 impl ThreadWaker {
@@ -35,21 +41,30 @@ impl ThreadWaker {
                 rustix::event::EventfdFlags::CLOEXEC | rustix::event::EventfdFlags::NONBLOCK,
             )
             .map_err(|_| sys::ZX_ERR_NO_RESOURCES)?;
-            let waker = Arc::new(ThreadWaker { fd });
+            let waker = Arc::new(ThreadWaker {
+                fd,
+                owner: std::thread::current().id(),
+                written: AtomicBool::new(false),
+            });
             let _ = cell.set(Arc::clone(&waker));
             Ok(waker)
         })
     }
 
     pub(crate) fn wake(&self) {
+        self.written.store(true, Ordering::SeqCst);
         // A full counter (never reached) or EAGAIN still leaves the eventfd readable.
         let _ = rustix::io::write(&self.fd, &1u64.to_ne_bytes());
     }
 
-    /// Consumes pending wake-ups, so the next `poll` sleeps until a new one.
+    /// Consumes pending wake-ups, so the next `poll` sleeps until a new one. (A write that
+    /// lands between the flag and the read leaves the eventfd readable, and the flag set: the
+    /// next `poll` returns early once and the loop looks again, never a lost wake-up.)
     pub(crate) fn drain(&self) {
-        let mut buf = [0u8; 8];
-        let _ = rustix::io::read(&self.fd, &mut buf);
+        if self.written.swap(false, Ordering::SeqCst) {
+            let mut buf = [0u8; 8];
+            let _ = rustix::io::read(&self.fd, &mut buf);
+        }
     }
 
     pub(crate) fn fd(&self) -> BorrowedFd<'_> {
@@ -117,7 +132,8 @@ impl Watchers {
         if self.thread_count.load(Ordering::SeqCst) == 0 {
             return;
         }
-        for waker in &self.lock().threads {
+        let me = std::thread::current().id();
+        for waker in self.lock().threads.iter().filter(|w| w.owner != me) {
             waker.wake();
         }
     }
