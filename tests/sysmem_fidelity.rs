@@ -288,42 +288,6 @@ fn display_usage_prefers_the_ram_domain() {
     assert_eq!(domain(&info), CoherencyDomain::CPU);
 }
 
-/// allocator.cc (`V2::SetDebugClientInfo`): both `name` and `id` are required; without
-/// either, sysmem closes the connection.
-#[test]
-fn set_debug_client_info_without_an_id_closes_the_allocator() {
-    use vmo_interop::fidl::{self, TransactionHeader};
-    use vmo_interop::sysmem::messages::{ordinals, SetDebugClientInfoRequest};
-    use vmo_interop::zx::AsHandleRef;
-    let _lock = vmo_interop::platform::host::counters_lock();
-    let service = HostSysmem::start().unwrap();
-    let channel = service.connect().unwrap().into_channel();
-    let (bytes, mut handles) = fidl::encode_message(
-        TransactionHeader::flexible(0, ordinals::ALLOCATOR_SET_DEBUG_CLIENT_INFO),
-        SetDebugClientInfoRequest {
-            name: Some("nameless".into()),
-            id: None,
-        },
-    )
-    .unwrap();
-    channel.write(&bytes, &mut handles).unwrap();
-    let signals = channel
-        .wait_handle(zx::Signals::CHANNEL_PEER_CLOSED, deadline())
-        .unwrap();
-    assert!(signals.contains(zx::Signals::CHANNEL_PEER_CLOSED));
-    // With both it is fine.
-    let allocator = service.connect().unwrap();
-    allocator.set_debug_client_info("named", 1).unwrap();
-    allocator
-        .allocate_non_shared_collection()
-        .unwrap()
-        .release()
-        .unwrap();
-    let token = allocator.allocate_shared_collection().unwrap();
-    token.sync(deadline()).unwrap();
-    token.release().unwrap();
-}
-
 /// `IsMinBufferSizeSpecifiedByAnyParticipant`: `min_size_bytes` defaults to 0 and sysmem
 /// refuses to allocate unless some participant asks for a size.
 #[test]

@@ -51,8 +51,14 @@ impl Service {
             };
             match read(channel) {
                 Ok(Some(RawMessage { bytes, handles })) => {
-                    if self.allocator_message(id, bytes, handles) == Next::Gone {
-                        self.allocators.remove(&id);
+                    if let Err(cause) = self.allocator_message(id, bytes, handles) {
+                        let who =
+                            diagnostics::DebugClient::describe(self.allocator_clients.get(&id));
+                        self.log(format!("Allocator connection of {who} closed: {cause}"));
+                        // As sysmem's `completer.Close(ZX_ERR_INTERNAL)`.
+                        if let Some(channel) = self.allocators.remove(&id) {
+                            drop(Epitaph(&channel));
+                        }
                         return;
                     }
                 }
@@ -66,117 +72,107 @@ impl Service {
         self.watches.budget_spent = true;
     }
 
-    /// Handles one `Allocator` message; a malformed one closes the connection, as FIDL
-    /// bindings do.
+    /// Handles one `Allocator` message; `Err` (why) when the connection must close: a malformed
+    /// message, a required field missing, or an unknown method (sysmem's `allocator.cc` closes
+    /// the connection for each, with `ZX_ERR_INTERNAL`).
     pub(super) fn allocator_message(
         &mut self,
         id: u64,
         bytes: Vec<u8>,
         handles: Vec<zx::HandleInfo>,
-    ) -> Next {
-        let Ok(header) = TransactionHeader::decode(&bytes) else {
-            return Next::Gone;
-        };
-        let result: Result<(), DecodeError> = match header.ordinal {
+    ) -> Result<(), String> {
+        let header = TransactionHeader::decode(&bytes)
+            .map_err(|e| format!("a message without a transaction header ({e})"))?;
+        let malformed = |method: &str, e: DecodeError| format!("a malformed {method} ({e})");
+        let missing = |method: &str, field: &str| format!("{method} requires {field} set");
+        match header.ordinal {
             ordinals::ALLOCATOR_ALLOCATE_SHARED_COLLECTION => {
-                match fidl::decode_message::<messages::AllocateSharedCollectionRequest>(
+                const METHOD: &str = "AllocateSharedCollection";
+                let request = fidl::decode_message::<messages::AllocateSharedCollectionRequest>(
                     &bytes, handles,
-                ) {
-                    Ok(messages::AllocateSharedCollectionRequest {
-                        token_request: Some(server),
-                    }) => {
-                        let client = self.allocator_clients.get(&id).cloned();
-                        self.new_collection(server, NodeKind::Token, client);
-                        Ok(())
-                    }
-                    Ok(_) => return Next::Gone,
-                    Err(e) => Err(e),
-                }
+                )
+                .map_err(|e| malformed(METHOD, e))?;
+                let server = request
+                    .token_request
+                    .ok_or_else(|| missing(METHOD, "token_request"))?;
+                let client = self.allocator_clients.get(&id).cloned();
+                self.new_collection(server, NodeKind::Token, client);
             }
             ordinals::ALLOCATOR_ALLOCATE_NON_SHARED_COLLECTION => {
-                match fidl::decode_message::<messages::AllocateNonSharedCollectionRequest>(
+                const METHOD: &str = "AllocateNonSharedCollection";
+                let request = fidl::decode_message::<messages::AllocateNonSharedCollectionRequest>(
                     &bytes, handles,
-                ) {
-                    Ok(messages::AllocateNonSharedCollectionRequest {
-                        collection_request: Some(server),
-                    }) => {
-                        let kind = NodeKind::Collection {
-                            constraints: None,
-                            waits: Vec::new(),
-                        };
-                        let client = self.allocator_clients.get(&id).cloned();
-                        self.new_collection(server, kind, client);
-                        Ok(())
-                    }
-                    Ok(_) => return Next::Gone,
-                    Err(e) => Err(e),
-                }
+                )
+                .map_err(|e| malformed(METHOD, e))?;
+                let server = request
+                    .collection_request
+                    .ok_or_else(|| missing(METHOD, "collection_request"))?;
+                let kind = NodeKind::Collection {
+                    constraints: None,
+                    waits: Vec::new(),
+                };
+                let client = self.allocator_clients.get(&id).cloned();
+                self.new_collection(server, kind, client);
             }
             ordinals::ALLOCATOR_BIND_SHARED_COLLECTION => {
-                match fidl::decode_message::<messages::BindSharedCollectionRequest>(&bytes, handles)
-                {
-                    Ok(messages::BindSharedCollectionRequest {
-                        token: Some(token),
-                        buffer_collection_request: Some(server),
-                    }) => {
-                        let client = self.allocator_clients.get(&id).cloned();
-                        self.bind(token, server, client);
-                        Ok(())
-                    }
-                    Ok(_) => return Next::Gone,
-                    Err(e) => Err(e),
-                }
+                const METHOD: &str = "BindSharedCollection";
+                let request =
+                    fidl::decode_message::<messages::BindSharedCollectionRequest>(&bytes, handles)
+                        .map_err(|e| malformed(METHOD, e))?;
+                let token = request.token.ok_or_else(|| missing(METHOD, "token"))?;
+                let server = request
+                    .buffer_collection_request
+                    .ok_or_else(|| missing(METHOD, "buffer_collection_request"))?;
+                let client = self.allocator_clients.get(&id).cloned();
+                self.bind(token, server, client);
             }
             ordinals::ALLOCATOR_VALIDATE_BUFFER_COLLECTION_TOKEN if header.txid != 0 => {
-                match fidl::decode_message::<messages::ValidateBufferCollectionTokenRequest>(
-                    &bytes, handles,
-                ) {
-                    Ok(messages::ValidateBufferCollectionTokenRequest {
-                        token_server_koid: Some(koid),
-                    }) => {
-                        let is_known = self
-                            .token_by_server_koid(zx::Koid::from_raw(koid))
-                            .is_some();
-                        let Some(channel) = self.allocators.get(&id) else {
-                            return Next::Gone;
-                        };
-                        let response = messages::ValidateBufferCollectionTokenResponse {
-                            is_known: Some(is_known),
-                        };
-                        reply(
-                            channel,
-                            header.txid,
-                            header.ordinal,
-                            FlexibleResult::<_, NoErrorClause>::Response(response),
-                        );
-                        Ok(())
-                    }
-                    Ok(_) => return Next::Gone,
-                    Err(e) => Err(e),
+                const METHOD: &str = "ValidateBufferCollectionToken";
+                let request =
+                    fidl::decode_message::<messages::ValidateBufferCollectionTokenRequest>(
+                        &bytes, handles,
+                    )
+                    .map_err(|e| malformed(METHOD, e))?;
+                let koid = request
+                    .token_server_koid
+                    .ok_or_else(|| missing(METHOD, "token_server_koid"))?;
+                let is_known = self
+                    .token_by_server_koid(zx::Koid::from_raw(koid))
+                    .is_some();
+                if let Some(channel) = self.allocators.get(&id) {
+                    let response = messages::ValidateBufferCollectionTokenResponse {
+                        is_known: Some(is_known),
+                    };
+                    reply(
+                        channel,
+                        header.txid,
+                        header.ordinal,
+                        FlexibleResult::<_, NoErrorClause>::Response(response),
+                    );
                 }
             }
             ordinals::ALLOCATOR_SET_DEBUG_CLIENT_INFO => {
-                match fidl::decode_message::<messages::SetDebugClientInfoRequest>(&bytes, handles) {
-                    // Sysmem requires both (allocator.cc closes with ZX_ERR_INVALID_ARGS).
-                    Ok(request) if request.name.is_some() && request.id.is_some() => {
-                        self.set_allocator_client(id, request);
-                        Ok(())
-                    }
-                    Ok(_) => return Next::Gone,
-                    Err(e) => Err(e),
+                const METHOD: &str = "SetDebugClientInfo";
+                let request =
+                    fidl::decode_message::<messages::SetDebugClientInfoRequest>(&bytes, handles)
+                        .map_err(|e| malformed(METHOD, e))?;
+                // Sysmem requires the name; the id defaults to 0.
+                if request.name.is_none() {
+                    return Err(missing(METHOD, "name"));
                 }
+                self.set_allocator_client(id, request);
             }
-            _ => {
-                let Some(channel) = self.allocators.get(&id) else {
-                    return Next::Gone;
-                };
-                return unknown_method(channel, &header);
+            ordinal => {
+                // The bindings answer a flexible two-way call (RFC-0138) before sysmem's
+                // `handle_unknown_method` closes the connection.
+                if let Some(channel) = self.allocators.get(&id) {
+                    let _ = unknown_method(channel, &header);
+                }
+                drop(handles);
+                return Err(format!("Allocator unknown method - ordinal: {ordinal:#x}"));
             }
-        };
-        match result {
-            Ok(()) => Next::Continue,
-            Err(_) => Next::Gone,
         }
+        Ok(())
     }
 
     /// Creates a logical collection whose first node is `server` (a root token, or the only

@@ -175,14 +175,25 @@ impl Service {
                 }
                 self.check_all_buffers_allocated(id, header.txid)
             }
-            _ => {
+            ordinal => {
                 // Known ordinals with the wrong shape (a one-way Sync, a Wait on a token) and
-                // methods this service does not implement: the unknown-method rules. The
-                // message's handles are closed.
+                // methods this service does not implement are unknown. The bindings answer a
+                // flexible two-way call (RFC-0138); then a BufferCollection fails, as sysmem's
+                // `BufferCollection::handle_unknown_method` does (`FailSync`,
+                // PROTOCOL_DEVIATION), while a token goes on. The message's handles are closed.
                 drop(handles);
-                match unknown_method(&node.channel, &header) {
+                let next = unknown_method(&node.channel, &header);
+                if !is_token {
+                    let cause =
+                        format!("called an unknown BufferCollection method (ordinal {ordinal:#x})");
+                    return self.deviation(id, &cause);
+                }
+                match next {
                     Next::Continue => Next::Continue,
-                    Next::Gone => self.deviation(id, "called an unknown strict method"),
+                    Next::Gone => self.deviation(
+                        id,
+                        &format!("called an unknown strict method (ordinal {ordinal:#x})"),
+                    ),
                 }
             }
         }
