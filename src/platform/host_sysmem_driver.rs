@@ -57,10 +57,7 @@ fn failed(e: ClientError) -> SysmemError {
 }
 
 impl SysmemDriver for Driver {
-    fn bind_shared_collection(
-        &self,
-        token: u32,
-    ) -> Result<Box<dyn SysmemCollection>, SysmemError> {
+    fn bind_shared_collection(&self, token: u32) -> Result<Box<dyn SysmemCollection>, SysmemError> {
         // SAFETY: the value is only borrowed here (the `Unowned` never closes it); the
         // application gave it to vkCreateBufferCollectionFUCHSIA and does not use it during
         // the call.
@@ -98,8 +95,11 @@ fn constraints(c: Constraints) -> BufferCollectionConstraints {
         .image_formats
         .iter()
         .map(|f| {
-            let spaces: Vec<ColorSpace> =
-                f.color_spaces.iter().map(|&s| ColorSpace::from_raw(s)).collect();
+            let spaces: Vec<ColorSpace> = f
+                .color_spaces
+                .iter()
+                .map(|&s| ColorSpace::from_raw(s))
+                .collect();
             ImageFormatConstraints {
                 min_size: Some(SizeU::new(f.min_size.0, f.min_size.1)),
                 min_bytes_per_row: Some(f.min_bytes_per_row),

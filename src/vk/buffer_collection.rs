@@ -168,7 +168,7 @@ impl BufferCollection {
             f.map_or(std::ptr::null(), |f| f as *const std::ffi::c_void)
         };
         if load(c"vkCreateBufferCollectionFUCHSIA").is_null() {
-            return Err(CreateBufferCollectionError::ExtensionNotEnabled);
+            return Err(CreateBufferCollectionError::ExtensionNotEnabled { token });
         }
         let fns = ash::fuchsia::buffer_collection::DeviceFn::load(load);
         let koid = token.as_channel().get_koid().ok();
@@ -261,14 +261,18 @@ impl BufferCollection {
                 vk::ImageFormatConstraintsInfoFUCHSIA::default()
                     .image_create_info(f.image.create_info())
                     .required_format_features(f.required_format_features)
-                    .sysmem_pixel_format(f.sysmem_pixel_format.map_or(0, |p| u64::from(p.into_raw())))
+                    .sysmem_pixel_format(
+                        f.sysmem_pixel_format.map_or(0, |p| u64::from(p.into_raw())),
+                    )
                     .color_spaces(spaces)
             })
             .collect();
         let info = vk::ImageConstraintsInfoFUCHSIA::default()
             .format_constraints(&formats)
             .buffer_collection_constraints(constraints.counts.info())
-            .flags(vk::ImageConstraintsInfoFlagsFUCHSIA::from_raw(constraints.flags));
+            .flags(vk::ImageConstraintsInfoFlagsFUCHSIA::from_raw(
+                constraints.flags,
+            ));
         // SAFETY: a valid structure whose arrays live across the call; our collection.
         let result = unsafe {
             (self.fns.set_buffer_collection_image_constraints_fuchsia)(
@@ -352,7 +356,9 @@ impl BufferCollection {
         };
         match result {
             vk::Result::SUCCESS => {}
-            vk::Result::ERROR_INITIALIZATION_FAILED => return Err(PropertiesError::AllocationFailed),
+            vk::Result::ERROR_INITIALIZATION_FAILED => {
+                return Err(PropertiesError::AllocationFailed)
+            }
             result => return Err(PropertiesError::Vulkan(result)),
         }
         let properties = BufferCollectionProperties {
@@ -403,7 +409,9 @@ impl BufferCollection {
         let chosen = constraints
             .formats
             .get(properties.create_info_index as usize)
-            .ok_or(CollectionImportError::NotAllocated(PropertiesError::AllocationFailed))?;
+            .ok_or(CollectionImportError::NotAllocated(
+                PropertiesError::AllocationFailed,
+            ))?;
         let mut description = chosen.image;
         if description.format == vk::Format::UNDEFINED {
             description.format = format_of(properties.sysmem_pixel_format).unwrap_or_default();
@@ -469,7 +477,9 @@ impl BufferCollection {
             .collection(self.handle)
             .index(index);
         let mut dedicated = match resource {
-            super::Dedicated::Image(image) => vk::MemoryDedicatedAllocateInfo::default().image(image),
+            super::Dedicated::Image(image) => {
+                vk::MemoryDedicatedAllocateInfo::default().image(image)
+            }
             super::Dedicated::Buffer(buffer) => {
                 vk::MemoryDedicatedAllocateInfo::default().buffer(buffer)
             }
@@ -480,12 +490,13 @@ impl BufferCollection {
             .push_next(&mut import)
             .push_next(&mut dedicated);
         // SAFETY: a valid allocate info whose chain is built with push_next.
-        let handle = unsafe { self.interop.device().allocate_memory(&info, None) }.map_err(
-            |result| CollectionImportError::Vulkan {
-                command: "vkAllocateMemory",
-                result,
-            },
-        )?;
+        let handle =
+            unsafe { self.interop.device().allocate_memory(&info, None) }.map_err(|result| {
+                CollectionImportError::Vulkan {
+                    command: "vkAllocateMemory",
+                    result,
+                }
+            })?;
         Ok(CollectionMemory {
             handle,
             allocation_size: requirements.size,

@@ -152,7 +152,9 @@ impl ImageDescription {
         table
             .iter()
             .filter(|(u, _)| self.usage.contains(*u))
-            .fold(vk::FormatFeatureFlags::empty(), |f, (_, needed)| f | *needed)
+            .fold(vk::FormatFeatureFlags::empty(), |f, (_, needed)| {
+                f | *needed
+            })
     }
 }
 
@@ -282,7 +284,10 @@ pub struct BufferCollectionProperties {
 impl std::fmt::Debug for BufferCollectionProperties {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BufferCollectionProperties")
-            .field("memory_type_bits", &format_args!("{:#b}", self.memory_type_bits))
+            .field(
+                "memory_type_bits",
+                &format_args!("{:#b}", self.memory_type_bits),
+            )
             .field("buffer_count", &self.buffer_count)
             .field("create_info_index", &self.create_info_index)
             .field("sysmem_pixel_format", &self.sysmem_pixel_format)
@@ -291,8 +296,14 @@ impl std::fmt::Debug for BufferCollectionProperties {
                 &format_args!("{:#x}", self.format_features.as_raw()),
             )
             .field("color_space", &self.color_space)
-            .field("suggested_ycbcr_model", &self.suggested_ycbcr_model.as_raw())
-            .field("suggested_ycbcr_range", &self.suggested_ycbcr_range.as_raw())
+            .field(
+                "suggested_ycbcr_model",
+                &self.suggested_ycbcr_model.as_raw(),
+            )
+            .field(
+                "suggested_ycbcr_range",
+                &self.suggested_ycbcr_range.as_raw(),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -330,7 +341,10 @@ pub(crate) fn result_name(result: vk::Result) -> String {
 pub enum CreateBufferCollectionError {
     /// The device was created without `VK_FUCHSIA_buffer_collection`.
     #[error("the device was created without VK_FUCHSIA_buffer_collection: enable it (after VK_FUCHSIA_external_memory) in VkDeviceCreateInfo")]
-    ExtensionNotEnabled,
+    ExtensionNotEnabled {
+        /// The token, still the caller's.
+        token: BufferCollectionToken,
+    },
     /// The token is not one sysmem knows (VUID-VkBufferCollectionCreateInfoFUCHSIA-
     /// collectionToken-06393); it is handed back.
     #[error("vkCreateBufferCollectionFUCHSIA: VK_ERROR_INVALID_EXTERNAL_HANDLE: the token is not a buffer collection token sysmem knows (duplicate it with duplicate_sync, or sync, before handing it to Vulkan; VUID-VkBufferCollectionCreateInfoFUCHSIA-collectionToken-06393)")]

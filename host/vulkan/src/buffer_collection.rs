@@ -68,7 +68,10 @@ pub(crate) struct Collections {
 }
 
 impl Collections {
-    pub(crate) fn get(&self, handle: vk::BufferCollectionFUCHSIA) -> Option<Arc<Mutex<Collection>>> {
+    pub(crate) fn get(
+        &self,
+        handle: vk::BufferCollectionFUCHSIA,
+    ) -> Option<Arc<Mutex<Collection>>> {
         lock(&self.map).get(&handle).cloned()
     }
 }
@@ -203,7 +206,9 @@ pub(crate) unsafe extern "system" fn set_buffer_collection_image_constraints(
             .sysmem
             .as_mut()
             .ok_or(vk::Result::ERROR_INITIALIZATION_FAILED)?;
-        sysmem.set_constraints(sysmem_constraints).map_err(map_sysmem)?;
+        sysmem
+            .set_constraints(sysmem_constraints)
+            .map_err(map_sysmem)?;
         collection.recorded = Some(Recorded::Images(offered));
         Ok(())
     })();
@@ -231,7 +236,9 @@ pub(crate) unsafe extern "system" fn set_buffer_collection_buffer_constraints(
             .sysmem
             .as_mut()
             .ok_or(vk::Result::ERROR_INITIALIZATION_FAILED)?;
-        sysmem.set_constraints(sysmem_constraints).map_err(map_sysmem)?;
+        sysmem
+            .set_constraints(sysmem_constraints)
+            .map_err(map_sysmem)?;
         collection.recorded = Some(recorded);
         Ok(())
     })();
@@ -378,9 +385,10 @@ fn properties(
                 .ok_or(vk::Result::ERROR_INITIALIZATION_FAILED)?;
             // SAFETY: the physical device belongs to the live instance.
             let features = unsafe {
-                instance
-                    .fns
-                    .get_physical_device_format_properties(this.physical_device(), chosen.image.format)
+                instance.fns.get_physical_device_format_properties(
+                    this.physical_device(),
+                    chosen.image.format,
+                )
             };
             properties.memory_type_bits = vmo_bits & requirements.memory_type_bits;
             properties.create_info_index = chosen.index;

@@ -290,7 +290,14 @@ pub(crate) unsafe fn image_constraints(
             && create.array_layers == 1
             && create.samples == vk::SampleCountFlags::TYPE_1
             && create.extent.depth == 1;
-        if !simple || !supported(instance, physical_device, &image, c.required_format_features) {
+        if !simple
+            || !supported(
+                instance,
+                physical_device,
+                &image,
+                c.required_format_features,
+            )
+        {
             continue;
         }
         offered.push(Offered {

@@ -243,7 +243,12 @@ pub(crate) unsafe extern "system" fn allocate_memory(
 ) -> vk::Result {
     // SAFETY: the application's call, as this function's.
     if let Some(result) = unsafe {
-        crate::buffer_collection_resource::allocate_memory(device, p_allocate_info, p_allocator, p_memory)
+        crate::buffer_collection_resource::allocate_memory(
+            device,
+            p_allocate_info,
+            p_allocator,
+            p_memory,
+        )
     } {
         return result;
     }

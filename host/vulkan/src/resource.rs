@@ -161,7 +161,12 @@ pub(crate) unsafe extern "system" fn create_buffer(
 ) -> vk::Result {
     // SAFETY: the application's call, as this function's.
     if let Some(result) = unsafe {
-        crate::buffer_collection_resource::create_buffer(device, p_create_info, p_allocator, p_buffer)
+        crate::buffer_collection_resource::create_buffer(
+            device,
+            p_create_info,
+            p_allocator,
+            p_buffer,
+        )
     } {
         return result;
     }
