@@ -58,11 +58,14 @@ fn failed(e: ClientError) -> SysmemError {
 
 impl SysmemDriver for Driver {
     fn bind_shared_collection(&self, token: u32) -> Result<Box<dyn SysmemCollection>, SysmemError> {
-        // SAFETY: the value is only borrowed here (the `Unowned` never closes it); the
-        // application gave it to vkCreateBufferCollectionFUCHSIA and does not use it during
-        // the call.
-        let borrowed = unsafe { zx::Unowned::<zx::Channel>::from_raw_handle(token) };
-        let info = match borrowed.basic_info() {
+        let basic = {
+            // SAFETY: the `Unowned` never closes the value and only asks for its basic info,
+            // which the kernel answers for any value (BAD_HANDLE for one that is no handle);
+            // the application does not close it during vkCreateBufferCollectionFUCHSIA.
+            let borrowed = unsafe { zx::Unowned::<zx::Channel>::from_raw_handle(token) };
+            borrowed.basic_info()
+        };
+        let info = match basic {
             Ok(info) if info.object_type == zx::ObjectType::CHANNEL => info,
             _ => return Err(SysmemError::NotAToken),
         };
@@ -73,7 +76,6 @@ impl SysmemDriver for Driver {
         if !known {
             return Err(SysmemError::NotAToken);
         }
-        drop(borrowed);
         // SAFETY: a live channel handle of this process that the application handed over
         // (VK_FUCHSIA_buffer_collection takes the token); from here it is ours.
         let channel = zx::Channel::from_handle(unsafe { zx::Handle::from_raw(token) });

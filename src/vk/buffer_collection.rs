@@ -196,10 +196,12 @@ impl BufferCollection {
         }
         // Did the driver leave the token alone? Only then is the value still ours: a handle
         // it closed cannot name the same object again.
-        // SAFETY: only borrowed for the query; never closed through this value.
-        let borrowed = unsafe { zx::Unowned::<zx::Channel>::from_raw_handle(raw) };
-        let still_ours = koid.is_some() && borrowed.get_koid().ok() == koid;
-        drop(borrowed);
+        let now = {
+            // SAFETY: only borrowed for the query; never closed through this value.
+            let borrowed = unsafe { zx::Unowned::<zx::Channel>::from_raw_handle(raw) };
+            borrowed.get_koid().ok()
+        };
+        let still_ours = koid.is_some() && now == koid;
         if !still_ours {
             return Err(CreateBufferCollectionError::Vulkan(result));
         }
