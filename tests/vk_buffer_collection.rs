@@ -417,10 +417,14 @@ fn the_extension_is_offered_and_gated_per_device() {
             assert_eq!(f.is_some(), present);
         }
     }
-    let (_allocator, token, other) = two_tokens();
+    let _lock = counters_lock();
+    let before = live();
+    let (allocator, token, other) = two_tokens();
     match BufferCollection::create(&without.instance, without.interop(), token) {
         Err(CreateBufferCollectionError::ExtensionNotEnabled { token }) => token.release().unwrap(),
         other => panic!("expected ExtensionNotEnabled, got {:?}", other.map(|_| ())),
     }
     other.release().unwrap();
+    drop(allocator);
+    assert_back_to(before);
 }

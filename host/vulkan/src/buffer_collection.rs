@@ -476,3 +476,35 @@ fn suggest_ycbcr(p: &mut Properties, pixel_format: u32, color_space: u32) {
     p.x_chroma_offset = vk::ChromaLocation::COSITED_EVEN;
     p.y_chroma_offset = vk::ChromaLocation::MIDPOINT;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn suggested(pixel_format: u32, color_space: u32) -> Properties {
+        let mut p = Properties::default();
+        suggest_ycbcr(&mut p, pixel_format, color_space);
+        p
+    }
+
+    #[test]
+    fn ycbcr_suggestions_follow_the_color_space() {
+        // NV12 in BT.709 (limited range), BT.601 PAL full range, BT.2020.
+        let p = suggested(104, 6);
+        assert_eq!(p.ycbcr_model, vk::SamplerYcbcrModelConversion::YCBCR_709);
+        assert_eq!(p.ycbcr_range, vk::SamplerYcbcrRange::ITU_NARROW);
+        assert_eq!(p.x_chroma_offset, vk::ChromaLocation::COSITED_EVEN);
+        assert_eq!(p.y_chroma_offset, vk::ChromaLocation::MIDPOINT);
+        let p = suggested(102, 5);
+        assert_eq!(p.ycbcr_model, vk::SamplerYcbcrModelConversion::YCBCR_601);
+        assert_eq!(p.ycbcr_range, vk::SamplerYcbcrRange::ITU_FULL);
+        assert_eq!(
+            suggested(104, 7).ycbcr_model,
+            vk::SamplerYcbcrModelConversion::YCBCR_2020
+        );
+        // RGB: identity, full range.
+        let p = suggested(1, 1);
+        assert_eq!(p.ycbcr_model, vk::SamplerYcbcrModelConversion::RGB_IDENTITY);
+        assert_eq!(p.ycbcr_range, vk::SamplerYcbcrRange::ITU_FULL);
+    }
+}

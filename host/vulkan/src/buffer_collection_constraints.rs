@@ -465,3 +465,65 @@ pub(crate) fn buffer_constraints(
     };
     Ok((constraints, recorded))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usages_map_to_sysmem_bits() {
+        let usage = vk::ImageUsageFlags::TRANSFER_DST | vk::ImageUsageFlags::SAMPLED;
+        assert_eq!(image_usage(usage), 0x2 | 0x4);
+        let buffer = vk::BufferUsageFlags::TRANSFER_SRC | vk::BufferUsageFlags::STORAGE_BUFFER;
+        assert_eq!(buffer_usage(buffer), 0x1_0000 | 0x20_0000);
+        let cpu = vk::ImageConstraintsInfoFlagsFUCHSIA::CPU_READ_OFTEN
+            | vk::ImageConstraintsInfoFlagsFUCHSIA::CPU_WRITE_RARELY;
+        assert_eq!(cpu_usage(cpu), 2 | 4);
+        assert_eq!(
+            cpu_usage(vk::ImageConstraintsInfoFlagsFUCHSIA::PROTECTED_OPTIONAL),
+            0
+        );
+    }
+
+    #[test]
+    fn each_usage_needs_its_format_feature() {
+        let sampled = vk::ImageUsageFlags::SAMPLED;
+        assert!(usage_features_present(
+            sampled,
+            vk::FormatFeatureFlags::SAMPLED_IMAGE
+        ));
+        // VUID-VkImageConstraintsInfoFUCHSIA-pFormatConstraints-06396.
+        assert!(!usage_features_present(
+            sampled,
+            vk::FormatFeatureFlags::TRANSFER_DST
+        ));
+        // -06400: an input attachment needs a color or depth/stencil attachment feature.
+        let input = vk::ImageUsageFlags::INPUT_ATTACHMENT;
+        assert!(!usage_features_present(
+            input,
+            vk::FormatFeatureFlags::SAMPLED_IMAGE
+        ));
+        assert!(usage_features_present(
+            input,
+            vk::FormatFeatureFlags::DEPTH_STENCIL_ATTACHMENT
+        ));
+    }
+
+    #[test]
+    fn formats_round_trip_through_sysmem() {
+        for format in [
+            vk::Format::R8G8B8A8_UNORM,
+            vk::Format::B8G8R8A8_UNORM,
+            vk::Format::G8_B8R8_2PLANE_420_UNORM,
+            vk::Format::G8_B8_R8_3PLANE_420_UNORM,
+        ] {
+            let pixel = pixel_format(format).unwrap();
+            assert_eq!(format_of(u64::from(pixel)), Some(format));
+        }
+        assert_eq!(pixel_format(vk::Format::R8G8B8A8_SRGB), Some(1));
+        assert_eq!(pixel_format(vk::Format::D32_SFLOAT), None);
+        assert_eq!(plane_aspects(104).len(), 2);
+        assert_eq!(plane_aspects(102).len(), 3);
+        assert!(is_yuv(104) && !is_yuv(101));
+    }
+}
