@@ -8,6 +8,8 @@
 
 #[cfg(target_os = "linux")]
 pub mod host;
+#[cfg(target_os = "linux")]
+mod host_sysmem_driver;
 
 mod vulkan;
 

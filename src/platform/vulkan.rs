@@ -28,7 +28,10 @@ pub enum VulkanEntryError {
 ///   `vkGetInstanceProcAddr` is the layer's; the loader below it puts the layers the
 ///   application enables (the Khronos validation layer) below the host layer, so they check
 ///   what the layer sends the driver. The layer offers `VK_FUCHSIA_external_memory` on every
-///   device whose driver has `VK_EXT_external_memory_host`.
+///   device whose driver has `VK_EXT_external_memory_host`, and `VK_FUCHSIA_buffer_collection`
+///   beside it: this function registers the library's sysmem client as the layer's connection
+///   to sysmem (it reaches `/svc/fuchsia.sysmem2.Allocator`, so the host sysmem service must
+///   serve the host's `/svc`).
 ///
 /// The loader is loaded once per process and kept for its lifetime; every call returns an entry
 /// over it.
@@ -39,6 +42,8 @@ pub enum VulkanEntryError {
 pub fn vulkan_entry() -> Result<ash::Entry, VulkanEntryError> {
     #[cfg(target_os = "linux")]
     {
+        // VK_FUCHSIA_buffer_collection: the layer's sysmem client is this library's.
+        super::host_sysmem_driver::register();
         host_vulkan::entry().map_err(|e| VulkanEntryError::Loading(e.to_string()))
     }
     #[cfg(target_os = "fuchsia")]

@@ -75,6 +75,8 @@
 //! call.
 
 pub mod allocation;
+pub mod buffer_collection;
+mod buffer_collection_types;
 pub mod caps;
 pub mod device;
 pub mod error;

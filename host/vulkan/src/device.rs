@@ -20,6 +20,9 @@ pub(crate) struct Device {
     next_gdpa: vk::PFN_vkGetDeviceProcAddr,
     /// Whether the application enabled `VK_FUCHSIA_external_memory` on it.
     zircon: Option<Zircon>,
+    physical_device: vk::PhysicalDevice,
+    /// `VK_FUCHSIA_buffer_collection`'s state, if the application enabled it.
+    collections: Option<crate::buffer_collection::Collections>,
 }
 
 /// What a device with `VK_FUCHSIA_external_memory` enabled needs.
@@ -109,6 +112,7 @@ impl Device {
         fns: ash::Device,
         next_gdpa: vk::PFN_vkGetDeviceProcAddr,
         zircon: bool,
+        buffer_collection: bool,
     ) -> Option<Self> {
         let zircon = if zircon {
             // SAFETY: the device is live and enabled VK_EXT_external_memory_host (the layer
@@ -140,7 +144,18 @@ impl Device {
             fns,
             next_gdpa,
             zircon,
+            physical_device,
+            collections: buffer_collection.then(Default::default),
         })
+    }
+
+    pub(crate) fn physical_device(&self) -> vk::PhysicalDevice {
+        self.physical_device
+    }
+
+    /// `VK_FUCHSIA_buffer_collection`'s state, if enabled on this device.
+    pub(crate) fn collections(&self) -> Option<&crate::buffer_collection::Collections> {
+        self.collections.as_ref()
     }
 
     pub(crate) fn fns(&self) -> &ash::Device {

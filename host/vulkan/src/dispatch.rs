@@ -13,7 +13,10 @@ use ash::vk;
 use crate::chain::raw_slice;
 use crate::device::Device;
 use crate::probe::Probe;
-use crate::{bind, caps, loader, memory, resource, EXTENSION_NAME};
+use crate::{
+    bind, buffer_collection, caps, loader, memory, resource, BUFFER_COLLECTION_EXTENSION_NAME,
+    EXTENSION_NAME,
+};
 
 /// What the layer keeps for an instance.
 pub(crate) struct Instance {
@@ -124,6 +127,33 @@ fn device_command(name: &CStr) -> Void {
             pfn!(bind::bind_image_memory2, vk::PFN_vkBindImageMemory2)
         }
         b"vkMapMemory" => pfn!(bind::map_memory, vk::PFN_vkMapMemory),
+        _ => buffer_collection_command(name),
+    }
+}
+
+/// `VK_FUCHSIA_buffer_collection`'s commands by name.
+fn buffer_collection_command(name: &CStr) -> Void {
+    match name.to_bytes() {
+        b"vkCreateBufferCollectionFUCHSIA" => pfn!(
+            buffer_collection::create_buffer_collection,
+            vk::PFN_vkCreateBufferCollectionFUCHSIA
+        ),
+        b"vkSetBufferCollectionImageConstraintsFUCHSIA" => pfn!(
+            buffer_collection::set_buffer_collection_image_constraints,
+            vk::PFN_vkSetBufferCollectionImageConstraintsFUCHSIA
+        ),
+        b"vkSetBufferCollectionBufferConstraintsFUCHSIA" => pfn!(
+            buffer_collection::set_buffer_collection_buffer_constraints,
+            vk::PFN_vkSetBufferCollectionBufferConstraintsFUCHSIA
+        ),
+        b"vkGetBufferCollectionPropertiesFUCHSIA" => pfn!(
+            buffer_collection::get_buffer_collection_properties,
+            vk::PFN_vkGetBufferCollectionPropertiesFUCHSIA
+        ),
+        b"vkDestroyBufferCollectionFUCHSIA" => pfn!(
+            buffer_collection::destroy_buffer_collection,
+            vk::PFN_vkDestroyBufferCollectionFUCHSIA
+        ),
         _ => None,
     }
 }
@@ -218,7 +248,10 @@ pub(crate) unsafe extern "system" fn get_device_proc_addr(
     let zircon = bytes.ends_with(b"FUCHSIA");
     // SAFETY: the device is live; forwarded as the application asked.
     let below = unsafe { (this.next_gdpa())(device, name) };
+    let collection_command = buffer_collection_command(name_str).is_some();
     match ours {
+        // VK_FUCHSIA_buffer_collection was not enabled on this device: its commands are absent.
+        Some(_) if collection_command && this.collections().is_none() => None,
         // The extension was not enabled on this device: its commands are absent.
         Some(_) if zircon && !this.zircon_enabled() => None,
         // An alias the device did not enable (a KHR name) stays absent, as below.
@@ -359,7 +392,7 @@ unsafe extern "system" fn enumerate_device_extension_properties(
         // The loader asks what this layer adds: the extension, where it offers it.
         let mut list = Vec::new();
         if supports(&instance, physical_device) {
-            list.push(our_extension());
+            list.extend(our_extensions());
         }
         // SAFETY: forwarded from the caller.
         return unsafe { write_list(&list, p_property_count, p_properties) };
@@ -385,25 +418,36 @@ unsafe extern "system" fn enumerate_device_extension_properties(
         Err(result) => return result,
     };
     if supports(&instance, physical_device) {
-        list.push(our_extension());
+        list.extend(our_extensions());
     }
     // SAFETY: forwarded from the caller.
     unsafe { write_list(&list, p_property_count, p_properties) }
 }
 
-fn our_extension() -> vk::ExtensionProperties {
-    let mut ours = vk::ExtensionProperties {
-        spec_version: ash::fuchsia::external_memory::SPEC_VERSION,
-        ..Default::default()
+/// `VK_FUCHSIA_external_memory`, and `VK_FUCHSIA_buffer_collection` where a sysmem backend
+/// is registered.
+fn our_extensions() -> Vec<vk::ExtensionProperties> {
+    let extension = |name: &CStr, spec_version| {
+        let mut ours = vk::ExtensionProperties {
+            spec_version,
+            ..Default::default()
+        };
+        for (dst, &src) in ours.extension_name.iter_mut().zip(name.to_bytes()) {
+            *dst = src as c_char;
+        }
+        ours
     };
-    for (dst, &src) in ours
-        .extension_name
-        .iter_mut()
-        .zip(EXTENSION_NAME.to_bytes())
-    {
-        *dst = src as c_char;
+    let mut list = vec![extension(
+        EXTENSION_NAME,
+        ash::fuchsia::external_memory::SPEC_VERSION,
+    )];
+    if crate::sysmem_driver::driver().is_some() {
+        list.push(extension(
+            BUFFER_COLLECTION_EXTENSION_NAME,
+            ash::fuchsia::buffer_collection::SPEC_VERSION,
+        ));
     }
-    ours
+    list
 }
 
 /// The two-call idiom of `vkEnumerate*`: the count, or up to `*p_count` entries.
@@ -456,12 +500,20 @@ unsafe extern "system" fn create_device(
     // ppEnabledExtensionNames-parameter).
     let is = |name: *const c_char, what: &CStr| unsafe { CStr::from_ptr(name) } == what;
     let zircon = names.iter().any(|&n| is(n, EXTENSION_NAME));
+    let collections = names
+        .iter()
+        .any(|&n| is(n, BUFFER_COLLECTION_EXTENSION_NAME));
     let host = ash::ext::external_memory_host::NAME;
     let mut enabled: Vec<*const c_char> = names
         .iter()
         .copied()
-        .filter(|&n| !is(n, EXTENSION_NAME))
+        .filter(|&n| !is(n, EXTENSION_NAME) && !is(n, BUFFER_COLLECTION_EXTENSION_NAME))
         .collect();
+    if collections && (!zircon || crate::sysmem_driver::driver().is_none()) {
+        // Not offered without a sysmem backend; it depends on VK_FUCHSIA_external_memory
+        // (VUID-vkCreateDevice-ppEnabledExtensionNames-01387).
+        return vk::Result::ERROR_EXTENSION_NOT_PRESENT;
+    }
     if zircon {
         if !supports(&instance, physical_device) {
             return vk::Result::ERROR_EXTENSION_NOT_PRESENT;
@@ -513,7 +565,14 @@ unsafe extern "system" fn create_device(
     // SAFETY: each name is loaded as its own command, for this live device.
     let fns = unsafe { ash::Device::load_with(load, handle) };
     let destroy = fns.fp_v1_0().destroy_device;
-    match Device::new(&instance, physical_device, fns, next_gdpa, zircon) {
+    match Device::new(
+        &instance,
+        physical_device,
+        fns,
+        next_gdpa,
+        zircon,
+        collections,
+    ) {
         Some(device) => {
             write().devices.insert(handle, Arc::new(device));
             vk::Result::SUCCESS

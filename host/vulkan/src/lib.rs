@@ -53,6 +53,9 @@
 )]
 
 mod bind;
+mod buffer_collection;
+mod buffer_collection_constraints;
+mod buffer_collection_resource;
 mod caps;
 mod chain;
 mod device;
@@ -61,8 +64,10 @@ pub mod loader;
 mod memory;
 mod probe;
 mod resource;
+pub mod sysmem_driver;
 mod zx;
 
+pub use sysmem_driver::register_sysmem_driver;
 pub use zx::shmem_huge_page_mode;
 
 use std::sync::OnceLock;
@@ -71,6 +76,10 @@ use ash::vk;
 
 /// The name of the extension the layer implements.
 pub const EXTENSION_NAME: &std::ffi::CStr = ash::fuchsia::external_memory::NAME;
+
+/// `VK_FUCHSIA_buffer_collection`, which the layer offers where a sysmem backend is
+/// registered ([`register_sysmem_driver`]; see [`sysmem_driver`]).
+pub const BUFFER_COLLECTION_EXTENSION_NAME: &std::ffi::CStr = ash::fuchsia::buffer_collection::NAME;
 
 static NEXT: OnceLock<ash::Entry> = OnceLock::new();
 

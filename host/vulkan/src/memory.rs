@@ -241,6 +241,17 @@ pub(crate) unsafe extern "system" fn allocate_memory(
     p_allocator: *const vk::AllocationCallbacks<'_>,
     p_memory: *mut vk::DeviceMemory,
 ) -> vk::Result {
+    // SAFETY: the application's call, as this function's.
+    if let Some(result) = unsafe {
+        crate::buffer_collection_resource::allocate_memory(
+            device,
+            p_allocate_info,
+            p_allocator,
+            p_memory,
+        )
+    } {
+        return result;
+    }
     let Some(this) = registry::device(device) else {
         return vk::Result::ERROR_DEVICE_LOST;
     };

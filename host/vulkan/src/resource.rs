@@ -159,6 +159,17 @@ pub(crate) unsafe extern "system" fn create_buffer(
     p_allocator: *const vk::AllocationCallbacks<'_>,
     p_buffer: *mut vk::Buffer,
 ) -> vk::Result {
+    // SAFETY: the application's call, as this function's.
+    if let Some(result) = unsafe {
+        crate::buffer_collection_resource::create_buffer(
+            device,
+            p_create_info,
+            p_allocator,
+            p_buffer,
+        )
+    } {
+        return result;
+    }
     let Some(this) = registry::device(device) else {
         return vk::Result::ERROR_DEVICE_LOST;
     };
@@ -237,6 +248,7 @@ pub(crate) unsafe extern "system" fn destroy_buffer(
     if let Some(mut state) = this.lock() {
         state.buffers.remove(&buffer);
     }
+    crate::buffer_collection_resource::forget(&this, ash::vk::Handle::as_raw(buffer));
     // SAFETY: the application's valid call, forwarded.
     unsafe { this.fns().destroy_buffer(buffer, allocator) };
 }
@@ -247,6 +259,12 @@ pub(crate) unsafe extern "system" fn create_image(
     p_allocator: *const vk::AllocationCallbacks<'_>,
     p_image: *mut vk::Image,
 ) -> vk::Result {
+    // SAFETY: the application's call, as this function's.
+    if let Some(result) = unsafe {
+        crate::buffer_collection_resource::create_image(device, p_create_info, p_allocator, p_image)
+    } {
+        return result;
+    }
     let Some(this) = registry::device(device) else {
         return vk::Result::ERROR_DEVICE_LOST;
     };
@@ -345,6 +363,7 @@ pub(crate) unsafe extern "system" fn destroy_image(
     if let Some(mut state) = this.lock() {
         state.images.remove(&image);
     }
+    crate::buffer_collection_resource::forget(&this, ash::vk::Handle::as_raw(image));
     // SAFETY: the application's valid call, forwarded.
     unsafe { this.fns().destroy_image(image, allocator) };
 }

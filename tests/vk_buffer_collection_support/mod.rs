@@ -1,0 +1,214 @@
+//! Shared by tests/vk_buffer_collection*.rs: the host sysmem service in this process's `/svc`
+//! (where the host Vulkan layer's sysmem client, the library's, reaches it), devices with
+//! `VK_FUCHSIA_buffer_collection`, and the leak check.
+
+#![allow(dead_code)] // Each test crate uses a part.
+
+use std::ffi::CStr;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use ash::vk;
+use vmo_interop::sysmem::{Allocator, HostSysmem};
+use vmo_interop::vk::Interop;
+use vmo_interop::zx;
+
+use crate::common::{Gpu, GpuOptions};
+
+pub const BUFFER_COLLECTION: &CStr = ash::fuchsia::buffer_collection::NAME;
+
+pub fn deadline() -> zx::MonotonicInstant {
+    zx::MonotonicInstant::after(Duration::from_secs(10))
+}
+
+/// The process's sysmem service, serving a `/svc` of this process's own (so parallel test
+/// binaries, and other users of the machine, do not meet), started once.
+pub fn service() -> &'static HostSysmem {
+    static SERVICE: OnceLock<HostSysmem> = OnceLock::new();
+    SERVICE.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!(
+            "vmo-interop-bc-test-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        // Set before any thread connects to /svc: every test gets here first, and waits for
+        // this initialisation.
+        std::env::set_var("VMO_INTEROP_SVC_DIR", &dir);
+        HostSysmem::serve().expect("serving sysmem in this test's /svc")
+    })
+}
+
+/// A device with `VK_FUCHSIA_external_memory` and `VK_FUCHSIA_buffer_collection`, validation on.
+pub fn gpu() -> Gpu {
+    service();
+    Gpu::with(GpuOptions {
+        extra_device_extensions: &[BUFFER_COLLECTION],
+        ..GpuOptions::default()
+    })
+}
+
+/// The allocator, as an application connects to it.
+pub fn allocator() -> Allocator {
+    service();
+    Allocator::connect().expect("sysmem is served in /svc")
+}
+
+/// Another device of `gpu`'s physical device, with both extensions; destroyed on drop.
+pub struct OtherDevice {
+    pub interop: Option<Interop>,
+    pub device: ash::Device,
+}
+
+impl OtherDevice {
+    pub fn new(gpu: &Gpu) -> OtherDevice {
+        let priorities = [1.0f32];
+        let queues = [vk::DeviceQueueCreateInfo::default()
+            .queue_family_index(gpu.queue_family_index)
+            .queue_priorities(&priorities)];
+        let extensions = [
+            ash::fuchsia::external_memory::NAME.as_ptr(),
+            BUFFER_COLLECTION.as_ptr(),
+        ];
+        let info = vk::DeviceCreateInfo::default()
+            .queue_create_infos(&queues)
+            .enabled_extension_names(&extensions);
+        // SAFETY: a valid create info on the gpu's instance; the interop is dropped first.
+        unsafe {
+            let device = gpu
+                .instance
+                .create_device(gpu.physical_device, &info, None)
+                .unwrap();
+            let interop = Interop::new(&gpu.instance, gpu.physical_device, &device).unwrap();
+            OtherDevice {
+                interop: Some(interop),
+                device,
+            }
+        }
+    }
+
+    pub fn interop(&self) -> &Interop {
+        self.interop.as_ref().unwrap()
+    }
+}
+
+impl Drop for OtherDevice {
+    fn drop(&mut self) {
+        self.interop = None;
+        // SAFETY: everything made from this device is gone (tests drop it first).
+        unsafe { self.device.destroy_device(None) };
+    }
+}
+
+/// What this process's kernel holds (handles, VMOs, mappings).
+pub fn live() -> (u64, u64, u64) {
+    let c = vmo_interop::platform::host::counters();
+    (c.live_handles, c.live_vmos, c.live_mappings)
+}
+
+/// Waits until the service has closed every collection and connection, and the counters are
+/// back at `before` (the service thread closes its ends asynchronously); asserts they are.
+pub fn assert_back_to(before: (u64, u64, u64)) {
+    let start = Instant::now();
+    loop {
+        let stats = service().stats();
+        let idle = stats.collections == 0 && stats.nodes == 0 && stats.allocator_connections == 0;
+        if idle && live() == before {
+            return;
+        }
+        if start.elapsed() > Duration::from_secs(10) {
+            panic!(
+                "not back to the baseline: {:?} now, {before:?} before; service {stats:?}",
+                live()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// A linear 2D image description.
+pub fn linear_image(
+    format: vk::Format,
+    width: u32,
+    height: u32,
+    usage: vk::ImageUsageFlags,
+) -> vk::ImageCreateInfo<'static> {
+    vk::ImageCreateInfo::default()
+        .image_type(vk::ImageType::TYPE_2D)
+        .format(format)
+        .extent(vk::Extent3D {
+            width,
+            height,
+            depth: 1,
+        })
+        .mip_levels(1)
+        .array_layers(1)
+        .samples(vk::SampleCountFlags::TYPE_1)
+        .tiling(vk::ImageTiling::LINEAR)
+        .usage(usage)
+        .sharing_mode(vk::SharingMode::EXCLUSIVE)
+        .initial_layout(vk::ImageLayout::UNDEFINED)
+}
+
+/// Clears `image` (whole, color) to `rgba` (8-bit values) on the GPU and makes the writes
+/// visible to the host.
+pub fn clear(gpu: &Gpu, image: vk::Image, rgba: [u8; 4]) {
+    let range = vk::ImageSubresourceRange::default()
+        .aspect_mask(vk::ImageAspectFlags::COLOR)
+        .level_count(1)
+        .layer_count(1);
+    let color = vk::ClearColorValue {
+        float32: rgba.map(|c| f32::from(c) / 255.0),
+    };
+    gpu.submit(|cmd| {
+        let to_dst = [vk::ImageMemoryBarrier::default()
+            .dst_access_mask(vk::AccessFlags::TRANSFER_WRITE)
+            .old_layout(vk::ImageLayout::UNDEFINED)
+            .new_layout(vk::ImageLayout::TRANSFER_DST_OPTIMAL)
+            .src_queue_family_index(vk::QUEUE_FAMILY_IGNORED)
+            .dst_queue_family_index(vk::QUEUE_FAMILY_IGNORED)
+            .image(image)
+            .subresource_range(range)];
+        let to_host = [vk::ImageMemoryBarrier::default()
+            .src_access_mask(vk::AccessFlags::TRANSFER_WRITE)
+            .dst_access_mask(vk::AccessFlags::HOST_READ)
+            .old_layout(vk::ImageLayout::TRANSFER_DST_OPTIMAL)
+            .new_layout(vk::ImageLayout::GENERAL)
+            .src_queue_family_index(vk::QUEUE_FAMILY_IGNORED)
+            .dst_queue_family_index(vk::QUEUE_FAMILY_IGNORED)
+            .image(image)
+            .subresource_range(range)];
+        // SAFETY: a recording command buffer of the gpu's; a live image of its device with
+        // TRANSFER_DST usage, bound to memory.
+        unsafe {
+            gpu.device.cmd_pipeline_barrier(
+                cmd,
+                vk::PipelineStageFlags::TOP_OF_PIPE,
+                vk::PipelineStageFlags::TRANSFER,
+                vk::DependencyFlags::empty(),
+                &[],
+                &[],
+                &to_dst,
+            );
+            gpu.device.cmd_clear_color_image(
+                cmd,
+                image,
+                vk::ImageLayout::TRANSFER_DST_OPTIMAL,
+                &color,
+                &[range],
+            );
+            gpu.device.cmd_pipeline_barrier(
+                cmd,
+                vk::PipelineStageFlags::TRANSFER,
+                vk::PipelineStageFlags::HOST,
+                vk::DependencyFlags::empty(),
+                &[],
+                &[],
+                &to_host,
+            );
+        }
+    });
+}
