@@ -279,12 +279,15 @@ pub(crate) unsafe extern "system" fn create_image(
     let mut external = None;
     let mut format_list = None;
     let mut stencil_usage = None;
+    let mut explicit_modifier = None;
     let mut unknown = false;
     let visit = |node: chain::Node<'_>| {
         if let Some(s) = node.get::<vk::ExternalMemoryImageCreateInfo<'_>>() {
             external = Some(s.handle_types);
         } else if let Some(s) = node.get::<vk::ImageFormatListCreateInfo<'_>>() {
             format_list = Some(s);
+        } else if let Some(s) = node.get::<vk::ImageDrmFormatModifierExplicitCreateInfoEXT<'_>>() {
+            explicit_modifier = Some(s);
         } else if let Some(s) = node.get::<vk::ImageStencilUsageCreateInfo<'_>>() {
             stencil_usage =
                 Some(vk::ImageStencilUsageCreateInfo::default().stencil_usage(s.stencil_usage));
@@ -330,6 +333,22 @@ pub(crate) unsafe extern "system" fn create_image(
         .push_next(&mut host_external);
     if format_list.is_some() {
         host_info = host_info.push_next(&mut host_format_list);
+    }
+    // VK_EXT_image_drm_format_modifier's explicit layout (sysmem's row pitch and plane
+    // offsets), forwarded as given.
+    let plane_layouts: &[vk::SubresourceLayout] = match &explicit_modifier {
+        // SAFETY: a valid VkImageDrmFormatModifierExplicitCreateInfoEXT addresses
+        // `drm_format_modifier_plane_count` layouts.
+        Some(e) => unsafe { raw_slice(e.p_plane_layouts, e.drm_format_modifier_plane_count) },
+        None => &[],
+    };
+    let mut host_explicit = explicit_modifier.map(|e| {
+        vk::ImageDrmFormatModifierExplicitCreateInfoEXT::default()
+            .drm_format_modifier(e.drm_format_modifier)
+            .plane_layouts(plane_layouts)
+    });
+    if let Some(explicit) = host_explicit.as_mut() {
+        host_info = host_info.push_next(explicit);
     }
     if let Some(stencil_usage) = stencil_usage.as_mut() {
         host_info = host_info.push_next(stencil_usage);
