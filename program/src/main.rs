@@ -7,9 +7,24 @@
 
 mod bench;
 mod demo;
+#[cfg(target_os = "linux")]
+mod demo_consumer;
+#[cfg(target_os = "linux")]
+mod demo_processes;
+#[cfg(target_os = "linux")]
+mod demo_producer;
 mod gpu;
+#[cfg(target_os = "linux")]
+mod link;
+mod memory;
 mod probe;
+#[cfg(target_os = "linux")]
+mod processes;
+#[cfg(target_os = "linux")]
+mod read_only;
 mod report;
+#[cfg(target_os = "linux")]
+mod sysmem_service;
 mod vk_error;
 
 use std::process::ExitCode;
@@ -37,7 +52,10 @@ enum Command {
         device: Option<usize>,
     },
     /// A producer and two consumers share a sysmem2 buffer collection; the producer's GPU writes
-    /// a pattern that the consumers verify through read-only VMOs.
+    /// a pattern that the consumers verify through read-only VMOs. On a Linux host the sysmem
+    /// service, the producer and each consumer are processes of their own (started and stopped
+    /// by the demo, on a private host platform directory); --in-process runs them all in this
+    /// one.
     Demo {
         /// The physical device to render on.
         #[arg(long, default_value_t = 0)]
@@ -48,6 +66,38 @@ enum Command {
         /// Buffers in the collection.
         #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=64))]
         buffers: u32,
+        /// Run sysmem, the producer and the consumers as threads and objects of this process.
+        #[arg(long)]
+        in_process: bool,
+        /// Make one process exit mid-demo (to test that the demo still stops everything).
+        #[cfg(target_os = "linux")]
+        #[arg(long, hide = true, value_enum)]
+        fault: Option<demo_processes::Fault>,
+    },
+    /// Serve fuchsia.sysmem2.Allocator in the host's /svc ($VMO_INTEROP_HOST_DIR/svc) until
+    /// standard input closes: the host sysmem service as a process of its own.
+    Sysmem,
+    /// The cross-process demo's producer process (started by `demo`).
+    #[command(hide = true)]
+    DemoProducer {
+        #[arg(long)]
+        device: usize,
+        #[arg(long)]
+        size: u64,
+        #[arg(long)]
+        buffers: u32,
+        #[arg(long)]
+        fault: bool,
+    },
+    /// One consumer process of the cross-process demo (started by `demo`).
+    #[command(hide = true)]
+    DemoConsumer {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        size: u64,
+        #[arg(long)]
+        fault: bool,
     },
     /// The benchmark matrix: export/import against raw Vulkan calls, zero-copy import against
     /// copying through a staging buffer, sysmem2 allocation against direct VMO creation.
@@ -91,6 +141,20 @@ pub enum Outcome {
     Fail,
 }
 
+/// `vmo-interop sysmem`.
+fn sysmem() -> anyhow::Result<Outcome> {
+    #[cfg(target_os = "linux")]
+    return sysmem_service::run();
+    #[cfg(not(target_os = "linux"))]
+    Err(UsageError::new("the host sysmem service runs on a Linux host").into())
+}
+
+/// What a Linux-only subcommand does elsewhere.
+#[cfg(not(target_os = "linux"))]
+fn linux_only<T>(_arguments: T) -> anyhow::Result<Outcome> {
+    Err(UsageError::new("this subcommand runs on a Linux host").into())
+}
+
 fn main() -> ExitCode {
     // clap exits with code 2 and a one-line hint on unknown flags or bad values.
     let cli = Cli::parse();
@@ -100,13 +164,60 @@ fn main() -> ExitCode {
             device,
             size,
             buffers,
-        } => demo::run(device, size, buffers),
+            in_process,
+            #[cfg(target_os = "linux")]
+            fault,
+        } => memory::check(
+            &format!(
+                "a collection of {buffers} buffer(s) of {}",
+                report::bytes(size)
+            ),
+            size.saturating_mul(u64::from(buffers)),
+            "pass a smaller --size or fewer --buffers",
+        )
+        .and_then(|()| {
+            if in_process {
+                return demo::run(device, size, buffers);
+            }
+            #[cfg(target_os = "linux")]
+            return demo_processes::run(device, size, buffers, fault);
+            #[cfg(not(target_os = "linux"))]
+            Err(UsageError::new(
+                "the demo across processes runs on a Linux host; pass --in-process",
+            )
+            .into())
+        }),
+        Command::Sysmem => sysmem(),
+        Command::DemoProducer {
+            device,
+            size,
+            buffers,
+            fault,
+        } => {
+            #[cfg(target_os = "linux")]
+            let result = demo_producer::run(device, size, buffers, fault);
+            #[cfg(not(target_os = "linux"))]
+            let result = linux_only((device, size, buffers, fault));
+            result
+        }
+        Command::DemoConsumer { name, size, fault } => {
+            #[cfg(target_os = "linux")]
+            let result = demo_consumer::run(&name, size, fault);
+            #[cfg(not(target_os = "linux"))]
+            let result = linux_only((name, size, fault));
+            result
+        }
         Command::Bench {
             json,
             svg,
             device,
             quick,
-        } => bench::run(json, svg.as_deref(), device, quick),
+        } => memory::check(
+            "the benchmark",
+            bench::peak_memory(quick),
+            "free some memory, or pass --quick (largest size 64 MiB)",
+        )
+        .and_then(|()| bench::run(json, svg.as_deref(), device, quick)),
     };
     match result {
         Ok(Outcome::Pass) => ExitCode::SUCCESS,
