@@ -39,6 +39,23 @@ pub fn run(device_index: usize, size: u64, buffer_count: u32, fault: bool) -> Re
 }
 
 fn produce(device_index: usize, size: u64, buffer_count: u32, fault: bool) -> Result<Outcome> {
+    // Vulkan first: a device that does not exist ends the demo before anyone else starts.
+    let vulkan = Instant::now();
+    let instance = Instance::new(true)?;
+    let physical = instance.physical_device(device_index)?;
+    let device = Device::new(&instance, physical)?;
+    let interop = device.interop();
+    say(format!(
+        "Vulkan device {device_index}: {} (validation layer {})",
+        physical.name,
+        if instance.validation {
+            "on"
+        } else {
+            "not installed"
+        }
+    ));
+    timing("producer: Vulkan instance and device", vulkan.elapsed());
+
     let start = Instant::now();
     let allocator = Allocator::connect()?;
     allocator.set_debug_client_info("producer", u64::from(std::process::id()))?;
@@ -60,22 +77,6 @@ fn produce(device_index: usize, size: u64, buffer_count: u32, fault: bool) -> Re
         start.elapsed(),
     );
     ready();
-
-    let vulkan = Instant::now();
-    let instance = Instance::new(true)?;
-    let physical = instance.physical_device(device_index)?;
-    let device = Device::new(&instance, physical)?;
-    let interop = device.interop();
-    say(format!(
-        "Vulkan device {device_index}: {} (validation layer {})",
-        physical.name,
-        if instance.validation {
-            "on"
-        } else {
-            "not installed"
-        }
-    ));
-    timing("producer: Vulkan instance and device", vulkan.elapsed());
 
     // The consumers connect in whichever order their processes start: each names itself.
     let handoff = Instant::now();

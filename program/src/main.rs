@@ -24,6 +24,8 @@ mod processes;
 mod read_only;
 mod report;
 #[cfg(target_os = "linux")]
+mod session;
+#[cfg(target_os = "linux")]
 mod sysmem_service;
 mod vk_error;
 

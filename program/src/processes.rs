@@ -50,9 +50,10 @@ impl Drop for PrivateHostDir {
     }
 }
 
-/// One line a child printed, or its end of output.
+/// One line a child printed (on stdout, or on stderr), or the end of one of its outputs.
 pub enum Line {
     Text { child: usize, text: String },
+    Error { child: usize, text: String },
     Closed,
 }
 
@@ -94,12 +95,13 @@ impl Children {
             .env_remove("VMO_INTEROP_SVC_DIR")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             .spawn()
             .with_context(|| format!("starting the {name} process ({})", exe.display()))?;
         let index = self.running.len();
         let stdin = child.stdin.take();
         let stdout = child.stdout.take();
+        let stderr = child.stderr.take();
         self.running.push(Running {
             name: name.to_owned(),
             child,
@@ -107,17 +109,28 @@ impl Children {
             status: None,
         });
         let stdout = stdout.ok_or_else(|| anyhow!("the {name} process has no stdout pipe"))?;
+        let stderr = stderr.ok_or_else(|| anyhow!("the {name} process has no stderr pipe"))?;
+        self.forward(stdout, move |text| Line::Text { child: index, text });
+        self.forward(stderr, move |text| Line::Error { child: index, text });
+        Ok(index)
+    }
+
+    /// Forwards each line of `pipe` (until it closes) as `line(text)`, then [`Line::Closed`].
+    fn forward(
+        &self,
+        pipe: impl Read + Send + 'static,
+        line: impl Fn(String) -> Line + Send + 'static,
+    ) {
         let sender = self.sender.clone();
         std::thread::spawn(move || {
-            for text in BufReader::new(stdout).lines() {
+            for text in BufReader::new(pipe).lines() {
                 let Ok(text) = text else { break };
-                if sender.send(Line::Text { child: index, text }).is_err() {
+                if sender.send(line(text)).is_err() {
                     return;
                 }
             }
             let _ = sender.send(Line::Closed);
         });
-        Ok(index)
     }
 
     pub fn name(&self, child: usize) -> &str {
@@ -185,9 +198,9 @@ impl Children {
         Ok(status)
     }
 
-    /// How many children have exited (and been reaped).
-    pub fn exited(&self) -> usize {
-        self.running.iter().filter(|r| r.status.is_some()).count()
+    /// How many outputs (two per child) of the children that have exited.
+    pub fn exited_outputs(&self) -> usize {
+        2 * self.running.iter().filter(|r| r.status.is_some()).count()
     }
 
     /// Kills and reaps every child still running.
