@@ -13,6 +13,12 @@ mod demo_consumer;
 mod demo_processes;
 #[cfg(target_os = "linux")]
 mod demo_producer;
+#[cfg(target_os = "linux")]
+mod flatland;
+#[cfg(target_os = "linux")]
+mod flatland_client;
+#[cfg(target_os = "linux")]
+mod flatland_compositor;
 mod gpu;
 #[cfg(target_os = "linux")]
 mod link;
@@ -75,6 +81,39 @@ enum Command {
         #[cfg(target_os = "linux")]
         #[arg(long, hide = true, value_enum)]
         fault: Option<demo_processes::Fault>,
+    },
+    /// A Flatland-style client process renders 3 frames with the GPU into a sysmem collection
+    /// of 3 images; a compositor process reads them at sysmem's bytes_per_row and writes them,
+    /// side by side, as a PNG.
+    Flatland {
+        /// The PNG to write.
+        #[arg(long, value_name = "FILE", default_value = "flatland.png")]
+        out: std::path::PathBuf,
+        /// Each frame's width in pixels (odd by default, so that a row is not width x 4 bytes).
+        #[arg(long, default_value_t = 250, value_parser = clap::value_parser!(u32).range(5..=4096))]
+        width: u32,
+        /// Each frame's height in pixels.
+        #[arg(long, default_value_t = 160, value_parser = clap::value_parser!(u32).range(4..=4096))]
+        height: u32,
+        /// The physical device the client renders on.
+        #[arg(long, default_value_t = 0)]
+        device: usize,
+    },
+    /// The Flatland demo's client process (started by `flatland`).
+    #[command(hide = true)]
+    FlatlandClient {
+        #[arg(long)]
+        device: usize,
+        #[arg(long)]
+        width: u32,
+        #[arg(long)]
+        height: u32,
+    },
+    /// The Flatland demo's compositor process (started by `flatland`).
+    #[command(hide = true)]
+    FlatlandCompositor {
+        #[arg(long)]
+        out: std::path::PathBuf,
     },
     /// Serve fuchsia.sysmem2.Allocator in the host's /svc ($VMO_INTEROP_HOST_DIR/svc) until
     /// standard input closes: the host sysmem service as a process of its own.
@@ -207,6 +246,42 @@ fn main() -> ExitCode {
             let result = demo_consumer::run(&name, size, fault);
             #[cfg(not(target_os = "linux"))]
             let result = linux_only((name, size, fault));
+            result
+        }
+        Command::Flatland {
+            out,
+            width,
+            height,
+            device,
+        } => memory::check(
+            &format!("{width}x{height} frames"),
+            // 3 images of up to 8 bytes a pixel (row padding included), and the picture.
+            u64::from(width) * u64::from(height) * (3 * 8 + 3 * 4),
+            "pass a smaller --width or --height",
+        )
+        .and_then(|()| {
+            #[cfg(target_os = "linux")]
+            let result = flatland::run(&out, width, height, device);
+            #[cfg(not(target_os = "linux"))]
+            let result = linux_only((out, width, height, device));
+            result
+        }),
+        Command::FlatlandClient {
+            device,
+            width,
+            height,
+        } => {
+            #[cfg(target_os = "linux")]
+            let result = flatland_client::run(device, width, height);
+            #[cfg(not(target_os = "linux"))]
+            let result = linux_only((device, width, height));
+            result
+        }
+        Command::FlatlandCompositor { out } => {
+            #[cfg(target_os = "linux")]
+            let result = flatland_compositor::run(&out);
+            #[cfg(not(target_os = "linux"))]
+            let result = linux_only(out);
             result
         }
         Command::Bench {

@@ -342,3 +342,111 @@ fn the_sysmem_subcommand_serves_until_stdin_closes_and_refuses_a_second_instance
     assert!(!socket.exists(), "a stopped service removes its socket");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The Flatland demo's frames, as `vmo-interop flatland` documents them: frame `i` is
+/// background `BACKGROUNDS[i]` with a white rectangle `width / 5` x `height / 2`, a quarter of
+/// the height down, its left edge at `(width - width / 5) * i / 2`; the frames sit side by
+/// side, 8 pixels of (32, 32, 32) apart.
+fn expected_pixel(x: u32, y: u32, width: u32, height: u32) -> [u8; 4] {
+    const BACKGROUNDS: [[u8; 4]; 3] = [[204, 51, 51, 255], [51, 153, 51, 255], [51, 102, 204, 255]];
+    let (frame, x) = (x / (width + 8), x % (width + 8));
+    if x >= width {
+        return [32, 32, 32, 255];
+    }
+    let (w, h) = (width / 5, height / 2);
+    let left = (width - w) * frame / 2;
+    let top = height / 4;
+    if (left..left + w).contains(&x) && (top..top + h).contains(&y) {
+        [255, 255, 255, 255]
+    } else {
+        BACKGROUNDS[frame as usize]
+    }
+}
+
+#[test]
+fn flatland_composites_the_gpu_frames_at_sysmems_row_pitch() {
+    for (width, height) in [(250u32, 160u32), (1023, 64)] {
+        let path = std::env::temp_dir().join(format!(
+            "vmo-interop-cli-{}-flatland-{width}.png",
+            std::process::id()
+        ));
+        let output = vmo_interop(&[
+            "flatland",
+            "--out",
+            path.to_str().unwrap(),
+            "--width",
+            &width.to_string(),
+            "--height",
+            &height.to_string(),
+        ]);
+        let out = stdout(&output);
+        assert!(
+            output.status.success(),
+            "flatland failed:\n{out}\n{}",
+            stderr(&output)
+        );
+        let (pids, _) = started(&out);
+        let names: Vec<&str> = pids.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["sysmem", "compositor", "client"], "{out}");
+        assert_nothing_left(&out, 3);
+        assert!(out.contains("validation layer on"), "{out}");
+        assert!(out.contains("0 validation message(s)"), "{out}");
+        // The compositor read at sysmem's pitch, which the driver's alignment padded.
+        let pitch: u32 = out
+            .lines()
+            .find_map(|l| {
+                l.split_once("compositor  sysmem allocated 3 image(s): bytes_per_row ")?
+                    .1
+                    .split_once(' ')
+            })
+            .map(|(pitch, _)| pitch.parse().unwrap())
+            .unwrap_or_else(|| panic!("the compositor reports bytes_per_row: {out}"));
+        assert!(pitch >= width * 4, "{out}");
+        assert!(
+            out.contains(&format!("(width x 4 = {})", width * 4)),
+            "{out}"
+        );
+        for frame in 0..3 {
+            assert!(
+                out.contains(&format!(
+                    "frame {frame}: rendered into image {frame} on the GPU"
+                )),
+                "{out}"
+            );
+        }
+
+        let decoder =
+            png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&path).unwrap()));
+        let mut reader = decoder.read_info().unwrap();
+        let mut pixels = vec![0; reader.output_buffer_size()];
+        let info = reader.next_frame(&mut pixels).unwrap();
+        assert_eq!((info.width, info.height), (3 * width + 16, height));
+        assert_eq!(info.color_type, png::ColorType::Rgba);
+        assert_eq!(info.bit_depth, png::BitDepth::Eight);
+        let mut wrong = Vec::new();
+        for y in 0..height {
+            for x in 0..info.width {
+                let at = (y * info.width + x) as usize * 4;
+                let got: [u8; 4] = pixels[at..at + 4].try_into().unwrap();
+                if got != expected_pixel(x, y, width, height) {
+                    wrong.push((x, y, got));
+                }
+            }
+        }
+        assert!(
+            wrong.is_empty(),
+            "{} of {} pixels differ from the frames' patterns, first {:?}",
+            wrong.len(),
+            info.width * height,
+            &wrong[..wrong.len().min(5)]
+        );
+        std::fs::remove_file(&path).unwrap();
+    }
+}
+
+#[test]
+fn flatland_checks_its_output_path_before_starting_anything() {
+    let output = vmo_interop(&["flatland", "--out", "/nonexistent/dir/x.png"]);
+    assert_usage_error(&output, "cannot write /nonexistent/dir/x.png");
+    assert!(stdout(&output).is_empty(), "{}", stdout(&output));
+}
