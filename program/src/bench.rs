@@ -97,12 +97,6 @@ fn kernel_calls<T>(f: impl FnOnce() -> T) -> (T, Option<u64>) {
     (f(), None)
 }
 
-/// The most memory the benchmark holds at once: at its largest size, the VMO, a staging
-/// buffer and a device-local copy (an upper bound; the device-local one may live in VRAM).
-pub fn peak_memory(quick: bool) -> u64 {
-    3 * if quick { 64 * MIB } else { GIB }
-}
-
 pub fn run(json: bool, svg: Option<&Path>, device_index: usize, quick: bool) -> Result<Outcome> {
     let instance = Instance::new(false)?;
     let physical = instance.physical_device(device_index)?;

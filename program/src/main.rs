@@ -291,7 +291,7 @@ fn main() -> ExitCode {
             quick,
         } => memory::check(
             "the benchmark",
-            bench::peak_memory(quick),
+            memory::bench_peak(quick),
             "free some memory, or pass --quick (largest size 64 MiB)",
         )
         .and_then(|()| bench::run(json, svg.as_deref(), device, quick)),

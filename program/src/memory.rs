@@ -26,6 +26,13 @@ fn mem_available(meminfo: &str) -> Option<u64> {
     }
 }
 
+/// The most memory `bench` holds at once: at its largest size (1 GiB, or 64 MiB with
+/// `--quick`), the VMO, a staging buffer and a device-local copy (an upper bound: the
+/// device-local one may live in VRAM).
+pub fn bench_peak(quick: bool) -> u64 {
+    3 * if quick { 64 << 20 } else { 1 << 30 }
+}
+
 /// `64.0 GiB`, `21.6 GiB`, `512.0 MiB`.
 fn approx(size: u64) -> String {
     let size = size as f64;
