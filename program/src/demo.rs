@@ -1,6 +1,6 @@
 //! `vmo-interop demo --in-process` (the only form on Fuchsia and macOS): the main job, end to
 //! end, in one process; the pieces the producer and consumers share with the demo across
-//! processes ([`crate::demo_processes`] on a Linux host) are here too.
+//! processes (`demo_processes.rs`, on a Linux host) are here too.
 //!
 //! A producer and two consumers share one sysmem2 buffer collection:
 //!

@@ -74,7 +74,8 @@ enum Command {
         /// Buffers in the collection.
         #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=64))]
         buffers: u32,
-        /// Run sysmem, the producer and the consumers as threads and objects of this process.
+        /// Run the producer and the consumers (and, off Fuchsia, sysmem) in this one process:
+        /// the only form on Fuchsia and macOS.
         #[arg(long)]
         in_process: bool,
         /// Make one process exit mid-demo (to test that the demo still stops everything).
@@ -222,11 +223,10 @@ fn main() -> ExitCode {
             }
             #[cfg(target_os = "linux")]
             return demo_processes::run(device, size, buffers, fault);
+            // Elsewhere the participants share one process (on Fuchsia, sysmem is the
+            // system's, a process of its own already).
             #[cfg(not(target_os = "linux"))]
-            Err(UsageError::new(
-                "the demo across processes runs on a Linux host; pass --in-process",
-            )
-            .into())
+            demo::run(device, size, buffers)
         }),
         Command::Sysmem => sysmem(),
         Command::DemoProducer {
