@@ -18,10 +18,10 @@ use crate::link::{self, deadline};
 use crate::processes::{exit_with_parent, say, timing};
 use crate::Outcome;
 
-pub fn run(name: &str, size: u64, fault: bool) -> Result<Outcome> {
+pub fn run(name: &str, size: u64, fault: bool, hang: bool) -> Result<Outcome> {
     exit_with_parent();
     let baseline = vmo_interop::platform::host::counters();
-    let outcome = consume(name, size, fault)?;
+    let outcome = consume(name, size, fault, hang)?;
     let after = vmo_interop::platform::host::counters();
     if after.live_handles != baseline.live_handles || after.live_vmos != baseline.live_vmos {
         bail!(
@@ -35,7 +35,7 @@ pub fn run(name: &str, size: u64, fault: bool) -> Result<Outcome> {
     Ok(outcome)
 }
 
-fn consume(name: &str, size: u64, fault: bool) -> Result<Outcome> {
+fn consume(name: &str, size: u64, fault: bool, hang: bool) -> Result<Outcome> {
     let start = Instant::now();
     let producer = link::connect(LINK)?;
     link::send(&producer, name.as_bytes(), vec![])?;
@@ -52,6 +52,10 @@ fn consume(name: &str, size: u64, fault: bool) -> Result<Outcome> {
     if fault {
         say("injected fault: this consumer exits at once (status 70) without Release");
         std::process::exit(70);
+    }
+    if hang {
+        say("injected fault: this consumer hangs (until it is killed)");
+        std::thread::sleep(std::time::Duration::from_secs(600));
     }
     let info = collection.wait_for_all_buffers_allocated(deadline())?;
     let vmos: Vec<zx::Vmo> = info

@@ -30,6 +30,8 @@ pub enum Fault {
     Producer,
     ConsumerA,
     ConsumerB,
+    /// Consumer B exits while consumer A hangs (and has to be killed).
+    ConsumerBWhileAHangs,
 }
 
 pub fn run(device: usize, size: u64, buffers: u32, fault: Option<Fault>) -> Result<Outcome> {
@@ -73,11 +75,14 @@ fn run_processes(
         ("consumer A", "A", Fault::ConsumerA),
         ("consumer B", "B", Fault::ConsumerB),
     ] {
-        let args = role(
+        let mut args = role(
             "demo-consumer",
             &["--name".to_owned(), letter.to_owned()],
             injected,
         );
+        if fault == Some(Fault::ConsumerBWhileAHangs) {
+            args.push(if letter == "A" { "--hang" } else { "--fault" }.to_owned());
+        }
         participants.push(session.start(name, &args)?);
     }
     let failed = session.wait_participants(&participants)?;

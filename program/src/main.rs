@@ -140,6 +140,8 @@ enum Command {
         size: u64,
         #[arg(long)]
         fault: bool,
+        #[arg(long)]
+        hang: bool,
     },
     /// The benchmark matrix: export/import against raw Vulkan calls, zero-copy import against
     /// copying through a staging buffer, sysmem2 allocation against direct VMO creation.
@@ -241,11 +243,16 @@ fn main() -> ExitCode {
             let result = linux_only((device, size, buffers, fault));
             result
         }
-        Command::DemoConsumer { name, size, fault } => {
+        Command::DemoConsumer {
+            name,
+            size,
+            fault,
+            hang,
+        } => {
             #[cfg(target_os = "linux")]
-            let result = demo_consumer::run(&name, size, fault);
+            let result = demo_consumer::run(&name, size, fault, hang);
             #[cfg(not(target_os = "linux"))]
-            let result = linux_only((name, size, fault));
+            let result = linux_only((name, size, fault, hang));
             result
         }
         Command::Flatland {

@@ -173,29 +173,30 @@ impl Children {
                 return Ok((status, false));
             }
             if Instant::now() >= give_up {
-                return Ok((self.kill(child)?, true));
+                return self.kill(child);
             }
             std::thread::sleep(Duration::from_millis(2));
         }
     }
 
-    /// Kills `child` (SIGKILL) unless it has exited, and reaps it.
-    pub fn kill(&mut self, child: usize) -> Result<ExitStatus> {
+    /// Kills `child` (SIGKILL) unless it has exited, and reaps it. Returns its status and
+    /// whether it had to be killed.
+    pub fn kill(&mut self, child: usize) -> Result<(ExitStatus, bool)> {
+        if let Some(status) = self.try_wait(child)? {
+            return Ok((status, false));
+        }
         let running = self
             .running
             .get_mut(child)
             .ok_or_else(|| anyhow!("no child {child}"))?;
-        if let Some(status) = running.status {
-            return Ok(status);
-        }
-        // An error means it has already exited; `wait` reaps it either way.
+        // An error means it has exited meanwhile; `wait` reaps it either way.
         let _ = running.child.kill();
         let status = running
             .child
             .wait()
             .with_context(|| format!("waiting for the {} process", running.name))?;
         running.status = Some(status);
-        Ok(status)
+        Ok((status, true))
     }
 
     /// How many outputs (two per child) of the children that have exited.

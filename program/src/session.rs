@@ -13,6 +13,8 @@ use crate::UsageError;
 
 /// The longest the participants may take, in all, before the run gives up on them.
 pub const LIMIT: Duration = Duration::from_secs(60);
+/// How long the other participants get to exit on their own once one has failed.
+pub const GRACE: Duration = Duration::from_secs(1);
 
 pub struct Session {
     start: Instant,
@@ -160,11 +162,13 @@ impl Session {
     }
 
     /// Waits until every one of `participants` has exited. The first that fails (or
-    /// [`LIMIT`]) ends the others: they are killed and reaped. Returns the first failure.
+    /// [`LIMIT`]) ends the others: those still running [`GRACE`] later (they normally fail on
+    /// their own, their collection failed) are killed and reaped. Returns the first failure.
     pub fn wait_participants(&mut self, participants: &[usize]) -> Result<Option<anyhow::Error>> {
         let give_up = Instant::now() + LIMIT;
         let mut failed: Vec<(usize, ExitStatus)> = Vec::new();
         let mut timed_out = false;
+        let mut kill_at: Option<Instant> = None;
         let mut done = vec![false; participants.len()];
         while done.iter().any(|d| !d) {
             if let Some(line) = self.children.next_line(Duration::from_millis(1)) {
@@ -183,12 +187,17 @@ impl Session {
                     }
                 }
             }
-            if !failed.is_empty() || Instant::now() > give_up {
+            if !failed.is_empty() && kill_at.is_none() {
+                kill_at = Some(Instant::now() + GRACE);
+            }
+            let now = Instant::now();
+            if kill_at.is_some_and(|at| now > at) || now > give_up {
                 for (i, &child) in participants.iter().enumerate() {
                     if !done[i] {
                         let name = self.children.name(child).to_owned();
-                        let status = self.children.kill(child)?;
-                        self.print("stop", &format!("{name} ({})", describe(status)));
+                        let (status, killed) = self.children.kill(child)?;
+                        let what = if killed { "stop" } else { "exit" };
+                        self.print(what, &format!("{name} ({})", describe(status)));
                         done[i] = true;
                     }
                 }

@@ -250,6 +250,30 @@ fn a_participant_that_dies_mid_demo_ends_the_demo_and_leaves_nothing_running() {
     }
 }
 
+#[test]
+fn a_participant_that_hangs_after_another_died_is_killed_and_reaped() {
+    let output = vmo_interop(&["demo", "--fault", "consumer-b-while-a-hangs"]);
+    let (out, err) = (stdout(&output), stderr(&output));
+    assert_eq!(output.status.code(), Some(1), "{out}\n{err}");
+    assert!(
+        out.contains("exit        consumer B (exit status 70)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("consumer A  injected fault: this consumer hangs"),
+        "{out}"
+    );
+    assert!(
+        out.contains("stop        consumer A (killed by signal 9)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("sysmem: closed its standard input; it stopped"),
+        "{out}"
+    );
+    assert_nothing_left(&out, 4);
+}
+
 /// A `/proc/meminfo` standing for a machine with `available` bytes available.
 fn fake_meminfo(name: &str, available: u64) -> PathBuf {
     let path = std::env::temp_dir().join(format!("vmo-interop-cli-{}-{name}", std::process::id()));
