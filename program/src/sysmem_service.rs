@@ -33,10 +33,11 @@ pub fn run() -> Result<Outcome> {
             ))
         }
     };
-    let svc = std::env::var_os("VMO_INTEROP_HOST_DIR")
-        .map(|dir| std::path::PathBuf::from(dir).join("svc"))
-        .map_or_else(|| "the host's /svc".to_owned(), |p| p.display().to_string());
-    println!("serving {ALLOCATOR_PROTOCOL} at {svc}/{ALLOCATOR_PROTOCOL}");
+    let svc = svc_dir();
+    println!(
+        "serving {ALLOCATOR_PROTOCOL} at {}",
+        svc.join(ALLOCATOR_PROTOCOL).display()
+    );
     std::io::stdout().flush()?;
     let mut sink = [0u8; 64];
     let mut stdin = std::io::stdin();
@@ -49,4 +50,23 @@ pub fn run() -> Result<Outcome> {
         stats.collections, stats.nodes, stats.allocator_connections
     );
     Ok(Outcome::Pass)
+}
+
+/// The directory standing for `/svc`, as the host platform finds it (for the message only):
+/// `$VMO_INTEROP_SVC_DIR`, or `svc/` in `$VMO_INTEROP_HOST_DIR` (default
+/// `/tmp/vmo-interop-<uid>`).
+fn svc_dir() -> std::path::PathBuf {
+    let var = |name| std::env::var_os(name).filter(|v| !v.is_empty());
+    if let Some(dir) = var("VMO_INTEROP_SVC_DIR") {
+        return dir.into();
+    }
+    var("VMO_INTEROP_HOST_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::env::temp_dir().join(format!(
+                "vmo-interop-{}",
+                rustix::process::getuid().as_raw()
+            ))
+        })
+        .join("svc")
 }
