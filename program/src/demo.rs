@@ -1,4 +1,6 @@
-//! `vmo-interop demo`: the main job, end to end.
+//! `vmo-interop demo --in-process` (the only form on Fuchsia and macOS): the main job, end to
+//! end, in one process; the pieces the producer and consumers share with the demo across
+//! processes (`demo_processes.rs`, on a Linux host) are here too.
 //!
 //! A producer and two consumers share one sysmem2 buffer collection:
 //!
@@ -23,9 +25,9 @@ use ash::vk;
 use vmo_interop::sysmem::types::{
     usage, BufferCollectionConstraints, BufferCollectionInfo, BufferMemoryConstraints, BufferUsage,
 };
-use vmo_interop::sysmem::vulkan::{import_buffers, VulkanConstraints};
+use vmo_interop::sysmem::vulkan::{import_buffers, ImportedCollection, VulkanConstraints};
 use vmo_interop::sysmem::{Allocator, BufferCollection};
-use vmo_interop::vk::{AllocationInfo, Buffer, Memory, Resource};
+use vmo_interop::vk::{AllocationInfo, Buffer, Interop, Memory, Resource};
 use vmo_interop::zx::{self, AsHandleRef, Rights, VmarFlags};
 
 use crate::gpu::{transfer_to_host_barrier, Device, Instance};
@@ -33,12 +35,12 @@ use crate::report::{bytes, human};
 use crate::Outcome;
 
 /// Consumer B's token attenuation: everything but DUPLICATE.
-const CONSUMER_B_MASK: Rights = Rights::from_bits_truncate(!Rights::DUPLICATE.bits());
+pub(crate) const CONSUMER_B_MASK: Rights = Rights::from_bits_truncate(!Rights::DUPLICATE.bits());
 /// Stripes of the pattern: each `STRIPE` bytes hold one 32-bit value.
-const STRIPE: u64 = 4096;
+pub(crate) const STRIPE: u64 = 4096;
 
 /// The 32-bit value of stripe `stripe` of buffer `buffer`.
-fn pattern(buffer: usize, stripe: u64) -> u32 {
+pub(crate) fn pattern(buffer: usize, stripe: u64) -> u32 {
     // A multiplicative hash, so that neighbouring stripes and buffers differ in every byte.
     ((buffer as u32) << 24 ^ stripe as u32)
         .wrapping_add(1)
@@ -178,20 +180,7 @@ fn run_participants(
     );
 
     // 2. Constraints: the producer's from a VkBuffer, the consumers' CPU reads.
-    let usage_flags = vk::BufferUsageFlags::TRANSFER_DST | vk::BufferUsageFlags::TRANSFER_SRC;
-    let buffer_info = vk::BufferCreateInfo::default()
-        .size(size)
-        .usage(usage_flags)
-        .sharing_mode(vk::SharingMode::EXCLUSIVE);
-    let buffers: Vec<Buffer> = (0..buffer_count)
-        // SAFETY: a valid create info with no chained structures.
-        .map(|_| unsafe { interop.create_buffer(&buffer_info) })
-        .collect::<Result<_, _>>()?;
-    let requirements = buffers[0].requirements().memory;
-    let constraints = VulkanConstraints::for_buffer(requirements, usage_flags)
-        .memory_properties(vk::MemoryPropertyFlags::HOST_VISIBLE)
-        .min_buffer_count_for_camping(buffer_count)
-        .to_constraints();
+    let (buffers, constraints, requirements) = producer_buffers(interop, size, buffer_count)?;
     let collection = producer.allocator.bind_shared_collection(token)?;
     collection.set_name(10, "vmo-interop demo")?;
     collection.set_constraints(Some(constraints))?;
@@ -209,19 +198,7 @@ fn run_participants(
         let allocator = connect()?;
         allocator.set_debug_client_info(name, 2 + consumers.len() as u64)?;
         let collection = allocator.bind_shared_collection(token)?;
-        collection.set_constraints(Some(BufferCollectionConstraints {
-            usage: Some(BufferUsage {
-                cpu: Some(usage::CPU_USAGE_READ),
-                ..Default::default()
-            }),
-            buffer_memory_constraints: Some(BufferMemoryConstraints {
-                min_size_bytes: Some(size),
-                cpu_domain_supported: Some(true),
-                ram_domain_supported: Some(true),
-                ..Default::default()
-            }),
-            ..Default::default()
-        }))?;
+        collection.set_constraints(Some(consumer_constraints(size)))?;
         consumers.push(Participant {
             name,
             allocator,
@@ -254,58 +231,14 @@ fn run_participants(
         steps.detail(format!("{:<10} VMO rights {rights:?}", p.name));
     }
 
-    let imported = import_buffers(
-        interop,
-        producer_info,
-        // The consumers read what the GPU wrote through their VMOs, which cannot be invalidated
-        // like a Vulkan mapping: the memory must be host-coherent.
-        &AllocationInfo::new()
-            .memory_properties(
-                vk::MemoryPropertyFlags::HOST_VISIBLE | vk::MemoryPropertyFlags::HOST_COHERENT,
-                vk::MemoryPropertyFlags::empty(),
-            )
-            .resource(Resource::Buffer(&buffers[0])),
-    )?;
-    for (buffer, memory) in buffers.iter().zip(&imported.memories) {
-        // SAFETY: both live objects of this device; the memory type was validated against the
-        // buffer's requirements, and the VMO is at least `requirements.size` bytes.
-        unsafe {
-            interop
-                .device()
-                .bind_buffer_memory(buffer.handle(), memory.handle(), 0)
-        }
-        .map_err(VkError)
-        .context("vkBindBufferMemory")?;
-    }
+    let imported = import_and_bind(interop, producer_info, &buffers)?;
     steps.step(format!(
         "producer imported {} VMO(s) into Vulkan (memory type {}, validated against memoryTypeBits and the buffer's requirements)",
         imported.memories.len(),
         imported.memories.first().map_or(0, Memory::memory_type_index)
     ));
 
-    device.submit(|d, cmd| {
-        for (index, buffer) in buffers.iter().enumerate() {
-            let mut offset = 0;
-            while offset < size {
-                let len = STRIPE.min(size - offset) & !3;
-                if len > 0 {
-                    // SAFETY: the buffer is live, bound, TRANSFER_DST; the range is in bounds
-                    // and 4-byte aligned.
-                    unsafe {
-                        d.cmd_fill_buffer(
-                            cmd,
-                            buffer.handle(),
-                            offset,
-                            len,
-                            pattern(index, offset / STRIPE),
-                        )
-                    };
-                }
-                offset += STRIPE;
-            }
-        }
-        transfer_to_host_barrier(d, cmd);
-    })?;
+    gpu_write(device, &buffers, size)?;
     steps.step(format!(
         "producer GPU wrote the pattern (vkCmdFillBuffer, {} stripes per buffer)",
         size.div_ceil(STRIPE)
@@ -378,6 +311,113 @@ fn run_participants(
     Ok(if pass { Outcome::Pass } else { Outcome::Fail })
 }
 
+/// The producer's `VkBuffer`s (one per buffer of the collection) and its constraints, derived
+/// from their memory requirements: a GPU transfer usage, host-visible memory.
+pub(crate) fn producer_buffers(
+    interop: &Interop,
+    size: u64,
+    buffer_count: u32,
+) -> Result<(
+    Vec<Buffer>,
+    BufferCollectionConstraints,
+    vk::MemoryRequirements,
+)> {
+    let usage_flags = vk::BufferUsageFlags::TRANSFER_DST | vk::BufferUsageFlags::TRANSFER_SRC;
+    let buffer_info = vk::BufferCreateInfo::default()
+        .size(size)
+        .usage(usage_flags)
+        .sharing_mode(vk::SharingMode::EXCLUSIVE);
+    let buffers: Vec<Buffer> = (0..buffer_count)
+        // SAFETY: a valid create info with no chained structures.
+        .map(|_| unsafe { interop.create_buffer(&buffer_info) })
+        .collect::<Result<_, _>>()?;
+    let requirements = buffers[0].requirements().memory;
+    let constraints = VulkanConstraints::for_buffer(requirements, usage_flags)
+        .memory_properties(vk::MemoryPropertyFlags::HOST_VISIBLE)
+        .min_buffer_count_for_camping(buffer_count)
+        .to_constraints();
+    Ok((buffers, constraints, requirements))
+}
+
+/// Imports every VMO of the producer's collection into Vulkan and binds buffer `i` to memory
+/// `i`.
+pub(crate) fn import_and_bind(
+    interop: &Interop,
+    info: BufferCollectionInfo,
+    buffers: &[Buffer],
+) -> Result<ImportedCollection> {
+    let imported = import_buffers(
+        interop,
+        info,
+        // The consumers read what the GPU wrote through their VMOs, which cannot be invalidated
+        // like a Vulkan mapping: the memory must be host-coherent.
+        &AllocationInfo::new()
+            .memory_properties(
+                vk::MemoryPropertyFlags::HOST_VISIBLE | vk::MemoryPropertyFlags::HOST_COHERENT,
+                vk::MemoryPropertyFlags::empty(),
+            )
+            .resource(Resource::Buffer(&buffers[0])),
+    )?;
+    for (buffer, memory) in buffers.iter().zip(&imported.memories) {
+        // SAFETY: both live objects of this device; the memory type was validated against the
+        // buffer's requirements, and the VMO is at least `requirements.size` bytes.
+        unsafe {
+            interop
+                .device()
+                .bind_buffer_memory(buffer.handle(), memory.handle(), 0)
+        }
+        .map_err(VkError)
+        .context("vkBindBufferMemory")?;
+    }
+    Ok(imported)
+}
+
+/// The producer's GPU writes the pattern into every buffer (`vkCmdFillBuffer` per stripe) and
+/// makes it visible to the host.
+pub(crate) fn gpu_write(device: &Device<'_>, buffers: &[Buffer], size: u64) -> Result<()> {
+    device.submit(|d, cmd| {
+        for (index, buffer) in buffers.iter().enumerate() {
+            let mut offset = 0;
+            while offset < size {
+                let len = STRIPE.min(size - offset) & !3;
+                if len > 0 {
+                    // SAFETY: the buffer is live, bound, TRANSFER_DST; the range is in bounds
+                    // and 4-byte aligned.
+                    unsafe {
+                        d.cmd_fill_buffer(
+                            cmd,
+                            buffer.handle(),
+                            offset,
+                            len,
+                            pattern(index, offset / STRIPE),
+                        )
+                    };
+                }
+                offset += STRIPE;
+            }
+        }
+        transfer_to_host_barrier(d, cmd);
+    })?;
+    Ok(())
+}
+
+/// A consumer's constraints: CPU reads of buffers of at least `size` bytes.
+pub(crate) fn consumer_constraints(size: u64) -> BufferCollectionConstraints {
+    BufferCollectionConstraints {
+        usage: Some(BufferUsage {
+            cpu: Some(usage::CPU_USAGE_READ),
+            ..Default::default()
+        }),
+        buffer_memory_constraints: Some(BufferMemoryConstraints {
+            min_size_bytes: Some(size),
+            cpu_domain_supported: Some(true),
+            ram_domain_supported: Some(true),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
 fn collection_of(p: &Participant) -> Result<&BufferCollection> {
     p.collection
         .as_ref()
@@ -393,7 +433,7 @@ fn first_vmo(info: &BufferCollectionInfo) -> Result<&zx::Vmo> {
 }
 
 /// Maps `vmo` read-only and checks every stripe of buffer `index`.
-fn verify(vmo: &zx::Vmo, index: usize, size: u64) -> Result<()> {
+pub(crate) fn verify(vmo: &zx::Vmo, index: usize, size: u64) -> Result<()> {
     let len = usize::try_from(size)?;
     // Mappings cover whole pages.
     let mapping = vmo.map(0, len.next_multiple_of(4096), VmarFlags::PERM_READ)?;
