@@ -252,6 +252,9 @@ fn pending_calls_take_no_thread_each_and_dropped_ones_leave_nothing() {
         }
         futures::executor::block_on(async {
             for collection in &collections {
+                // The releases travel on the tokens' channels, the checks on the collections':
+                // a new wait orders them (the service answers it once allocation is done).
+                collection.wait_for_all_buffers_allocated().await.unwrap();
                 assert!(collection.check_all_buffers_allocated().await.unwrap());
             }
         });
