@@ -30,6 +30,7 @@
 )]
 
 pub mod ash_debug;
+pub mod external_memory;
 pub mod fdio;
 pub mod fidl;
 pub mod metal;

@@ -262,7 +262,7 @@ fn chained_structures_are_forwarded_with_the_handle_type_rewritten() {
         .push_next(&mut format_list);
     // SAFETY: a valid create info with a format list and no external-memory structure.
     let image = unsafe { interop.create_image(&info) }.unwrap();
-    let vmo_interop::vk::validate::ResourceDescription::Image(description) = image.description()
+    let vmo_interop::external_memory::ResourceDescription::Image(description) = image.description()
     else {
         panic!("an image described as a buffer");
     };

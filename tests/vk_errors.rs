@@ -5,7 +5,7 @@ mod common;
 
 use ash::vk;
 use common::{live, transfer_buffer, Gpu};
-use vmo_interop::vk::validate::{DedicatedMismatch, ResourceKind};
+use vmo_interop::external_memory::{DedicatedMismatch, ResourceKind};
 use vmo_interop::vk::{
     AllocateError, AllocationInfo, ExportError, ImportError, Interop, Resource, ValidationError,
 };

@@ -42,7 +42,7 @@ fn the_library_refuses_resources_of_another_device() {
             assert_eq!(
                 *error,
                 ValidationError::ResourceOfAnotherDevice {
-                    resource: vmo_interop::vk::validate::ResourceKind::Buffer,
+                    resource: vmo_interop::external_memory::ResourceKind::Buffer,
                     dedicated,
                 }
             );

@@ -23,7 +23,7 @@ use super::error::{AllocateError, ExportError, PropertiesError};
 use super::handle_type::MetalHandleType;
 use super::memory::{Device, Memory};
 use super::validate::{ImageShape, ImportRequest, Resource, ResourceHandle};
-use crate::vk::MemoryTypeRequest;
+use crate::external_memory::MemoryTypeRequest;
 
 /// A retained Metal object of one of the three importable kinds.
 #[derive(Debug, Clone)]

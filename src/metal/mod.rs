@@ -43,7 +43,9 @@ pub mod error;
 pub mod handle_type;
 pub mod memory;
 pub mod raw;
+mod request;
 pub mod validate;
+mod validation_error;
 
 #[cfg(target_vendor = "apple")]
 mod apple;

@@ -3,10 +3,10 @@
 
 use ash::vk;
 
-use super::memory_type::MemoryTypeRequest;
 use super::resource::{Buffer, Image};
-use super::validate::{ResourceDescription, ResourceKind, ValidationError};
 use super::Interop;
+use crate::external_memory::MemoryTypeRequest;
+use crate::external_memory::{ResourceDescription, ResourceKind, ValidationError};
 
 /// What the memory will be bound to; it picks the requirements the memory type must meet and
 /// whether the allocation is dedicated (`VkMemoryDedicatedAllocateInfo`).

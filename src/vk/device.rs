@@ -8,7 +8,7 @@ use ash::vk;
 
 use super::error::{map_get_memory_zircon_handle_properties_err, DeviceError};
 use super::raw::{ExternalMemoryFn, ExternalMemoryTable};
-use super::validate::ExportedDedication;
+use crate::external_memory::ExportedDedication;
 use crate::zx::{self, AsHandleRef};
 
 /// Size of the VMO probed for the memory types a VMO can use: one page.

@@ -2,7 +2,7 @@
 
 use ash::vk;
 
-use super::validate::ValidationError;
+use crate::external_memory::ValidationError;
 use crate::zx;
 
 /// A Vulkan command failed. The variants are the codes the command families document; anything

@@ -8,13 +8,13 @@ use super::error::{
     map_allocate_memory_err, map_get_memory_zircon_handle_properties_err, ImportError,
     PropertiesError,
 };
-use super::handle_type::ExternalHandleType;
 use super::memory::{Backing, Memory};
-use super::validate::{
+use super::Interop;
+use crate::external_memory::ExternalHandleType;
+use crate::external_memory::{
     select_memory_type, validate_allocation_size, validate_dedicated_import,
     validate_dedicated_size, validate_suballocation, Direction, MemoryTypeMasks, ValidationError,
 };
-use super::Interop;
 use crate::zx::{self, AsHandleRef, HandleBased};
 
 const ZIRCON_VMO: vk::ExternalMemoryHandleTypeFlags =
