@@ -114,7 +114,7 @@ fn fake_table() -> DeviceFn {
     }
 }
 
-fn metal_device(gpu: &Gpu) -> metal::Device<'_> {
+fn metal_device(gpu: &Gpu) -> metal::Device {
     // SAFETY: the fakes follow the commands' signatures; the memory properties are the device's.
     unsafe { metal::Device::from_raw_parts(&gpu.device, fake_table(), gpu.memory_properties) }
 }
@@ -122,10 +122,10 @@ fn metal_device(gpu: &Gpu) -> metal::Device<'_> {
 /// A real 64 KiB allocation adopted as memory that claims `export_types`.
 ///
 /// The driver never hears of the Metal types: only the substitute table acts on the claim.
-fn adopted_memory<'d>(
-    device: metal::Device<'d>,
+fn adopted_memory(
+    device: metal::Device,
     export_types: Option<vk::ExternalMemoryHandleTypeFlags>,
-) -> metal::Memory<'d> {
+) -> metal::Memory {
     let info = vk::MemoryAllocateInfo::default()
         .allocation_size(65536)
         .memory_type_index(0);
@@ -249,7 +249,7 @@ fn export_validates_before_calling_and_maps_results() {
     let sentinel = &mut object as *mut u64 as usize;
 
     // Not allocated for export: 10413, and the command is never called.
-    let plain = adopted_memory(device, None);
+    let plain = adopted_memory(device.clone(), None);
     let calls = GET_CALLS.load(Ordering::SeqCst);
     let e = plain
         .get_memory_metal_handle(MetalHandleType::MtlBuffer)
@@ -369,7 +369,7 @@ fn invalid_import_never_reaches_the_driver() {
         features: None,
     };
     // SAFETY: the request is rejected before the handle could be used.
-    let e = unsafe { device.import_raw(handle, &request) }.unwrap_err();
+    let e = unsafe { device.import_memory(handle, &request) }.unwrap_err();
     let AllocateError::Validation(inner) = e else {
         panic!("unexpected {e:?}");
     };

@@ -128,7 +128,7 @@ fn gpu_producer_and_two_cpu_consumers_share_a_collection() {
                 // SAFETY: as above.
                 let buffer = unsafe { interop.create_buffer(&transfer_buffer_info()) }.unwrap();
                 bind(interop, &buffer, memory);
-                gpu.fill(buffer.handle(), 0, SIZE, 0xA5A5_0000 | i as u32);
+                gpu.fill(buffer.as_raw(), 0, SIZE, 0xA5A5_0000 | i as u32);
                 buffer
             })
             .collect();

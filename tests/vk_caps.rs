@@ -277,7 +277,7 @@ fn chained_structures_are_forwarded_with_the_handle_type_rewritten() {
     // SAFETY: live objects of this device; a dedicated allocation binds at offset 0.
     unsafe {
         gpu.device
-            .bind_image_memory(image.handle(), memory.handle(), 0)
+            .bind_image_memory(image.as_raw(), memory.as_raw(), 0)
     }
     .unwrap();
     drop((memory, image));

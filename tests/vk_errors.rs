@@ -655,9 +655,9 @@ fn refusals_by_the_implementation_after_validation_hand_the_vmo_back() {
         // another handle type (04775); the properties query for another type (04773).
         let imported = interop.import_memory(v, &AllocationInfo::new()).unwrap();
         for (memory, handle_type) in [
-            (imported.handle(), zircon),
+            (imported.as_raw(), zircon),
             (
-                imported.handle(),
+                imported.as_raw(),
                 vk::ExternalMemoryHandleTypeFlags::OPAQUE_FD,
             ),
         ] {

@@ -119,7 +119,7 @@ fn the_gpu_reads_a_vmo_imported_without_write() {
             .allocate_exportable_memory(&AllocationInfo::new().resource(Resource::Buffer(&target)))
             .unwrap();
         bind(interop, &target, &out);
-        gpu.copy(source.handle(), target.handle(), 4096);
+        gpu.copy(source.as_raw(), target.as_raw(), 4096);
         let seen = interop
             .get_memory_zircon_handle(&out, zx::Rights::SAME_RIGHTS)
             .unwrap();
@@ -174,30 +174,30 @@ fn what_could_write_read_only_memory_is_refused() {
         ] {
             let writer = buffer(interop, usage);
             // SAFETY: live objects of this device; refused before the driver sees the call.
-            let result = unsafe { device.bind_buffer_memory(writer.handle(), memory.handle(), 0) };
+            let result = unsafe { device.bind_buffer_memory(writer.as_raw(), memory.as_raw(), 0) };
             assert_eq!(result, Err(refused), "{usage:?}");
             let infos = [vk::BindBufferMemoryInfo::default()
-                .buffer(writer.handle())
-                .memory(memory.handle())];
+                .buffer(writer.as_raw())
+                .memory(memory.as_raw())];
             // SAFETY: as above.
             assert_eq!(unsafe { device.bind_buffer_memory2(&infos) }, Err(refused));
         }
         // Optimal tiling may write layout metadata: refused; a linear sampled image reads only.
         let optimal = image(interop, vk::ImageTiling::OPTIMAL);
         // SAFETY: as above.
-        let result = unsafe { device.bind_image_memory(optimal.handle(), memory.handle(), 0) };
+        let result = unsafe { device.bind_image_memory(optimal.as_raw(), memory.as_raw(), 0) };
         assert_eq!(result, Err(refused));
         let linear = image(interop, vk::ImageTiling::LINEAR);
         assert!(linear.requirements().memory.size <= 1 << 16);
         // SAFETY: live objects of this device; the memory is large enough (above) and of a type
         // a VMO can be imported as (lavapipe allows every type for images).
-        unsafe { device.bind_image_memory(linear.handle(), memory.handle(), 0) }.unwrap();
+        unsafe { device.bind_image_memory(linear.as_raw(), memory.as_raw(), 0) }.unwrap();
 
         // A host mapping could be written through: refused; read through the VMO instead.
         // SAFETY: the call is refused before the driver sees it.
         let mapped = unsafe {
             device.map_memory(
-                memory.handle(),
+                memory.as_raw(),
                 0,
                 vk::WHOLE_SIZE,
                 vk::MemoryMapFlags::empty(),

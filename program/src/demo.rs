@@ -272,7 +272,7 @@ fn run_participants(
         unsafe {
             interop
                 .device()
-                .bind_buffer_memory(buffer.handle(), memory.handle(), 0)
+                .bind_buffer_memory(buffer.as_raw(), memory.as_raw(), 0)
         }
         .map_err(VkError)
         .context("vkBindBufferMemory")?;
@@ -294,7 +294,7 @@ fn run_participants(
                     unsafe {
                         d.cmd_fill_buffer(
                             cmd,
-                            buffer.handle(),
+                            buffer.as_raw(),
                             offset,
                             len,
                             pattern(index, offset / STRIPE),

@@ -99,14 +99,14 @@ impl<'a> Resource<'a> {
                 kind: b.kind(),
                 requirements: b.requirements().memory,
                 requires_dedicated: b.requirements().requires_dedicated,
-                dedicated: Some((Dedicated::Buffer(b.handle()), b.description())),
+                dedicated: Some((Dedicated::Buffer(b.as_raw()), b.description())),
                 owner: Some(b.interop()),
             },
             Resource::DedicatedImage(i) => ResolvedResource {
                 kind: i.kind(),
                 requirements: i.requirements().memory,
                 requires_dedicated: i.requirements().requires_dedicated,
-                dedicated: Some((Dedicated::Image(i.handle()), i.description())),
+                dedicated: Some((Dedicated::Image(i.as_raw()), i.description())),
                 owner: Some(i.interop()),
             },
         })

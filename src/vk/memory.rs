@@ -103,7 +103,7 @@ impl Memory {
     }
 
     /// The `VkDeviceMemory`, for binding and mapping.
-    pub fn handle(&self) -> vk::DeviceMemory {
+    pub fn as_raw(&self) -> vk::DeviceMemory {
         self.handle
     }
 

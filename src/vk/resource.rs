@@ -56,7 +56,7 @@ macro_rules! resource_common {
     ($ty:ident, $raw:ty, $destroy:ident) => {
         impl $ty {
             /// The Vulkan handle, for binding and commands.
-            pub fn handle(&self) -> $raw {
+            pub fn as_raw(&self) -> $raw {
                 self.handle
             }
 

@@ -438,7 +438,7 @@ pub fn bind(interop: &Interop, buffer: &vmo_interop::vk::Buffer, memory: &vmo_in
     unsafe {
         interop
             .device()
-            .bind_buffer_memory(buffer.handle(), memory.handle(), 0)
+            .bind_buffer_memory(buffer.as_raw(), memory.as_raw(), 0)
     }
     .unwrap();
 }
