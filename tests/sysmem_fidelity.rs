@@ -182,6 +182,7 @@ fn a_failed_collections_channels_close_with_the_internal_epitaph() {
     let channel = root.into_channel();
     channel
         .wait_handle(zx::Signals::CHANNEL_PEER_CLOSED, deadline())
+        .to_result()
         .unwrap();
     let (mut bytes, mut handles) = (Vec::new(), Vec::new());
     channel.read_etc(&mut bytes, &mut handles).unwrap();
@@ -309,6 +310,7 @@ fn set_debug_client_info_without_an_id_closes_the_allocator() {
     channel.write(&bytes, &mut handles).unwrap();
     let signals = channel
         .wait_handle(zx::Signals::CHANNEL_PEER_CLOSED, deadline())
+        .to_result()
         .unwrap();
     assert!(signals.contains(zx::Signals::CHANNEL_PEER_CLOSED));
     // With both it is fine.

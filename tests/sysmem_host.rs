@@ -463,6 +463,7 @@ fn dropped_participant_after_allocation_fails_the_collection_but_not_the_vmos() 
         let signals = x
             .as_channel()
             .wait_handle(zx::Signals::CHANNEL_PEER_CLOSED, deadline())
+            .to_result()
             .unwrap();
         assert!(signals.contains(zx::Signals::CHANNEL_PEER_CLOSED));
         let result = x.sync(deadline());
@@ -778,6 +779,7 @@ fn messages_after_release_and_malformed_messages_fail_the_collection() {
         broken.write(&[1, 2, 3], &mut Vec::new()).unwrap();
         let signals = broken
             .wait_handle(zx::Signals::CHANNEL_PEER_CLOSED, deadline())
+            .to_result()
             .unwrap();
         assert!(signals.contains(zx::Signals::CHANNEL_PEER_CLOSED));
         let fine = allocator.allocate_non_shared_collection().unwrap();

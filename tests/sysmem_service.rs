@@ -74,6 +74,7 @@ fn peer_closed(channel: &zx::Channel) -> bool {
             zx::Signals::CHANNEL_PEER_CLOSED,
             zx::MonotonicInstant::after(Duration::from_secs(5)),
         )
+        .to_result()
         .is_ok_and(|s| s.contains(zx::Signals::CHANNEL_PEER_CLOSED))
 }
 
@@ -397,6 +398,7 @@ fn connect_waits_for_a_busy_service_instead_of_failing() {
         while requests.len() < 12 {
             listener
                 .wait_handle(zx::Signals::CHANNEL_READABLE, deadline())
+                .to_result()
                 .expect("a request");
             let mut buf = zx::MessageBuf::new();
             listener.read(&mut buf).unwrap();

@@ -7,7 +7,8 @@ use ash::vk;
 use common::{live, transfer_buffer, Gpu};
 use vmo_interop::external_memory::{DedicatedMismatch, ResourceKind};
 use vmo_interop::vk::{
-    AllocateError, AllocationInfo, ExportError, ImportError, Interop, Resource, ValidationError,
+    AllocateError, AllocationInfo, ExportError, ImportError, ImportErrorKind, Interop, Resource,
+    ValidationError,
 };
 use vmo_interop::zx::{self, AsHandleRef, HandleBased};
 
@@ -39,8 +40,8 @@ fn expect_validation(err: ImportError, koid: zx::Koid, vuid: &str) -> Validation
         koid,
         "the VMO comes back untouched"
     );
-    match err {
-        ImportError::Validation { error, vmo } => {
+    match err.into_parts() {
+        (ImportErrorKind::Validation(error), vmo) => {
             assert_eq!(vmo.get_koid().unwrap(), koid);
             error
         }
@@ -62,8 +63,8 @@ fn closed_and_forged_handles_are_refused_with_04772() {
             .unwrap_err();
         assert!(
             matches!(
-                err,
-                ImportError::InvalidHandle {
+                err.kind(),
+                ImportErrorKind::InvalidHandle {
                     status: zx::Status::BAD_HANDLE,
                     ..
                 }
@@ -83,7 +84,10 @@ fn closed_and_forged_handles_are_refused_with_04772() {
         let err = interop
             .import_memory(forged, &AllocationInfo::new())
             .unwrap_err();
-        assert!(matches!(err, ImportError::InvalidHandle { .. }), "{err:?}");
+        assert!(
+            matches!(err.kind(), ImportErrorKind::InvalidHandle { .. }),
+            "{err:?}"
+        );
         assert_eq!(err.into_vmo().into_handle().into_raw(), 0xabcd_1234);
 
         // The invalid handle.
@@ -91,7 +95,10 @@ fn closed_and_forged_handles_are_refused_with_04772() {
         let err = interop
             .import_memory(invalid, &AllocationInfo::new())
             .unwrap_err();
-        assert!(matches!(err, ImportError::InvalidHandle { .. }), "{err:?}");
+        assert!(
+            matches!(err.kind(), ImportErrorKind::InvalidHandle { .. }),
+            "{err:?}"
+        );
         assert!(err.into_vmo().is_invalid_handle());
     });
 }
@@ -107,8 +114,8 @@ fn a_channel_is_not_a_vmo() {
             .unwrap_err();
         assert!(
             matches!(
-                err,
-                ImportError::NotAVmo {
+                err.kind(),
+                ImportErrorKind::NotAVmo {
                     object_type: zx::ObjectType::CHANNEL,
                     ..
                 }
@@ -155,8 +162,8 @@ fn missing_map_read_write_or_duplicate_is_named() {
             let err = interop
                 .import_memory(narrowed, &AllocationInfo::new())
                 .unwrap_err();
-            match &err {
-                ImportError::MissingRights {
+            match err.kind() {
+                ImportErrorKind::MissingRights {
                     rights: had,
                     missing: named,
                     ..
@@ -576,8 +583,8 @@ fn refusals_by_the_implementation_after_validation_hand_the_vmo_back() {
             // before the driver sees anything and takes the handle only on success.
             let err =
                 unsafe { interop.import_memory_unchecked(candidate, size, 0, None) }.unwrap_err();
-            match err {
-                ImportError::Vulkan { error, vmo } => {
+            match err.into_parts() {
+                (ImportErrorKind::Vulkan(error), vmo) => {
                     assert_eq!(error.result(), vk::Result::ERROR_INVALID_EXTERNAL_HANDLE);
                     assert_eq!(vmo.raw_handle(), raw, "the very handle comes back");
                     assert_eq!(vmo.get_koid().unwrap(), koid);

@@ -237,7 +237,7 @@ pub enum ExportError {
     OtherDevice,
     /// A Zircon call on the exported handle failed.
     #[error("narrowing the exported handle's rights failed: {0}")]
-    Zircon(zx::Status),
+    Zircon(#[source] zx::Status),
 }
 
 impl From<zx::Status> for ExportError {
@@ -261,31 +261,39 @@ pub enum PropertiesError {
     Vulkan(VulkanError),
 }
 
-/// Importing a VMO failed. Every variant hands the caller's VMO back, untouched.
+/// Importing a VMO failed: why ([`ImportError::kind`]), and the caller's VMO, handed back
+/// untouched ([`ImportError::into_vmo`]).
+///
+/// Displays as its kind; [`std::error::Error::source`] is the kind's source (the validation
+/// rule, the Vulkan or Zircon failure).
+#[derive(Debug)]
+pub struct ImportError {
+    kind: ImportErrorKind,
+    vmo: zx::Vmo,
+}
+
+/// Why an import failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum ImportError {
+pub enum ImportErrorKind {
     /// The handle is not a live handle.
     #[error(
-        "the handle is not a live handle ({status}) \
+        "the handle is not a live handle ({status}); import a VMO handle the process owns \
          (VUID-VkImportMemoryZirconHandleInfoFUCHSIA-handle-04772)"
     )]
     InvalidHandle {
         /// What `zx_object_get_info` said.
+        #[source]
         status: zx::Status,
-        /// The caller's handle, handed back.
-        vmo: zx::Vmo,
     },
     /// The handle refers to an object that is not a VMO.
     #[error(
-        "the handle refers to a {object_type:?}, not a VMO \
+        "the handle refers to a {object_type:?}, not a VMO; only VMOs can be imported \
          (VUID-VkImportMemoryZirconHandleInfoFUCHSIA-handle-04772)"
     )]
     NotAVmo {
         /// The object's type.
         object_type: zx::ObjectType,
-        /// The caller's handle, handed back.
-        vmo: zx::Vmo,
     },
     /// The handle lacks rights Vulkan drivers on Fuchsia need to map an imported VMO, or
     /// DUPLICATE, which the import needs to hand the driver a duplicate.
@@ -299,81 +307,82 @@ pub enum ImportError {
         rights: zx::Rights,
         /// Which of MAP, READ, WRITE and DUPLICATE it lacks.
         missing: zx::Rights,
-        /// The caller's handle, handed back.
-        vmo: zx::Vmo,
     },
     /// A size, memory-type or dedicated-allocation rule was broken.
-    #[error("{error}")]
-    Validation {
-        /// The rule and the values involved.
-        error: ValidationError,
-        /// The caller's handle, handed back.
-        vmo: zx::Vmo,
-    },
+    #[error("{0}")]
+    Validation(#[source] ValidationError),
     /// `vkGetMemoryZirconHandlePropertiesFUCHSIA` rejected the handle.
-    #[error("{error}")]
-    Properties {
-        /// The failure.
-        error: PropertiesError,
-        /// The caller's handle, handed back.
-        vmo: zx::Vmo,
-    },
-    /// A Zircon query of the VMO failed.
-    #[error("querying the VMO failed: {status}")]
-    Zircon {
-        /// The status.
-        status: zx::Status,
-        /// The caller's handle, handed back.
-        vmo: zx::Vmo,
-    },
+    #[error("{0}")]
+    Properties(#[source] PropertiesError),
+    /// A Zircon query or duplication of the VMO failed.
+    #[error("querying or duplicating the VMO failed: {0}")]
+    Zircon(#[source] zx::Status),
     /// `vkAllocateMemory` failed.
-    #[error("{error}")]
-    Vulkan {
-        /// The failure.
-        error: VulkanError,
-        /// The caller's handle, handed back.
-        vmo: zx::Vmo,
-    },
+    #[error("{0}")]
+    Vulkan(#[source] VulkanError),
 }
 
 impl ImportError {
+    /// The failure `kind`, with the caller's `vmo` to hand back.
+    pub(crate) fn new(kind: ImportErrorKind, vmo: zx::Vmo) -> Self {
+        Self { kind, vmo }
+    }
+
+    /// Why the import failed.
+    pub fn kind(&self) -> &ImportErrorKind {
+        &self.kind
+    }
+
     /// The caller's VMO, handed back untouched.
     pub fn vmo(&self) -> &zx::Vmo {
-        match self {
-            Self::InvalidHandle { vmo, .. }
-            | Self::NotAVmo { vmo, .. }
-            | Self::MissingRights { vmo, .. }
-            | Self::Validation { vmo, .. }
-            | Self::Properties { vmo, .. }
-            | Self::Zircon { vmo, .. }
-            | Self::Vulkan { vmo, .. } => vmo,
-        }
+        &self.vmo
     }
 
     /// Takes the caller's VMO back.
     pub fn into_vmo(self) -> zx::Vmo {
-        match self {
-            Self::InvalidHandle { vmo, .. }
-            | Self::NotAVmo { vmo, .. }
-            | Self::MissingRights { vmo, .. }
-            | Self::Validation { vmo, .. }
-            | Self::Properties { vmo, .. }
-            | Self::Zircon { vmo, .. }
-            | Self::Vulkan { vmo, .. } => vmo,
-        }
+        self.vmo
     }
 
+    /// The failure and the caller's VMO.
+    pub fn into_parts(self) -> (ImportErrorKind, zx::Vmo) {
+        (self.kind, self.vmo)
+    }
+
+    /// The VUID the failure protects, where one applies.
+    pub fn vuid(&self) -> Option<&'static str> {
+        self.kind.vuid()
+    }
+}
+
+impl std::fmt::Display for ImportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.kind.fmt(f)
+    }
+}
+
+impl std::error::Error for ImportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        std::error::Error::source(&self.kind)
+    }
+}
+
+impl From<ValidationError> for ImportErrorKind {
+    fn from(error: ValidationError) -> Self {
+        Self::Validation(error)
+    }
+}
+
+impl ImportErrorKind {
     /// The VUID the failure protects, where one applies.
     pub fn vuid(&self) -> Option<&'static str> {
         match self {
             Self::InvalidHandle { .. } | Self::NotAVmo { .. } => {
                 Some("VUID-VkImportMemoryZirconHandleInfoFUCHSIA-handle-04772")
             }
-            Self::Validation { error, .. } => error.vuid(),
-            Self::Properties {
-                error: PropertiesError::InvalidExternalHandle,
-                ..
-            } => Some("VUID-vkGetMemoryZirconHandlePropertiesFUCHSIA-zirconHandle-04774"),
+            Self::Validation(error) => error.vuid(),
+            Self::Properties(PropertiesError::InvalidExternalHandle) => {
+                Some("VUID-vkGetMemoryZirconHandlePropertiesFUCHSIA-zirconHandle-04774")
+            }
             _ => None,
         }
     }

@@ -92,7 +92,8 @@ pub use crate::external_memory::{ExternalHandleType, MemoryTypeRequest, Validati
 pub use caps::{ExternalImageFormatProperties, ImageFormatQuery};
 pub use device::{required_device_extensions, Interop};
 pub use error::{
-    AllocateError, DeviceError, ExportError, ImportError, PropertiesError, VulkanError,
+    AllocateError, DeviceError, ExportError, ImportError, ImportErrorKind, PropertiesError,
+    VulkanError,
 };
 pub use import::IMPORT_RIGHTS;
 pub use memory::{AllocationInfo, Backing, Dedicated, Memory, Resource};
