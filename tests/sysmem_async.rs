@@ -81,7 +81,8 @@ async fn participant(
     }
     collection.set_constraints(Some(cpu(usage))).unwrap();
     let info = collection.wait_for_all_buffers_allocated().await.unwrap();
-    let vmo = info.buffers.unwrap().remove(0).vmo.unwrap();
+    let mut info = info;
+    let vmo = info.take_vmo(0).expect("a VMO for buffer 0");
     (collection, vmo)
 }
 

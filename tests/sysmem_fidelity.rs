@@ -49,7 +49,7 @@ fn a_released_node_keeps_its_constraints() {
     staying.set_constraints(Some(camping(1))).unwrap();
     let info = staying.wait_for_all_buffers_allocated(deadline()).unwrap();
     assert_eq!(
-        info.buffers.unwrap().len(),
+        info.buffer_count(),
         3,
         "camping counts sum: 2 (orphaned) + 1"
     );

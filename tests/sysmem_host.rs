@@ -270,7 +270,7 @@ fn participants_without_usage_get_no_vmos() {
         .unwrap();
         unconstrained.set_constraints(None).unwrap();
         let owner_info = owner.wait_for_all_buffers_allocated(deadline()).unwrap();
-        assert_eq!(owner_info.buffers.as_ref().unwrap().len(), 3);
+        assert_eq!(owner_info.buffer_count(), 3);
         for c in [&none, &unconstrained] {
             let info = c.wait_for_all_buffers_allocated(deadline()).unwrap();
             assert_eq!(info.buffer_collection_id, owner_info.buffer_collection_id);
@@ -303,7 +303,7 @@ fn allocation_waits_for_every_token() {
         let info = collection
             .wait_for_all_buffers_allocated(deadline())
             .unwrap();
-        assert_eq!(info.buffers.unwrap().len(), 1);
+        assert_eq!(info.buffer_count(), 1);
         assert!(collection.check_all_buffers_allocated(deadline()).unwrap());
         collection.release().unwrap();
     });
@@ -334,7 +334,7 @@ fn buffer_counts_and_sizes_aggregate() {
         .unwrap();
         let info = x.wait_for_all_buffers_allocated(deadline()).unwrap();
         // camping 2 + 1, dedicated 2 + 1, shared max(3, 1).
-        assert_eq!(info.buffers.as_ref().unwrap().len(), 9);
+        assert_eq!(info.buffer_count(), 9);
         let settings = info.settings.unwrap().buffer_settings.unwrap();
         assert_eq!(settings.size_bytes, Some(9000));
         assert_eq!(settings.raw_vmo_size, Some(12_288), "page-rounded");
@@ -472,7 +472,7 @@ fn dropped_participant_after_allocation_fails_the_collection_but_not_the_vmos() 
             "{result:?}"
         );
         // The VMOs already handed out stay valid until their holders close them.
-        let vmo = info.buffers.unwrap().pop().unwrap().vmo.unwrap();
+        let vmo = info.into_vmos().expect("VMOs").pop().expect("a buffer");
         vmo.write(b"still here", 0).unwrap();
     });
 }
@@ -694,7 +694,7 @@ fn stopping_the_service_closes_everything() {
         Err(ClientError::AllocatorClosed)
     ));
     // Handles the client received are its own.
-    let vmo = info.buffers.unwrap().pop().unwrap().vmo.unwrap();
+    let vmo = info.into_vmos().expect("VMOs").pop().expect("a buffer");
     assert_eq!(vmo.get_size().unwrap(), 4096);
     drop((vmo, collection, token, done, allocator));
     let after = vmo_interop::platform::host::counters();

@@ -419,7 +419,7 @@ fn odd_widths_for_every_format_the_driver_offers() {
                 let mut infos = allocate(service, vec![probed.to_constraints(), reader]).unwrap();
                 let layout = ImageLayout::new(&chosen(&infos[1]), width, height).unwrap();
                 assert_eq!(layout.bytes_per_row, probed.formats[0].row_pitch, "{what}");
-                let vmo = infos[1].buffers.take().unwrap().remove(0).vmo.unwrap();
+                let vmo = infos[1].take_vmo(0).expect("a VMO for buffer 0");
                 let images = import_images(interop, &info, infos.remove(0)).unwrap();
                 clear(&gpu, images[0].image.as_raw(), [1.0, 0.0, 0.0, 1.0]);
                 let mut row = vec![0u8; red.len() * width as usize];
