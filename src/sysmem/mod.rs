@@ -83,6 +83,8 @@ mod client;
 mod error;
 pub mod image_format;
 pub mod images;
+// The wire messages: public for the fidelity tests and the host service, not the API.
+#[doc(hidden)]
 pub mod messages;
 mod proxy;
 mod reactor;

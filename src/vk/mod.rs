@@ -59,7 +59,7 @@
 //! - [`raw`]: one table of function pointers ([`raw::ExternalMemoryTable`]) and 1:1 unsafe
 //!   calls over it, loaded with `vkGetDeviceProcAddr` on every platform.
 //! - The pure core, shared with [`crate::metal`], is [`crate::external_memory`] (handle types,
-//!   memory-type choice, validation); `vk::Result` mappers live in [`error`].
+//!   memory-type choice, validation); `vk::Result` mappers live beside the errors (`error.rs`).
 //! - The safe API: [`Interop`], [`Memory`], [`Buffer`], [`Image`].
 //!
 //! # Where the extension comes from
@@ -74,15 +74,15 @@
 //! did not come through the layer makes [`Interop::new`] fail with an error that names that
 //! call.
 
-pub mod allocation;
-pub mod caps;
-pub mod device;
-pub mod error;
-pub mod export;
-pub mod import;
-pub mod memory;
+mod allocation;
+mod caps;
+mod device;
+mod error;
+mod export;
+mod import;
+mod memory;
 pub mod raw;
-pub mod resource;
+mod resource;
 
 // Needs the host platform (a Vulkan device through the host layer, the kernel's counters).
 #[cfg(all(test, not(target_os = "fuchsia")))]

@@ -308,7 +308,7 @@ pub trait AsHandleRef {
     }
 
     /// Asks `port` for one packet with `key` when one of `signals` is asserted on the object
-    /// (at once if one already is, unless [`WaitAsyncOpts::EDGE_TRIGGERED`]). Needs WAIT on
+    /// (at once if one already is, unless [`WaitAsyncOpts::EDGE_TRIGGERED`](super::WaitAsyncOpts::EDGE_TRIGGERED)). Needs WAIT on
     /// this handle and WRITE on the port. Closing this handle ends the wait.
     ///
     /// Wraps the `zx_object_wait_async` syscall.
