@@ -325,21 +325,11 @@ fn dedicated_buffer(
 }
 
 fn image_16x16(interop: &Interop) -> vmo_interop::vk::Image {
-    let info = vk::ImageCreateInfo::default()
-        .image_type(vk::ImageType::TYPE_2D)
-        .format(vk::Format::R8G8B8A8_UNORM)
-        .extent(vk::Extent3D {
-            width: 16,
-            height: 16,
-            depth: 1,
-        })
-        .mip_levels(1)
-        .array_layers(1)
-        .samples(vk::SampleCountFlags::TYPE_1)
-        .tiling(vk::ImageTiling::LINEAR)
-        .usage(vk::ImageUsageFlags::TRANSFER_DST | vk::ImageUsageFlags::TRANSFER_SRC)
-        .sharing_mode(vk::SharingMode::EXCLUSIVE)
-        .initial_layout(vk::ImageLayout::UNDEFINED);
+    let info = common::image_info_16x16(
+        vk::Format::R8G8B8A8_UNORM,
+        vk::ImageTiling::LINEAR,
+        vk::ImageUsageFlags::TRANSFER_DST | vk::ImageUsageFlags::TRANSFER_SRC,
+    );
     // SAFETY: a valid create info without an external-memory structure.
     unsafe { interop.create_image(&info) }.unwrap()
 }
@@ -691,21 +681,12 @@ fn refusals_by_the_implementation_after_validation_hand_the_vmo_back() {
 #[test]
 fn disjoint_images_are_refused_before_vulkan() {
     leak_checked(|_, interop| {
-        let info = vk::ImageCreateInfo::default()
-            .flags(vk::ImageCreateFlags::DISJOINT)
-            .image_type(vk::ImageType::TYPE_2D)
-            .format(vk::Format::G8_B8R8_2PLANE_420_UNORM)
-            .extent(vk::Extent3D {
-                width: 16,
-                height: 16,
-                depth: 1,
-            })
-            .mip_levels(1)
-            .array_layers(1)
-            .samples(vk::SampleCountFlags::TYPE_1)
-            .tiling(vk::ImageTiling::OPTIMAL)
-            .usage(vk::ImageUsageFlags::SAMPLED)
-            .initial_layout(vk::ImageLayout::UNDEFINED);
+        let info = common::image_info_16x16(
+            vk::Format::G8_B8R8_2PLANE_420_UNORM,
+            vk::ImageTiling::OPTIMAL,
+            vk::ImageUsageFlags::SAMPLED,
+        )
+        .flags(vk::ImageCreateFlags::DISJOINT);
         // SAFETY: a create info valid for a device with sampler YCbCr conversion; refused before
         // Vulkan sees it (the harness asserts the layer saw nothing).
         let err = unsafe { interop.create_image(&info) }.unwrap_err();

@@ -23,20 +23,11 @@ fn buffer(interop: &Interop, usage: vk::BufferUsageFlags) -> vmo_interop::vk::Bu
 }
 
 fn image(interop: &Interop, tiling: vk::ImageTiling) -> vmo_interop::vk::Image {
-    let info = vk::ImageCreateInfo::default()
-        .image_type(vk::ImageType::TYPE_2D)
-        .format(vk::Format::R8G8B8A8_UNORM)
-        .extent(vk::Extent3D {
-            width: 16,
-            height: 16,
-            depth: 1,
-        })
-        .mip_levels(1)
-        .array_layers(1)
-        .samples(vk::SampleCountFlags::TYPE_1)
-        .tiling(tiling)
-        .usage(vk::ImageUsageFlags::SAMPLED | vk::ImageUsageFlags::TRANSFER_SRC)
-        .initial_layout(vk::ImageLayout::UNDEFINED);
+    let info = common::image_info_16x16(
+        vk::Format::R8G8B8A8_UNORM,
+        tiling,
+        vk::ImageUsageFlags::SAMPLED | vk::ImageUsageFlags::TRANSFER_SRC,
+    );
     // SAFETY: a valid create info without an external-memory structure.
     unsafe { interop.create_image(&info) }.unwrap()
 }

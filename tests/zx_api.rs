@@ -252,6 +252,8 @@ fn raw_values_round_trip_through_a_handle_and_one_is_never_owned() {
 #[test]
 fn a_timed_out_wait_keeps_the_signals_it_observed() {
     use vmo_interop::zx::{Event, Signals, WaitResult};
+    // Serial, as every test here: the others count live handles.
+    let s = serial();
     let event = Event::create().unwrap();
     event.signal_handle(Signals::NONE, Signals::USER_0).unwrap();
     // USER_1 never comes; the result still says USER_0 was asserted when the wait ended.
@@ -272,4 +274,6 @@ fn a_timed_out_wait_keeps_the_signals_it_observed() {
     let result = invalid.wait_handle(Signals::USER_0, MonotonicInstant::INFINITE_PAST);
     assert_eq!(result, WaitResult::Err(Status::BAD_HANDLE));
     assert_eq!(result.signals(), None);
+    drop(event);
+    s.assert_no_leaks();
 }

@@ -302,18 +302,11 @@ fn read_with_a_small_buffer_is_buffer_too_small_and_keeps_the_message() {
         &mut vec![Vmo::create(1).unwrap().into_handle()],
     )
     .unwrap();
-    let (mut bytes, mut handles) = ([0u8; 4], [0; 0]);
-    let (mut actual_bytes, mut actual_handles) = (0, 0);
-    let status = raw::channel_read(
-        b.raw_handle(),
-        0,
-        &mut bytes,
-        &mut handles,
-        &mut actual_bytes,
-        &mut actual_handles,
+    assert_eq!(
+        raw::channel_read_counts(b.raw_handle(), 0, 4, 0),
+        (sys::ZX_ERR_BUFFER_TOO_SMALL, 12, 1),
+        "the status and the sizes of the message that did not fit"
     );
-    assert_eq!(status, sys::ZX_ERR_BUFFER_TOO_SMALL);
-    assert_eq!((actual_bytes, actual_handles), (12, 1));
     let mut buf = MessageBuf::new();
     b.read(&mut buf).unwrap();
     assert_eq!((buf.bytes(), buf.handles.len()), (&b"twelve bytes"[..], 1));
@@ -330,15 +323,7 @@ fn read_may_discard_drops_a_message_that_does_not_fit() {
         &mut vec![Vmo::create(1).unwrap().into_handle()],
     )
     .unwrap();
-    let (mut actual_bytes, mut actual_handles) = (0, 0);
-    let status = raw::channel_read(
-        b.raw_handle(),
-        1,
-        &mut [],
-        &mut [],
-        &mut actual_bytes,
-        &mut actual_handles,
-    );
+    let (status, _, _) = raw::channel_read_counts(b.raw_handle(), 1, 0, 0);
     assert_eq!(status, sys::ZX_ERR_BUFFER_TOO_SMALL);
     assert_eq!(
         read_bytes(&b),
