@@ -36,7 +36,7 @@ use vmo_interop::metal::raw::{
 };
 use vmo_interop::metal::{
     self, AllocateError, AllocationPlan, ExportError, ImportRequest, MetalHandleType,
-    MetalValidationError, PropertiesError,
+    MetalValidationError, PropertiesError, VulkanError,
 };
 use vmo_interop::vk::MemoryTypeRequest;
 
@@ -224,11 +224,17 @@ fn properties_query_maps_results() {
                 as fn(&PropertiesError) -> bool,
         ),
         (vk::Result::ERROR_OUT_OF_HOST_MEMORY, |e| {
-            matches!(e, PropertiesError::OutOfHostMemory)
+            matches!(
+                e,
+                PropertiesError::Vulkan(VulkanError::OutOfHostMemory {
+                    command: "vkGetMemoryMetalHandlePropertiesEXT"
+                })
+            )
         }),
-        (vk::Result::ERROR_UNKNOWN, |e| {
-            matches!(e, PropertiesError::Unexpected(vk::Result::ERROR_UNKNOWN))
-        }),
+        (
+            vk::Result::ERROR_UNKNOWN,
+            |e| matches!(e, PropertiesError::Vulkan(v) if v.result() == vk::Result::ERROR_UNKNOWN),
+        ),
     ] {
         PROPS_RESULT.store(code.as_raw(), Ordering::SeqCst);
         // SAFETY: as above.
@@ -308,15 +314,28 @@ fn export_validates_before_calling_and_maps_results() {
 
     // Listed and unlisted codes.
     for (code, expect) in [
-        (vk::Result::ERROR_TOO_MANY_OBJECTS, "TooManyObjects"),
-        (vk::Result::ERROR_OUT_OF_HOST_MEMORY, "OutOfHostMemory"),
-        (vk::Result::ERROR_UNKNOWN, "Unexpected(ERROR_UNKNOWN)"),
+        (
+            vk::Result::ERROR_TOO_MANY_OBJECTS,
+            "vkGetMemoryMetalHandleEXT: VK_ERROR_TOO_MANY_OBJECTS",
+        ),
+        (
+            vk::Result::ERROR_OUT_OF_HOST_MEMORY,
+            "vkGetMemoryMetalHandleEXT: VK_ERROR_OUT_OF_HOST_MEMORY",
+        ),
+        (
+            vk::Result::ERROR_UNKNOWN,
+            "vkGetMemoryMetalHandleEXT: unexpected ERROR_UNKNOWN",
+        ),
     ] {
         GET_RESULT.store(code.as_raw(), Ordering::SeqCst);
         let e = exportable
             .get_memory_metal_handle(MetalHandleType::MtlBuffer)
             .unwrap_err();
-        assert_eq!(format!("{e:?}"), expect);
+        let ExportError::Vulkan(ref vulkan) = e else {
+            panic!("{code}: expected a Vulkan failure, got {e:?}");
+        };
+        assert_eq!(vulkan.result(), code);
+        assert!(e.to_string().starts_with(expect), "{code}: {e}");
     }
 }
 

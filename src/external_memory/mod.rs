@@ -14,12 +14,14 @@
 //! | `resource.rs` | [`ResourceKind`], [`ResourceDescription`] (what "identical" compares) |
 //! | `validate.rs` | the checks (crate-private), each naming its VUID |
 //! | `error.rs` | [`ValidationError`], what a check found wrong |
+//! | `vulkan_error.rs` | [`VulkanError`], a failed Vulkan command and its code |
 
 mod error;
 mod handle_type;
 mod memory_type;
 mod resource;
 mod validate;
+mod vulkan_error;
 
 pub use error::{DedicatedMismatch, RequestDisplay, ValidationError};
 pub use handle_type::ExternalHandleType;
@@ -32,3 +34,5 @@ pub(crate) use validate::{
     select_memory_type, validate_allocation_size, validate_dedicated_import,
     validate_dedicated_size, validate_suballocation, MemoryTypeMasks,
 };
+pub(crate) use vulkan_error::map_common;
+pub use vulkan_error::VulkanError;

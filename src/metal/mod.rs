@@ -50,6 +50,7 @@ mod validation_error;
 #[cfg(target_vendor = "apple")]
 mod apple;
 
+pub use crate::external_memory::VulkanError;
 #[cfg(target_vendor = "apple")]
 pub use apple::{texture_shape, ImportInfo, MetalObject};
 pub use caps::MetalMemoryCapabilities;

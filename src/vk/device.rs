@@ -105,7 +105,7 @@ impl Interop {
         // SAFETY: as above.
         let extensions = unsafe { instance.enumerate_device_extension_properties(physical_device) }
             .map_err(|result| {
-                DeviceError::Vulkan(super::error::VulkanError::Unexpected {
+                DeviceError::Vulkan(crate::external_memory::VulkanError::Unexpected {
                     command: "vkEnumerateDeviceExtensionProperties",
                     result,
                 })

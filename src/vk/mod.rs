@@ -88,12 +88,13 @@ mod resource;
 #[cfg(all(test, not(target_os = "fuchsia")))]
 mod host_tests;
 
-pub use crate::external_memory::{ExternalHandleType, MemoryTypeRequest, ValidationError};
+pub use crate::external_memory::{
+    ExternalHandleType, MemoryTypeRequest, ValidationError, VulkanError,
+};
 pub use caps::{ExternalImageFormatProperties, ImageFormatQuery};
 pub use device::{required_device_extensions, Interop};
 pub use error::{
     AllocateError, DeviceError, ExportError, ImportError, ImportErrorKind, PropertiesError,
-    VulkanError,
 };
 pub use import::IMPORT_RIGHTS;
 pub use memory::{AllocationInfo, Backing, Dedicated, Memory, Resource};
