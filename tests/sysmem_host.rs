@@ -2,67 +2,19 @@
 //! protocol deviations, failures, unknown methods, and no leaks.
 
 mod fidl_ordinal;
+mod sysmem_common;
 use fidl_ordinal::method_ordinal;
 
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use sysmem_common::{cpu_constraints, deadline, until, with_service};
 use vmo_interop::fidl::{self, Empty, FlexibleResult, FrameworkErr, TransactionHeader};
 use vmo_interop::sysmem::types::*;
 use vmo_interop::sysmem::{
-    messages::ordinals, Allocator, BufferCollection, BufferCollectionToken, ClientError,
-    HostSysmem, HostSysmemStats,
+    messages::ordinals, Allocator, BufferCollection, BufferCollectionToken, ClientError, HostSysmem,
 };
 use vmo_interop::zx::{self, AsHandleRef, Rights};
-
-/// A generous bound: every call here completes at once unless the service is broken.
-fn deadline() -> zx::MonotonicInstant {
-    zx::MonotonicInstant::after(Duration::from_secs(10))
-}
-
-/// Runs `f` with a fresh service, then stops it and checks the host kernel is back where it
-/// was: no handle, VMO or channel left by the client or the service.
-fn with_service(f: impl FnOnce(&HostSysmem)) {
-    let _lock = vmo_interop::platform::host::counters_lock();
-    let before = vmo_interop::platform::host::counters();
-    {
-        let service = HostSysmem::start().unwrap();
-        f(&service);
-    }
-    let after = vmo_interop::platform::host::counters();
-    assert_eq!(after.live_handles, before.live_handles, "handles leaked");
-    assert_eq!(after.live_vmos, before.live_vmos, "VMOs leaked");
-    assert_eq!(after.live_channels, before.live_channels, "channels leaked");
-}
-
-/// Waits (bounded) until the service's state satisfies `done`: lets a test know that calls
-/// made on other threads have reached the service.
-fn until(service: &HostSysmem, done: impl Fn(HostSysmemStats) -> bool) {
-    let give_up = Instant::now() + Duration::from_secs(10);
-    while !done(service.stats()) {
-        assert!(
-            Instant::now() < give_up,
-            "service never reached the state: {:?}",
-            service.stats()
-        );
-        thread::sleep(Duration::from_millis(1));
-    }
-}
-
-fn cpu_constraints(cpu: u32, min_size: u64, camping: u32) -> BufferCollectionConstraints {
-    BufferCollectionConstraints {
-        usage: Some(BufferUsage {
-            cpu: Some(cpu),
-            ..Default::default()
-        }),
-        min_buffer_count_for_camping: Some(camping),
-        buffer_memory_constraints: Some(BufferMemoryConstraints {
-            min_size_bytes: Some(min_size),
-            ..Default::default()
-        }),
-        ..Default::default()
-    }
-}
 
 fn reader() -> BufferCollectionConstraints {
     cpu_constraints(usage::CPU_USAGE_READ, 4096, 1)

@@ -3,57 +3,18 @@
 //! request that carried them, and a channel whose peer the service holds is refused.
 
 mod fidl_ordinal;
+mod sysmem_common;
 use fidl_ordinal::method_ordinal;
 
 use std::thread;
 use std::time::{Duration, Instant};
 
+use sysmem_common::{cpu, deadline, until, with_service};
 use vmo_interop::fidl::{self, TransactionHeader};
 use vmo_interop::sysmem::messages::{self, ordinals};
 use vmo_interop::sysmem::types::*;
-use vmo_interop::sysmem::{Allocator, BufferCollection, ClientError, HostSysmem, HostSysmemStats};
+use vmo_interop::sysmem::{Allocator, BufferCollection, ClientError};
 use vmo_interop::zx::{self, AsHandleRef, HandleBased, Rights};
-
-fn deadline() -> zx::MonotonicInstant {
-    zx::MonotonicInstant::after(Duration::from_secs(10))
-}
-
-/// Runs `f` with a fresh service, then stops it and checks that nothing leaked.
-fn with_service(f: impl FnOnce(&HostSysmem)) {
-    let _lock = vmo_interop::platform::host::counters_lock();
-    let before = vmo_interop::platform::host::counters();
-    {
-        let service = HostSysmem::start().unwrap();
-        f(&service);
-    }
-    let after = vmo_interop::platform::host::counters();
-    assert_eq!(after.live_handles, before.live_handles, "handles leaked");
-    assert_eq!(after.live_vmos, before.live_vmos, "VMOs leaked");
-    assert_eq!(after.live_channels, before.live_channels, "channels leaked");
-}
-
-fn until(service: &HostSysmem, done: impl Fn(HostSysmemStats) -> bool) {
-    let give_up = Instant::now() + Duration::from_secs(10);
-    while !done(service.stats()) {
-        assert!(Instant::now() < give_up, "stuck at {:?}", service.stats());
-        thread::sleep(Duration::from_millis(1));
-    }
-}
-
-fn cpu(bits: u32) -> BufferCollectionConstraints {
-    BufferCollectionConstraints {
-        usage: Some(BufferUsage {
-            cpu: Some(bits),
-            ..Default::default()
-        }),
-        min_buffer_count_for_camping: Some(1),
-        buffer_memory_constraints: Some(BufferMemoryConstraints {
-            min_size_bytes: Some(4096),
-            ..Default::default()
-        }),
-        ..Default::default()
-    }
-}
 
 /// A whole non-shared allocation: the proof that `allocator` is served.
 fn allocates(allocator: &Allocator) {
