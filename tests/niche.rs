@@ -45,4 +45,10 @@ fn zx_mapping_and_sysmem_clients_have_a_niche() {
     assert_niche::<AllocatorProxy>("sysmem::AllocatorProxy");
     assert_niche::<BufferCollectionTokenProxy>("sysmem::BufferCollectionTokenProxy");
     assert_niche::<BufferCollectionProxy>("sysmem::BufferCollectionProxy");
+    // The FIDL field type of `VmoBuffer.close_weak_asap`: a handle, 4 bytes either way.
+    assert_niche::<vmo_interop::sysmem::types::EventPair>("sysmem::types::EventPair");
+    assert_eq!(
+        size_of::<Option<vmo_interop::sysmem::types::EventPair>>(),
+        4
+    );
 }

@@ -40,6 +40,11 @@ fn expect_validation(err: ImportError, koid: zx::Koid, vuid: &str) -> Validation
         koid,
         "the VMO comes back untouched"
     );
+    let source = std::error::Error::source(&err).expect("source() is the rule that was broken");
+    assert!(
+        source.downcast_ref::<ValidationError>().is_some(),
+        "source() is the ValidationError: {source:?}"
+    );
     match err.into_parts() {
         (ImportErrorKind::Validation(error), vmo) => {
             assert_eq!(vmo.get_koid().unwrap(), koid);
