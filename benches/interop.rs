@@ -139,7 +139,7 @@ fn bench_export(c: &mut Criterion, setup: &Setup) {
         })
     });
     let info = vk::MemoryGetZirconHandleInfoFUCHSIA::default()
-        .memory(memory.handle())
+        .memory(memory.as_raw())
         .handle_type(vk::ExternalMemoryHandleTypeFlags::ZIRCON_VMO_FUCHSIA);
     group.bench_function("raw_table_call", |b| {
         b.iter(|| {

@@ -51,11 +51,7 @@ fn allocate(allocator: &Allocator, count: u32) -> Vec<zx::Vmo> {
         .wait_for_all_buffers_allocated(zx::MonotonicInstant::INFINITE)
         .expect("wait");
     collection.release().expect("release");
-    info.buffers
-        .expect("buffers")
-        .into_iter()
-        .map(|b| b.vmo.expect("vmo"))
-        .collect()
+    info.into_vmos().expect("a VMO for every buffer")
 }
 
 /// The same VMOs without sysmem.

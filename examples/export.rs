@@ -30,7 +30,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     unsafe {
         interop
             .device()
-            .bind_buffer_memory(buffer.handle(), memory.handle(), 0)
+            .bind_buffer_memory(buffer.as_raw(), memory.as_raw(), 0)
     }?;
 
     // The GPU writes 0xC0FFEE into every word, then makes it visible to the host.
@@ -40,7 +40,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .dst_access_mask(vk::AccessFlags::HOST_READ)];
         // SAFETY: a recording command buffer; the buffer is bound and has TRANSFER_DST.
         unsafe {
-            device.cmd_fill_buffer(cmd, buffer.handle(), 0, SIZE, 0x00C0_FFEE);
+            device.cmd_fill_buffer(cmd, buffer.as_raw(), 0, SIZE, 0x00C0_FFEE);
             device.cmd_pipeline_barrier(
                 cmd,
                 vk::PipelineStageFlags::TRANSFER,

@@ -36,9 +36,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let ptr =
             interop
                 .device()
-                .map_memory(memory.handle(), 0, 16, vk::MemoryMapFlags::empty())?;
+                .map_memory(memory.as_raw(), 0, 16, vk::MemoryMapFlags::empty())?;
         let bytes = std::slice::from_raw_parts(ptr.cast::<u8>(), 16).to_vec();
-        interop.device().unmap_memory(memory.handle());
+        interop.device().unmap_memory(memory.as_raw());
         bytes
     };
     println!("Vulkan reads: {}", String::from_utf8_lossy(&bytes));

@@ -7,3 +7,15 @@ fn zx_ownership_rules() {
     let t = trybuild::TestCases::new();
     t.compile_fail("tests/compile_fail/zx/*.rs");
 }
+
+#[test]
+fn vk_ownership_rules() {
+    let t = trybuild::TestCases::new();
+    t.compile_fail("tests/compile_fail/vk/*.rs");
+}
+
+#[test]
+fn metal_ownership_rules() {
+    let t = trybuild::TestCases::new();
+    t.compile_fail("tests/compile_fail/metal/*.rs");
+}

@@ -36,7 +36,7 @@ use vmo_interop::metal::raw::{
 };
 use vmo_interop::metal::{
     self, AllocateError, AllocationPlan, ExportError, ImportRequest, MetalHandleType,
-    MetalValidationError, PropertiesError,
+    MetalValidationError, PropertiesError, VulkanError,
 };
 use vmo_interop::vk::MemoryTypeRequest;
 
@@ -114,7 +114,7 @@ fn fake_table() -> DeviceFn {
     }
 }
 
-fn metal_device(gpu: &Gpu) -> metal::Device<'_> {
+fn metal_device(gpu: &Gpu) -> metal::Device {
     // SAFETY: the fakes follow the commands' signatures; the memory properties are the device's.
     unsafe { metal::Device::from_raw_parts(&gpu.device, fake_table(), gpu.memory_properties) }
 }
@@ -122,10 +122,10 @@ fn metal_device(gpu: &Gpu) -> metal::Device<'_> {
 /// A real 64 KiB allocation adopted as memory that claims `export_types`.
 ///
 /// The driver never hears of the Metal types: only the substitute table acts on the claim.
-fn adopted_memory<'d>(
-    device: metal::Device<'d>,
+fn adopted_memory(
+    device: metal::Device,
     export_types: Option<vk::ExternalMemoryHandleTypeFlags>,
-) -> metal::Memory<'d> {
+) -> metal::Memory {
     let info = vk::MemoryAllocateInfo::default()
         .allocation_size(65536)
         .memory_type_index(0);
@@ -224,11 +224,17 @@ fn properties_query_maps_results() {
                 as fn(&PropertiesError) -> bool,
         ),
         (vk::Result::ERROR_OUT_OF_HOST_MEMORY, |e| {
-            matches!(e, PropertiesError::OutOfHostMemory)
+            matches!(
+                e,
+                PropertiesError::Vulkan(VulkanError::OutOfHostMemory {
+                    command: "vkGetMemoryMetalHandlePropertiesEXT"
+                })
+            )
         }),
-        (vk::Result::ERROR_UNKNOWN, |e| {
-            matches!(e, PropertiesError::Unexpected(vk::Result::ERROR_UNKNOWN))
-        }),
+        (
+            vk::Result::ERROR_UNKNOWN,
+            |e| matches!(e, PropertiesError::Vulkan(v) if v.result() == vk::Result::ERROR_UNKNOWN),
+        ),
     ] {
         PROPS_RESULT.store(code.as_raw(), Ordering::SeqCst);
         // SAFETY: as above.
@@ -249,7 +255,7 @@ fn export_validates_before_calling_and_maps_results() {
     let sentinel = &mut object as *mut u64 as usize;
 
     // Not allocated for export: 10413, and the command is never called.
-    let plain = adopted_memory(device, None);
+    let plain = adopted_memory(device.clone(), None);
     let calls = GET_CALLS.load(Ordering::SeqCst);
     let e = plain
         .get_memory_metal_handle(MetalHandleType::MtlBuffer)
@@ -308,15 +314,28 @@ fn export_validates_before_calling_and_maps_results() {
 
     // Listed and unlisted codes.
     for (code, expect) in [
-        (vk::Result::ERROR_TOO_MANY_OBJECTS, "TooManyObjects"),
-        (vk::Result::ERROR_OUT_OF_HOST_MEMORY, "OutOfHostMemory"),
-        (vk::Result::ERROR_UNKNOWN, "Unexpected(ERROR_UNKNOWN)"),
+        (
+            vk::Result::ERROR_TOO_MANY_OBJECTS,
+            "vkGetMemoryMetalHandleEXT: VK_ERROR_TOO_MANY_OBJECTS",
+        ),
+        (
+            vk::Result::ERROR_OUT_OF_HOST_MEMORY,
+            "vkGetMemoryMetalHandleEXT: VK_ERROR_OUT_OF_HOST_MEMORY",
+        ),
+        (
+            vk::Result::ERROR_UNKNOWN,
+            "vkGetMemoryMetalHandleEXT: unexpected ERROR_UNKNOWN",
+        ),
     ] {
         GET_RESULT.store(code.as_raw(), Ordering::SeqCst);
         let e = exportable
             .get_memory_metal_handle(MetalHandleType::MtlBuffer)
             .unwrap_err();
-        assert_eq!(format!("{e:?}"), expect);
+        let ExportError::Vulkan(ref vulkan) = e else {
+            panic!("{code}: expected a Vulkan failure, got {e:?}");
+        };
+        assert_eq!(vulkan.result(), code);
+        assert!(e.to_string().starts_with(expect), "{code}: {e}");
     }
 }
 
@@ -369,7 +388,7 @@ fn invalid_import_never_reaches_the_driver() {
         features: None,
     };
     // SAFETY: the request is rejected before the handle could be used.
-    let e = unsafe { device.import_raw(handle, &request) }.unwrap_err();
+    let e = unsafe { device.import_memory(handle, &request) }.unwrap_err();
     let AllocateError::Validation(inner) = e else {
         panic!("unexpected {e:?}");
     };

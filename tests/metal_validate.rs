@@ -4,10 +4,10 @@
 
 use ash::vk;
 use ash::vk::Handle;
+use vmo_interop::external_memory::{ExternalHandleType, MemoryTypeRequest};
+use vmo_interop::external_memory::{ResourceKind, ValidationError};
 use vmo_interop::metal::validate::*;
 use vmo_interop::metal::{MetalHandleType, MetalMemoryCapabilities};
-use vmo_interop::vk::validate::{ResourceKind, ValidationError};
-use vmo_interop::vk::{ExternalHandleType, MemoryTypeRequest};
 
 type F = vk::MemoryPropertyFlags;
 const BUF: vk::ExternalMemoryHandleTypeFlags = MetalHandleType::MtlBuffer.to_vk();

@@ -3,30 +3,24 @@
 //! current-thread runtime) allocate; concurrent calls on one channel each get their reply; a
 //! dropped call leaves nothing behind; no thread per call.
 
+mod sysmem_common;
+
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use futures::task::LocalSpawnExt;
+use sysmem_common::{cpu, with_service_after};
 use vmo_interop::sysmem::types::*;
 use vmo_interop::sysmem::{
     AllocatorProxy, BufferCollectionProxy, BufferCollectionTokenProxy, ClientError, HostSysmem,
 };
 use vmo_interop::zx::{self, AsHandleRef, Rights};
 
+/// A fresh service checked for leaks; the reactor's port lives as long as the process, so one
+/// async call starts it before the baseline.
 fn with_service(f: impl FnOnce(&HostSysmem)) {
-    let _lock = vmo_interop::platform::host::counters_lock();
-    // The reactor's port lives as long as the process: start it before the baseline.
-    warm_up(&HostSysmem::start().unwrap());
-    let before = vmo_interop::platform::host::counters();
-    {
-        let service = HostSysmem::start().unwrap();
-        f(&service);
-    }
-    let after = vmo_interop::platform::host::counters();
-    assert_eq!(after.live_handles, before.live_handles, "handles leaked");
-    assert_eq!(after.live_vmos, before.live_vmos, "VMOs leaked");
-    assert_eq!(after.live_channels, before.live_channels, "channels leaked");
+    with_service_after(|| warm_up(&HostSysmem::start().unwrap()), f)
 }
 
 /// One async call, so that the reactor (one port, one thread per process) exists.
@@ -35,21 +29,6 @@ fn warm_up(service: &HostSysmem) {
     let collection = allocator.allocate_non_shared_collection().unwrap();
     futures::executor::block_on(collection.sync()).unwrap();
     collection.release().unwrap();
-}
-
-fn cpu(bits: u32) -> BufferCollectionConstraints {
-    BufferCollectionConstraints {
-        usage: Some(BufferUsage {
-            cpu: Some(bits),
-            ..Default::default()
-        }),
-        min_buffer_count_for_camping: Some(1),
-        buffer_memory_constraints: Some(BufferMemoryConstraints {
-            min_size_bytes: Some(4096),
-            ..Default::default()
-        }),
-        ..Default::default()
-    }
 }
 
 /// Yields to the executor once.
@@ -81,7 +60,8 @@ async fn participant(
     }
     collection.set_constraints(Some(cpu(usage))).unwrap();
     let info = collection.wait_for_all_buffers_allocated().await.unwrap();
-    let vmo = info.buffers.unwrap().remove(0).vmo.unwrap();
+    let mut info = info;
+    let vmo = info.take_vmo(0).expect("a VMO for buffer 0");
     (collection, vmo)
 }
 

@@ -49,7 +49,7 @@ fn a_released_node_keeps_its_constraints() {
     staying.set_constraints(Some(camping(1))).unwrap();
     let info = staying.wait_for_all_buffers_allocated(deadline()).unwrap();
     assert_eq!(
-        info.buffers.unwrap().len(),
+        info.buffer_count(),
         3,
         "camping counts sum: 2 (orphaned) + 1"
     );
@@ -182,6 +182,7 @@ fn a_failed_collections_channels_close_with_the_internal_epitaph() {
     let channel = root.into_channel();
     channel
         .wait_handle(zx::Signals::CHANNEL_PEER_CLOSED, deadline())
+        .to_result()
         .unwrap();
     let (mut bytes, mut handles) = (Vec::new(), Vec::new());
     channel.read_etc(&mut bytes, &mut handles).unwrap();

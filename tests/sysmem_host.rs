@@ -2,67 +2,19 @@
 //! protocol deviations, failures, unknown methods, and no leaks.
 
 mod fidl_ordinal;
+mod sysmem_common;
 use fidl_ordinal::method_ordinal;
 
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use sysmem_common::{cpu_constraints, deadline, until, with_service};
 use vmo_interop::fidl::{self, Empty, FlexibleResult, FrameworkErr, TransactionHeader};
 use vmo_interop::sysmem::types::*;
 use vmo_interop::sysmem::{
-    messages::ordinals, Allocator, BufferCollection, BufferCollectionToken, ClientError,
-    HostSysmem, HostSysmemStats,
+    messages::ordinals, Allocator, BufferCollection, BufferCollectionToken, ClientError, HostSysmem,
 };
 use vmo_interop::zx::{self, AsHandleRef, Rights};
-
-/// A generous bound: every call here completes at once unless the service is broken.
-fn deadline() -> zx::MonotonicInstant {
-    zx::MonotonicInstant::after(Duration::from_secs(10))
-}
-
-/// Runs `f` with a fresh service, then stops it and checks the host kernel is back where it
-/// was: no handle, VMO or channel left by the client or the service.
-fn with_service(f: impl FnOnce(&HostSysmem)) {
-    let _lock = vmo_interop::platform::host::counters_lock();
-    let before = vmo_interop::platform::host::counters();
-    {
-        let service = HostSysmem::start().unwrap();
-        f(&service);
-    }
-    let after = vmo_interop::platform::host::counters();
-    assert_eq!(after.live_handles, before.live_handles, "handles leaked");
-    assert_eq!(after.live_vmos, before.live_vmos, "VMOs leaked");
-    assert_eq!(after.live_channels, before.live_channels, "channels leaked");
-}
-
-/// Waits (bounded) until the service's state satisfies `done`: lets a test know that calls
-/// made on other threads have reached the service.
-fn until(service: &HostSysmem, done: impl Fn(HostSysmemStats) -> bool) {
-    let give_up = Instant::now() + Duration::from_secs(10);
-    while !done(service.stats()) {
-        assert!(
-            Instant::now() < give_up,
-            "service never reached the state: {:?}",
-            service.stats()
-        );
-        thread::sleep(Duration::from_millis(1));
-    }
-}
-
-fn cpu_constraints(cpu: u32, min_size: u64, camping: u32) -> BufferCollectionConstraints {
-    BufferCollectionConstraints {
-        usage: Some(BufferUsage {
-            cpu: Some(cpu),
-            ..Default::default()
-        }),
-        min_buffer_count_for_camping: Some(camping),
-        buffer_memory_constraints: Some(BufferMemoryConstraints {
-            min_size_bytes: Some(min_size),
-            ..Default::default()
-        }),
-        ..Default::default()
-    }
-}
 
 fn reader() -> BufferCollectionConstraints {
     cpu_constraints(usage::CPU_USAGE_READ, 4096, 1)
@@ -270,7 +222,7 @@ fn participants_without_usage_get_no_vmos() {
         .unwrap();
         unconstrained.set_constraints(None).unwrap();
         let owner_info = owner.wait_for_all_buffers_allocated(deadline()).unwrap();
-        assert_eq!(owner_info.buffers.as_ref().unwrap().len(), 3);
+        assert_eq!(owner_info.buffer_count(), 3);
         for c in [&none, &unconstrained] {
             let info = c.wait_for_all_buffers_allocated(deadline()).unwrap();
             assert_eq!(info.buffer_collection_id, owner_info.buffer_collection_id);
@@ -303,7 +255,7 @@ fn allocation_waits_for_every_token() {
         let info = collection
             .wait_for_all_buffers_allocated(deadline())
             .unwrap();
-        assert_eq!(info.buffers.unwrap().len(), 1);
+        assert_eq!(info.buffer_count(), 1);
         assert!(collection.check_all_buffers_allocated(deadline()).unwrap());
         collection.release().unwrap();
     });
@@ -334,7 +286,7 @@ fn buffer_counts_and_sizes_aggregate() {
         .unwrap();
         let info = x.wait_for_all_buffers_allocated(deadline()).unwrap();
         // camping 2 + 1, dedicated 2 + 1, shared max(3, 1).
-        assert_eq!(info.buffers.as_ref().unwrap().len(), 9);
+        assert_eq!(info.buffer_count(), 9);
         let settings = info.settings.unwrap().buffer_settings.unwrap();
         assert_eq!(settings.size_bytes, Some(9000));
         assert_eq!(settings.raw_vmo_size, Some(12_288), "page-rounded");
@@ -463,6 +415,7 @@ fn dropped_participant_after_allocation_fails_the_collection_but_not_the_vmos() 
         let signals = x
             .as_channel()
             .wait_handle(zx::Signals::CHANNEL_PEER_CLOSED, deadline())
+            .to_result()
             .unwrap();
         assert!(signals.contains(zx::Signals::CHANNEL_PEER_CLOSED));
         let result = x.sync(deadline());
@@ -471,7 +424,7 @@ fn dropped_participant_after_allocation_fails_the_collection_but_not_the_vmos() 
             "{result:?}"
         );
         // The VMOs already handed out stay valid until their holders close them.
-        let vmo = info.buffers.unwrap().pop().unwrap().vmo.unwrap();
+        let vmo = info.into_vmos().expect("VMOs").pop().expect("a buffer");
         vmo.write(b"still here", 0).unwrap();
     });
 }
@@ -615,6 +568,7 @@ fn raw_call(channel: &zx::Channel, header: TransactionHeader) -> Result<Vec<u8>,
 fn assert_closed_with_internal_epitaph(channel: &zx::Channel) {
     channel
         .wait_handle(zx::Signals::CHANNEL_PEER_CLOSED, deadline())
+        .to_result()
         .unwrap();
     let (mut bytes, mut handles) = (Vec::new(), Vec::new());
     channel.read_etc(&mut bytes, &mut handles).unwrap();
@@ -808,7 +762,7 @@ fn stopping_the_service_closes_everything() {
         Err(ClientError::AllocatorClosed)
     ));
     // Handles the client received are its own.
-    let vmo = info.buffers.unwrap().pop().unwrap().vmo.unwrap();
+    let vmo = info.into_vmos().expect("VMOs").pop().expect("a buffer");
     assert_eq!(vmo.get_size().unwrap(), 4096);
     drop((vmo, collection, token, done, allocator));
     let after = vmo_interop::platform::host::counters();
@@ -893,6 +847,7 @@ fn messages_after_release_and_malformed_messages_fail_the_collection() {
         broken.write(&[1, 2, 3], &mut Vec::new()).unwrap();
         let signals = broken
             .wait_handle(zx::Signals::CHANNEL_PEER_CLOSED, deadline())
+            .to_result()
             .unwrap();
         assert!(signals.contains(zx::Signals::CHANNEL_PEER_CLOSED));
         let fine = allocator.allocate_non_shared_collection().unwrap();

@@ -519,7 +519,7 @@ fn yuv_planes_are_where_sysmem_says() {
                 .collect();
             let vmos: Vec<_> = infos
                 .iter_mut()
-                .map(|info| info.buffers.take().unwrap().remove(0).vmo.unwrap())
+                .map(|info| info.take_vmo(0).expect("a VMO for buffer 0"))
                 .collect();
             for (index, plane) in layouts[0].planes.iter().enumerate() {
                 let row = vec![index as u8 + 1; plane.row_bytes as usize];

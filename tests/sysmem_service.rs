@@ -3,57 +3,18 @@
 //! request that carried them, and a channel whose peer the service holds is refused.
 
 mod fidl_ordinal;
+mod sysmem_common;
 use fidl_ordinal::method_ordinal;
 
 use std::thread;
 use std::time::{Duration, Instant};
 
+use sysmem_common::{cpu, deadline, until, with_service};
 use vmo_interop::fidl::{self, TransactionHeader};
 use vmo_interop::sysmem::messages::{self, ordinals};
 use vmo_interop::sysmem::types::*;
-use vmo_interop::sysmem::{Allocator, BufferCollection, ClientError, HostSysmem, HostSysmemStats};
+use vmo_interop::sysmem::{Allocator, BufferCollection, ClientError};
 use vmo_interop::zx::{self, AsHandleRef, HandleBased, Rights};
-
-fn deadline() -> zx::MonotonicInstant {
-    zx::MonotonicInstant::after(Duration::from_secs(10))
-}
-
-/// Runs `f` with a fresh service, then stops it and checks that nothing leaked.
-fn with_service(f: impl FnOnce(&HostSysmem)) {
-    let _lock = vmo_interop::platform::host::counters_lock();
-    let before = vmo_interop::platform::host::counters();
-    {
-        let service = HostSysmem::start().unwrap();
-        f(&service);
-    }
-    let after = vmo_interop::platform::host::counters();
-    assert_eq!(after.live_handles, before.live_handles, "handles leaked");
-    assert_eq!(after.live_vmos, before.live_vmos, "VMOs leaked");
-    assert_eq!(after.live_channels, before.live_channels, "channels leaked");
-}
-
-fn until(service: &HostSysmem, done: impl Fn(HostSysmemStats) -> bool) {
-    let give_up = Instant::now() + Duration::from_secs(10);
-    while !done(service.stats()) {
-        assert!(Instant::now() < give_up, "stuck at {:?}", service.stats());
-        thread::sleep(Duration::from_millis(1));
-    }
-}
-
-fn cpu(bits: u32) -> BufferCollectionConstraints {
-    BufferCollectionConstraints {
-        usage: Some(BufferUsage {
-            cpu: Some(bits),
-            ..Default::default()
-        }),
-        min_buffer_count_for_camping: Some(1),
-        buffer_memory_constraints: Some(BufferMemoryConstraints {
-            min_size_bytes: Some(4096),
-            ..Default::default()
-        }),
-        ..Default::default()
-    }
-}
 
 /// A whole non-shared allocation: the proof that `allocator` is served.
 fn allocates(allocator: &Allocator) {
@@ -64,7 +25,7 @@ fn allocates(allocator: &Allocator) {
     let info = collection
         .wait_for_all_buffers_allocated(deadline())
         .unwrap();
-    assert_eq!(info.buffers.unwrap().len(), 1);
+    assert_eq!(info.buffer_count(), 1);
     collection.release().unwrap();
 }
 
@@ -74,6 +35,7 @@ fn peer_closed(channel: &zx::Channel) -> bool {
             zx::Signals::CHANNEL_PEER_CLOSED,
             zx::MonotonicInstant::after(Duration::from_secs(5)),
         )
+        .to_result()
         .is_ok_and(|s| s.contains(zx::Signals::CHANNEL_PEER_CLOSED))
 }
 
@@ -326,7 +288,7 @@ fn the_service_has_no_fixed_client_limit() {
         }
         for c in &collections {
             let info = c.wait_for_all_buffers_allocated(deadline()).unwrap();
-            assert_eq!(info.buffers.unwrap().len(), 1);
+            assert_eq!(info.buffer_count(), 1);
         }
         until(service, |s| {
             s.allocator_connections == 300 && s.nodes == 129
@@ -397,6 +359,7 @@ fn connect_waits_for_a_busy_service_instead_of_failing() {
         while requests.len() < 12 {
             listener
                 .wait_handle(zx::Signals::CHANNEL_READABLE, deadline())
+                .to_result()
                 .expect("a request");
             let mut buf = zx::MessageBuf::new();
             listener.read(&mut buf).unwrap();

@@ -11,7 +11,7 @@ use common::{bind, Gpu};
 use vmo_interop::sysmem::types::*;
 use vmo_interop::sysmem::vulkan::{import_buffers, ImportBuffersError, VulkanConstraints};
 use vmo_interop::sysmem::{BufferCollection, HostSysmem};
-use vmo_interop::vk::{AllocationInfo, ImportError, Resource};
+use vmo_interop::vk::{AllocationInfo, ImportErrorKind, Resource};
 use vmo_interop::zx::{self, AsHandleRef, Rights};
 
 const SIZE: u64 = 256 * 1024;
@@ -128,7 +128,7 @@ fn gpu_producer_and_two_cpu_consumers_share_a_collection() {
                 // SAFETY: as above.
                 let buffer = unsafe { interop.create_buffer(&transfer_buffer_info()) }.unwrap();
                 bind(interop, &buffer, memory);
-                gpu.fill(buffer.handle(), 0, SIZE, 0xA5A5_0000 | i as u32);
+                gpu.fill(buffer.as_raw(), 0, SIZE, 0xA5A5_0000 | i as u32);
                 buffer
             })
             .collect();
@@ -189,7 +189,7 @@ fn read_only_vulkan_usage_cannot_import() {
         match error {
             ImportBuffersError::Import { index: 0, error } => {
                 assert!(
-                    matches!(error, ImportError::MissingRights { missing, .. } if missing == Rights::WRITE)
+                    matches!(error.kind(), ImportErrorKind::MissingRights { missing, .. } if *missing == Rights::WRITE)
                 );
                 assert_eq!(error.into_vmo().get_koid().unwrap(), koid);
             }

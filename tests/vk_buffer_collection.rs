@@ -118,7 +118,7 @@ fn vulkan_renders_into_sysmem_images_a_cpu_consumer_reads() {
             // SAFETY: a live linear image of this device.
             let pitch = unsafe {
                 gpu.device.get_image_subresource_layout(
-                    imported.image.handle(),
+                    imported.image.as_raw(),
                     vk::ImageSubresource::default().aspect_mask(vk::ImageAspectFlags::COLOR),
                 )
             }
@@ -127,7 +127,7 @@ fn vulkan_renders_into_sysmem_images_a_cpu_consumer_reads() {
             assert_eq!(pitch, u64::from(layout.bytes_per_row));
             assert!(layout.bytes_per_row >= WIDTH * 4);
             let rgba = [10 + index as u8 * 40, 200, 7 * index as u8, 255];
-            clear(&gpu, imported.image.handle(), rgba);
+            clear(&gpu, imported.image.as_raw(), rgba);
             // The CPU reads its own VMO of this buffer at sysmem's row pitch.
             let vmo = &vmos[index as usize];
             let bpr = layout.bytes_per_row as usize;
@@ -214,7 +214,7 @@ fn buffer_collections_of_buffers() {
                 .resource(vmo_interop::vk::Resource::Buffer(&dst));
             let memory = interop.import_memory(out, &allocation).unwrap();
             common::bind(interop, &dst, &memory);
-            gpu.copy(imported.buffer.handle(), dst.handle(), size);
+            gpu.copy(imported.buffer.as_raw(), dst.as_raw(), size);
             let mut bytes = vec![0u8; size as usize];
             view.read(&mut bytes, 0).unwrap();
             assert!(bytes == pattern, "buffer {index}");
@@ -252,14 +252,14 @@ fn two_vulkan_participants_on_different_devices() {
             .import_image(1, vk::MemoryPropertyFlags::HOST_VISIBLE)
             .unwrap();
         let rgba = [1, 2, 3, 4];
-        clear(&gpu, written.image.handle(), rgba);
+        clear(&gpu, written.image.as_raw(), rgba);
         // SAFETY: host-visible memory of the other device, mapped whole and unmapped below;
         // the write above completed (the clear waited for its fence).
         unsafe {
             let ptr = other
                 .device
                 .map_memory(
-                    read.memory.handle(),
+                    read.memory.as_raw(),
                     0,
                     vk::WHOLE_SIZE,
                     vk::MemoryMapFlags::empty(),
@@ -269,7 +269,7 @@ fn two_vulkan_participants_on_different_devices() {
             let pitch = other
                 .device
                 .get_image_subresource_layout(
-                    read.image.handle(),
+                    read.image.as_raw(),
                     vk::ImageSubresource::default().aspect_mask(vk::ImageAspectFlags::COLOR),
                 )
                 .row_pitch as usize;
@@ -277,7 +277,7 @@ fn two_vulkan_participants_on_different_devices() {
             for at in [0, last] {
                 assert_eq!(std::slice::from_raw_parts(ptr.add(at), 4), rgba);
             }
-            other.device.unmap_memory(read.memory.handle());
+            other.device.unmap_memory(read.memory.as_raw());
         }
         drop((written, read, writer, reader));
     }

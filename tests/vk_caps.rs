@@ -194,20 +194,8 @@ fn image_capabilities_for_zircon_vmo() {
     assert_eq!(external.export_from_imported_handle_types, ZIRCON_VMO);
     assert!(p.image_format_properties.max_extent.width >= 16);
 
-    let info = vk::ImageCreateInfo::default()
-        .image_type(query.image_type)
-        .format(query.format)
-        .extent(vk::Extent3D {
-            width: 16,
-            height: 16,
-            depth: 1,
-        })
-        .mip_levels(1)
-        .array_layers(1)
-        .samples(vk::SampleCountFlags::TYPE_1)
-        .tiling(query.tiling)
-        .usage(query.usage)
-        .initial_layout(vk::ImageLayout::UNDEFINED);
+    assert_eq!(query.image_type, vk::ImageType::TYPE_2D);
+    let info = common::image_info_16x16(query.format, query.tiling, query.usage);
     // SAFETY: a valid create info without an external-memory structure.
     let image = unsafe { interop.create_image(&info) }.unwrap();
     assert_eq!(
@@ -262,7 +250,7 @@ fn chained_structures_are_forwarded_with_the_handle_type_rewritten() {
         .push_next(&mut format_list);
     // SAFETY: a valid create info with a format list and no external-memory structure.
     let image = unsafe { interop.create_image(&info) }.unwrap();
-    let vmo_interop::vk::validate::ResourceDescription::Image(description) = image.description()
+    let vmo_interop::external_memory::ResourceDescription::Image(description) = image.description()
     else {
         panic!("an image described as a buffer");
     };
@@ -277,7 +265,7 @@ fn chained_structures_are_forwarded_with_the_handle_type_rewritten() {
     // SAFETY: live objects of this device; a dedicated allocation binds at offset 0.
     unsafe {
         gpu.device
-            .bind_image_memory(image.handle(), memory.handle(), 0)
+            .bind_image_memory(image.as_raw(), memory.as_raw(), 0)
     }
     .unwrap();
     drop((memory, image));

@@ -189,7 +189,7 @@ fn every_reported_buffer_and_image_bit_is_backed_by_a_real_allocation() {
                     unsafe {
                         interop
                             .device()
-                            .bind_image_memory(i.handle(), m.handle(), 0)
+                            .bind_image_memory(i.as_raw(), m.as_raw(), 0)
                     }
                     .unwrap()
                 },

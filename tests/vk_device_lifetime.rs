@@ -65,10 +65,10 @@ fn an_owned_device_lives_until_the_last_memory_made_from_it() {
         // is), mapped once.
         unsafe {
             let ptr = device
-                .map_memory(imported.handle(), 0, 4, vk::MemoryMapFlags::empty())
+                .map_memory(imported.as_raw(), 0, 4, vk::MemoryMapFlags::empty())
                 .unwrap();
             ptr.cast::<u32>().write(0xfeed_f00d);
-            device.unmap_memory(imported.handle());
+            device.unmap_memory(imported.as_raw());
         }
         let again = exported
             .interop()

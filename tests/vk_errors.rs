@@ -5,9 +5,10 @@ mod common;
 
 use ash::vk;
 use common::{live, transfer_buffer, Gpu};
-use vmo_interop::vk::validate::{DedicatedMismatch, ResourceKind};
+use vmo_interop::external_memory::{DedicatedMismatch, ResourceKind};
 use vmo_interop::vk::{
-    AllocateError, AllocationInfo, ExportError, ImportError, Interop, Resource, ValidationError,
+    AllocateError, AllocationInfo, ExportError, ImportError, ImportErrorKind, Interop, Resource,
+    ValidationError,
 };
 use vmo_interop::zx::{self, AsHandleRef, HandleBased};
 
@@ -39,8 +40,13 @@ fn expect_validation(err: ImportError, koid: zx::Koid, vuid: &str) -> Validation
         koid,
         "the VMO comes back untouched"
     );
-    match err {
-        ImportError::Validation { error, vmo } => {
+    let source = std::error::Error::source(&err).expect("source() is the rule that was broken");
+    assert!(
+        source.downcast_ref::<ValidationError>().is_some(),
+        "source() is the ValidationError: {source:?}"
+    );
+    match err.into_parts() {
+        (ImportErrorKind::Validation(error), vmo) => {
             assert_eq!(vmo.get_koid().unwrap(), koid);
             error
         }
@@ -62,8 +68,8 @@ fn closed_and_forged_handles_are_refused_with_04772() {
             .unwrap_err();
         assert!(
             matches!(
-                err,
-                ImportError::InvalidHandle {
+                err.kind(),
+                ImportErrorKind::InvalidHandle {
                     status: zx::Status::BAD_HANDLE,
                     ..
                 }
@@ -83,7 +89,10 @@ fn closed_and_forged_handles_are_refused_with_04772() {
         let err = interop
             .import_memory(forged, &AllocationInfo::new())
             .unwrap_err();
-        assert!(matches!(err, ImportError::InvalidHandle { .. }), "{err:?}");
+        assert!(
+            matches!(err.kind(), ImportErrorKind::InvalidHandle { .. }),
+            "{err:?}"
+        );
         assert_eq!(err.into_vmo().into_handle().into_raw(), 0xabcd_1234);
 
         // The invalid handle.
@@ -91,7 +100,10 @@ fn closed_and_forged_handles_are_refused_with_04772() {
         let err = interop
             .import_memory(invalid, &AllocationInfo::new())
             .unwrap_err();
-        assert!(matches!(err, ImportError::InvalidHandle { .. }), "{err:?}");
+        assert!(
+            matches!(err.kind(), ImportErrorKind::InvalidHandle { .. }),
+            "{err:?}"
+        );
         assert!(err.into_vmo().is_invalid_handle());
     });
 }
@@ -107,8 +119,8 @@ fn a_channel_is_not_a_vmo() {
             .unwrap_err();
         assert!(
             matches!(
-                err,
-                ImportError::NotAVmo {
+                err.kind(),
+                ImportErrorKind::NotAVmo {
                     object_type: zx::ObjectType::CHANNEL,
                     ..
                 }
@@ -155,8 +167,8 @@ fn missing_map_read_write_or_duplicate_is_named() {
             let err = interop
                 .import_memory(narrowed, &AllocationInfo::new())
                 .unwrap_err();
-            match &err {
-                ImportError::MissingRights {
+            match err.kind() {
+                ImportErrorKind::MissingRights {
                     rights: had,
                     missing: named,
                     ..
@@ -318,21 +330,11 @@ fn dedicated_buffer(
 }
 
 fn image_16x16(interop: &Interop) -> vmo_interop::vk::Image {
-    let info = vk::ImageCreateInfo::default()
-        .image_type(vk::ImageType::TYPE_2D)
-        .format(vk::Format::R8G8B8A8_UNORM)
-        .extent(vk::Extent3D {
-            width: 16,
-            height: 16,
-            depth: 1,
-        })
-        .mip_levels(1)
-        .array_layers(1)
-        .samples(vk::SampleCountFlags::TYPE_1)
-        .tiling(vk::ImageTiling::LINEAR)
-        .usage(vk::ImageUsageFlags::TRANSFER_DST | vk::ImageUsageFlags::TRANSFER_SRC)
-        .sharing_mode(vk::SharingMode::EXCLUSIVE)
-        .initial_layout(vk::ImageLayout::UNDEFINED);
+    let info = common::image_info_16x16(
+        vk::Format::R8G8B8A8_UNORM,
+        vk::ImageTiling::LINEAR,
+        vk::ImageUsageFlags::TRANSFER_DST | vk::ImageUsageFlags::TRANSFER_SRC,
+    );
     // SAFETY: a valid create info without an external-memory structure.
     unsafe { interop.create_image(&info) }.unwrap()
 }
@@ -576,8 +578,8 @@ fn refusals_by_the_implementation_after_validation_hand_the_vmo_back() {
             // before the driver sees anything and takes the handle only on success.
             let err =
                 unsafe { interop.import_memory_unchecked(candidate, size, 0, None) }.unwrap_err();
-            match err {
-                ImportError::Vulkan { error, vmo } => {
+            match err.into_parts() {
+                (ImportErrorKind::Vulkan(error), vmo) => {
                     assert_eq!(error.result(), vk::Result::ERROR_INVALID_EXTERNAL_HANDLE);
                     assert_eq!(vmo.raw_handle(), raw, "the very handle comes back");
                     assert_eq!(vmo.get_koid().unwrap(), koid);
@@ -655,9 +657,9 @@ fn refusals_by_the_implementation_after_validation_hand_the_vmo_back() {
         // another handle type (04775); the properties query for another type (04773).
         let imported = interop.import_memory(v, &AllocationInfo::new()).unwrap();
         for (memory, handle_type) in [
-            (imported.handle(), zircon),
+            (imported.as_raw(), zircon),
             (
-                imported.handle(),
+                imported.as_raw(),
                 vk::ExternalMemoryHandleTypeFlags::OPAQUE_FD,
             ),
         ] {
@@ -684,21 +686,12 @@ fn refusals_by_the_implementation_after_validation_hand_the_vmo_back() {
 #[test]
 fn disjoint_images_are_refused_before_vulkan() {
     leak_checked(|_, interop| {
-        let info = vk::ImageCreateInfo::default()
-            .flags(vk::ImageCreateFlags::DISJOINT)
-            .image_type(vk::ImageType::TYPE_2D)
-            .format(vk::Format::G8_B8R8_2PLANE_420_UNORM)
-            .extent(vk::Extent3D {
-                width: 16,
-                height: 16,
-                depth: 1,
-            })
-            .mip_levels(1)
-            .array_layers(1)
-            .samples(vk::SampleCountFlags::TYPE_1)
-            .tiling(vk::ImageTiling::OPTIMAL)
-            .usage(vk::ImageUsageFlags::SAMPLED)
-            .initial_layout(vk::ImageLayout::UNDEFINED);
+        let info = common::image_info_16x16(
+            vk::Format::G8_B8R8_2PLANE_420_UNORM,
+            vk::ImageTiling::OPTIMAL,
+            vk::ImageUsageFlags::SAMPLED,
+        )
+        .flags(vk::ImageCreateFlags::DISJOINT);
         // SAFETY: a create info valid for a device with sampler YCbCr conversion; refused before
         // Vulkan sees it (the harness asserts the layer saw nothing).
         let err = unsafe { interop.create_image(&info) }.unwrap_err();

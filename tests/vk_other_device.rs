@@ -7,7 +7,7 @@ mod common;
 
 use ash::vk;
 use common::{live, transfer_buffer, Gpu, GpuOptions};
-use vmo_interop::vk::{AllocateError, AllocationInfo, ImportError, Resource, ValidationError};
+use vmo_interop::vk::{AllocateError, AllocationInfo, ImportErrorKind, Resource, ValidationError};
 use vmo_interop::zx::{self, AsHandleRef, HandleBased};
 
 const ZIRCON_VMO: vk::ExternalMemoryHandleTypeFlags =
@@ -42,7 +42,7 @@ fn the_library_refuses_resources_of_another_device() {
             assert_eq!(
                 *error,
                 ValidationError::ResourceOfAnotherDevice {
-                    resource: vmo_interop::vk::validate::ResourceKind::Buffer,
+                    resource: vmo_interop::external_memory::ResourceKind::Buffer,
                     dedicated,
                 }
             );
@@ -53,9 +53,10 @@ fn the_library_refuses_resources_of_another_device() {
             let koid = vmo.get_koid().unwrap();
             let err = interop.import_memory(vmo, &info).unwrap_err();
             assert_eq!(err.vuid(), Some(vuid), "{err}");
-            let ImportError::Validation { vmo, .. } = err else {
+            let ImportErrorKind::Validation(_) = err.kind() else {
                 panic!("expected a validation error, got {err:?}");
             };
+            let vmo = err.into_vmo();
             assert_eq!(vmo.get_koid().unwrap(), koid, "the VMO comes back");
         }
         // The other device's own interop takes its buffer.

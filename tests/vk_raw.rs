@@ -78,20 +78,11 @@ fn raw_buffers_and_images_are_destroyed_with_the_plain_commands() {
         let mut gpu = Gpu::new();
         let interop = gpu.interop.take().unwrap();
         let buffer = transfer_buffer(&interop, 4096);
-        let info = vk::ImageCreateInfo::default()
-            .image_type(vk::ImageType::TYPE_2D)
-            .format(vk::Format::R8G8B8A8_UNORM)
-            .extent(vk::Extent3D {
-                width: 16,
-                height: 16,
-                depth: 1,
-            })
-            .mip_levels(1)
-            .array_layers(1)
-            .samples(vk::SampleCountFlags::TYPE_1)
-            .tiling(vk::ImageTiling::LINEAR)
-            .usage(vk::ImageUsageFlags::TRANSFER_DST)
-            .initial_layout(vk::ImageLayout::UNDEFINED);
+        let info = common::image_info_16x16(
+            vk::Format::R8G8B8A8_UNORM,
+            vk::ImageTiling::LINEAR,
+            vk::ImageUsageFlags::TRANSFER_DST,
+        );
         // SAFETY: a valid create info without an external-memory structure.
         let image = unsafe { interop.create_image(&info) }.unwrap();
         let raw_buffer = buffer.into_raw();

@@ -6,7 +6,7 @@ mod common;
 
 use ash::vk;
 use common::{bind, live, transfer_buffer, Gpu};
-use vmo_interop::vk::{AllocationInfo, Backing, ImportError, Interop, Resource};
+use vmo_interop::vk::{AllocationInfo, Backing, ImportErrorKind, Interop, Resource};
 use vmo_interop::zx::{self, AsHandleRef, HandleBased};
 
 /// What sysmem gives a participant without write usages.
@@ -23,20 +23,11 @@ fn buffer(interop: &Interop, usage: vk::BufferUsageFlags) -> vmo_interop::vk::Bu
 }
 
 fn image(interop: &Interop, tiling: vk::ImageTiling) -> vmo_interop::vk::Image {
-    let info = vk::ImageCreateInfo::default()
-        .image_type(vk::ImageType::TYPE_2D)
-        .format(vk::Format::R8G8B8A8_UNORM)
-        .extent(vk::Extent3D {
-            width: 16,
-            height: 16,
-            depth: 1,
-        })
-        .mip_levels(1)
-        .array_layers(1)
-        .samples(vk::SampleCountFlags::TYPE_1)
-        .tiling(tiling)
-        .usage(vk::ImageUsageFlags::SAMPLED | vk::ImageUsageFlags::TRANSFER_SRC)
-        .initial_layout(vk::ImageLayout::UNDEFINED);
+    let info = common::image_info_16x16(
+        vk::Format::R8G8B8A8_UNORM,
+        tiling,
+        vk::ImageUsageFlags::SAMPLED | vk::ImageUsageFlags::TRANSFER_SRC,
+    );
     // SAFETY: a valid create info without an external-memory structure.
     unsafe { interop.create_image(&info) }.unwrap()
 }
@@ -95,7 +86,7 @@ fn the_gpu_reads_a_vmo_imported_without_write() {
             .import_memory(vmo, &AllocationInfo::new())
             .unwrap_err();
         assert!(
-            matches!(err, ImportError::MissingRights { missing, .. } if missing == zx::Rights::WRITE),
+            matches!(err.kind(), ImportErrorKind::MissingRights { missing, .. } if *missing == zx::Rights::WRITE),
             "{err:?}"
         );
         let vmo = err.into_vmo();
@@ -119,7 +110,7 @@ fn the_gpu_reads_a_vmo_imported_without_write() {
             .allocate_exportable_memory(&AllocationInfo::new().resource(Resource::Buffer(&target)))
             .unwrap();
         bind(interop, &target, &out);
-        gpu.copy(source.handle(), target.handle(), 4096);
+        gpu.copy(source.as_raw(), target.as_raw(), 4096);
         let seen = interop
             .get_memory_zircon_handle(&out, zx::Rights::SAME_RIGHTS)
             .unwrap();
@@ -150,7 +141,7 @@ fn what_could_write_read_only_memory_is_refused() {
             // knows the driver cannot import the read-only mapping, refuses it with the
             // spec's code before the driver sees it.
             assert!(
-                matches!(&err, ImportError::Vulkan { error, .. }
+                matches!(err.kind(), ImportErrorKind::Vulkan(error)
                     if error.result() == vk::Result::ERROR_INVALID_EXTERNAL_HANDLE),
                 "{err:?}"
             );
@@ -174,30 +165,30 @@ fn what_could_write_read_only_memory_is_refused() {
         ] {
             let writer = buffer(interop, usage);
             // SAFETY: live objects of this device; refused before the driver sees the call.
-            let result = unsafe { device.bind_buffer_memory(writer.handle(), memory.handle(), 0) };
+            let result = unsafe { device.bind_buffer_memory(writer.as_raw(), memory.as_raw(), 0) };
             assert_eq!(result, Err(refused), "{usage:?}");
             let infos = [vk::BindBufferMemoryInfo::default()
-                .buffer(writer.handle())
-                .memory(memory.handle())];
+                .buffer(writer.as_raw())
+                .memory(memory.as_raw())];
             // SAFETY: as above.
             assert_eq!(unsafe { device.bind_buffer_memory2(&infos) }, Err(refused));
         }
         // Optimal tiling may write layout metadata: refused; a linear sampled image reads only.
         let optimal = image(interop, vk::ImageTiling::OPTIMAL);
         // SAFETY: as above.
-        let result = unsafe { device.bind_image_memory(optimal.handle(), memory.handle(), 0) };
+        let result = unsafe { device.bind_image_memory(optimal.as_raw(), memory.as_raw(), 0) };
         assert_eq!(result, Err(refused));
         let linear = image(interop, vk::ImageTiling::LINEAR);
         assert!(linear.requirements().memory.size <= 1 << 16);
         // SAFETY: live objects of this device; the memory is large enough (above) and of a type
         // a VMO can be imported as (lavapipe allows every type for images).
-        unsafe { device.bind_image_memory(linear.handle(), memory.handle(), 0) }.unwrap();
+        unsafe { device.bind_image_memory(linear.as_raw(), memory.as_raw(), 0) }.unwrap();
 
         // A host mapping could be written through: refused; read through the VMO instead.
         // SAFETY: the call is refused before the driver sees it.
         let mapped = unsafe {
             device.map_memory(
-                memory.handle(),
+                memory.as_raw(),
                 0,
                 vk::WHOLE_SIZE,
                 vk::MemoryMapFlags::empty(),

@@ -32,7 +32,7 @@ fn every_combination_of_rights_is_exact_and_costs_one_call() {
 
         // What the extension call itself costs: a duplicate of the allocation's VMO.
         let info = vk::MemoryGetZirconHandleInfoFUCHSIA::default()
-            .memory(memory.handle())
+            .memory(memory.as_raw())
             .handle_type(vk::ExternalMemoryHandleTypeFlags::ZIRCON_VMO_FUCHSIA);
         // SAFETY: the memory is exportable as ZIRCON_VMO; we own the returned handle.
         let (raw, vulkan_calls) =

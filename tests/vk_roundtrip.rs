@@ -58,7 +58,7 @@ fn gpu_fill_reads_back_through_the_vmo_and_a_second_import() {
             Backing::Exportable { dedicated: None }
         ));
         bind(interop, &buffer, &memory);
-        gpu.fill(buffer.handle(), 0, SIZE, 0xA5C3_0F1E);
+        gpu.fill(buffer.as_raw(), 0, SIZE, 0xA5C3_0F1E);
 
         let vmo = interop
             .get_memory_zircon_handle(&memory, zx::Rights::SAME_RIGHTS)
@@ -81,7 +81,7 @@ fn gpu_fill_reads_back_through_the_vmo_and_a_second_import() {
             .unwrap();
         bind(interop, &import_buffer, &imported);
         assert_eq!(
-            read_mapped(&gpu, imported.handle(), SIZE as usize),
+            read_mapped(&gpu, imported.as_raw(), SIZE as usize),
             expected
         );
 
@@ -92,7 +92,7 @@ fn gpu_fill_reads_back_through_the_vmo_and_a_second_import() {
             )
             .unwrap();
         bind(interop, &copy_target, &target_memory);
-        gpu.copy(import_buffer.handle(), copy_target.handle(), SIZE);
+        gpu.copy(import_buffer.as_raw(), copy_target.as_raw(), SIZE);
         let target_vmo = interop
             .get_memory_zircon_handle(&target_memory, zx::Rights::SAME_RIGHTS)
             .unwrap();
@@ -135,29 +135,29 @@ fn import_twice_writes_through_either_are_seen_by_all() {
             .import_memory(copy, &AllocationInfo::new().allocation_size(1024))
             .unwrap();
         assert_ne!(
-            first.handle(),
-            second.handle(),
+            first.as_raw(),
+            second.as_raw(),
             "each import is a distinct VkDeviceMemory"
         );
         assert!(matches!(first.backing(), Backing::ImportedVmo { koid: k, .. } if k == koid));
 
-        write_mapped(&gpu, first.handle(), 0, b"through the first import");
+        write_mapped(&gpu, first.as_raw(), 0, b"through the first import");
         assert_eq!(
-            &read_mapped(&gpu, second.handle(), 24),
+            &read_mapped(&gpu, second.as_raw(), 24),
             b"through the first import"
         );
         assert_eq!(
-            &read_mapped(&gpu, exporter.handle(), 24),
+            &read_mapped(&gpu, exporter.as_raw(), 24),
             b"through the first import"
         );
 
-        write_mapped(&gpu, second.handle(), 100, b"second");
-        assert_eq!(&read_mapped(&gpu, first.handle(), 106)[100..], b"second");
-        assert_eq!(&read_mapped(&gpu, exporter.handle(), 106)[100..], b"second");
+        write_mapped(&gpu, second.as_raw(), 100, b"second");
+        assert_eq!(&read_mapped(&gpu, first.as_raw(), 106)[100..], b"second");
+        assert_eq!(&read_mapped(&gpu, exporter.as_raw(), 106)[100..], b"second");
 
-        write_mapped(&gpu, exporter.handle(), 500, b"exporter");
-        assert_eq!(&read_mapped(&gpu, first.handle(), 508)[500..], b"exporter");
-        assert_eq!(&read_mapped(&gpu, second.handle(), 508)[500..], b"exporter");
+        write_mapped(&gpu, exporter.as_raw(), 500, b"exporter");
+        assert_eq!(&read_mapped(&gpu, first.as_raw(), 508)[500..], b"exporter");
+        assert_eq!(&read_mapped(&gpu, second.as_raw(), 508)[500..], b"exporter");
         drop((first, second, exporter));
     }
     assert_eq!(live(), before, "handles, VMOs or mappings leaked");
@@ -203,7 +203,7 @@ fn gpu_clear_of_a_dedicated_image_reads_back_through_the_vmo_and_an_identical_im
         // SAFETY: live objects of this device; a dedicated allocation binds at offset 0.
         unsafe {
             gpu.device
-                .bind_image_memory(image.handle(), memory.handle(), 0)
+                .bind_image_memory(image.as_raw(), memory.as_raw(), 0)
         }
         .unwrap();
 
@@ -220,7 +220,7 @@ fn gpu_clear_of_a_dedicated_image_reads_back_through_the_vmo_and_an_identical_im
         // undefined), after the TRANSFER_WRITE → HOST_READ barrier.
         gpu.submit(|cmd| {
             let to_general = [vk::ImageMemoryBarrier::default()
-                .image(image.handle())
+                .image(image.as_raw())
                 .old_layout(vk::ImageLayout::UNDEFINED)
                 .new_layout(vk::ImageLayout::GENERAL)
                 .dst_access_mask(vk::AccessFlags::TRANSFER_WRITE)
@@ -240,7 +240,7 @@ fn gpu_clear_of_a_dedicated_image_reads_back_through_the_vmo_and_an_identical_im
                 );
                 gpu.device.cmd_clear_color_image(
                     cmd,
-                    image.handle(),
+                    image.as_raw(),
                     vk::ImageLayout::GENERAL,
                     &color,
                     &[range],
@@ -252,7 +252,7 @@ fn gpu_clear_of_a_dedicated_image_reads_back_through_the_vmo_and_an_identical_im
         // SAFETY: a linear image of ours.
         let layout = unsafe {
             gpu.device.get_image_subresource_layout(
-                image.handle(),
+                image.as_raw(),
                 vk::ImageSubresource::default().aspect_mask(vk::ImageAspectFlags::COLOR),
             )
         };
@@ -286,12 +286,12 @@ fn gpu_clear_of_a_dedicated_image_reads_back_through_the_vmo_and_an_identical_im
         // SAFETY: as above.
         unsafe {
             gpu.device
-                .bind_image_memory(twin.handle(), imported.handle(), 0)
+                .bind_image_memory(twin.as_raw(), imported.as_raw(), 0)
         }
         .unwrap();
         check(&read_mapped(
             &gpu,
-            imported.handle(),
+            imported.as_raw(),
             layout.size as usize + layout.offset as usize,
         ));
         drop((imported, twin, memory, image));

@@ -36,7 +36,7 @@ fn import_one_payload_4096_times() {
                 memory.backing(),
                 vmo_interop::vk::Backing::ImportedVmo { koid: k, .. } if k == koid
             ));
-            seen.insert(memory.handle());
+            seen.insert(memory.as_raw());
             window.push_back(memory);
             if window.len() > 16 {
                 window.pop_front();
@@ -93,7 +93,7 @@ fn export_on_one_device_import_on_another() {
             .allocate_exportable_memory(&AllocationInfo::new().resource(Resource::Buffer(&buffer)))
             .unwrap();
         bind(a, &buffer, &memory);
-        gpu.fill(buffer.handle(), 0, SIZE, 0x1234_5678);
+        gpu.fill(buffer.as_raw(), 0, SIZE, 0x1234_5678);
 
         // Memory of one device cannot be exported through the other's interop.
         let err = b
@@ -122,14 +122,14 @@ fn export_on_one_device_import_on_another() {
             let ptr = second
                 .device
                 .map_memory(
-                    imported.handle(),
+                    imported.as_raw(),
                     0,
                     vk::WHOLE_SIZE,
                     vk::MemoryMapFlags::empty(),
                 )
                 .unwrap();
             let words = std::slice::from_raw_parts(ptr.cast::<u32>(), SIZE as usize / 4).to_vec();
-            second.device.unmap_memory(imported.handle());
+            second.device.unmap_memory(imported.as_raw());
             words
         };
         assert!(words.iter().all(|&w| w == 0x1234_5678));

@@ -176,6 +176,7 @@ fn threads_exchange_handles_over_channels_without_leaks() {
                 Ok(()) => break,
                 Err(Status::SHOULD_WAIT) => {
                     b.wait_handle(zx::Signals::CHANNEL_READABLE, MonotonicInstant::INFINITE)
+                        .to_result()
                         .unwrap();
                 }
                 Err(status) => panic!("read: {status}"),
@@ -246,4 +247,33 @@ fn raw_values_round_trip_through_a_handle_and_one_is_never_owned() {
         assert_eq!(handle.raw_handle(), 0);
     }
     assert!(Handle::invalid().is_invalid());
+}
+
+#[test]
+fn a_timed_out_wait_keeps_the_signals_it_observed() {
+    use vmo_interop::zx::{Event, Signals, WaitResult};
+    // Serial, as every test here: the others count live handles.
+    let s = serial();
+    let event = Event::create().unwrap();
+    event.signal_handle(Signals::NONE, Signals::USER_0).unwrap();
+    // USER_1 never comes; the result still says USER_0 was asserted when the wait ended.
+    let result = event.wait_handle(Signals::USER_1, MonotonicInstant::INFINITE_PAST);
+    let WaitResult::TimedOut(observed) = result else {
+        panic!("expected a timed-out wait, got {result:?}");
+    };
+    assert!(observed.contains(Signals::USER_0), "{observed:?}");
+    assert!(!observed.contains(Signals::USER_1), "{observed:?}");
+    assert_eq!(result.to_result(), Err(Status::TIMED_OUT));
+    assert_eq!(result.signals(), Some(observed));
+
+    let result = event.wait_handle(Signals::USER_0, MonotonicInstant::INFINITE_PAST);
+    assert!(result.is_ok(), "{result:?}");
+    assert!(result.to_result().unwrap().contains(Signals::USER_0));
+
+    let invalid = Event::from(Handle::invalid());
+    let result = invalid.wait_handle(Signals::USER_0, MonotonicInstant::INFINITE_PAST);
+    assert_eq!(result, WaitResult::Err(Status::BAD_HANDLE));
+    assert_eq!(result.signals(), None);
+    drop(event);
+    s.assert_no_leaks();
 }

@@ -302,18 +302,11 @@ fn read_with_a_small_buffer_is_buffer_too_small_and_keeps_the_message() {
         &mut vec![Vmo::create(1).unwrap().into_handle()],
     )
     .unwrap();
-    let (mut bytes, mut handles) = ([0u8; 4], [0; 0]);
-    let (mut actual_bytes, mut actual_handles) = (0, 0);
-    let status = raw::channel_read(
-        b.raw_handle(),
-        0,
-        &mut bytes,
-        &mut handles,
-        &mut actual_bytes,
-        &mut actual_handles,
+    assert_eq!(
+        raw::channel_read_counts(b.raw_handle(), 0, 4, 0),
+        (sys::ZX_ERR_BUFFER_TOO_SMALL, 12, 1),
+        "the status and the sizes of the message that did not fit"
     );
-    assert_eq!(status, sys::ZX_ERR_BUFFER_TOO_SMALL);
-    assert_eq!((actual_bytes, actual_handles), (12, 1));
     let mut buf = MessageBuf::new();
     b.read(&mut buf).unwrap();
     assert_eq!((buf.bytes(), buf.handles.len()), (&b"twelve bytes"[..], 1));
@@ -330,15 +323,7 @@ fn read_may_discard_drops_a_message_that_does_not_fit() {
         &mut vec![Vmo::create(1).unwrap().into_handle()],
     )
     .unwrap();
-    let (mut actual_bytes, mut actual_handles) = (0, 0);
-    let status = raw::channel_read(
-        b.raw_handle(),
-        1,
-        &mut [],
-        &mut [],
-        &mut actual_bytes,
-        &mut actual_handles,
-    );
+    let (status, _, _) = raw::channel_read_counts(b.raw_handle(), 1, 0, 0);
     assert_eq!(status, sys::ZX_ERR_BUFFER_TOO_SMALL);
     assert_eq!(
         read_bytes(&b),
@@ -360,6 +345,7 @@ fn handles_in_flight_are_closed_when_the_receiving_end_closes() {
             Signals::CHANNEL_PEER_CLOSED,
             MonotonicInstant::INFINITE_PAST,
         )
+        .to_result()
         .map(|signals| signals.contains(Signals::CHANNEL_PEER_CLOSED))
     };
     a.write(b"vmo", &mut vec![Vmo::create(1).unwrap().into_handle()])
@@ -397,6 +383,7 @@ fn channel_signals_follow_the_queue_and_the_peer() {
     let (a, b) = Channel::create().unwrap();
     let poll = |c: &Channel| {
         c.wait_handle(Signals::all(), MonotonicInstant::INFINITE_PAST)
+            .to_result()
             .unwrap()
     };
     assert_eq!(poll(&b), Signals::CHANNEL_WRITABLE);
@@ -422,7 +409,8 @@ fn wait_with_a_deadline_times_out() {
     let (a, b) = Channel::create().unwrap();
     let deadline = MonotonicInstant::after(Duration::from_millis(20));
     assert_eq!(
-        a.wait_handle(Signals::CHANNEL_READABLE, deadline),
+        a.wait_handle(Signals::CHANNEL_READABLE, deadline)
+            .to_result(),
         Err(Status::TIMED_OUT)
     );
     assert!(
@@ -430,7 +418,8 @@ fn wait_with_a_deadline_times_out() {
         "returned before the deadline"
     );
     assert_eq!(
-        a.wait_handle(Signals::CHANNEL_READABLE, MonotonicInstant::INFINITE_PAST),
+        a.wait_handle(Signals::CHANNEL_READABLE, MonotonicInstant::INFINITE_PAST)
+            .to_result(),
         Err(Status::TIMED_OUT)
     );
     drop((a, b));
@@ -445,7 +434,8 @@ fn wait_without_wait_right_is_access_denied() {
         .replace_handle(Rights::CHANNEL_DEFAULT - Rights::WAIT)
         .unwrap();
     assert_eq!(
-        a.wait_handle(Signals::CHANNEL_READABLE, MonotonicInstant::INFINITE_PAST),
+        a.wait_handle(Signals::CHANNEL_READABLE, MonotonicInstant::INFINITE_PAST)
+            .to_result(),
         Err(Status::ACCESS_DENIED)
     );
     drop((a, b));
@@ -459,6 +449,7 @@ fn a_waiter_on_another_thread_wakes_on_write() {
     let waiter = thread::spawn(move || {
         let signals = b
             .wait_handle(Signals::CHANNEL_READABLE, MonotonicInstant::INFINITE)
+            .to_result()
             .unwrap();
         (signals, read_bytes(&b).unwrap())
     });
@@ -476,7 +467,9 @@ fn a_waiter_on_another_thread_wakes_on_peer_close() {
     let s = serial();
     let (a, b) = Channel::create().unwrap();
     let waiter = thread::spawn(move || {
-        let signals = b.wait_handle(Signals::CHANNEL_PEER_CLOSED, MonotonicInstant::INFINITE);
+        let signals = b
+            .wait_handle(Signals::CHANNEL_PEER_CLOSED, MonotonicInstant::INFINITE)
+            .to_result();
         drop(b);
         signals
     });
@@ -495,7 +488,9 @@ fn closing_a_handle_during_a_wait_is_canceled() {
         // SAFETY: `value` stays live until this thread's wait returns or the main thread
         // closes it; the borrow never closes it.
         let borrowed = unsafe { Unowned::<Channel>::from_raw_handle(value) };
-        borrowed.wait_handle(Signals::CHANNEL_READABLE, MonotonicInstant::INFINITE)
+        borrowed
+            .wait_handle(Signals::CHANNEL_READABLE, MonotonicInstant::INFINITE)
+            .to_result()
     });
     until_a_waiter_blocks();
     assert_eq!(raw::handle_close(value), sys::ZX_OK);
@@ -648,6 +643,7 @@ fn serve_one(server: Channel, reply: &'static [u8]) -> thread::JoinHandle<Channe
     thread::spawn(move || {
         server
             .wait_handle(Signals::CHANNEL_READABLE, MonotonicInstant::INFINITE)
+            .to_result()
             .unwrap();
         let mut request = MessageBuf::new();
         server.read(&mut request).unwrap();
@@ -717,6 +713,7 @@ fn call_etc_when_the_peer_closes_is_peer_closed() {
     let closer = thread::spawn(move || {
         server
             .wait_handle(Signals::CHANNEL_READABLE, MonotonicInstant::INFINITE)
+            .to_result()
             .unwrap();
         drop(server);
     });

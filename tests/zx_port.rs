@@ -66,14 +66,14 @@ fn signal_sets_and_clears_user_signals_and_signaled() {
         .signal_handle(Signals::NONE, Signals::USER_0 | Signals::EVENT_SIGNALED)
         .unwrap();
     assert_eq!(
-        event.wait_handle(Signals::all(), POLL),
+        event.wait_handle(Signals::all(), POLL).to_result(),
         Ok(Signals::USER_0 | Signals::EVENT_SIGNALED)
     );
     event
         .signal_handle(Signals::USER_0, Signals::USER_7)
         .unwrap();
     assert_eq!(
-        event.wait_handle(Signals::all(), POLL),
+        event.wait_handle(Signals::all(), POLL).to_result(),
         Ok(Signals::USER_7 | Signals::EVENT_SIGNALED)
     );
     drop(event);
@@ -89,7 +89,7 @@ fn signal_of_a_bit_outside_the_user_signals_is_invalid_args() {
         Err(Status::INVALID_ARGS)
     );
     assert_eq!(
-        event.wait_handle(Signals::all(), POLL),
+        event.wait_handle(Signals::all(), POLL).to_result(),
         Err(Status::TIMED_OUT)
     );
     drop(event);
@@ -114,8 +114,14 @@ fn signal_peer_reaches_the_other_end_and_needs_signal_peer() {
     let s = serial();
     let (a, b) = EventPair::create().unwrap();
     a.signal_peer(Signals::NONE, Signals::USER_2).unwrap();
-    assert_eq!(b.wait_handle(Signals::USER_2, POLL), Ok(Signals::USER_2));
-    assert_eq!(a.wait_handle(Signals::all(), POLL), Err(Status::TIMED_OUT));
+    assert_eq!(
+        b.wait_handle(Signals::USER_2, POLL).to_result(),
+        Ok(Signals::USER_2)
+    );
+    assert_eq!(
+        a.wait_handle(Signals::all(), POLL).to_result(),
+        Err(Status::TIMED_OUT)
+    );
     let weak = a.duplicate_handle(Rights::BASIC | Rights::SIGNAL).unwrap();
     assert_eq!(
         weak.signal_peer(Signals::NONE, Signals::USER_3),
@@ -131,7 +137,8 @@ fn closing_one_end_asserts_peer_closed_and_signal_peer_is_peer_closed() {
     let (a, b) = EventPair::create().unwrap();
     drop(a);
     assert_eq!(
-        b.wait_handle(Signals::EVENTPAIR_PEER_CLOSED, POLL),
+        b.wait_handle(Signals::EVENTPAIR_PEER_CLOSED, POLL)
+            .to_result(),
         Ok(Signals::EVENTPAIR_PEER_CLOSED)
     );
     assert_eq!(
@@ -175,6 +182,7 @@ fn a_waiter_on_an_event_wakes_when_another_thread_signals() {
     let waiter = thread::spawn(move || {
         event
             .wait_handle(Signals::USER_4, MonotonicInstant::INFINITE)
+            .to_result()
             .map(|observed| (observed, event))
     });
     until_a_waiter_blocks();
@@ -295,7 +303,7 @@ fn a_port_cannot_be_waited_on() {
     let other = Port::create().unwrap();
     // A port's default rights lack WAIT, so the wait is refused before the type.
     assert_eq!(
-        port.wait_handle(Signals::all(), POLL),
+        port.wait_handle(Signals::all(), POLL).to_result(),
         Err(Status::ACCESS_DENIED)
     );
     assert_eq!(
@@ -611,7 +619,7 @@ fn events_and_ports_written_into_a_channel_are_not_supported_on_the_host_and_clo
         Err(Status::NOT_SUPPORTED)
     );
     assert_eq!(
-        b.wait_handle(Signals::CHANNEL_READABLE, POLL),
+        b.wait_handle(Signals::CHANNEL_READABLE, POLL).to_result(),
         Err(Status::TIMED_OUT)
     );
     drop((a, b));

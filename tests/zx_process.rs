@@ -43,6 +43,7 @@ fn recv(channel: &Channel) -> MessageBuf {
             Signals::CHANNEL_READABLE | Signals::CHANNEL_PEER_CLOSED,
             deadline(),
         )
+        .to_result()
         .expect("a message within the deadline");
     let mut buf = MessageBuf::new();
     channel.read(&mut buf).expect("a message");
@@ -183,6 +184,7 @@ fn a_channel_end_sent_to_the_child_works_there(listener: &Channel) {
     session.finish();
     assert_eq!(
         mine.wait_handle(Signals::CHANNEL_PEER_CLOSED, deadline())
+            .to_result()
             .map(|s| s.contains(Signals::CHANNEL_PEER_CLOSED)),
         Ok(true),
         "the child's exit closed the end it held"
@@ -209,13 +211,15 @@ fn the_childs_death_is_peer_closed(listener: &Channel) {
         mine.wait_handle(
             Signals::CHANNEL_PEER_CLOSED,
             MonotonicInstant::INFINITE_PAST
-        ),
+        )
+        .to_result(),
         Err(Status::TIMED_OUT)
     );
     session.child.kill().expect("SIGKILL the child");
     let _ = session.child.wait();
     assert_eq!(
         mine.wait_handle(Signals::CHANNEL_PEER_CLOSED, deadline())
+            .to_result()
             .map(|s| s.contains(Signals::CHANNEL_PEER_CLOSED)),
         Ok(true)
     );
@@ -223,6 +227,7 @@ fn the_childs_death_is_peer_closed(listener: &Channel) {
         session
             .channel
             .wait_handle(Signals::CHANNEL_PEER_CLOSED, deadline())
+            .to_result()
             .map(|s| s.contains(Signals::CHANNEL_PEER_CLOSED)),
         Ok(true)
     );
@@ -252,7 +257,9 @@ fn parent() {
     let base = host::counters();
     let listener = host::serve(SERVICE).expect("serve the test service");
     // The listener's socket and this thread's wake-up fd are the parent's own.
-    let _ = listener.wait_handle(Signals::CHANNEL_READABLE, MonotonicInstant::INFINITE_PAST);
+    let _ = listener
+        .wait_handle(Signals::CHANNEL_READABLE, MonotonicInstant::INFINITE_PAST)
+        .to_result();
     let fds = open_fds();
 
     rights_and_koids_travel_exactly(&listener);
@@ -419,6 +426,7 @@ fn child(role: &str) {
             send(&parent, b"at the limit", vec![]);
             parent
                 .wait_handle(Signals::CHANNEL_READABLE, deadline())
+                .to_result()
                 .expect("the parent's message");
             let mut buf = MessageBuf::new();
             assert_eq!(

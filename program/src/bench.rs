@@ -197,7 +197,7 @@ fn bench_export(interop: &Interop, warmup: usize, runs: usize) -> Result<Vec<Row
     let memory =
         interop.allocate_exportable_memory(&AllocationInfo::new().allocation_size(64 * KIB))?;
     let info = vk::MemoryGetZirconHandleInfoFUCHSIA::default()
-        .memory(memory.handle())
+        .memory(memory.as_raw())
         .handle_type(vk::ExternalMemoryHandleTypeFlags::ZIRCON_VMO_FUCHSIA);
     let raw_export = || -> Result<zx::Vmo> {
         // SAFETY: the memory was allocated for ZIRCON_VMO export and is alive; the handle the
@@ -370,7 +370,7 @@ fn bench_zero_copy(device: &Device<'_>, size: u64, warmup: usize, runs: usize) -
         unsafe {
             interop
                 .device()
-                .bind_buffer_memory(buffer.handle(), memory.handle(), 0)
+                .bind_buffer_memory(buffer.as_raw(), memory.as_raw(), 0)
         }
         .map_err(VkError)?;
         drop(buffer);

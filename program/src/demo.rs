@@ -364,7 +364,7 @@ pub(crate) fn import_and_bind(
         unsafe {
             interop
                 .device()
-                .bind_buffer_memory(buffer.handle(), memory.handle(), 0)
+                .bind_buffer_memory(buffer.as_raw(), memory.as_raw(), 0)
         }
         .map_err(VkError)
         .context("vkBindBufferMemory")?;
@@ -386,7 +386,7 @@ pub(crate) fn gpu_write(device: &Device<'_>, buffers: &[Buffer], size: u64) -> R
                     unsafe {
                         d.cmd_fill_buffer(
                             cmd,
-                            buffer.handle(),
+                            buffer.as_raw(),
                             offset,
                             len,
                             pattern(index, offset / STRIPE),

@@ -197,7 +197,7 @@ impl Targets {
         };
         for imported in images {
             let view_info = vk::ImageViewCreateInfo::default()
-                .image(imported.image.handle())
+                .image(imported.image.as_raw())
                 .view_type(vk::ImageViewType::TYPE_2D)
                 .format(imported.format)
                 .subresource_range(

@@ -60,6 +60,7 @@ pub fn receive(channel: &zx::Channel) -> Result<(Vec<u8>, Vec<zx::Handle>)> {
             zx::Signals::CHANNEL_READABLE | zx::Signals::CHANNEL_PEER_CLOSED,
             deadline(),
         )
+        .to_result()
         .map_err(|s| anyhow!("waiting for the peer: {s}"))?;
     let (mut bytes, mut handles) = (Vec::new(), Vec::new());
     channel

@@ -189,7 +189,7 @@ fn self_test(instance: &Instance, device: &Device<'_>) -> Vec<Check> {
         unsafe {
             interop
                 .device()
-                .bind_buffer_memory(buffer.handle(), memory.handle(), 0)
+                .bind_buffer_memory(buffer.as_raw(), memory.as_raw(), 0)
         }
         .map_err(VkError)?;
         anyhow::Ok((buffer, memory))
@@ -248,7 +248,7 @@ fn self_test(instance: &Instance, device: &Device<'_>) -> Vec<Check> {
         result: (|| {
             device.submit(|d, cmd| {
                 // SAFETY: the buffer is live, TRANSFER_DST and bound to memory.
-                unsafe { d.cmd_fill_buffer(cmd, buffer.handle(), 0, vk::WHOLE_SIZE, PATTERN) };
+                unsafe { d.cmd_fill_buffer(cmd, buffer.as_raw(), 0, vk::WHOLE_SIZE, PATTERN) };
                 transfer_to_host_barrier(d, cmd);
             })?;
             let vmo = interop.get_memory_zircon_handle(&memory, Rights::SAME_RIGHTS)?;
@@ -311,11 +311,11 @@ fn read_memory(interop: &Interop, memory: &vmo_interop::vk::Memory) -> Result<Ve
     unsafe {
         let ptr = interop
             .device()
-            .map_memory(memory.handle(), 0, size, vk::MemoryMapFlags::empty())
+            .map_memory(memory.as_raw(), 0, size, vk::MemoryMapFlags::empty())
             .map_err(VkError)
             .context("vkMapMemory")?;
         let bytes = std::slice::from_raw_parts(ptr as *const u8, len).to_vec();
-        interop.device().unmap_memory(memory.handle());
+        interop.device().unmap_memory(memory.as_raw());
         Ok(bytes)
     }
 }

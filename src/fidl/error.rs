@@ -209,7 +209,7 @@ pub enum DecodeError {
     },
     /// Reducing a handle to its declared rights (`zx_handle_replace`) failed.
     #[error("reducing a received handle to its declared rights failed: {0}")]
-    HandleReplace(zx::Status),
+    HandleReplace(#[source] zx::Status),
     /// Bytes are left after the last object.
     #[error("{unused} bytes left over after the last object")]
     ExtraBytes {

@@ -23,7 +23,7 @@ use super::error::{AllocateError, ExportError, PropertiesError};
 use super::handle_type::MetalHandleType;
 use super::memory::{Device, Memory};
 use super::validate::{ImageShape, ImportRequest, Resource, ResourceHandle};
-use crate::vk::MemoryTypeRequest;
+use crate::external_memory::MemoryTypeRequest;
 
 /// A retained Metal object of one of the three importable kinds.
 #[derive(Debug, Clone)]
@@ -89,7 +89,7 @@ crate::ash_debug::impl_debug!(ImportInfo {
     features: vk,
 });
 
-impl<'d> Device<'d> {
+impl Device {
     /// The memory types an `MTLBuffer` can be imported as.
     ///
     /// Wraps `vkGetMemoryMetalHandlePropertiesEXT(MTLBUFFER)`; the buffer is borrowed.
@@ -165,7 +165,7 @@ impl<'d> Device<'d> {
         &self,
         buffer: &ProtocolObject<dyn MTLBuffer>,
         info: &ImportInfo,
-    ) -> Result<Memory<'d>, AllocateError> {
+    ) -> Result<Memory, AllocateError> {
         let size = buffer.length() as vk::DeviceSize;
         // SAFETY: forwarded; the object is a live MTLBuffer.
         unsafe { self.import_sized(MetalObject::Buffer(buffer.retain()), size, info) }
@@ -187,7 +187,7 @@ impl<'d> Device<'d> {
         &self,
         heap: &ProtocolObject<dyn MTLHeap>,
         info: &ImportInfo,
-    ) -> Result<Memory<'d>, AllocateError> {
+    ) -> Result<Memory, AllocateError> {
         let size = heap.size() as vk::DeviceSize;
         // SAFETY: forwarded; the object is a live MTLHeap.
         unsafe { self.import_sized(MetalObject::Heap(heap.retain()), size, info) }
@@ -200,7 +200,7 @@ impl<'d> Device<'d> {
         object: MetalObject,
         size: vk::DeviceSize,
         info: &ImportInfo,
-    ) -> Result<Memory<'d>, AllocateError> {
+    ) -> Result<Memory, AllocateError> {
         let handle = object.as_non_null();
         // SAFETY: `object` is a live object of its handle type, retained for the call.
         let bits =
@@ -223,7 +223,7 @@ impl<'d> Device<'d> {
             features: info.features,
         };
         // SAFETY: the request describes `object`; the resource is valid (caller).
-        let mut memory = unsafe { self.import_raw(handle, &request)? };
+        let mut memory = unsafe { self.import_memory(handle, &request)? };
         memory.keep_alive = Some(object);
         Ok(memory)
     }
@@ -250,7 +250,7 @@ impl<'d> Device<'d> {
         image_shape: ImageShape,
         requirements: vk::MemoryRequirements,
         memory_type: MemoryTypeRequest,
-    ) -> Result<Memory<'d>, AllocateError> {
+    ) -> Result<Memory, AllocateError> {
         let object = MetalObject::Texture(texture.retain());
         let handle = object.as_non_null();
         // SAFETY: `object` is a live MTLTexture, retained for the call.
@@ -273,13 +273,13 @@ impl<'d> Device<'d> {
             features: None,
         };
         // SAFETY: the request describes `texture`; `image` is valid (caller).
-        let mut memory = unsafe { self.import_raw(handle, &request)? };
+        let mut memory = unsafe { self.import_memory(handle, &request)? };
         memory.keep_alive = Some(object);
         Ok(memory)
     }
 }
 
-impl Memory<'_> {
+impl Memory {
     /// The Metal object this memory was imported from, if any (a new reference).
     ///
     /// Take it before [`Memory::into_raw`] to keep the object alive until after your own

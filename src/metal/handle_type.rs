@@ -10,7 +10,7 @@ use core::fmt;
 use ash::vk;
 
 use super::raw;
-use crate::vk::ExternalHandleType;
+use crate::external_memory::ExternalHandleType;
 
 /// One `VK_EXT_external_memory_metal` handle type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

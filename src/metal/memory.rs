@@ -7,6 +7,7 @@
 
 use core::ffi::c_void;
 use core::ptr::NonNull;
+use std::sync::Arc;
 
 use ash::vk;
 
@@ -27,28 +28,36 @@ use super::validate::{
 /// `VK_EXT_external_memory_metal` on one `VkDevice`: its command table and its physical device's
 /// memory types.
 ///
+/// Held as [`crate::vk::Interop`] holds its device: cheap to clone (an `Arc`), and every
+/// [`Memory`] made from it holds a clone, so that `Drop` can free it. The application keeps the
+/// `VkDevice` alive (the `unsafe` contract of [`Device::new`]).
+///
 /// (The name follows ash's per-extension `Device`; it is a `VkDevice`, not an `MTLDevice`.)
-#[derive(Clone, Copy)]
-pub struct Device<'d> {
-    device: &'d ash::Device,
+#[derive(Clone)]
+pub struct Device {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    device: ash::Device,
     fp: DeviceFn,
     memory_properties: vk::PhysicalDeviceMemoryProperties,
 }
 
-impl core::fmt::Debug for Device<'_> {
+impl core::fmt::Debug for Device {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("metal::Device")
-            .field("device", &self.device.handle())
-            .field("fp", &self.fp)
+            .field("device", &self.shared.device.handle())
+            .field("fp", &self.shared.fp)
             .field(
                 "memory_type_count",
-                &self.memory_properties.memory_type_count,
+                &self.shared.memory_properties.memory_type_count,
             )
             .finish()
     }
 }
 
-impl<'d> Device<'d> {
+impl Device {
     /// Loads the extension's commands for `device` (through `vkGetDeviceProcAddr`) and reads the
     /// memory types of `physical_device` (`vkGetPhysicalDeviceMemoryProperties`).
     ///
@@ -57,54 +66,63 @@ impl<'d> Device<'d> {
     /// `VK_EXT_external_memory_metal`.
     ///
     /// # Safety
-    /// - `device` must have been created from `physical_device` of `instance`.
+    /// - `device` must have been created from `physical_device` of `instance`;
+    /// - **`device` outlives the returned value, every clone and every [`Memory`] made from
+    ///   it**: destroy the device only after dropping them all (as for
+    ///   [`crate::vk::Interop::new`]).
     pub unsafe fn new(
         instance: &ash::Instance,
         physical_device: vk::PhysicalDevice,
-        device: &'d ash::Device,
+        device: &ash::Device,
     ) -> Result<Self, LoadError> {
         // SAFETY: `device` is a valid device of `instance` (caller).
         let fp = unsafe { DeviceFn::load(instance, device.handle())? };
         // SAFETY: `physical_device` is a valid physical device of `instance` (caller).
         let memory_properties =
             unsafe { instance.get_physical_device_memory_properties(physical_device) };
-        Ok(Self {
-            device,
-            fp,
-            memory_properties,
-        })
+        // SAFETY: forwarded from the caller.
+        Ok(unsafe { Self::from_raw_parts(device, fp, memory_properties) })
     }
 
     /// Binds an already-loaded command table (for layers, or tests that substitute the driver).
     ///
     /// # Safety
     /// - `fp` must implement the extension's commands for `device` as the specification says,
-    ///   and `memory_properties` must be those of `device`'s physical device.
+    ///   and `memory_properties` must be those of `device`'s physical device;
+    /// - `device` outlives the returned value and everything made from it, as for
+    ///   [`Device::new`].
     pub unsafe fn from_raw_parts(
-        device: &'d ash::Device,
+        device: &ash::Device,
         fp: DeviceFn,
         memory_properties: vk::PhysicalDeviceMemoryProperties,
     ) -> Self {
         Self {
-            device,
-            fp,
-            memory_properties,
+            shared: Arc::new(Shared {
+                device: device.clone(),
+                fp,
+                memory_properties,
+            }),
         }
     }
 
     /// The ash device.
-    pub fn device(&self) -> &'d ash::Device {
-        self.device
+    pub fn device(&self) -> &ash::Device {
+        &self.shared.device
     }
 
     /// The command table.
     pub fn fp(&self) -> &DeviceFn {
-        &self.fp
+        &self.shared.fp
     }
 
     /// The physical device's memory types and heaps.
     pub fn memory_properties(&self) -> &vk::PhysicalDeviceMemoryProperties {
-        &self.memory_properties
+        &self.shared.memory_properties
+    }
+
+    /// Whether `other` is (a clone of) this device.
+    pub fn same_device(&self, other: &Device) -> bool {
+        Arc::ptr_eq(&self.shared, &other.shared)
     }
 
     /// The memory types `handle` can be imported as.
@@ -128,8 +146,8 @@ impl<'d> Device<'d> {
         // SAFETY: `fp` belongs to this device; `handle` is a live object of `handle_type`
         // (caller); `properties` is a valid, writable structure with an empty chain.
         let result = unsafe {
-            self.fp.get_memory_metal_handle_properties(
-                self.device.handle(),
+            self.fp().get_memory_metal_handle_properties(
+                self.device().handle(),
                 handle_type.to_vk(),
                 handle.as_ptr(),
                 &mut properties,
@@ -155,11 +173,11 @@ impl<'d> Device<'d> {
     /// - The request's resource, if any, must be a buffer or image of this device created with
     ///   `VkExternalMemory{Buffer,Image}CreateInfo` listing the requested types, and its
     ///   requirements and capabilities must be the ones the driver reported for it.
-    pub unsafe fn allocate_exportable(
+    pub unsafe fn allocate_exportable_memory(
         &self,
         request: &ExportAllocationRequest<'_>,
-    ) -> Result<Memory<'d>, AllocateError> {
-        let plan = validate_export_allocation(&self.memory_properties, request)?;
+    ) -> Result<Memory, AllocateError> {
+        let plan = validate_export_allocation(self.memory_properties(), request)?;
         let mut export = vk::ExportMemoryAllocateInfo::default().handle_types(request.handle_types);
         let mut dedicated = dedicated_info(plan.dedicated);
         let mut info = vk::MemoryAllocateInfo::default()
@@ -172,9 +190,9 @@ impl<'d> Device<'d> {
         // SAFETY: the chain is built with ash's lifetime-checked push_next from locals that
         // outlive the call; the resource belongs to this device (caller).
         let memory =
-            unsafe { self.device.allocate_memory(&info, None) }.map_err(map_allocate_err)?;
+            unsafe { self.device().allocate_memory(&info, None) }.map_err(map_allocate_err)?;
         Ok(Memory {
-            device: *self,
+            device: self.clone(),
             memory,
             plan,
             export_handle_types: Some(request.handle_types),
@@ -199,16 +217,16 @@ impl<'d> Device<'d> {
     ///   device's `MTLDevice`, and `request.handle_memory_type_bits` / `handle_size` / `shapes`
     ///   must describe it (as the Apple layer fills them).
     /// - The resource, if any, must be a buffer or image of this device.
-    pub unsafe fn import_raw(
+    pub unsafe fn import_memory(
         &self,
         handle: NonNull<c_void>,
         request: &ImportRequest,
-    ) -> Result<Memory<'d>, AllocateError> {
+    ) -> Result<Memory, AllocateError> {
         let request = ImportRequest {
             handle_is_null: false,
             ..*request
         };
-        let plan = validate_import(&self.memory_properties, &request)?;
+        let plan = validate_import(self.memory_properties(), &request)?;
         let mut import = ImportMemoryMetalHandleInfoEXT::default()
             .handle_type(plan.handle_type.to_vk())
             .handle(handle.as_ptr());
@@ -224,9 +242,9 @@ impl<'d> Device<'d> {
         // is a live object of the stated type (caller). The implementation retains it on success
         // (import shares ownership) and leaves it alone on failure.
         let memory =
-            unsafe { self.device.allocate_memory(&info, None) }.map_err(map_allocate_err)?;
+            unsafe { self.device().allocate_memory(&info, None) }.map_err(map_allocate_err)?;
         Ok(Memory {
-            device: *self,
+            device: self.clone(),
             memory,
             plan: plan.allocation,
             export_handle_types: None,
@@ -246,13 +264,6 @@ fn dedicated_info(
     })
 }
 
-/// Fails the build when `T` has drop glue: for fields that [`Memory::into_raw`] never drops.
-/// (A post-monomorphization check: `cargo build` and `cargo test` evaluate it, `cargo check`
-/// does not.)
-fn assert_no_drop_glue<T>(_: &T) {
-    const { assert!(!core::mem::needs_drop::<T>()) }
-}
-
 /// A `VkDeviceMemory` allocated for Metal export or imported from a Metal object; freed
 /// (`vkFreeMemory`) on drop.
 ///
@@ -265,8 +276,8 @@ fn assert_no_drop_glue<T>(_: &T) {
 /// On Apple, memory imported through the typed `import_*` methods also holds one reference of
 /// its own to the imported object, released after `vkFreeMemory`, or by
 /// [`into_raw`](Self::into_raw).
-pub struct Memory<'d> {
-    device: Device<'d>,
+pub struct Memory {
+    device: Device,
     memory: vk::DeviceMemory,
     plan: AllocationPlan,
     export_handle_types: Option<vk::ExternalMemoryHandleTypeFlags>,
@@ -278,7 +289,7 @@ pub struct Memory<'d> {
     pub(super) keep_alive: Option<super::apple::MetalObject>,
 }
 
-impl core::fmt::Debug for Memory<'_> {
+impl core::fmt::Debug for Memory {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("metal::Memory")
             .field("memory", &self.memory)
@@ -292,7 +303,7 @@ impl core::fmt::Debug for Memory<'_> {
     }
 }
 
-impl<'d> Memory<'d> {
+impl Memory {
     /// Adopts memory allocated elsewhere, so that it is freed on drop and can be exported.
     ///
     /// # Safety
@@ -301,7 +312,7 @@ impl<'d> Memory<'d> {
     ///   `VkExportMemoryAllocateInfo::handleTypes == export_handle_types` (`None`: no such
     ///   structure).
     pub unsafe fn from_raw(
-        device: Device<'d>,
+        device: Device,
         memory: vk::DeviceMemory,
         plan: AllocationPlan,
         export_handle_types: Option<vk::ExternalMemoryHandleTypeFlags>,
@@ -331,27 +342,11 @@ impl<'d> Memory<'d> {
     ///   leaked nor handed over. A caller that wants the object kept alive until after its
     ///   `vkFreeMemory` whatever the implementation does takes a reference first with
     ///   `imported_object()` and drops it after freeing.
-    #[must_use]
-    pub fn into_raw(self) -> vk::DeviceMemory {
-        let mut this = core::mem::ManuallyDrop::new(self);
-        // Exhaustive, so that a new field must be decided on here: `this` is never dropped, so
-        // any field with drop glue would leak. Only `keep_alive` has some; it is released.
-        let Self {
-            device,
-            memory,
-            plan,
-            export_handle_types,
-            imported,
-            #[cfg(target_vendor = "apple")]
-            keep_alive,
-        } = &mut *this;
-        #[cfg(target_vendor = "apple")]
-        drop(keep_alive.take());
-        assert_no_drop_glue(device);
-        assert_no_drop_glue(plan);
-        assert_no_drop_glue(export_handle_types);
-        assert_no_drop_glue(imported);
-        *memory
+    #[must_use = "the memory must be freed with vkFreeMemory"]
+    pub fn into_raw(mut self) -> vk::DeviceMemory {
+        // Drop sees a null memory and frees nothing; the other fields (the device reference and,
+        // on Apple, this crate's own reference to an imported object) are released as usual.
+        core::mem::replace(&mut self.memory, vk::DeviceMemory::null())
     }
 
     /// `allocationSize`, `memoryTypeIndex` and the dedicated resource it was allocated with.
@@ -370,7 +365,7 @@ impl<'d> Memory<'d> {
     }
 
     /// The device.
-    pub fn device(&self) -> &Device<'d> {
+    pub fn device(&self) -> &Device {
         &self.device
     }
 
@@ -413,9 +408,11 @@ impl<'d> Memory<'d> {
         // SAFETY: `fp` belongs to this device, `self.memory` is a live allocation of it that was
         // allocated for export of `handle_type` (validated above), `handle` is writable.
         let result = unsafe {
-            self.device
-                .fp
-                .get_memory_metal_handle(self.device.device.handle(), &info, &mut handle)
+            self.device.fp().get_memory_metal_handle(
+                self.device.device().handle(),
+                &info,
+                &mut handle,
+            )
         };
         match result {
             vk::Result::SUCCESS => NonNull::new(handle).ok_or(ExportError::NullHandle),
@@ -424,14 +421,18 @@ impl<'d> Memory<'d> {
     }
 }
 
-impl Drop for Memory<'_> {
+impl Drop for Memory {
     fn drop(&mut self) {
+        // Null after `into_raw`: the memory is the caller's now.
+        if self.memory == vk::DeviceMemory::null() {
+            return;
+        }
         // SAFETY: `self.memory` is a live allocation of this device owned by `self`, freed once
         // here; the caller must have finished GPU work that uses it, as for any vkFreeMemory.
         // Pointers from `get_memory_metal_handle` were only borrowed from it and dangle from
         // here on; that is their documented contract (dereferencing them is the holder's unsafe
         // business), and the Apple layer's typed exports retained theirs. `keep_alive`, dropped
         // after this body, releases our reference to an imported object only after the free.
-        unsafe { self.device.device.free_memory(self.memory, None) };
+        unsafe { self.device.device().free_memory(self.memory, None) };
     }
 }

@@ -20,8 +20,8 @@
 //! | module | holds | builds on |
 //! |---|---|---|
 //! | [`raw`] | the structures, constants and command types ash 0.38 lacks; [`raw::DeviceFn`] | every target |
-//! | [`handle_type`], [`validate`], [`caps`], [`error`] | the Metal handle types, the pure validation core, capability queries, errors | every target |
-//! | [`memory`] | [`Device`] (the command table on a `VkDevice`) and [`Memory`] (the owner), with Metal objects as untyped pointers | every target |
+//! | `handle_type`, [`validate`], [`caps`], `error` | the Metal handle types ([`MetalHandleType`]), the pure validation core (its requests, plans and [`MetalValidationError`]), capability queries, errors ([`AllocateError`] and co.) | every target |
+//! | `memory` | [`Device`] (the command table on a `VkDevice`) and [`Memory`] (the owner), with Metal objects as untyped pointers | every target |
 //! | `apple` | objc2 objects in, retained objc2 objects out | `target_vendor = "apple"` only |
 //!
 //! # What has run where
@@ -39,15 +39,18 @@
 //!   observation.
 
 pub mod caps;
-pub mod error;
-pub mod handle_type;
-pub mod memory;
+mod error;
+mod handle_type;
+mod memory;
 pub mod raw;
+mod request;
 pub mod validate;
+mod validation_error;
 
 #[cfg(target_vendor = "apple")]
 mod apple;
 
+pub use crate::external_memory::VulkanError;
 #[cfg(target_vendor = "apple")]
 pub use apple::{texture_shape, ImportInfo, MetalObject};
 pub use caps::MetalMemoryCapabilities;

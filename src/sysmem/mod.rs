@@ -63,8 +63,9 @@
 //!
 //! let mut written = writer.wait_for_all_buffers_allocated(deadline())?;
 //! let mut read = reader.wait_for_all_buffers_allocated(deadline())?;
-//! let writer_vmo = written.buffers.take().unwrap_or_default().remove(0).vmo.unwrap();
-//! let reader_vmo = read.buffers.take().unwrap_or_default().remove(0).vmo.unwrap();
+//! assert_eq!(written.buffer_count(), 2); // one for each participant to camp on
+//! let writer_vmo = written.take_vmo(0).ok_or("no VMO for the writer")?;
+//! let reader_vmo = read.take_vmo(0).ok_or("no VMO for the reader")?;
 //! writer_vmo.write(b"hello", 0)?;
 //! let mut bytes = [0u8; 5];
 //! reader_vmo.read(&mut bytes, 0)?;
@@ -82,6 +83,8 @@ mod client;
 mod error;
 pub mod image_format;
 pub mod images;
+// The wire messages: public for the fidelity tests and the host service, not the API.
+#[doc(hidden)]
 pub mod messages;
 mod proxy;
 mod reactor;

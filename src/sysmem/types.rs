@@ -385,5 +385,77 @@ fidl_table! {
     }
 }
 
+impl BufferCollectionInfo {
+    /// How many buffers the collection has (0 when `buffers` is unset).
+    pub fn buffer_count(&self) -> usize {
+        self.buffers.as_ref().map_or(0, Vec::len)
+    }
+
+    /// This participant's handle to buffer `index`, borrowed; `None` when there is no such
+    /// buffer or the participant has none (sysmem sends no VMO to a participant without usage).
+    pub fn vmo(&self, index: usize) -> Option<&zx::Vmo> {
+        self.buffers.as_ref()?.get(index)?.vmo.as_ref()
+    }
+
+    /// Takes this participant's handle to buffer `index` out of the info (later calls for the
+    /// same index return `None`); `None` as for [`Self::vmo`].
+    pub fn take_vmo(&mut self, index: usize) -> Option<zx::Vmo> {
+        self.buffers.as_mut()?.get_mut(index)?.vmo.take()
+    }
+
+    /// This participant's handles to every buffer, in buffer order; `None` when the collection
+    /// has no buffers or a buffer came without a handle (a participant without usage gets none).
+    pub fn into_vmos(self) -> Option<Vec<zx::Vmo>> {
+        let buffers = self.buffers.filter(|b| !b.is_empty())?;
+        buffers.into_iter().map(|buffer| buffer.vmo).collect()
+    }
+}
+
 /// Most buffers in one collection (`MAX_COUNT_BUFFER_COLLECTION_INFO_BUFFERS`).
 pub const MAX_BUFFERS: usize = 128;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn buffer(vmo: Option<zx::Vmo>) -> VmoBuffer {
+        VmoBuffer {
+            vmo,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn collection_accessors_say_what_they_return() {
+        // Held by every unit test that counts handles: these VMOs must not show up in theirs.
+        #[cfg(not(target_os = "fuchsia"))]
+        let _lock = crate::platform::host::counters_lock();
+        let first = zx::Vmo::create(4096).unwrap();
+        let koid = first.get_koid().unwrap();
+        let mut info = BufferCollectionInfo {
+            buffers: Some(vec![buffer(Some(first)), buffer(None)]),
+            ..Default::default()
+        };
+        assert_eq!(info.buffer_count(), 2);
+        assert_eq!(info.vmo(0).map(|v| v.get_koid().unwrap()), Some(koid));
+        assert!(info.vmo(1).is_none(), "buffer 1 came without a handle");
+        assert!(info.vmo(2).is_none(), "there is no buffer 2");
+        assert_eq!(info.take_vmo(0).map(|v| v.get_koid().unwrap()), Some(koid));
+        assert!(info.take_vmo(0).is_none(), "taken once");
+        assert_eq!(info.buffer_count(), 2, "taking a VMO keeps the buffer");
+        assert!(info.into_vmos().is_none(), "a buffer without a handle");
+
+        let vmos = BufferCollectionInfo {
+            buffers: Some(vec![
+                buffer(Some(zx::Vmo::create(1).unwrap())),
+                buffer(Some(zx::Vmo::create(1).unwrap())),
+            ]),
+            ..Default::default()
+        }
+        .into_vmos()
+        .expect("every buffer has a handle");
+        assert_eq!(vmos.len(), 2);
+        assert_eq!(BufferCollectionInfo::default().buffer_count(), 0);
+        assert!(BufferCollectionInfo::default().into_vmos().is_none());
+    }
+}

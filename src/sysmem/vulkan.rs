@@ -15,7 +15,7 @@
 //! used for buffers too). So [`buffer_usage`] adds those bits for buffer usages the device
 //! writes (`TRANSFER_DST`, `STORAGE_BUFFER`, `STORAGE_TEXEL_BUFFER`). A participant whose
 //! usage is read-only receives VMOs without WRITE, and importing them fails with
-//! [`ImportError::MissingRights`]: read them through the VMO, or declare the write usage.
+//! [`ImportErrorKind::MissingRights`](crate::vk::ImportErrorKind::MissingRights): read them through the VMO, or declare the write usage.
 
 use ash::vk;
 

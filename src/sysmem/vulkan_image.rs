@@ -372,7 +372,7 @@ fn probe_image(
     // SAFETY: a live linear image of this device; the aspect is one it has.
     let layout = unsafe {
         interop.device().get_image_subresource_layout(
-            image.handle(),
+            image.as_raw(),
             vk::ImageSubresource::default().aspect_mask(aspect),
         )
     };

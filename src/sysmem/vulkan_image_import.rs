@@ -241,7 +241,7 @@ pub fn import_image(
     unsafe {
         interop
             .device()
-            .bind_image_memory(image.handle(), memory.handle(), offset)
+            .bind_image_memory(image.as_raw(), memory.as_raw(), offset)
     }
     .map_err(ImportImageError::Bind)?;
     Ok(ImportedImage {
@@ -270,7 +270,7 @@ fn check_layout(
         // SAFETY: a live linear image of this device; the aspect is one of its planes.
         let vulkan = unsafe {
             interop.device().get_image_subresource_layout(
-                image.handle(),
+                image.as_raw(),
                 vk::ImageSubresource::default().aspect_mask(*aspect),
             )
         };

@@ -3,10 +3,10 @@
 
 use ash::vk;
 
-use super::memory_type::MemoryTypeRequest;
 use super::resource::{Buffer, Image};
-use super::validate::{ResourceDescription, ResourceKind, ValidationError};
 use super::Interop;
+use crate::external_memory::MemoryTypeRequest;
+use crate::external_memory::{ResourceDescription, ResourceKind, ValidationError};
 
 /// What the memory will be bound to; it picks the requirements the memory type must meet and
 /// whether the allocation is dedicated (`VkMemoryDedicatedAllocateInfo`).
@@ -99,14 +99,14 @@ impl<'a> Resource<'a> {
                 kind: b.kind(),
                 requirements: b.requirements().memory,
                 requires_dedicated: b.requirements().requires_dedicated,
-                dedicated: Some((Dedicated::Buffer(b.handle()), b.description())),
+                dedicated: Some((Dedicated::Buffer(b.as_raw()), b.description())),
                 owner: Some(b.interop()),
             },
             Resource::DedicatedImage(i) => ResolvedResource {
                 kind: i.kind(),
                 requirements: i.requirements().memory,
                 requires_dedicated: i.requirements().requires_dedicated,
-                dedicated: Some((Dedicated::Image(i.handle()), i.description())),
+                dedicated: Some((Dedicated::Image(i.as_raw()), i.description())),
                 owner: Some(i.interop()),
             },
         })

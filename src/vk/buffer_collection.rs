@@ -78,7 +78,7 @@ impl std::fmt::Debug for CollectionMemory {
 
 impl CollectionMemory {
     /// The `VkDeviceMemory`, for binding and mapping.
-    pub fn handle(&self) -> vk::DeviceMemory {
+    pub fn as_raw(&self) -> vk::DeviceMemory {
         self.handle
     }
 
@@ -216,7 +216,7 @@ impl BufferCollection {
     }
 
     /// The `VkBufferCollectionFUCHSIA`.
-    pub fn handle(&self) -> vk::BufferCollectionFUCHSIA {
+    pub fn as_raw(&self) -> vk::BufferCollectionFUCHSIA {
         self.handle
     }
 
@@ -465,7 +465,7 @@ impl BufferCollection {
     ) -> Result<CollectionMemory, CollectionImportError> {
         let properties = self.buffer(index)?;
         let bits = properties.memory_type_bits & requirements.memory_type_bits;
-        let type_index = super::memory_type::find_memory_type_index(
+        let type_index = crate::external_memory::find_memory_type_index(
             self.interop.memory_properties(),
             bits,
             required,
@@ -520,7 +520,7 @@ impl BufferCollection {
         let image = self.create_image(index)?;
         let memory = self.import_memory(
             index,
-            super::Dedicated::Image(image.handle()),
+            super::Dedicated::Image(image.as_raw()),
             image.requirements().memory,
             required,
         )?;
@@ -529,7 +529,7 @@ impl BufferCollection {
         unsafe {
             self.interop
                 .device()
-                .bind_image_memory(image.handle(), memory.handle(), 0)
+                .bind_image_memory(image.as_raw(), memory.as_raw(), 0)
         }
         .map_err(|result| CollectionImportError::Vulkan {
             command: "vkBindImageMemory",
@@ -550,7 +550,7 @@ impl BufferCollection {
         let buffer = self.create_buffer(index)?;
         let memory = self.import_memory(
             index,
-            super::Dedicated::Buffer(buffer.handle()),
+            super::Dedicated::Buffer(buffer.as_raw()),
             buffer.requirements().memory,
             required,
         )?;
@@ -558,7 +558,7 @@ impl BufferCollection {
         unsafe {
             self.interop
                 .device()
-                .bind_buffer_memory(buffer.handle(), memory.handle(), 0)
+                .bind_buffer_memory(buffer.as_raw(), memory.as_raw(), 0)
         }
         .map_err(|result| CollectionImportError::Vulkan {
             command: "vkBindBufferMemory",

@@ -5,8 +5,9 @@
 
 use ash::vk;
 
-use super::error::{map_image_format_err, VulkanError};
+use super::error::map_image_format_err;
 use super::Interop;
+use crate::external_memory::VulkanError;
 
 const ZIRCON_VMO: vk::ExternalMemoryHandleTypeFlags =
     vk::ExternalMemoryHandleTypeFlags::ZIRCON_VMO_FUCHSIA;

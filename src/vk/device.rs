@@ -8,7 +8,7 @@ use ash::vk;
 
 use super::error::{map_get_memory_zircon_handle_properties_err, DeviceError};
 use super::raw::{ExternalMemoryFn, ExternalMemoryTable};
-use super::validate::ExportedDedication;
+use crate::external_memory::ExportedDedication;
 use crate::zx::{self, AsHandleRef};
 
 /// Size of the VMO probed for the memory types a VMO can use: one page.
@@ -105,7 +105,7 @@ impl Interop {
         // SAFETY: as above.
         let extensions = unsafe { instance.enumerate_device_extension_properties(physical_device) }
             .map_err(|result| {
-                DeviceError::Vulkan(super::error::VulkanError::Unexpected {
+                DeviceError::Vulkan(crate::external_memory::VulkanError::Unexpected {
                     command: "vkEnumerateDeviceExtensionProperties",
                     result,
                 })

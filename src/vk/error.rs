@@ -2,86 +2,8 @@
 
 use ash::vk;
 
-use super::validate::ValidationError;
+use crate::external_memory::{map_common, ValidationError, VulkanError};
 use crate::zx;
-
-/// A Vulkan command failed. The variants are the codes the command families document; anything
-/// else lands in [`VulkanError::Unexpected`] with its code.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum VulkanError {
-    /// `VK_ERROR_OUT_OF_HOST_MEMORY`.
-    #[error("{command}: VK_ERROR_OUT_OF_HOST_MEMORY")]
-    OutOfHostMemory {
-        /// The command that failed.
-        command: &'static str,
-    },
-    /// `VK_ERROR_OUT_OF_DEVICE_MEMORY`.
-    #[error("{command}: VK_ERROR_OUT_OF_DEVICE_MEMORY")]
-    OutOfDeviceMemory {
-        /// The command that failed.
-        command: &'static str,
-    },
-    /// `VK_ERROR_TOO_MANY_OBJECTS`.
-    #[error("{command}: VK_ERROR_TOO_MANY_OBJECTS; free some memory objects first")]
-    TooManyObjects {
-        /// The command that failed.
-        command: &'static str,
-    },
-    /// `VK_ERROR_INVALID_EXTERNAL_HANDLE`: the driver rejected the external handle.
-    #[error(
-        "{command}: VK_ERROR_INVALID_EXTERNAL_HANDLE; the handle is not one the driver can import"
-    )]
-    InvalidExternalHandle {
-        /// The command that failed.
-        command: &'static str,
-    },
-    /// `VK_ERROR_FORMAT_NOT_SUPPORTED`.
-    #[error("{command}: VK_ERROR_FORMAT_NOT_SUPPORTED for this combination")]
-    FormatNotSupported {
-        /// The command that failed.
-        command: &'static str,
-    },
-    /// `VK_ERROR_VALIDATION_FAILED_EXT`: the implementation detected invalid usage.
-    #[error("{command}: VK_ERROR_VALIDATION_FAILED_EXT; the call broke a valid-usage rule")]
-    ValidationFailed {
-        /// The command that failed.
-        command: &'static str,
-    },
-    /// A code the command is not documented to return here.
-    #[error("{command}: unexpected {result:?}")]
-    Unexpected {
-        /// The command that failed.
-        command: &'static str,
-        /// The raw code.
-        result: vk::Result,
-    },
-}
-
-impl VulkanError {
-    /// The raw code.
-    pub fn result(&self) -> vk::Result {
-        match *self {
-            Self::OutOfHostMemory { .. } => vk::Result::ERROR_OUT_OF_HOST_MEMORY,
-            Self::OutOfDeviceMemory { .. } => vk::Result::ERROR_OUT_OF_DEVICE_MEMORY,
-            Self::TooManyObjects { .. } => vk::Result::ERROR_TOO_MANY_OBJECTS,
-            Self::InvalidExternalHandle { .. } => vk::Result::ERROR_INVALID_EXTERNAL_HANDLE,
-            Self::FormatNotSupported { .. } => vk::Result::ERROR_FORMAT_NOT_SUPPORTED,
-            Self::ValidationFailed { .. } => vk::Result::ERROR_VALIDATION_FAILED_EXT,
-            Self::Unexpected { result, .. } => result,
-        }
-    }
-}
-
-/// Maps the codes common to every command: `VK_ERROR_OUT_OF_HOST_MEMORY`,
-/// `VK_ERROR_VALIDATION_FAILED_EXT`; everything else is [`VulkanError::Unexpected`].
-fn map_common(command: &'static str, result: vk::Result) -> VulkanError {
-    match result {
-        vk::Result::ERROR_OUT_OF_HOST_MEMORY => VulkanError::OutOfHostMemory { command },
-        vk::Result::ERROR_VALIDATION_FAILED_EXT => VulkanError::ValidationFailed { command },
-        result => VulkanError::Unexpected { command, result },
-    }
-}
 
 /// `vkAllocateMemory`: `VK_ERROR_OUT_OF_HOST_MEMORY`, `VK_ERROR_OUT_OF_DEVICE_MEMORY`,
 /// `VK_ERROR_INVALID_EXTERNAL_HANDLE`, `VK_ERROR_VALIDATION_FAILED_EXT`.
@@ -237,7 +159,7 @@ pub enum ExportError {
     OtherDevice,
     /// A Zircon call on the exported handle failed.
     #[error("narrowing the exported handle's rights failed: {0}")]
-    Zircon(zx::Status),
+    Zircon(#[source] zx::Status),
 }
 
 impl From<zx::Status> for ExportError {
@@ -261,31 +183,39 @@ pub enum PropertiesError {
     Vulkan(VulkanError),
 }
 
-/// Importing a VMO failed. Every variant hands the caller's VMO back, untouched.
+/// Importing a VMO failed: why ([`ImportError::kind`]), and the caller's VMO, handed back
+/// untouched ([`ImportError::into_vmo`]).
+///
+/// Displays as its kind; [`std::error::Error::source`] is the kind's source (the validation
+/// rule, the Vulkan or Zircon failure).
+#[derive(Debug)]
+pub struct ImportError {
+    kind: ImportErrorKind,
+    vmo: zx::Vmo,
+}
+
+/// Why an import failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum ImportError {
+pub enum ImportErrorKind {
     /// The handle is not a live handle.
     #[error(
-        "the handle is not a live handle ({status}) \
+        "the handle is not a live handle ({status}); import a VMO handle the process owns \
          (VUID-VkImportMemoryZirconHandleInfoFUCHSIA-handle-04772)"
     )]
     InvalidHandle {
         /// What `zx_object_get_info` said.
+        #[source]
         status: zx::Status,
-        /// The caller's handle, handed back.
-        vmo: zx::Vmo,
     },
     /// The handle refers to an object that is not a VMO.
     #[error(
-        "the handle refers to a {object_type:?}, not a VMO \
+        "the handle refers to a {object_type:?}, not a VMO; only VMOs can be imported \
          (VUID-VkImportMemoryZirconHandleInfoFUCHSIA-handle-04772)"
     )]
     NotAVmo {
         /// The object's type.
         object_type: zx::ObjectType,
-        /// The caller's handle, handed back.
-        vmo: zx::Vmo,
     },
     /// The handle lacks rights Vulkan drivers on Fuchsia need to map an imported VMO, or
     /// DUPLICATE, which the import needs to hand the driver a duplicate.
@@ -299,81 +229,82 @@ pub enum ImportError {
         rights: zx::Rights,
         /// Which of MAP, READ, WRITE and DUPLICATE it lacks.
         missing: zx::Rights,
-        /// The caller's handle, handed back.
-        vmo: zx::Vmo,
     },
     /// A size, memory-type or dedicated-allocation rule was broken.
-    #[error("{error}")]
-    Validation {
-        /// The rule and the values involved.
-        error: ValidationError,
-        /// The caller's handle, handed back.
-        vmo: zx::Vmo,
-    },
+    #[error("{0}")]
+    Validation(#[source] ValidationError),
     /// `vkGetMemoryZirconHandlePropertiesFUCHSIA` rejected the handle.
-    #[error("{error}")]
-    Properties {
-        /// The failure.
-        error: PropertiesError,
-        /// The caller's handle, handed back.
-        vmo: zx::Vmo,
-    },
-    /// A Zircon query of the VMO failed.
-    #[error("querying the VMO failed: {status}")]
-    Zircon {
-        /// The status.
-        status: zx::Status,
-        /// The caller's handle, handed back.
-        vmo: zx::Vmo,
-    },
+    #[error("{0}")]
+    Properties(#[source] PropertiesError),
+    /// A Zircon query or duplication of the VMO failed.
+    #[error("querying or duplicating the VMO failed: {0}")]
+    Zircon(#[source] zx::Status),
     /// `vkAllocateMemory` failed.
-    #[error("{error}")]
-    Vulkan {
-        /// The failure.
-        error: VulkanError,
-        /// The caller's handle, handed back.
-        vmo: zx::Vmo,
-    },
+    #[error("{0}")]
+    Vulkan(#[source] VulkanError),
 }
 
 impl ImportError {
+    /// The failure `kind`, with the caller's `vmo` to hand back.
+    pub(crate) fn new(kind: ImportErrorKind, vmo: zx::Vmo) -> Self {
+        Self { kind, vmo }
+    }
+
+    /// Why the import failed.
+    pub fn kind(&self) -> &ImportErrorKind {
+        &self.kind
+    }
+
     /// The caller's VMO, handed back untouched.
     pub fn vmo(&self) -> &zx::Vmo {
-        match self {
-            Self::InvalidHandle { vmo, .. }
-            | Self::NotAVmo { vmo, .. }
-            | Self::MissingRights { vmo, .. }
-            | Self::Validation { vmo, .. }
-            | Self::Properties { vmo, .. }
-            | Self::Zircon { vmo, .. }
-            | Self::Vulkan { vmo, .. } => vmo,
-        }
+        &self.vmo
     }
 
     /// Takes the caller's VMO back.
     pub fn into_vmo(self) -> zx::Vmo {
-        match self {
-            Self::InvalidHandle { vmo, .. }
-            | Self::NotAVmo { vmo, .. }
-            | Self::MissingRights { vmo, .. }
-            | Self::Validation { vmo, .. }
-            | Self::Properties { vmo, .. }
-            | Self::Zircon { vmo, .. }
-            | Self::Vulkan { vmo, .. } => vmo,
-        }
+        self.vmo
     }
 
+    /// The failure and the caller's VMO.
+    pub fn into_parts(self) -> (ImportErrorKind, zx::Vmo) {
+        (self.kind, self.vmo)
+    }
+
+    /// The VUID the failure protects, where one applies.
+    pub fn vuid(&self) -> Option<&'static str> {
+        self.kind.vuid()
+    }
+}
+
+impl std::fmt::Display for ImportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.kind.fmt(f)
+    }
+}
+
+impl std::error::Error for ImportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        std::error::Error::source(&self.kind)
+    }
+}
+
+impl From<ValidationError> for ImportErrorKind {
+    fn from(error: ValidationError) -> Self {
+        Self::Validation(error)
+    }
+}
+
+impl ImportErrorKind {
     /// The VUID the failure protects, where one applies.
     pub fn vuid(&self) -> Option<&'static str> {
         match self {
             Self::InvalidHandle { .. } | Self::NotAVmo { .. } => {
                 Some("VUID-VkImportMemoryZirconHandleInfoFUCHSIA-handle-04772")
             }
-            Self::Validation { error, .. } => error.vuid(),
-            Self::Properties {
-                error: PropertiesError::InvalidExternalHandle,
-                ..
-            } => Some("VUID-vkGetMemoryZirconHandlePropertiesFUCHSIA-zirconHandle-04774"),
+            Self::Validation(error) => error.vuid(),
+            Self::Properties(PropertiesError::InvalidExternalHandle) => {
+                Some("VUID-vkGetMemoryZirconHandlePropertiesFUCHSIA-zirconHandle-04774")
+            }
             _ => None,
         }
     }

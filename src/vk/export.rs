@@ -45,7 +45,7 @@ impl Interop {
         }
         // SAFETY: the memory is this interop's, exportable as ZIRCON_VMO (both checked above)
         // and alive (borrowed).
-        unsafe { self.get_memory_zircon_handle_unchecked(memory.handle(), rights) }
+        unsafe { self.get_memory_zircon_handle_unchecked(memory.as_raw(), rights) }
     }
 
     /// [`Self::get_memory_zircon_handle`] for a raw `VkDeviceMemory`, without checking that it

@@ -10,7 +10,8 @@ mod memory {
     use ash::vk;
 
     use crate::vk::{
-        required_device_extensions, AllocateError, AllocationInfo, ImportError, Interop, Resource,
+        required_device_extensions, AllocateError, AllocationInfo, ImportErrorKind, Interop,
+        Resource,
     };
     use crate::zx::{self, AsHandleRef};
 
@@ -119,9 +120,10 @@ mod memory {
                 )
                 .expect_err("suballocated import for a dedicated-only buffer");
             assert_eq!(err.vuid(), Some("VUID-vkBindBufferMemory-buffer-01444"));
-            let ImportError::Validation { vmo, .. } = err else {
+            let ImportErrorKind::Validation(_) = err.kind() else {
                 panic!("expected a validation error, got {err:?}");
             };
+            let vmo = err.into_vmo();
             assert_eq!(vmo.get_koid(), Ok(koid), "the VMO comes back");
             drop(vmo);
 

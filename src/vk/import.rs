@@ -6,15 +6,15 @@ use ash::vk;
 use super::allocation::{AllocationInfo, Dedicated, ResolvedResource};
 use super::error::{
     map_allocate_memory_err, map_get_memory_zircon_handle_properties_err, ImportError,
-    PropertiesError,
+    ImportErrorKind, PropertiesError,
 };
-use super::handle_type::ExternalHandleType;
 use super::memory::{Backing, Memory};
-use super::validate::{
+use super::Interop;
+use crate::external_memory::ExternalHandleType;
+use crate::external_memory::{
     select_memory_type, validate_allocation_size, validate_dedicated_import,
     validate_dedicated_size, validate_suballocation, Direction, MemoryTypeMasks, ValidationError,
 };
-use super::Interop;
 use crate::zx::{self, AsHandleRef, HandleBased};
 
 const ZIRCON_VMO: vk::ExternalMemoryHandleTypeFlags =
@@ -35,40 +35,6 @@ const REQUIRED_RIGHTS: zx::Rights = IMPORT_RIGHTS.union(zx::Rights::DUPLICATE);
 const READ_ONLY_RIGHTS: zx::Rights = zx::Rights::READ
     .union(zx::Rights::MAP)
     .union(zx::Rights::DUPLICATE);
-
-/// Why validation refused an import (the VMO is attached afterwards).
-enum Refusal {
-    InvalidHandle(zx::Status),
-    NotAVmo(zx::ObjectType),
-    MissingRights {
-        rights: zx::Rights,
-        missing: zx::Rights,
-    },
-    Validation(ValidationError),
-    Properties(PropertiesError),
-}
-
-impl From<ValidationError> for Refusal {
-    fn from(e: ValidationError) -> Self {
-        Self::Validation(e)
-    }
-}
-
-impl Refusal {
-    fn with_vmo(self, vmo: zx::Vmo) -> ImportError {
-        match self {
-            Self::InvalidHandle(status) => ImportError::InvalidHandle { status, vmo },
-            Self::NotAVmo(object_type) => ImportError::NotAVmo { object_type, vmo },
-            Self::MissingRights { rights, missing } => ImportError::MissingRights {
-                rights,
-                missing,
-                vmo,
-            },
-            Self::Validation(error) => ImportError::Validation { error, vmo },
-            Self::Properties(error) => ImportError::Properties { error, vmo },
-        }
-    }
-}
 
 /// What validation settled.
 struct CheckedImport {
@@ -146,7 +112,7 @@ impl Interop {
     ) -> Result<Memory, ImportError> {
         match self.validate_import(&vmo, info, false) {
             Ok(checked) => self.import_checked(vmo, checked),
-            Err(refusal) => Err(refusal.with_vmo(vmo)),
+            Err(kind) => Err(ImportError::new(kind, vmo)),
         }
     }
 
@@ -172,7 +138,7 @@ impl Interop {
     ) -> Result<Memory, ImportError> {
         match self.validate_import(&vmo, info, true) {
             Ok(checked) => self.import_checked(vmo, checked),
-            Err(refusal) => Err(refusal.with_vmo(vmo)),
+            Err(kind) => Err(ImportError::new(kind, vmo)),
         }
     }
 
@@ -198,14 +164,14 @@ impl Interop {
                     ..checked
                 },
             ),
-            Err(refusal) => Err(refusal.with_vmo(vmo)),
+            Err(kind) => Err(ImportError::new(kind, vmo)),
         }
     }
 
     /// [`Self::import_memory`] without validation.
     ///
     /// # Errors
-    /// [`ImportError::Zircon`] if the koid cannot be read or the handle cannot be duplicated; [`ImportError::Vulkan`] with `vkAllocateMemory`'s code. All hand `vmo`
+    /// [`ImportErrorKind::Zircon`] if the koid cannot be read or the handle cannot be duplicated; [`ImportErrorKind::Vulkan`] with `vkAllocateMemory`'s code. All hand `vmo`
     /// back.
     ///
     /// # Safety
@@ -222,7 +188,7 @@ impl Interop {
     ) -> Result<Memory, ImportError> {
         let koid = match vmo.get_koid() {
             Ok(koid) => koid,
-            Err(status) => return Err(ImportError::Zircon { status, vmo }),
+            Err(status) => return Err(ImportError::new(ImportErrorKind::Zircon(status), vmo)),
         };
         self.import_checked(
             vmo,
@@ -244,7 +210,7 @@ impl Interop {
         vmo: &zx::Vmo,
         info: &AllocationInfo<'_>,
         read_only: bool,
-    ) -> Result<CheckedImport, Refusal> {
+    ) -> Result<CheckedImport, ImportErrorKind> {
         let AllocationInfo {
             allocation_size,
             memory_type,
@@ -255,10 +221,14 @@ impl Interop {
         let vmo_info = match vmo.info() {
             Ok(vmo_info) => vmo_info,
             Err(zx::Status::WRONG_TYPE) => {
-                let basic = vmo.basic_info().map_err(Refusal::InvalidHandle)?;
-                return Err(Refusal::NotAVmo(basic.object_type));
+                let basic = vmo
+                    .basic_info()
+                    .map_err(|status| ImportErrorKind::InvalidHandle { status })?;
+                return Err(ImportErrorKind::NotAVmo {
+                    object_type: basic.object_type,
+                });
             }
-            Err(status) => return Err(Refusal::InvalidHandle(status)),
+            Err(status) => return Err(ImportErrorKind::InvalidHandle { status }),
         };
         let required = if read_only {
             READ_ONLY_RIGHTS
@@ -267,7 +237,7 @@ impl Interop {
         };
         let missing = required - vmo_info.rights;
         if !missing.is_empty() {
-            return Err(Refusal::MissingRights {
+            return Err(ImportErrorKind::MissingRights {
                 rights: vmo_info.rights,
                 missing,
             });
@@ -288,13 +258,15 @@ impl Interop {
         validate_allocation_size(ExternalHandleType::ZirconVmo, allocation_size, payload_size)?;
         let handle_bits = self
             .get_memory_zircon_handle_properties(vmo)
-            .map_err(Refusal::Properties)?;
+            .map_err(ImportErrorKind::Properties)?;
         if handle_bits == 0 {
             // Rights were checked above: the VMO itself cannot be imported (on the host, a
             // RESIZABLE VMO); say so rather than blame the requested memory type.
-            return Err(Refusal::Validation(ValidationError::HandleNotImportable {
-                handle_type: ExternalHandleType::ZirconVmo,
-            }));
+            return Err(ImportErrorKind::Validation(
+                ValidationError::HandleNotImportable {
+                    handle_type: ExternalHandleType::ZirconVmo,
+                },
+            ));
         }
         let masks = MemoryTypeMasks {
             handle_type: ExternalHandleType::ZirconVmo,
@@ -389,7 +361,7 @@ impl Interop {
     fn import_checked(&self, vmo: zx::Vmo, checked: CheckedImport) -> Result<Memory, ImportError> {
         let duplicate = match vmo.duplicate_handle(checked.duplicate_rights) {
             Ok(duplicate) => duplicate,
-            Err(status) => return Err(ImportError::Zircon { status, vmo }),
+            Err(status) => return Err(ImportError::new(ImportErrorKind::Zircon(status), vmo)),
         };
         // From here the value's fate is the driver's until the call returns.
         let raw = duplicate.into_handle().into_raw();
@@ -401,10 +373,10 @@ impl Interop {
             }
             Err(result) => {
                 close_if_still_ours(raw, checked.koid);
-                Err(ImportError::Vulkan {
-                    error: map_allocate_memory_err(result),
+                Err(ImportError::new(
+                    ImportErrorKind::Vulkan(map_allocate_memory_err(result)),
                     vmo,
-                })
+                ))
             }
         }
     }

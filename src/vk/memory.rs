@@ -5,12 +5,12 @@ use ash::vk;
 use super::allocation::ResolvedResource;
 pub use super::allocation::{AllocationInfo, Dedicated, Resource};
 use super::error::{map_allocate_memory_err, AllocateError};
-use super::handle_type::ExternalHandleType;
-use super::validate::{
+use super::Interop;
+use crate::external_memory::ExternalHandleType;
+use crate::external_memory::{
     select_memory_type, validate_dedicated_size, validate_suballocation, Direction,
     ExportedDedication, MemoryTypeMasks, ValidationError,
 };
-use super::Interop;
 use crate::zx::{self, AsHandleRef};
 
 /// Where a [`Memory`]'s payload came from, and so what it may do.
@@ -103,7 +103,7 @@ impl Memory {
     }
 
     /// The `VkDeviceMemory`, for binding and mapping.
-    pub fn handle(&self) -> vk::DeviceMemory {
+    pub fn as_raw(&self) -> vk::DeviceMemory {
         self.handle
     }
 

@@ -58,8 +58,8 @@
 //!
 //! - [`raw`]: one table of function pointers ([`raw::ExternalMemoryTable`]) and 1:1 unsafe
 //!   calls over it, loaded with `vkGetDeviceProcAddr` on every platform.
-//! - The pure core: [`handle_type`], [`memory_type`] and [`validate`] take plain values (no
-//!   Zircon types), so the Metal path shares them; `vk::Result` mappers live in [`error`].
+//! - The pure core, shared with [`crate::metal`], is [`crate::external_memory`] (handle types,
+//!   memory-type choice, validation); `vk::Result` mappers live beside the errors (`error.rs`).
 //! - The safe API: [`Interop`], [`Memory`], [`Buffer`], [`Image`].
 //!
 //! # Where the extension comes from
@@ -74,33 +74,30 @@
 //! did not come through the layer makes [`Interop::new`] fail with an error that names that
 //! call.
 
-pub mod allocation;
+mod allocation;
 pub mod buffer_collection;
 mod buffer_collection_types;
-pub mod caps;
-pub mod device;
-pub mod error;
-pub mod export;
-pub mod handle_type;
-pub mod import;
-pub mod memory;
-pub mod memory_type;
+mod caps;
+mod device;
+mod error;
+mod export;
+mod import;
+mod memory;
 pub mod raw;
-pub mod resource;
-pub mod validate;
+mod resource;
 
 // Needs the host platform (a Vulkan device through the host layer, the kernel's counters).
 #[cfg(all(test, not(target_os = "fuchsia")))]
 mod host_tests;
 
+pub use crate::external_memory::{
+    ExternalHandleType, MemoryTypeRequest, ValidationError, VulkanError,
+};
 pub use caps::{ExternalImageFormatProperties, ImageFormatQuery};
 pub use device::{required_device_extensions, Interop};
 pub use error::{
-    AllocateError, DeviceError, ExportError, ImportError, PropertiesError, VulkanError,
+    AllocateError, DeviceError, ExportError, ImportError, ImportErrorKind, PropertiesError,
 };
-pub use handle_type::ExternalHandleType;
 pub use import::IMPORT_RIGHTS;
 pub use memory::{AllocationInfo, Backing, Dedicated, Memory, Resource};
-pub use memory_type::MemoryTypeRequest;
 pub use resource::{Buffer, Image, ResourceRequirements};
-pub use validate::ValidationError;

@@ -11,8 +11,8 @@
 use ash::vk;
 
 use super::error::{map_create_err, AllocateError};
-use super::validate::{ResourceDescription, ResourceKind, ValidationError};
 use super::Interop;
+use crate::external_memory::{ResourceDescription, ResourceKind, ValidationError};
 
 const ZIRCON_VMO: vk::ExternalMemoryHandleTypeFlags =
     vk::ExternalMemoryHandleTypeFlags::ZIRCON_VMO_FUCHSIA;
@@ -56,7 +56,7 @@ macro_rules! resource_common {
     ($ty:ident, $raw:ty, $destroy:ident) => {
         impl $ty {
             /// The Vulkan handle, for binding and commands.
-            pub fn handle(&self) -> $raw {
+            pub fn as_raw(&self) -> $raw {
                 self.handle
             }
 

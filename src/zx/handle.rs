@@ -7,7 +7,7 @@ use std::mem::ManuallyDrop;
 use std::num::NonZeroU32;
 use std::ops::Deref;
 
-use super::{kernel, sys, MonotonicInstant, Rights, Signals, Status};
+use super::{kernel, sys, MonotonicInstant, Rights, Signals, Status, WaitResult};
 
 /// A kernel object id (`zx_koid_t`): unique for the life of the system, never reused.
 ///
@@ -284,16 +284,18 @@ pub trait AsHandleRef {
     }
 
     /// Blocks until one of `signals` is asserted on the object or `deadline` passes, and
-    /// returns the signals observed. Needs WAIT.
+    /// returns what happened with the signals observed (also on a timeout or cancellation, as
+    /// `zx_object_wait_one` reports them then). Needs WAIT.
     ///
     /// Wraps the `zx_object_wait_one` syscall.
     ///
     /// # Errors
     ///
-    /// - [`Status::TIMED_OUT`]: the deadline passed first.
-    /// - [`Status::CANCELED`]: the handle was closed during the wait.
-    /// - [`Status::BAD_HANDLE`], [`Status::ACCESS_DENIED`] (no WAIT).
-    fn wait_handle(&self, signals: Signals, deadline: MonotonicInstant) -> Result<Signals, Status> {
+    /// In the result rather than a `Result` (use [`WaitResult::to_result`] for `?`):
+    /// - [`WaitResult::TimedOut`]: the deadline passed first.
+    /// - [`WaitResult::Canceled`]: the handle was closed during the wait.
+    /// - [`WaitResult::Err`]: [`Status::BAD_HANDLE`], [`Status::ACCESS_DENIED`] (no WAIT).
+    fn wait_handle(&self, signals: Signals, deadline: MonotonicInstant) -> WaitResult {
         let mut observed = 0;
         let status = kernel::object_wait_one(
             self.raw_handle(),
@@ -301,11 +303,14 @@ pub trait AsHandleRef {
             deadline.into_nanos(),
             &mut observed,
         );
-        Status::ok(status).map(|()| Signals::from_bits_retain(observed))
+        WaitResult::from_raw(
+            Status::from_raw(status),
+            Signals::from_bits_retain(observed),
+        )
     }
 
     /// Asks `port` for one packet with `key` when one of `signals` is asserted on the object
-    /// (at once if one already is, unless [`WaitAsyncOpts::EDGE_TRIGGERED`]). Needs WAIT on
+    /// (at once if one already is, unless [`WaitAsyncOpts::EDGE_TRIGGERED`](super::WaitAsyncOpts::EDGE_TRIGGERED)). Needs WAIT on
     /// this handle and WRITE on the port. Closing this handle ends the wait.
     ///
     /// Wraps the `zx_object_wait_async` syscall.

@@ -29,6 +29,7 @@ mod rights;
 mod status;
 mod time;
 mod vmo;
+mod wait;
 
 mod kernel;
 mod port;
@@ -48,6 +49,7 @@ pub use rights::{Rights, Signals, VmarFlags, VmoOptions};
 pub use status::Status;
 pub use time::MonotonicInstant;
 pub use vmo::{Mapping, Vmo, VmoInfo, VmoInfoFlags};
+pub use wait::WaitResult;
 
 /// The system's page size in bytes (wraps `zx_system_get_page_size`, a vDSO call).
 pub fn system_get_page_size() -> u32 {

@@ -426,6 +426,31 @@ impl Drop for SecondDevice {
     }
 }
 
+/// The create info of the images these tests make: 2D, 16x16, one mip level and layer, one
+/// sample, exclusive, initial layout UNDEFINED; the test picks the format, tiling and usage and
+/// chains what else it varies (`flags`, `push_next`).
+pub fn image_info_16x16<'a>(
+    format: vk::Format,
+    tiling: vk::ImageTiling,
+    usage: vk::ImageUsageFlags,
+) -> vk::ImageCreateInfo<'a> {
+    vk::ImageCreateInfo::default()
+        .image_type(vk::ImageType::TYPE_2D)
+        .format(format)
+        .extent(vk::Extent3D {
+            width: 16,
+            height: 16,
+            depth: 1,
+        })
+        .mip_levels(1)
+        .array_layers(1)
+        .samples(vk::SampleCountFlags::TYPE_1)
+        .tiling(tiling)
+        .usage(usage)
+        .sharing_mode(vk::SharingMode::EXCLUSIVE)
+        .initial_layout(vk::ImageLayout::UNDEFINED)
+}
+
 /// Creates a transfer buffer of `size` bytes for ZIRCON_VMO memory.
 pub fn transfer_buffer(interop: &Interop, size: u64) -> vmo_interop::vk::Buffer {
     let info = vk::BufferCreateInfo::default()
@@ -442,7 +467,7 @@ pub fn bind(interop: &Interop, buffer: &vmo_interop::vk::Buffer, memory: &vmo_in
     unsafe {
         interop
             .device()
-            .bind_buffer_memory(buffer.handle(), memory.handle(), 0)
+            .bind_buffer_memory(buffer.as_raw(), memory.as_raw(), 0)
     }
     .unwrap();
 }

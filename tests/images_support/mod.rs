@@ -7,24 +7,12 @@ use std::time::{Duration, Instant};
 use vmo_interop::sysmem::images::*;
 use vmo_interop::sysmem::types::*;
 use vmo_interop::sysmem::{ClientError, HostSysmem};
-use vmo_interop::zx::{self, Rights};
+use vmo_interop::zx::Rights;
 
-pub fn deadline() -> zx::MonotonicInstant {
-    zx::MonotonicInstant::after(Duration::from_secs(10))
-}
-
-/// Runs `f` with a fresh service and checks that nothing leaked once it stopped.
-pub fn with_service(f: impl FnOnce(&HostSysmem)) {
-    let _lock = vmo_interop::platform::host::counters_lock();
-    let before = vmo_interop::platform::host::counters();
-    {
-        let service = HostSysmem::start().unwrap();
-        f(&service);
-    }
-    let after = vmo_interop::platform::host::counters();
-    assert_eq!(after.live_handles, before.live_handles, "handles leaked");
-    assert_eq!(after.live_vmos, before.live_vmos, "VMOs leaked");
-}
+// The service harness the other sysmem tests use (a fresh service, checked for leaks).
+#[path = "../sysmem_common/mod.rs"]
+mod sysmem_common;
+pub use sysmem_common::{deadline, with_service};
 
 /// CPU read/write usage, one buffer camped, the given image constraints.
 pub fn participant(list: Vec<ImageFormatConstraints>) -> BufferCollectionConstraints {

@@ -148,6 +148,34 @@ pub fn channel_read(
     }
 }
 
+/// `zx_channel_read` into room for `byte_capacity` bytes and `handle_capacity` handles: the
+/// status and the byte and handle counts it reports (on `BUFFER_TOO_SMALL`, the sizes of the
+/// message that did not fit). Handles a successful read received are closed.
+pub fn channel_read_counts(
+    handle: zx_handle_t,
+    options: u32,
+    byte_capacity: usize,
+    handle_capacity: usize,
+) -> (zx_status_t, u32, u32) {
+    let mut bytes = vec![0u8; byte_capacity];
+    let mut handles = vec![0; handle_capacity];
+    let (mut actual_bytes, mut actual_handles) = (0, 0);
+    let status = channel_read(
+        handle,
+        options,
+        &mut bytes,
+        &mut handles,
+        &mut actual_bytes,
+        &mut actual_handles,
+    );
+    if status == zx_sys::ZX_OK {
+        for &received in &handles[..actual_handles as usize] {
+            handle_close(received);
+        }
+    }
+    (status, actual_bytes, actual_handles)
+}
+
 /// A plain move of `handle` as a `zx_handle_disposition_t`.
 pub fn move_disposition(handle: zx_handle_t) -> zx_handle_disposition_t {
     zx_handle_disposition_t {

@@ -205,6 +205,7 @@ fn write_raw(channel: &zx::Channel, bytes: &[u8], handles: Vec<zx::Handle>) {
 fn closes(channel: &zx::Channel) -> bool {
     channel
         .wait_handle(zx::Signals::CHANNEL_PEER_CLOSED, deadline())
+        .to_result()
         .is_ok()
 }
 

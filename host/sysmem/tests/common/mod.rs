@@ -175,6 +175,7 @@ impl Link {
     pub fn accept(&self) -> zx::Channel {
         self.0
             .wait_handle(zx::Signals::CHANNEL_READABLE, deadline())
+            .to_result()
             .unwrap();
         let (mut bytes, mut handles) = (Vec::new(), Vec::new());
         self.0.read_etc(&mut bytes, &mut handles).unwrap();
@@ -186,6 +187,7 @@ impl Link {
 pub fn receive(channel: &zx::Channel) -> (Vec<u8>, Vec<zx::Handle>) {
     channel
         .wait_handle(zx::Signals::CHANNEL_READABLE, deadline())
+        .to_result()
         .unwrap();
     let (mut bytes, mut handles) = (Vec::new(), Vec::new());
     channel.read_etc(&mut bytes, &mut handles).unwrap();

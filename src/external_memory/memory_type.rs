@@ -50,7 +50,7 @@ impl Default for MemoryTypeRequest {
 }
 
 /// The mask with one bit set for every memory type the device reports (`memoryTypeCount` bits).
-pub fn all_memory_type_bits(properties: &vk::PhysicalDeviceMemoryProperties) -> u32 {
+pub(crate) fn all_memory_type_bits(properties: &vk::PhysicalDeviceMemoryProperties) -> u32 {
     match properties.memory_type_count {
         0 => 0,
         n if n >= 32 => u32::MAX,
@@ -59,7 +59,7 @@ pub fn all_memory_type_bits(properties: &vk::PhysicalDeviceMemoryProperties) -> 
 }
 
 /// The property flags of memory type `index`, or `None` when `index >= memoryTypeCount`.
-pub fn memory_type_flags(
+pub(crate) fn memory_type_flags(
     properties: &vk::PhysicalDeviceMemoryProperties,
     index: u32,
 ) -> Option<vk::MemoryPropertyFlags> {
@@ -73,7 +73,7 @@ pub fn memory_type_flags(
 }
 
 /// Whether bit `index` is set in `bits` (false for indices of 32 and above).
-pub const fn contains_type(bits: u32, index: u32) -> bool {
+pub(crate) const fn contains_type(bits: u32, index: u32) -> bool {
     index < 32 && bits & (1 << index) != 0
 }
 
@@ -82,7 +82,7 @@ pub const fn contains_type(bits: u32, index: u32) -> bool {
 ///
 /// `allowed_bits` is the intersection of every mask that applies; bits at or above
 /// `memoryTypeCount` are ignored.
-pub fn find_memory_type_index(
+pub(crate) fn find_memory_type_index(
     properties: &vk::PhysicalDeviceMemoryProperties,
     allowed_bits: u32,
     required: vk::MemoryPropertyFlags,
@@ -99,7 +99,7 @@ pub fn find_memory_type_index(
 }
 
 /// The mask of the types whose flags contain `flags`.
-pub fn memory_types_with_flags(
+pub(crate) fn memory_types_with_flags(
     properties: &vk::PhysicalDeviceMemoryProperties,
     flags: vk::MemoryPropertyFlags,
 ) -> u32 {

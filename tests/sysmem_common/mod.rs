@@ -1,0 +1,75 @@
+//! What the sysmem client tests share: a fresh service checked for leaks, a bounded deadline,
+//! waiting for the service's state, and CPU-usage constraints.
+#![allow(dead_code)]
+
+use std::thread;
+use std::time::{Duration, Instant};
+
+use vmo_interop::sysmem::types::{
+    BufferCollectionConstraints, BufferMemoryConstraints, BufferUsage,
+};
+use vmo_interop::sysmem::{HostSysmem, HostSysmemStats};
+use vmo_interop::zx;
+
+/// A generous bound: every call here completes at once unless the service is broken.
+pub fn deadline() -> zx::MonotonicInstant {
+    zx::MonotonicInstant::after(Duration::from_secs(10))
+}
+
+/// Runs `f` with a fresh service, then stops it and checks the host kernel is back where it
+/// was: no handle, VMO or channel left by the client or the service.
+pub fn with_service(f: impl FnOnce(&HostSysmem)) {
+    with_service_after(|| {}, f)
+}
+
+/// [`with_service`], with `setup` run under the counter lock before the baseline is taken: for
+/// what lives as long as the process (the async reactor's port).
+pub fn with_service_after(setup: impl FnOnce(), f: impl FnOnce(&HostSysmem)) {
+    let _lock = vmo_interop::platform::host::counters_lock();
+    setup();
+    let before = vmo_interop::platform::host::counters();
+    {
+        let service = HostSysmem::start().unwrap();
+        f(&service);
+    }
+    let after = vmo_interop::platform::host::counters();
+    assert_eq!(after.live_handles, before.live_handles, "handles leaked");
+    assert_eq!(after.live_vmos, before.live_vmos, "VMOs leaked");
+    assert_eq!(after.live_channels, before.live_channels, "channels leaked");
+}
+
+/// Waits (bounded) until the service's state satisfies `done`: lets a test know that calls
+/// made on other threads have reached the service.
+pub fn until(service: &HostSysmem, done: impl Fn(HostSysmemStats) -> bool) {
+    let give_up = Instant::now() + Duration::from_secs(10);
+    while !done(service.stats()) {
+        assert!(
+            Instant::now() < give_up,
+            "service never reached the state: {:?}",
+            service.stats()
+        );
+        thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// A participant with CPU usage `cpu`, camping on `camping` buffers of at least `min_size`
+/// bytes.
+pub fn cpu_constraints(cpu: u32, min_size: u64, camping: u32) -> BufferCollectionConstraints {
+    BufferCollectionConstraints {
+        usage: Some(BufferUsage {
+            cpu: Some(cpu),
+            ..Default::default()
+        }),
+        min_buffer_count_for_camping: Some(camping),
+        buffer_memory_constraints: Some(BufferMemoryConstraints {
+            min_size_bytes: Some(min_size),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+/// A participant with CPU usage `bits`, camping on one buffer of at least 4 KiB.
+pub fn cpu(bits: u32) -> BufferCollectionConstraints {
+    cpu_constraints(bits, 4096, 1)
+}
