@@ -13,7 +13,8 @@ use futures::task::LocalSpawnExt;
 use sysmem_common::{cpu, with_service_after};
 use vmo_interop::sysmem::types::*;
 use vmo_interop::sysmem::{
-    AllocatorProxy, BufferCollectionProxy, BufferCollectionTokenProxy, ClientError, HostSysmem,
+    AllocatorProxy, BufferCollection, BufferCollectionProxy, BufferCollectionTokenProxy,
+    ClientError, HostSysmem,
 };
 use vmo_interop::zx::{self, AsHandleRef, Rights};
 
@@ -154,8 +155,19 @@ fn async_failures_read_as_the_blocking_ones() {
     with_service(|service| {
         let allocator = AllocatorProxy::from(service.connect().unwrap());
         futures::executor::block_on(async {
-            // A wait before SetConstraints is a protocol deviation: the channel closes.
+            // A wait before SetConstraints is refused before it is sent, as in the blocking
+            // form; sent anyway (a proxy over a bare channel knows nothing), it is a protocol
+            // deviation and the channel closes.
             let collection = allocator.allocate_non_shared_collection().unwrap();
+            assert!(matches!(
+                collection.wait_for_all_buffers_allocated().await,
+                Err(ClientError::ProtocolMisuse(
+                    vmo_interop::sysmem::Misuse::WaitBeforeSetConstraints
+                ))
+            ));
+            let collection = BufferCollectionProxy::from(BufferCollection::from_channel(
+                collection.into_sync().into_channel(),
+            ));
             assert!(matches!(
                 collection.wait_for_all_buffers_allocated().await,
                 Err(ClientError::CollectionFailed)

@@ -443,6 +443,15 @@ fn set_constraints_twice_is_a_protocol_deviation() {
         let wait = spawn_wait(waiter);
         until(service, |s| s.pending_waits == 1);
         offender.set_constraints(Some(reader())).unwrap();
+        // The client refuses the second call (nothing is sent, nothing fails)...
+        assert!(matches!(
+            offender.set_constraints(Some(reader())),
+            Err(ClientError::ProtocolMisuse(
+                vmo_interop::sysmem::Misuse::SetConstraintsTwice
+            ))
+        ));
+        // ...and a binding that cannot know (over the bare channel) reaches the service's rule.
+        let offender = BufferCollection::from_channel(offender.into_channel());
         offender.set_constraints(Some(reader())).unwrap();
         assert!(matches!(
             offender.sync(deadline()),
@@ -470,7 +479,16 @@ fn wait_before_set_constraints_is_a_protocol_deviation() {
             .bind_shared_collection(others.pop().unwrap())
             .unwrap();
         let collection = allocator.bind_shared_collection(root).unwrap();
-        // sysmem2 closes the channel (ZX_ERR_BAD_STATE) instead of replying.
+        // The client refuses it before sending; the collection is unaffected.
+        assert!(matches!(
+            collection.wait_for_all_buffers_allocated(deadline()),
+            Err(ClientError::ProtocolMisuse(
+                vmo_interop::sysmem::Misuse::WaitBeforeSetConstraints
+            ))
+        ));
+        other.sync(deadline()).unwrap();
+        // Sent over the bare channel, sysmem2 closes it instead of replying.
+        let collection = BufferCollection::from_channel(collection.into_channel());
         let result = collection.wait_for_all_buffers_allocated(deadline());
         assert!(
             matches!(result, Err(ClientError::CollectionFailed)),

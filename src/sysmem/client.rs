@@ -7,7 +7,7 @@
 //! [`ClientError::Framework`], and a channel the server closed
 //! [`ClientError::CollectionFailed`].
 
-use super::error::ClientError;
+use super::error::{ClientError, Misuse};
 use super::messages::{self, ordinals};
 use super::types::{BufferCollectionConstraints, BufferCollectionInfo, Error};
 use crate::fidl::{self, Decode, Empty, Encode, FlexibleResult, NoErrorClause, TransactionHeader};
@@ -38,6 +38,31 @@ pub(super) struct Proxy {
     pub(super) map_status: fn(zx::Status) -> ClientError,
     /// The replies of outstanding async calls (`async_call`).
     pub(super) replies: std::sync::Mutex<super::async_call::Replies>,
+    /// For a `BufferCollection`: whether this participant has set its constraints, as far as
+    /// this object knows (see [`Constraints`]).
+    pub(super) constraints: std::sync::atomic::AtomicU8,
+}
+
+/// What a `BufferCollection` object knows of its `SetConstraints`, to refuse locally the two
+/// calls for which sysmem would fail the whole collection: a second `SetConstraints`, and a
+/// `WaitForAllBuffersAllocated` before the first. A collection made from a bare channel
+/// (`from_channel`) knows nothing and refuses nothing: the service's rules still apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub(super) enum Constraints {
+    Unknown = 0,
+    NotSet = 1,
+    Set = 2,
+}
+
+impl Constraints {
+    fn from_u8(raw: u8) -> Constraints {
+        match raw {
+            1 => Constraints::NotSet,
+            2 => Constraints::Set,
+            _ => Constraints::Unknown,
+        }
+    }
 }
 
 /// Decodes the reply to a two-way call of `ordinal`.
@@ -69,7 +94,16 @@ impl Proxy {
             channel,
             map_status: ClientError::from_node_status,
             replies: Default::default(),
+            constraints: Default::default(),
         }
+    }
+
+    /// A `BufferCollection` this participant has just created (`BindSharedCollection`,
+    /// `AllocateNonSharedCollection`): its constraints are not set yet.
+    pub(super) fn new_collection(channel: zx::Channel) -> Proxy {
+        let proxy = Proxy::node(channel);
+        proxy.set_constraints_state(Constraints::NotSet);
+        proxy
     }
 
     pub(super) fn allocator(channel: zx::Channel) -> Proxy {
@@ -77,6 +111,37 @@ impl Proxy {
             channel,
             map_status: ClientError::from_allocator_status,
             replies: Default::default(),
+            constraints: Default::default(),
+        }
+    }
+
+    pub(super) fn constraints_state(&self) -> Constraints {
+        Constraints::from_u8(self.constraints.load(std::sync::atomic::Ordering::SeqCst))
+    }
+
+    pub(super) fn set_constraints_state(&self, state: Constraints) {
+        self.constraints
+            .store(state as u8, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Before `SetConstraints`: refuses a second one (see [`Constraints`]).
+    pub(super) fn begin_set_constraints(&self) -> Result<(), ClientError> {
+        let before = self
+            .constraints
+            .swap(Constraints::Set as u8, std::sync::atomic::Ordering::SeqCst);
+        match Constraints::from_u8(before) {
+            Constraints::Set => Err(ClientError::ProtocolMisuse(Misuse::SetConstraintsTwice)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Before `WaitForAllBuffersAllocated`: refuses a wait before `SetConstraints`.
+    pub(super) fn check_wait(&self) -> Result<(), ClientError> {
+        match self.constraints_state() {
+            Constraints::NotSet => Err(ClientError::ProtocolMisuse(
+                Misuse::WaitBeforeSetConstraints,
+            )),
+            _ => Ok(()),
         }
     }
 
@@ -219,7 +284,7 @@ impl Allocator {
         };
         self.0
             .send(ordinals::ALLOCATOR_ALLOCATE_NON_SHARED_COLLECTION, request)?;
-        Ok(BufferCollection::from_channel(client))
+        Ok(BufferCollection(Proxy::new_collection(client)))
     }
 
     /// Turns `token` in for a [`BufferCollection`] through which this participant sets its
@@ -242,7 +307,7 @@ impl Allocator {
         };
         self.0
             .send(ordinals::ALLOCATOR_BIND_SHARED_COLLECTION, request)?;
-        Ok(BufferCollection::from_channel(client))
+        Ok(BufferCollection(Proxy::new_collection(client)))
     }
 
     /// Whether sysmem knows the token whose server end has koid `token_server_koid` (the
@@ -418,7 +483,7 @@ impl BufferCollectionToken {
 /// **Drop fails the collection** unless [`release`](Self::release) was called first, as
 /// sysmem does.
 #[derive(Debug)]
-pub struct BufferCollection(Proxy);
+pub struct BufferCollection(pub(super) Proxy);
 
 impl BufferCollection {
     /// A collection speaking over `channel`.
@@ -428,8 +493,9 @@ impl BufferCollection {
 
     node_methods!();
 
-    /// Sets this participant's constraints (at most once; a second call fails the collection).
-    /// `None` takes part without constraints: the participant receives no VMOs.
+    /// Sets this participant's constraints, once. `None` takes part without constraints: the
+    /// participant receives no VMOs. A second call, for which sysmem would fail the whole
+    /// collection, is refused here and not sent ([`ClientError::ProtocolMisuse`]).
     ///
     /// Sends `BufferCollection.SetConstraints` (one-way).
     ///
@@ -439,6 +505,7 @@ impl BufferCollection {
         &self,
         constraints: Option<BufferCollectionConstraints>,
     ) -> Result<(), ClientError> {
+        self.0.begin_set_constraints()?;
         let request = messages::SetConstraintsRequest { constraints };
         self.0.send(ordinals::COLLECTION_SET_CONSTRAINTS, request)
     }
@@ -451,15 +518,18 @@ impl BufferCollection {
     /// # Errors
     /// - [`ClientError::Sysmem`]: `CONSTRAINTS_INTERSECTION_EMPTY` or `NO_MEMORY`; the
     ///   collection has failed.
+    /// - [`ClientError::ProtocolMisuse`]: called before
+    ///   [`set_constraints`](Self::set_constraints) (sysmem2 would fail the collection); not
+    ///   sent.
     /// - [`ClientError::CollectionFailed`]: the collection failed (e.g. a participant closed
-    ///   without `Release`), or this call was a protocol deviation (called before
-    ///   [`set_constraints`](Self::set_constraints): sysmem closes the channel).
+    ///   without `Release`, or broke the protocol).
     /// - [`ClientError::TimedOut`]: a participant has not set its constraints yet.
     /// - [`ClientError::MissingField`]: a reply without `buffer_collection_info`.
     pub fn wait_for_all_buffers_allocated(
         &self,
         deadline: zx::MonotonicInstant,
     ) -> Result<BufferCollectionInfo, ClientError> {
+        self.0.check_wait()?;
         let response: messages::WaitForAllBuffersAllocatedResponse =
             self.0.call::<Empty, _, Error>(
                 ordinals::COLLECTION_WAIT_FOR_ALL_BUFFERS_ALLOCATED,

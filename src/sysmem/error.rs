@@ -17,6 +17,11 @@ pub enum ClientError {
     /// not waiting. Drop this collection's VMOs and start over.
     #[error("sysmem closed the channel: the buffer collection failed (a participant closed without Release, broke the protocol, or allocation failed; sysmem's log names the cause and the participant, by its SetDebugClientInfo name); drop it and allocate a new one")]
     CollectionFailed,
+    /// This call breaks sysmem2's protocol, and sysmem would fail the whole collection for it
+    /// (`PROTOCOL_DEVIATION`, seen by every participant): it was refused here, not sent, and the
+    /// collection is unaffected.
+    #[error("{0}; the call was not sent, and the collection is unaffected")]
+    ProtocolMisuse(Misuse),
     /// Nothing serves the allocator's path in this component's (or host's) `/svc`.
     #[error("nothing serves {0}: on Fuchsia, `use` fuchsia.sysmem2.Allocator in the component manifest; on a host, run `vmo-interop-sysmem` with the same VMO_INTEROP_SVC_DIR, or start an in-process HostSysmem")]
     NotServed(&'static str),
@@ -72,4 +77,17 @@ impl ClientError {
             status => ClientError::from_node_status(status),
         }
     }
+}
+
+/// A call the client refuses because sysmem would fail the collection for it
+/// ([`ClientError::ProtocolMisuse`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Misuse {
+    /// A second `SetConstraints` on one `BufferCollection`.
+    #[error("SetConstraints was already called on this BufferCollection, and sysmem fails the collection on a second call: set all of this participant's constraints in one call")]
+    SetConstraintsTwice,
+    /// `WaitForAllBuffersAllocated` before `SetConstraints`.
+    #[error("WaitForAllBuffersAllocated before SetConstraints, for which sysmem2 fails the collection: call set_constraints first (None takes part without constraints)")]
+    WaitBeforeSetConstraints,
 }

@@ -97,7 +97,7 @@ mod vulkan_image_import;
 pub mod host;
 
 pub use client::{Allocator, BufferCollection, BufferCollectionToken, ALLOCATOR_SERVICE_PATH};
-pub use error::ClientError;
+pub use error::{ClientError, Misuse};
 #[cfg(not(target_os = "fuchsia"))]
 pub use host::{HostSysmem, HostSysmemStats};
 pub use proxy::{AllocatorProxy, BufferCollectionProxy, BufferCollectionTokenProxy};

@@ -71,7 +71,7 @@ impl AllocatorProxy {
         };
         self.0
             .send(ordinals::ALLOCATOR_ALLOCATE_NON_SHARED_COLLECTION, request)?;
-        Ok(BufferCollectionProxy(Proxy::node(client)))
+        Ok(BufferCollectionProxy(Proxy::new_collection(client)))
     }
 
     /// As [`Allocator::bind_shared_collection`] (one-way).
@@ -89,7 +89,7 @@ impl AllocatorProxy {
         };
         self.0
             .send(ordinals::ALLOCATOR_BIND_SHARED_COLLECTION, request)?;
-        Ok(BufferCollectionProxy(Proxy::node(client)))
+        Ok(BufferCollectionProxy(Proxy::new_collection(client)))
     }
 
     /// As [`Allocator::validate_buffer_collection_token`], without a deadline.
@@ -237,7 +237,10 @@ impl BufferCollectionProxy {
 
     /// The blocking form of this collection.
     pub fn into_sync(self) -> BufferCollection {
-        BufferCollection::from_channel(self.0.channel)
+        let state = self.0.constraints_state();
+        let collection = BufferCollection::from_channel(self.0.channel);
+        collection.0.set_constraints_state(state);
+        collection
     }
 
     /// As [`BufferCollection::set_constraints`] (one-way).
@@ -248,6 +251,7 @@ impl BufferCollectionProxy {
         &self,
         constraints: Option<BufferCollectionConstraints>,
     ) -> Result<(), ClientError> {
+        self.0.begin_set_constraints()?;
         let request = messages::SetConstraintsRequest { constraints };
         self.0.send(ordinals::COLLECTION_SET_CONSTRAINTS, request)
     }
@@ -261,6 +265,7 @@ impl BufferCollectionProxy {
     pub async fn wait_for_all_buffers_allocated(
         &self,
     ) -> Result<BufferCollectionInfo, ClientError> {
+        self.0.check_wait()?;
         let response: messages::WaitForAllBuffersAllocatedResponse = self
             .0
             .call_async::<Empty, _, Error>(
@@ -296,6 +301,9 @@ impl BufferCollectionProxy {
 
 impl From<BufferCollection> for BufferCollectionProxy {
     fn from(collection: BufferCollection) -> BufferCollectionProxy {
-        BufferCollectionProxy(Proxy::node(collection.into_channel()))
+        let state = collection.0.constraints_state();
+        let proxy = BufferCollectionProxy(Proxy::node(collection.into_channel()));
+        proxy.0.set_constraints_state(state);
+        proxy
     }
 }

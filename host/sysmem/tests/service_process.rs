@@ -12,7 +12,7 @@ use common::*;
 use vmo_interop::fidl::{self, TransactionHeader};
 use vmo_interop::sysmem::messages::{self, ordinals};
 use vmo_interop::sysmem::types::*;
-use vmo_interop::sysmem::{Allocator, BufferCollectionToken, ClientError};
+use vmo_interop::sysmem::{Allocator, BufferCollection, BufferCollectionToken, ClientError};
 use vmo_interop::zx::{self, AsHandleRef, HandleBased, Rights};
 
 fn cpu(bits: u32, camping: u32) -> BufferCollectionConstraints {
@@ -400,6 +400,8 @@ fn the_service_log_names_the_cause_and_the_participant() {
     twice
         .set_constraints(Some(cpu(usage::CPU_USAGE_WRITE, 1)))
         .unwrap();
+    // (Over the bare channel: this client's object would refuse the second call itself.)
+    let twice = BufferCollection::from_channel(twice.into_channel());
     twice
         .set_constraints(Some(cpu(usage::CPU_USAGE_WRITE, 1)))
         .unwrap();
@@ -422,7 +424,12 @@ fn the_service_log_names_the_cause_and_the_participant() {
     ));
     // A wait before SetConstraints, by a participant that never named itself.
     let anonymous = Allocator::connect().unwrap();
-    let early = anonymous.allocate_non_shared_collection().unwrap();
+    let early = BufferCollection::from_channel(
+        anonymous
+            .allocate_non_shared_collection()
+            .unwrap()
+            .into_channel(),
+    );
     assert!(matches!(
         early.wait_for_all_buffers_allocated(deadline()),
         Err(ClientError::CollectionFailed)
