@@ -2,6 +2,8 @@
 //! that the host service follows, one test each. Where the host deliberately differs, the
 //! README's sysmem section says so.
 
+mod sysmem_common;
+
 use std::time::Duration;
 
 use vmo_interop::sysmem::types::*;
@@ -168,8 +170,6 @@ fn the_buffer_and_collection_size_caps_fail_allocation() {
 /// A failed collection's channels end with the `ZX_ERR_INTERNAL` epitaph, then close.
 #[test]
 fn a_failed_collections_channels_close_with_the_internal_epitaph() {
-    use vmo_interop::fidl::{TransactionHeader, EPITAPH_ORDINAL};
-    use vmo_interop::zx::AsHandleRef;
     let _lock = vmo_interop::platform::host::counters_lock();
     let service = HostSysmem::start().unwrap();
     let allocator = service.connect().unwrap();
@@ -179,22 +179,7 @@ fn a_failed_collections_channels_close_with_the_internal_epitaph() {
         .unwrap()
         .remove(0);
     drop(dropped); // Without Release: the collection fails.
-    let channel = root.into_channel();
-    channel
-        .wait_handle(zx::Signals::CHANNEL_PEER_CLOSED, deadline())
-        .to_result()
-        .unwrap();
-    let (mut bytes, mut handles) = (Vec::new(), Vec::new());
-    channel.read_etc(&mut bytes, &mut handles).unwrap();
-    let header = TransactionHeader::decode(&bytes).unwrap();
-    assert_eq!((header.txid, header.ordinal), (0, EPITAPH_ORDINAL));
-    let status = i32::from_le_bytes(bytes[16..20].try_into().unwrap());
-    assert_eq!(zx::Status::from_raw(status), zx::Status::INTERNAL);
-    assert_eq!(
-        channel.read_etc(&mut bytes, &mut handles),
-        Err(zx::Status::PEER_CLOSED),
-        "nothing after the epitaph"
-    );
+    sysmem_common::assert_closed_with_internal_epitaph(&root.into_channel());
 }
 
 fn with_memory(usage: BufferUsage, memory: BufferMemoryConstraints) -> BufferCollectionConstraints {

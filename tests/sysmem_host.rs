@@ -8,7 +8,9 @@ use fidl_ordinal::method_ordinal;
 use std::thread;
 use std::time::Duration;
 
-use sysmem_common::{cpu_constraints, deadline, until, with_service};
+use sysmem_common::{
+    assert_closed_with_internal_epitaph, cpu_constraints, deadline, until, with_service,
+};
 use vmo_interop::fidl::{self, Empty, FlexibleResult, FrameworkErr, TransactionHeader};
 use vmo_interop::sysmem::types::*;
 use vmo_interop::sysmem::{
@@ -579,26 +581,6 @@ fn raw_call(channel: &zx::Channel, header: TransactionHeader) -> Result<Vec<u8>,
         &mut handles,
     )?;
     Ok(bytes)
-}
-
-/// Reads what is left on a channel the service closed: its `ZX_ERR_INTERNAL` epitaph, then
-/// nothing (PEER_CLOSED).
-fn assert_closed_with_internal_epitaph(channel: &zx::Channel) {
-    channel
-        .wait_handle(zx::Signals::CHANNEL_PEER_CLOSED, deadline())
-        .to_result()
-        .unwrap();
-    let (mut bytes, mut handles) = (Vec::new(), Vec::new());
-    channel.read_etc(&mut bytes, &mut handles).unwrap();
-    let header = TransactionHeader::decode(&bytes).unwrap();
-    assert_eq!((header.txid, header.ordinal), (0, fidl::EPITAPH_ORDINAL));
-    let status = i32::from_le_bytes(bytes[16..20].try_into().unwrap());
-    assert_eq!(zx::Status::from_raw(status), zx::Status::INTERNAL);
-    assert_eq!(
-        channel.read_etc(&mut bytes, &mut handles),
-        Err(zx::Status::PEER_CLOSED),
-        "nothing after the epitaph"
-    );
 }
 
 /// Sysmem's `Allocator::handle_unknown_method` logs and closes the connection with

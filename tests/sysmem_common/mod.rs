@@ -73,3 +73,27 @@ pub fn cpu_constraints(cpu: u32, min_size: u64, camping: u32) -> BufferCollectio
 pub fn cpu(bits: u32) -> BufferCollectionConstraints {
     cpu_constraints(bits, 4096, 1)
 }
+
+/// Reads what is left on a channel the service closed: its `ZX_ERR_INTERNAL` epitaph, then
+/// nothing (PEER_CLOSED).
+pub fn assert_closed_with_internal_epitaph(channel: &zx::Channel) {
+    use vmo_interop::zx::AsHandleRef;
+    channel
+        .wait_handle(zx::Signals::CHANNEL_PEER_CLOSED, deadline())
+        .to_result()
+        .unwrap();
+    let (mut bytes, mut handles) = (Vec::new(), Vec::new());
+    channel.read_etc(&mut bytes, &mut handles).unwrap();
+    let header = vmo_interop::fidl::TransactionHeader::decode(&bytes).unwrap();
+    assert_eq!(
+        (header.txid, header.ordinal),
+        (0, vmo_interop::fidl::EPITAPH_ORDINAL)
+    );
+    let status = i32::from_le_bytes(bytes[16..20].try_into().unwrap());
+    assert_eq!(zx::Status::from_raw(status), zx::Status::INTERNAL);
+    assert_eq!(
+        channel.read_etc(&mut bytes, &mut handles),
+        Err(zx::Status::PEER_CLOSED),
+        "nothing after the epitaph"
+    );
+}
