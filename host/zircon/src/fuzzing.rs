@@ -367,4 +367,25 @@ mod tests {
             sys::ZX_ERR_SHOULD_WAIT
         );
     }
+
+    #[test]
+    fn an_empty_datagram_does_not_read_as_peer_closed() {
+        // Found by the kernel_channel fuzzer: a zero-length datagram read as the end of the
+        // stream, so a read said PEER_CLOSED while the peer was open and messages were queued.
+        let (end, foreign) = end_with_foreign_peer().unwrap();
+        send(foreign.as_fd(), &[], &[]);
+        let mut datagram = Vec::new();
+        wire::encode(&mut datagram, b"after", &[]);
+        send(foreign.as_fd(), &datagram, &[]);
+        let mut bytes = [0u8; 8];
+        let (mut nb, mut nh) = (0, 0);
+        let status = syscalls::channel_read_etc(end, 0, &mut bytes, &mut [], &mut nb, &mut nh);
+        assert_eq!((status, &bytes[..nb as usize]), (sys::ZX_OK, &b"after"[..]));
+        let status = syscalls::channel_read_etc(end, 0, &mut bytes, &mut [], &mut nb, &mut nh);
+        assert_eq!(status, sys::ZX_ERR_SHOULD_WAIT, "the peer is still open");
+        drop(foreign);
+        let status = syscalls::channel_read_etc(end, 0, &mut bytes, &mut [], &mut nb, &mut nh);
+        assert_eq!(status, sys::ZX_ERR_PEER_CLOSED);
+        assert_eq!(syscalls::handle_close(end), sys::ZX_OK);
+    }
 }

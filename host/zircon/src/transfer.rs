@@ -195,6 +195,7 @@ pub(crate) fn receive_message(socket: BorrowedFd<'_>) -> Result<Pulled, sys::zx_
                 Received::Message { len, fds } => (len, fds),
                 Received::Empty => return Ok(Pulled::Empty),
                 Received::Closed => return Ok(Pulled::Closed),
+                Received::Malformed => continue,
                 Received::Truncated => return Err(sys::ZX_ERR_NO_RESOURCES),
             };
             let Some(decoded) = wire::decode(&buf[..len]) else {
