@@ -232,24 +232,9 @@ fn end_with_foreign_peer() -> Option<(zx_handle_t, OwnedFd)> {
 #[doc(hidden)]
 pub fn channel_datagrams(data: &[u8]) {
     let before = (crate::counters(), open_fds());
-    let Ok((ours, foreign)) = socket_pair() else {
+    let Some((value, foreign)) = end_with_foreign_peer() else {
         return;
     };
-    let koid = crate::koid::allocate(2);
-    let end = Object::new(
-        koid,
-        koid + 1,
-        Kind::Channel(ChannelEnd::new(ours, Socket::Channel)),
-    );
-    let mut value = 0;
-    if syscalls::insert(
-        KernelHandle::new(end, crate::DEFAULT_CHANNEL_RIGHTS),
-        &mut value,
-    )
-    .is_err()
-    {
-        return;
-    }
     let mut keep = Vec::new();
     for (datagram, fds) in datagrams(data, &mut keep) {
         let borrowed: Vec<BorrowedFd<'_>> = fds.iter().map(AsFd::as_fd).collect();
