@@ -140,8 +140,9 @@ fn exercise(info: &zx_handle_info_t) {
                 // nothing unmaps them before the reads; a VMO's pages are backed up to its size
                 // (a page the mapping lacked would fault, which is what this fuzzer looks for).
                 let _ = unsafe { std::ptr::read_volatile(first) };
-                // SAFETY: as above; `len - 1` is the mapping's last byte.
-                let _ = unsafe { std::ptr::read_volatile(first.add(len - 1)) };
+                let last = first.wrapping_add(len - 1);
+                // SAFETY: as above; `last` is the mapping's last byte.
+                let _ = unsafe { std::ptr::read_volatile(last) };
                 let _ = syscalls::vmar_unmap(addr, len);
             }
         }
