@@ -31,6 +31,45 @@ use crate::gpu::{Device, Instance};
 use crate::report::{bytes, human, svg_plot, Series};
 use crate::Outcome;
 
+/// The `--svg` output, created (empty) when the benchmark starts and removed again unless the
+/// plot is written.
+struct SvgFile {
+    file: Option<std::fs::File>,
+    path: std::path::PathBuf,
+}
+
+impl SvgFile {
+    fn create(path: &Path) -> Result<SvgFile> {
+        let file = std::fs::File::create(path).map_err(|e| {
+            crate::UsageError::new(format!(
+                "--svg {}: cannot create the file ({e}); give a path in an existing, writable \
+                 directory",
+                path.display()
+            ))
+        })?;
+        Ok(SvgFile {
+            file: Some(file),
+            path: path.to_owned(),
+        })
+    }
+
+    fn write(mut self, plot: &str) -> std::io::Result<()> {
+        use std::io::Write as _;
+        let mut file = self.file.take().ok_or(std::io::ErrorKind::Other)?;
+        file.write_all(plot.as_bytes())?;
+        file.sync_all()
+    }
+}
+
+impl Drop for SvgFile {
+    fn drop(&mut self) {
+        // Still here: the benchmark failed before the plot; leave no empty file behind.
+        if self.file.take().is_some() {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
 const KIB: u64 = 1 << 10;
 const MIB: u64 = 1 << 20;
 const GIB: u64 = 1 << 30;
@@ -98,6 +137,10 @@ fn kernel_calls<T>(f: impl FnOnce() -> T) -> (T, Option<u64>) {
 }
 
 pub fn run(json: bool, svg: Option<&Path>, device_index: usize, quick: bool) -> Result<Outcome> {
+    // The output file is created before anything is measured, so a bad path costs nothing.
+    let svg = svg
+        .map(|path| SvgFile::create(path).map(|file| (path, file)))
+        .transpose()?;
     let instance = Instance::new(false)?;
     let physical = instance.physical_device(device_index)?;
     let device = Device::new(&instance, physical)?;
@@ -148,7 +191,7 @@ pub fn run(json: bool, svg: Option<&Path>, device_index: usize, quick: bool) -> 
         rows.push(bench_sysmem(count, warmup.min(3), runs)?);
     }
 
-    if let Some(path) = svg {
+    if let Some((path, file)) = svg {
         let series = |subject: bool| -> Vec<(u64, Duration)> {
             rows.iter()
                 .filter(|r| r.group == "zero-copy")
@@ -173,7 +216,8 @@ pub fn run(json: bool, svg: Option<&Path>, device_index: usize, quick: bool) -> 
                 },
             ],
         );
-        std::fs::write(path, plot).with_context(|| format!("writing {}", path.display()))?;
+        file.write(&plot)
+            .with_context(|| format!("writing {}", path.display()))?;
         if !json {
             eprintln!("  wrote {}", path.display());
         }

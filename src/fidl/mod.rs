@@ -20,6 +20,9 @@
 
 mod codec;
 mod error;
+#[cfg(target_os = "linux")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod result;
 mod table;
 

@@ -47,6 +47,8 @@
 pub mod abi;
 mod channel;
 mod event;
+#[doc(hidden)]
+pub mod fuzzing;
 mod koid;
 mod object;
 mod port;

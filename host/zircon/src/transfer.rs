@@ -182,7 +182,8 @@ pub(crate) enum Pulled {
 }
 
 /// Receives the next message from `socket` and turns its records into handles. A datagram
-/// that is not a well-formed message (only a foreign program could send one) is dropped.
+/// that is not a well-formed message, or whose records do not match their file descriptions
+/// (only a foreign program could send one), is dropped with its file descriptions.
 pub(crate) fn receive_message(socket: BorrowedFd<'_>) -> Result<Pulled, sys::zx_status_t> {
     RECV_BUF.with(|buf| {
         let mut buf = buf.borrow_mut();
@@ -194,12 +195,19 @@ pub(crate) fn receive_message(socket: BorrowedFd<'_>) -> Result<Pulled, sys::zx_
                 Received::Message { len, fds } => (len, fds),
                 Received::Empty => return Ok(Pulled::Empty),
                 Received::Closed => return Ok(Pulled::Closed),
+                Received::Malformed => continue,
                 Received::Truncated => return Err(sys::ZX_ERR_NO_RESOURCES),
             };
             let Some(decoded) = wire::decode(&buf[..len]) else {
                 continue;
             };
-            if decoded.records.len() != fds.len() {
+            if decoded.records.len() != fds.len()
+                || !decoded
+                    .records
+                    .iter()
+                    .zip(&fds)
+                    .all(|(r, fd)| plausible(r, fd))
+            {
                 continue;
             }
             let handles = decoded
@@ -214,6 +222,27 @@ pub(crate) fn receive_message(socket: BorrowedFd<'_>) -> Result<Pulled, sys::zx_
             }));
         }
     })
+}
+
+/// Whether `fd` can be what `record` says: a VMO's file description is a regular file at
+/// least as long as the VMO (so every page of a mapping of it is backed: a shorter file would
+/// make reads of the mapping fault), a channel end's is a socket, and no other type travels.
+/// A sender of this kernel always passes; a message failing it came from a foreign program.
+fn plausible(record: &Record, fd: &OwnedFd) -> bool {
+    use rustix::fs::FileType;
+    let Ok(stat) = rustix::fs::fstat(fd) else {
+        return false;
+    };
+    let file_type = FileType::from_raw_mode(stat.st_mode);
+    match record.object_type {
+        sys::ZX_OBJ_TYPE_VMO => {
+            file_type == FileType::RegularFile
+                && u64::try_from(stat.st_size).is_ok_and(|len| len >= record.vmo.size)
+                && record.vmo.content_size <= record.vmo.size
+        }
+        sys::ZX_OBJ_TYPE_CHANNEL => file_type == FileType::Socket,
+        _ => false,
+    }
 }
 
 /// The handle a record and its file description stand for in this process.

@@ -47,6 +47,9 @@
 //! Stopping the service (dropping [`HostSysmem`]) closes every channel and VMO it holds.
 
 pub(crate) mod aggregate;
+#[cfg(target_os = "linux")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod image;
 mod image_entry;
 mod service;

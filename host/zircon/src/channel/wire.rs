@@ -26,6 +26,8 @@ use rustix::net::{
     SendAncillaryMessage, SendFlags,
 };
 
+use rustix::event::PollFlags;
+
 use crate::vmo::VmoMeta;
 
 pub(crate) const MAGIC: u32 = u32::from_le_bytes(*b"ZXCH");
@@ -196,6 +198,9 @@ pub(crate) enum Received {
     Empty,
     /// The peer closed and nothing is queued.
     Closed,
+    /// An empty datagram from a peer still connected: not a message (every message has a
+    /// header), so only a foreign program sends one; it is dropped.
+    Malformed,
     /// A datagram arrived but its file descriptions could not all be received (this
     /// process is at its fd limit): the message is lost.
     Truncated,
@@ -236,8 +241,20 @@ pub(crate) fn receive(
         return Ok(Received::Truncated);
     }
     if msg.bytes == 0 {
-        // Every message has a header, so an empty datagram is the end of the stream.
-        return Ok(Received::Closed);
+        // Every message has a header, so an empty read is the end of the stream, unless the
+        // peer is still connected (or a datagram is still queued behind it): then it was an
+        // empty datagram, which must not read as PEER_CLOSED.
+        let hangup = super::poll_now(socket).intersects(PollFlags::HUP | PollFlags::RDHUP);
+        let mut byte = [0u8; 1];
+        let queued = matches!(
+            rustix::net::recv(socket, &mut byte, RecvFlags::PEEK | RecvFlags::DONTWAIT),
+            Ok((_, n)) if n > 0
+        );
+        return Ok(if hangup && !queued {
+            Received::Closed
+        } else {
+            Received::Malformed
+        });
     }
     Ok(Received::Message {
         len: msg.bytes,
