@@ -63,10 +63,11 @@ fn render(device: &Device<'_>, width: u32, height: u32) -> Result<()> {
         .array_layers(1)
         .samples(vk::SampleCountFlags::TYPE_1)
         .tiling(vk::ImageTiling::LINEAR)
-        // Sysmem counts only TRANSFER_DST and STORAGE as Vulkan write usages (not
-        // COLOR_ATTACHMENT), and a VMO without WRITE cannot be imported: a client that renders
-        // declares TRANSFER_DST too, as Fuchsia's Vulkan clients do.
-        .usage(vk::ImageUsageFlags::COLOR_ATTACHMENT | vk::ImageUsageFlags::TRANSFER_DST)
+        // The frames are drawn with transfer commands (a clear, then a rectangle copied in):
+        // linear images support them everywhere, while a linear color attachment is optional
+        // (NVIDIA has none for RGBA8). TRANSFER_DST is also a write usage for sysmem, so the
+        // VMOs come with WRITE.
+        .usage(vk::ImageUsageFlags::TRANSFER_DST)
         .sharing_mode(vk::SharingMode::EXCLUSIVE);
     let mut info = VulkanImageInfo::from_create_info(&create_info, &[])?;
     // The compositor reads what the GPU wrote through its own mapping: host-coherent memory.
@@ -82,8 +83,8 @@ fn render(device: &Device<'_>, width: u32, height: u32) -> Result<()> {
         );
     };
     say(format!(
-        "constraints from VkImageCreateInfo and the driver: {FORMAT:?} LINEAR COLOR_ATTACHMENT | \
-         TRANSFER_DST {width}x{height}, driver row pitch {} (alignment {})",
+        "constraints from VkImageCreateInfo and the driver: {FORMAT:?} LINEAR TRANSFER_DST \
+         {width}x{height}, driver row pitch {} (alignment {})",
         probe.row_pitch, probe.row_pitch_alignment
     ));
 
@@ -155,161 +156,154 @@ fn render(device: &Device<'_>, width: u32, height: u32) -> Result<()> {
     Ok(())
 }
 
-/// The render pass, one view and one framebuffer per image.
+/// What the frames are drawn with: the imported images, and a buffer the GPU fills with the
+/// rectangle's color and copies into them (bound to exportable VMO memory, which every driver
+/// behind the host layer offers).
 struct Targets {
     device: ash::Device,
-    render_pass: vk::RenderPass,
-    views: Vec<vk::ImageView>,
-    framebuffers: Vec<vk::Framebuffer>,
+    images: Vec<vk::Image>,
+    /// Declared before its memory: destroyed first.
+    rectangle: vmo_interop::vk::Buffer,
+    _memory: vmo_interop::vk::Memory,
 }
 
 impl Targets {
     fn new(device: &Device<'_>, images: &[ImportedImage], width: u32, height: u32) -> Result<Self> {
-        let d = &device.device;
-        // The images stay in GENERAL, where the compositor's CPU reads find them.
-        let attachments = [vk::AttachmentDescription::default()
-            .format(FORMAT)
-            .samples(vk::SampleCountFlags::TYPE_1)
-            .load_op(vk::AttachmentLoadOp::CLEAR)
-            .store_op(vk::AttachmentStoreOp::STORE)
-            .stencil_load_op(vk::AttachmentLoadOp::DONT_CARE)
-            .stencil_store_op(vk::AttachmentStoreOp::DONT_CARE)
-            .initial_layout(vk::ImageLayout::UNDEFINED)
-            .final_layout(vk::ImageLayout::GENERAL)];
-        let color = [vk::AttachmentReference::default()
-            .attachment(0)
-            .layout(vk::ImageLayout::GENERAL)];
-        let subpasses = [vk::SubpassDescription::default()
-            .pipeline_bind_point(vk::PipelineBindPoint::GRAPHICS)
-            .color_attachments(&color)];
-        let pass_info = vk::RenderPassCreateInfo::default()
-            .attachments(&attachments)
-            .subpasses(&subpasses);
-        // SAFETY: a valid create info whose arrays outlive the call, on a live device.
-        let render_pass = unsafe { d.create_render_pass(&pass_info, None) }
-            .map_err(VkError)
-            .context("vkCreateRenderPass")?;
-        let mut targets = Targets {
-            device: d.clone(),
-            render_pass,
-            views: Vec::new(),
-            framebuffers: Vec::new(),
-        };
-        for imported in images {
-            let view_info = vk::ImageViewCreateInfo::default()
-                .image(imported.image.as_raw())
-                .view_type(vk::ImageViewType::TYPE_2D)
-                .format(imported.format)
-                .subresource_range(
-                    vk::ImageSubresourceRange::default()
-                        .aspect_mask(vk::ImageAspectFlags::COLOR)
-                        .level_count(1)
-                        .layer_count(1),
-                );
-            // SAFETY: the image is live, bound to its memory, and made with COLOR_ATTACHMENT.
-            let view = unsafe { d.create_image_view(&view_info, None) }
-                .map_err(VkError)
-                .context("vkCreateImageView")?;
-            targets.views.push(view);
-            let views = [view];
-            let framebuffer_info = vk::FramebufferCreateInfo::default()
-                .render_pass(render_pass)
-                .attachments(&views)
-                .width(width)
-                .height(height)
-                .layers(1);
-            // SAFETY: the render pass and view are live and compatible (one color attachment of
-            // FORMAT), and the view's image is `width` x `height`.
-            let framebuffer = unsafe { d.create_framebuffer(&framebuffer_info, None) }
-                .map_err(VkError)
-                .context("vkCreateFramebuffer")?;
-            targets.framebuffers.push(framebuffer);
+        let interop = device.interop();
+        let size = u64::from(width) * u64::from(height) * 4;
+        let info = vk::BufferCreateInfo::default()
+            .size(size)
+            .usage(vk::BufferUsageFlags::TRANSFER_SRC | vk::BufferUsageFlags::TRANSFER_DST)
+            .sharing_mode(vk::SharingMode::EXCLUSIVE);
+        // SAFETY: a valid create info without a pNext chain.
+        let rectangle =
+            unsafe { interop.create_buffer(&info) }.context("the rectangle's buffer")?;
+        let memory = interop
+            .allocate_exportable_memory(
+                &vmo_interop::vk::AllocationInfo::new()
+                    .resource(vmo_interop::vk::Resource::Buffer(&rectangle)),
+            )
+            .context("the rectangle's memory")?;
+        // SAFETY: both live objects of this device; the memory type fits the buffer's
+        // requirements and the allocation is its size.
+        unsafe {
+            device
+                .device
+                .bind_buffer_memory(rectangle.as_raw(), memory.as_raw(), 0)
         }
-        Ok(targets)
+        .map_err(VkError)
+        .context("vkBindBufferMemory")?;
+        Ok(Targets {
+            device: device.device.clone(),
+            images: images.iter().map(|i| i.image.as_raw()).collect(),
+            rectangle,
+            _memory: memory,
+        })
     }
 
-    /// Renders frame `frame` into image `frame` and waits for the GPU.
+    /// Draws frame `frame` into image `frame` and waits for the GPU: the background with
+    /// `vkCmdClearColorImage`, the rectangle with `vkCmdFillBuffer` + `vkCmdCopyBufferToImage`.
     fn render(&self, device: &Device<'_>, frame: usize, width: u32, height: u32) -> Result<()> {
         let unorm = |c: [u8; 4]| c.map(|v| f32::from(v) / 255.0);
-        let clear = [vk::ClearValue {
-            color: vk::ClearColorValue {
-                float32: unorm(background(frame)),
-            },
-        }];
-        let extent = vk::Extent2D { width, height };
-        let begin = vk::RenderPassBeginInfo::default()
-            .render_pass(self.render_pass)
-            .framebuffer(self.framebuffers[frame])
-            .render_area(vk::Rect2D {
-                offset: vk::Offset2D::default(),
-                extent,
-            })
-            .clear_values(&clear);
+        let image = self.images[frame];
+        let color = vk::ImageSubresourceRange::default()
+            .aspect_mask(vk::ImageAspectFlags::COLOR)
+            .level_count(1)
+            .layer_count(1);
+        // The image stays in GENERAL, where the compositor's CPU reads find it.
+        let to_general = [vk::ImageMemoryBarrier::default()
+            .src_access_mask(vk::AccessFlags::empty())
+            .dst_access_mask(vk::AccessFlags::TRANSFER_WRITE)
+            .old_layout(vk::ImageLayout::UNDEFINED)
+            .new_layout(vk::ImageLayout::GENERAL)
+            .src_queue_family_index(vk::QUEUE_FAMILY_IGNORED)
+            .dst_queue_family_index(vk::QUEUE_FAMILY_IGNORED)
+            .image(image)
+            .subresource_range(color)];
         let (x, y, w, h) = rectangle(frame, width, height);
-        let attachment = [vk::ClearAttachment {
-            aspect_mask: vk::ImageAspectFlags::COLOR,
-            color_attachment: 0,
-            clear_value: vk::ClearValue {
-                color: vk::ClearColorValue {
-                    float32: unorm(FOREGROUND),
-                },
-            },
-        }];
-        let rects = [vk::ClearRect {
-            rect: vk::Rect2D {
-                offset: vk::Offset2D {
-                    x: x as i32,
-                    y: y as i32,
-                },
-                extent: vk::Extent2D {
-                    width: w,
-                    height: h,
-                },
-            },
-            base_array_layer: 0,
-            layer_count: 1,
-        }];
-        let barrier = [vk::MemoryBarrier::default()
-            .src_access_mask(vk::AccessFlags::COLOR_ATTACHMENT_WRITE)
+        let region = [vk::BufferImageCopy::default()
+            .image_subresource(
+                vk::ImageSubresourceLayers::default()
+                    .aspect_mask(vk::ImageAspectFlags::COLOR)
+                    .layer_count(1),
+            )
+            .image_offset(vk::Offset3D {
+                x: x as i32,
+                y: y as i32,
+                z: 0,
+            })
+            .image_extent(vk::Extent3D {
+                width: w,
+                height: h,
+                depth: 1,
+            })];
+        let transfers = [vk::MemoryBarrier::default()
+            .src_access_mask(vk::AccessFlags::TRANSFER_WRITE)
+            .dst_access_mask(vk::AccessFlags::TRANSFER_READ | vk::AccessFlags::TRANSFER_WRITE)];
+        let to_host = [vk::MemoryBarrier::default()
+            .src_access_mask(vk::AccessFlags::TRANSFER_WRITE)
             .dst_access_mask(vk::AccessFlags::HOST_READ)];
-        device.submit(|d, cmd| {
-            // SAFETY: a recording command buffer; the render pass and framebuffer are live and
-            // compatible, and the render area is the framebuffer's.
-            unsafe { d.cmd_begin_render_pass(cmd, &begin, vk::SubpassContents::INLINE) };
-            // SAFETY: inside the render pass, whose attachment 0 is a color attachment; the
-            // rectangle lies inside the render area (`rectangle` keeps it in the image).
-            unsafe { d.cmd_clear_attachments(cmd, &attachment, &rects) };
-            // SAFETY: ends the render pass begun above.
-            unsafe { d.cmd_end_render_pass(cmd) };
-            // SAFETY: outside a render pass; makes the color writes visible to host reads
-            // once the submission's fence signals.
+        let background = vk::ClearColorValue {
+            float32: unorm(background(frame)),
+        };
+        let barrier = |d: &ash::Device, cmd, dst, memory: &[vk::MemoryBarrier<'_>], images| {
+            // SAFETY: a recording command buffer outside a render pass; the barriers name live
+            // objects of this device.
             unsafe {
                 d.cmd_pipeline_barrier(
                     cmd,
-                    vk::PipelineStageFlags::COLOR_ATTACHMENT_OUTPUT,
-                    vk::PipelineStageFlags::HOST,
+                    vk::PipelineStageFlags::TRANSFER,
+                    dst,
                     vk::DependencyFlags::empty(),
-                    &barrier,
+                    memory,
                     &[],
-                    &[],
+                    images,
+                )
+            }
+        };
+        device.submit(|d, cmd| {
+            barrier(
+                d,
+                cmd,
+                vk::PipelineStageFlags::TRANSFER,
+                &[],
+                &to_general[..],
+            );
+            // SAFETY: the buffer is live, bound and TRANSFER_DST; the whole size is filled.
+            unsafe {
+                d.cmd_fill_buffer(
+                    cmd,
+                    self.rectangle.as_raw(),
+                    0,
+                    vk::WHOLE_SIZE,
+                    u32::from_le_bytes(FOREGROUND),
                 )
             };
+            // SAFETY: the image is live, bound, TRANSFER_DST and in GENERAL; one color range.
+            unsafe {
+                d.cmd_clear_color_image(cmd, image, vk::ImageLayout::GENERAL, &background, &[color])
+            };
+            barrier(d, cmd, vk::PipelineStageFlags::TRANSFER, &transfers, &[]);
+            // SAFETY: the buffer holds w x h texels (it is sized for the whole image) and the
+            // region lies inside the image (`rectangle` keeps it there).
+            unsafe {
+                d.cmd_copy_buffer_to_image(
+                    cmd,
+                    self.rectangle.as_raw(),
+                    image,
+                    vk::ImageLayout::GENERAL,
+                    &region,
+                )
+            };
+            barrier(d, cmd, vk::PipelineStageFlags::HOST, &to_host, &[]);
         })
     }
 }
 
 impl Drop for Targets {
     fn drop(&mut self) {
-        // SAFETY: every submission that used them has completed (`submit` waits for its
-        // fence); each object is destroyed once, framebuffers before their views and pass.
-        unsafe {
-            for &framebuffer in &self.framebuffers {
-                self.device.destroy_framebuffer(framebuffer, None);
-            }
-            for &view in &self.views {
-                self.device.destroy_image_view(view, None);
-            }
-            self.device.destroy_render_pass(self.render_pass, None);
-        }
+        // SAFETY: every submission that used the buffer has completed (`submit` waits for its
+        // fence); the buffer and memory are then destroyed by their owners.
+        let _ = unsafe { self.device.device_wait_idle() };
     }
 }

@@ -300,6 +300,15 @@ impl VulkanImageInfo {
                 left_out.push((format, LeftOut::NoPixelFormat));
                 continue;
             };
+            // The linear format features this usage needs (some drivers accept the image
+            // query for a usage whose feature a linear image lacks: NVIDIA, COLOR_ATTACHMENT).
+            let linear = interop
+                .get_physical_device_format_properties(format)
+                .linear_tiling_features;
+            if !linear.contains(required_format_features(self.usage)) {
+                left_out.push((format, LeftOut::NotSupported));
+                continue;
+            }
             let query = ImageFormatQuery {
                 format,
                 image_type: vk::ImageType::TYPE_2D,
@@ -516,4 +525,43 @@ mod tests {
         let (_, spaces) = pixel_format(vk::Format::G8_B8R8_2PLANE_420_UNORM).unwrap();
         assert!(spaces.contains(&ColorSpace::REC709) && spaces.contains(&ColorSpace::REC601_PAL));
     }
+}
+
+/// The format features an image of `usage` needs (VUID-VkImageViewCreateInfo-usage-02274 ..
+/// 02277, and the transfer commands' format-feature rules).
+pub(crate) fn required_format_features(usage: vk::ImageUsageFlags) -> vk::FormatFeatureFlags {
+    const TABLE: [(vk::ImageUsageFlags, vk::FormatFeatureFlags); 7] = [
+        (
+            vk::ImageUsageFlags::SAMPLED,
+            vk::FormatFeatureFlags::SAMPLED_IMAGE,
+        ),
+        (
+            vk::ImageUsageFlags::STORAGE,
+            vk::FormatFeatureFlags::STORAGE_IMAGE,
+        ),
+        (
+            vk::ImageUsageFlags::COLOR_ATTACHMENT,
+            vk::FormatFeatureFlags::COLOR_ATTACHMENT,
+        ),
+        (
+            vk::ImageUsageFlags::DEPTH_STENCIL_ATTACHMENT,
+            vk::FormatFeatureFlags::DEPTH_STENCIL_ATTACHMENT,
+        ),
+        (
+            vk::ImageUsageFlags::INPUT_ATTACHMENT,
+            vk::FormatFeatureFlags::COLOR_ATTACHMENT,
+        ),
+        (
+            vk::ImageUsageFlags::TRANSFER_SRC,
+            vk::FormatFeatureFlags::TRANSFER_SRC,
+        ),
+        (
+            vk::ImageUsageFlags::TRANSFER_DST,
+            vk::FormatFeatureFlags::TRANSFER_DST,
+        ),
+    ];
+    TABLE
+        .iter()
+        .filter(|(u, _)| usage.contains(*u))
+        .fold(vk::FormatFeatureFlags::empty(), |all, (_, f)| all | *f)
 }

@@ -119,42 +119,7 @@ impl ImageDescription {
     /// The format features `usage` needs (VUID-VkImageConstraintsInfoFUCHSIA-
     /// pFormatConstraints-06396 .. -06400), plus the transfer features for transfer usages.
     pub fn required_format_features(&self) -> vk::FormatFeatureFlags {
-        let table = [
-            (
-                vk::ImageUsageFlags::SAMPLED,
-                vk::FormatFeatureFlags::SAMPLED_IMAGE,
-            ),
-            (
-                vk::ImageUsageFlags::STORAGE,
-                vk::FormatFeatureFlags::STORAGE_IMAGE,
-            ),
-            (
-                vk::ImageUsageFlags::COLOR_ATTACHMENT,
-                vk::FormatFeatureFlags::COLOR_ATTACHMENT,
-            ),
-            (
-                vk::ImageUsageFlags::DEPTH_STENCIL_ATTACHMENT,
-                vk::FormatFeatureFlags::DEPTH_STENCIL_ATTACHMENT,
-            ),
-            (
-                vk::ImageUsageFlags::INPUT_ATTACHMENT,
-                vk::FormatFeatureFlags::COLOR_ATTACHMENT,
-            ),
-            (
-                vk::ImageUsageFlags::TRANSFER_SRC,
-                vk::FormatFeatureFlags::TRANSFER_SRC,
-            ),
-            (
-                vk::ImageUsageFlags::TRANSFER_DST,
-                vk::FormatFeatureFlags::TRANSFER_DST,
-            ),
-        ];
-        table
-            .iter()
-            .filter(|(u, _)| self.usage.contains(*u))
-            .fold(vk::FormatFeatureFlags::empty(), |f, (_, needed)| {
-                f | *needed
-            })
+        crate::sysmem::vulkan_image::required_format_features(self.usage)
     }
 }
 

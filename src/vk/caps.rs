@@ -71,6 +71,20 @@ impl Interop {
         properties.external_memory_properties
     }
 
+    /// The format's features (`vkGetPhysicalDeviceFormatProperties`): what linear and optimal
+    /// images and buffers of it support.
+    pub fn get_physical_device_format_properties(
+        &self,
+        format: vk::Format,
+    ) -> vk::FormatProperties {
+        // SAFETY: the table is this interop's, which is alive (`&self`).
+        unsafe {
+            self.shared
+                .table
+                .get_physical_device_format_properties(format)
+        }
+    }
+
     /// `vkGetPhysicalDeviceImageFormatProperties2` with
     /// `VkPhysicalDeviceExternalImageFormatInfo{ZIRCON_VMO}`.
     ///

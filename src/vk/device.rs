@@ -291,6 +291,9 @@ unsafe fn load_table(
         get_physical_device_image_format_properties2: instance
             .fp_v1_1()
             .get_physical_device_image_format_properties2,
+        get_physical_device_format_properties: instance
+            .fp_v1_0()
+            .get_physical_device_format_properties,
     };
     // SAFETY: every pointer is the one the application's own ash objects call for these very
     // handles (checked present above), which outlive the interop (caller).

@@ -36,6 +36,8 @@ pub struct ExternalMemoryFn {
     /// `vkGetPhysicalDeviceImageFormatProperties2`.
     pub get_physical_device_image_format_properties2:
         vk::PFN_vkGetPhysicalDeviceImageFormatProperties2,
+    /// `vkGetPhysicalDeviceFormatProperties`.
+    pub get_physical_device_format_properties: vk::PFN_vkGetPhysicalDeviceFormatProperties,
 }
 
 impl std::fmt::Debug for ExternalMemoryFn {
@@ -232,5 +234,25 @@ impl ExternalMemoryTable {
             )
         }
         .result()
+    }
+
+    /// `vkGetPhysicalDeviceFormatProperties`.
+    ///
+    /// # Safety
+    /// - the [`Interop`](super::Interop) this table came from (if it came from one) is alive.
+    pub unsafe fn get_physical_device_format_properties(
+        &self,
+        format: vk::Format,
+    ) -> vk::FormatProperties {
+        let mut properties = vk::FormatProperties::default();
+        // SAFETY: `new`'s contract and the caller's; `properties` is a writable structure.
+        unsafe {
+            (self.fp.get_physical_device_format_properties)(
+                self.physical_device,
+                format,
+                &mut properties,
+            )
+        };
+        properties
     }
 }
