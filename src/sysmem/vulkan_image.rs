@@ -442,6 +442,45 @@ impl ProbedImage {
     }
 }
 
+/// The format features an image of `usage` needs (VUID-VkImageViewCreateInfo-usage-02274 ..
+/// 02277, and the transfer commands' format-feature rules).
+pub(crate) fn required_format_features(usage: vk::ImageUsageFlags) -> vk::FormatFeatureFlags {
+    const TABLE: [(vk::ImageUsageFlags, vk::FormatFeatureFlags); 7] = [
+        (
+            vk::ImageUsageFlags::SAMPLED,
+            vk::FormatFeatureFlags::SAMPLED_IMAGE,
+        ),
+        (
+            vk::ImageUsageFlags::STORAGE,
+            vk::FormatFeatureFlags::STORAGE_IMAGE,
+        ),
+        (
+            vk::ImageUsageFlags::COLOR_ATTACHMENT,
+            vk::FormatFeatureFlags::COLOR_ATTACHMENT,
+        ),
+        (
+            vk::ImageUsageFlags::DEPTH_STENCIL_ATTACHMENT,
+            vk::FormatFeatureFlags::DEPTH_STENCIL_ATTACHMENT,
+        ),
+        (
+            vk::ImageUsageFlags::INPUT_ATTACHMENT,
+            vk::FormatFeatureFlags::COLOR_ATTACHMENT,
+        ),
+        (
+            vk::ImageUsageFlags::TRANSFER_SRC,
+            vk::FormatFeatureFlags::TRANSFER_SRC,
+        ),
+        (
+            vk::ImageUsageFlags::TRANSFER_DST,
+            vk::FormatFeatureFlags::TRANSFER_DST,
+        ),
+    ];
+    TABLE
+        .iter()
+        .filter(|(u, _)| usage.contains(*u))
+        .fold(vk::FormatFeatureFlags::empty(), |all, (_, f)| all | *f)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -525,43 +564,4 @@ mod tests {
         let (_, spaces) = pixel_format(vk::Format::G8_B8R8_2PLANE_420_UNORM).unwrap();
         assert!(spaces.contains(&ColorSpace::REC709) && spaces.contains(&ColorSpace::REC601_PAL));
     }
-}
-
-/// The format features an image of `usage` needs (VUID-VkImageViewCreateInfo-usage-02274 ..
-/// 02277, and the transfer commands' format-feature rules).
-pub(crate) fn required_format_features(usage: vk::ImageUsageFlags) -> vk::FormatFeatureFlags {
-    const TABLE: [(vk::ImageUsageFlags, vk::FormatFeatureFlags); 7] = [
-        (
-            vk::ImageUsageFlags::SAMPLED,
-            vk::FormatFeatureFlags::SAMPLED_IMAGE,
-        ),
-        (
-            vk::ImageUsageFlags::STORAGE,
-            vk::FormatFeatureFlags::STORAGE_IMAGE,
-        ),
-        (
-            vk::ImageUsageFlags::COLOR_ATTACHMENT,
-            vk::FormatFeatureFlags::COLOR_ATTACHMENT,
-        ),
-        (
-            vk::ImageUsageFlags::DEPTH_STENCIL_ATTACHMENT,
-            vk::FormatFeatureFlags::DEPTH_STENCIL_ATTACHMENT,
-        ),
-        (
-            vk::ImageUsageFlags::INPUT_ATTACHMENT,
-            vk::FormatFeatureFlags::COLOR_ATTACHMENT,
-        ),
-        (
-            vk::ImageUsageFlags::TRANSFER_SRC,
-            vk::FormatFeatureFlags::TRANSFER_SRC,
-        ),
-        (
-            vk::ImageUsageFlags::TRANSFER_DST,
-            vk::FormatFeatureFlags::TRANSFER_DST,
-        ),
-    ];
-    TABLE
-        .iter()
-        .filter(|(u, _)| usage.contains(*u))
-        .fold(vk::FormatFeatureFlags::empty(), |all, (_, f)| all | *f)
 }
