@@ -22,10 +22,11 @@ use fuchsia_build::*;
 use serde_json::Value;
 
 /// The manifests of components that use the library.
-const VULKAN_CLIENTS: [&str; 4] = [
+const VULKAN_CLIENTS: [&str; 5] = [
     "vmo-interop.cml",
     "client.shard.cml",
     "vmo-interop-lib-test.cml",
+    "vmo-interop-sysmem-allocator-test.cml",
     "vmo-interop-vk-roundtrip-test.cml",
 ];
 
@@ -36,6 +37,7 @@ fn every_manifest_parses_as_json5() {
         "client.shard.cml",
         "vmo-interop-lavapipe-test.cml",
         "vmo-interop-lib-test.cml",
+        "vmo-interop-sysmem-allocator-test.cml",
         "vmo-interop-vk-roundtrip-test.cml",
         "vmo-interop.cml",
     ] {

@@ -55,7 +55,14 @@ pub struct Serial {
 
 /// Takes the shared lock and the baseline; every test in a `zx_*` binary starts here.
 pub fn serial() -> Serial {
+    serial_after(|| {})
+}
+
+/// [`serial`], with `setup` run under the lock before the baseline: for what lives as long as
+/// the process once made (a service this process serves, the async client's reactor).
+pub fn serial_after(setup: impl FnOnce()) -> Serial {
     let guard = lock();
+    setup();
     // The first call makes the process's own handle: before the baseline, so it is in it.
     let _ = zx::process_self();
     Serial {
@@ -92,6 +99,33 @@ impl Serial {
                 0,
             )
         }
+    }
+
+    /// Whether everything made since the baseline is gone (what [`Self::assert_no_leaks`]
+    /// checks).
+    pub fn nothing_left(&self) -> bool {
+        let now = snapshot();
+        #[cfg(target_os = "linux")]
+        let host = (now.host.live_events, now.host.live_ports, self.live_delta())
+            == (
+                self.base.host.live_events,
+                self.base.host.live_ports,
+                (0, 0, 0, 0),
+            );
+        #[cfg(not(target_os = "linux"))]
+        let host = true;
+        now.handles == self.base.handles && host
+    }
+
+    /// [`Self::assert_no_leaks`], once a service that shares this process (the host sysmem)
+    /// has had up to 10 s to drop what its clients released.
+    #[track_caller]
+    pub fn assert_no_leaks_once_settled(&self) {
+        let start = std::time::Instant::now();
+        while !self.nothing_left() && start.elapsed() < std::time::Duration::from_secs(10) {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        self.assert_no_leaks();
     }
 
     /// Asserts that every handle made since the baseline is gone (per object type), and on
