@@ -49,7 +49,7 @@
 //! | module | holds |
 //! |---|---|
 //! | [`zx`] | the safe Zircon API over the `zx_*` C ABI: handles, VMOs, channels, events, ports, waits |
-//! | [`vk`] | `VK_FUCHSIA_external_memory`: [`vk::Interop`], [`vk::Memory`], import, export, capabilities |
+//! | [`vk`] | `VK_FUCHSIA_external_memory`: [`vk::Interop`], [`vk::Memory`], import, export, capabilities; `VK_FUCHSIA_buffer_collection`: [`vk::buffer_collection`] |
 //! | [`external_memory`] | the core [`vk`] and [`metal`] share: handle types, memory-type choice, validation errors with VUIDs |
 //! | [`sysmem`] | the `fuchsia.sysmem2` client (blocking and async), its types, images, the Vulkan bridge; on a host, the in-process service |
 //! | [`metal`] | `VK_EXT_external_memory_metal`: the same operations for `MTLBuffer`, `MTLTexture`, `MTLHeap` |
