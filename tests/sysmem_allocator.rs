@@ -7,8 +7,6 @@
 
 mod zx_common;
 
-#[cfg(target_os = "linux")]
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use vmo_interop::sysmem::types::*;
@@ -26,21 +24,7 @@ fn deadline() -> zx::MonotonicInstant {
 /// sysmem is already there.
 fn served() {
     #[cfg(target_os = "linux")]
-    {
-        static SERVICE: OnceLock<vmo_interop::sysmem::HostSysmem> = OnceLock::new();
-        SERVICE.get_or_init(|| {
-            // One directory per process, reused if a pid comes back (the service replaces a
-            // stale socket); it holds only the socket and its lock file.
-            let svc = std::env::temp_dir().join(format!(
-                "vmo-interop-sysmem-allocator-test-{}",
-                std::process::id()
-            ));
-            std::fs::create_dir_all(&svc).expect("a private /svc");
-            // Set before any thread connects: every test connects through here.
-            std::env::set_var("VMO_INTEROP_SVC_DIR", &svc);
-            vmo_interop::sysmem::HostSysmem::serve().expect("serving sysmem in /svc")
-        });
-    }
+    zx_common::host_sysmem();
     // The async client's reactor (one port for the life of the process), started by one
     // async call on a connection kept as long: no node is made, so nothing is left to settle.
     static WARM: std::sync::OnceLock<vmo_interop::sysmem::AllocatorProxy> =

@@ -5,6 +5,7 @@
 
 mod common;
 mod vk_buffer_collection_support;
+mod zx_common;
 
 use ash::vk::{self, Handle};
 use vk_buffer_collection_support::*;

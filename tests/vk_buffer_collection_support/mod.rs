@@ -5,7 +5,6 @@
 #![allow(dead_code)] // Each test crate uses a part.
 
 use std::ffi::CStr;
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use ash::vk;
@@ -21,25 +20,10 @@ pub fn deadline() -> zx::MonotonicInstant {
     zx::MonotonicInstant::after(Duration::from_secs(10))
 }
 
-/// The process's sysmem service, serving a `/svc` of this process's own (so parallel test
-/// binaries, and other users of the machine, do not meet), started once.
+/// The process's sysmem service, in a `/svc` of this process's own
+/// ([`crate::zx_common::host_sysmem`]).
 pub fn service() -> &'static HostSysmem {
-    static SERVICE: OnceLock<HostSysmem> = OnceLock::new();
-    SERVICE.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!(
-            "vmo-interop-bc-test-{}-{}",
-            std::process::id(),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        // Set before any thread connects to /svc: every test gets here first, and waits for
-        // this initialisation.
-        std::env::set_var("VMO_INTEROP_SVC_DIR", &dir);
-        HostSysmem::serve().expect("serving sysmem in this test's /svc")
-    })
+    crate::zx_common::host_sysmem()
 }
 
 /// A device with `VK_FUCHSIA_external_memory` and `VK_FUCHSIA_buffer_collection`, validation on.

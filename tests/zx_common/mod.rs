@@ -198,3 +198,21 @@ pub fn open_fds() -> usize {
         .map(|d| d.count())
         .unwrap_or(0)
 }
+
+/// On the host: a sysmem service of this process serving `fuchsia.sysmem2.Allocator` in a
+/// `/svc` of its own (so parallel test binaries do not meet), started at the first call and
+/// kept for the life of the process; `Allocator::connect()` then reaches it as a component
+/// reaches sysmem. The directory is reused if a pid comes back (the service replaces a stale
+/// socket); it holds only the socket and its lock file.
+#[cfg(target_os = "linux")]
+pub fn host_sysmem() -> &'static vmo_interop::sysmem::HostSysmem {
+    static SERVICE: std::sync::OnceLock<vmo_interop::sysmem::HostSysmem> =
+        std::sync::OnceLock::new();
+    SERVICE.get_or_init(|| {
+        let svc = std::env::temp_dir().join(format!("vmo-interop-test-svc-{}", std::process::id()));
+        std::fs::create_dir_all(&svc).expect("a private /svc");
+        // Set before any thread connects: every caller waits for this initialisation.
+        std::env::set_var("VMO_INTEROP_SVC_DIR", &svc);
+        vmo_interop::sysmem::HostSysmem::serve().expect("serving sysmem in this test's /svc")
+    })
+}
