@@ -2,10 +2,13 @@
 //! `fuzz/fuzz_targets/sysmem_dispatch.rs` and the replay test (`tests/fuzz_replay.rs`) call
 //! [`dispatch`] with the same bytes.
 //!
-//! Each input starts a service and opens four targets on it: an `Allocator` connection, a
-//! token, a non-shared collection and a second `Allocator` connection. The input is then read
-//! as up to 16 messages, each `target (u8) | ordinal (u8, or 0xFF and a raw u64) | txid (u8) |
-//! flags (u8) | length (u8) | body | handle count (u8) | (kind (u8) | rights (u8))*`:
+//! Each input gets a fresh service, run on the caller's thread (`Service::run_until_idle`
+//! after every message: the same dispatch code the service thread runs, with no thread to
+//! start or wake, so an input costs a few hundred system calls), and opens four targets on it:
+//! an `Allocator` connection, a token, a non-shared collection and a second `Allocator`
+//! connection. The input is then read as up to 16 messages, each `target (u8) | ordinal (u8,
+//! or 0xFF and a raw u64) | txid (u8) | flags (u8) | length (u8) | body | handle count (u8) |
+//! (kind (u8) | rights (u8))*`:
 //!
 //! - the ordinal is one the service implements, or any other (unknown methods, both
 //!   strictnesses); the flags choose flexibility, a raw 16-byte header taken from the input,
@@ -17,19 +20,20 @@
 //!   into a channel, so the write fails and closes them), each with the rights of a mask taken
 //!   from the input.
 //!
-//! Then every target still open must answer a two-way call (an unknown flexible method) or
-//! close, within ten seconds; a new connection must still get buffers allocated; and once the
-//! service has stopped, the kernel's counters must be where they were. A panic is a finding.
-//! Callers that share the process with other kernel users hold
-//! `platform::host::counters_lock()`.
+//! Then, with the service idle, every target still open must have answered a two-way call (an
+//! unknown flexible method) or been closed: a call left unanswered by an idle service is never
+//! answered. A new connection must still get buffers allocated, and once the service is
+//! dropped the kernel's counters must be where they were. A panic is a finding. Callers that
+//! share the process with other kernel users hold `platform::host::counters_lock()`.
 
-use std::time::Duration;
+use std::sync::Arc;
 
-use super::HostSysmem;
-use crate::fidl::{self, TransactionHeader};
+use super::service::Service;
+use crate::fidl::{self, FlexibleResult, TransactionHeader};
+use crate::sysmem::client::{Allocator, BufferCollection};
 use crate::sysmem::messages::{self, ordinals};
 use crate::sysmem::types::{
-    usage, BufferCollectionConstraints, BufferMemoryConstraints, BufferUsage,
+    usage, BufferCollectionConstraints, BufferMemoryConstraints, BufferUsage, Error,
 };
 use crate::zx::{self, AsHandleRef, HandleBased, Rights};
 
@@ -67,8 +71,34 @@ const RIGHTS: [Rights; 8] = [
 const SYNC_TXID: u32 = 0x7fff_fff1;
 const SYNC_ORDINAL: u64 = 0x0123_4567_89ab_cdef;
 
-/// How long the service may take to answer.
-const ANSWER_WITHIN: Duration = Duration::from_secs(10);
+/// The txid of the final allocation's `WaitForAllBuffersAllocated`.
+const WAIT_TXID: u32 = 0x7fff_fff2;
+
+/// A service run on this thread, and the control channel that hands it connections.
+struct Harness {
+    service: Service,
+    control: zx::Channel,
+}
+
+impl Harness {
+    fn start() -> Option<Harness> {
+        let (control, service_end) = zx::Channel::create().ok()?;
+        let service = Service::new(service_end, None, Arc::default(), Arc::default()).ok()?;
+        Some(Harness { service, control })
+    }
+
+    fn connect(&self) -> Option<Allocator> {
+        super::connect_over(&self.control).ok()
+    }
+
+    /// Lets the service handle everything sent to it so far.
+    ///
+    /// # Panics
+    /// When the service stopped: only its control channel closing may stop it.
+    fn settle(&mut self) {
+        assert!(self.service.run_until_idle(), "the service stopped");
+    }
+}
 
 struct Reader<'a>(&'a [u8]);
 
@@ -187,13 +217,14 @@ fn send_one(
     }
 }
 
-/// Makes a two-way call on `channel` and waits for its answer or the channel's close.
-fn answered(channel: &zx::Channel) -> bool {
+/// Makes a two-way call on `channel`, lets the service run until idle, and says whether it
+/// answered or closed the channel.
+fn answered(harness: &mut Harness, channel: &zx::Channel) -> bool {
     let call = fidl::encode_header_only(TransactionHeader::flexible(SYNC_TXID, SYNC_ORDINAL));
     if channel.write(&call, &mut Vec::new()).is_err() {
         return true; // Closed by the service already.
     }
-    let deadline = zx::MonotonicInstant::after(ANSWER_WITHIN);
+    harness.settle();
     let mut buf = zx::MessageBuf::new();
     loop {
         match channel.read(&mut buf) {
@@ -204,19 +235,44 @@ fn answered(channel: &zx::Channel) -> bool {
                 }
             }
             Err(zx::Status::PEER_CLOSED) => return true,
-            Err(zx::Status::SHOULD_WAIT) => {
-                let signals = zx::Signals::CHANNEL_READABLE | zx::Signals::CHANNEL_PEER_CLOSED;
-                if channel.wait_handle(signals, deadline).to_result().is_err() {
-                    return false;
-                }
-            }
+            // SHOULD_WAIT: the service is idle and did not answer.
             Err(_) => return false,
         }
     }
 }
 
+/// The reply to `WaitForAllBuffersAllocated` on `collection`'s channel, with the service run
+/// until idle in between; the channel comes back for `Release`.
+fn wait_allocated(
+    harness: &mut Harness,
+    collection: BufferCollection,
+) -> Option<(usize, zx::Channel)> {
+    let channel = collection.into_channel();
+    let wait = TransactionHeader::flexible(
+        WAIT_TXID,
+        ordinals::COLLECTION_WAIT_FOR_ALL_BUFFERS_ALLOCATED,
+    );
+    channel
+        .write(&fidl::encode_header_only(wait), &mut Vec::new())
+        .ok()?;
+    harness.settle();
+    let (mut bytes, mut handles) = (Vec::new(), Vec::new());
+    channel.read_etc(&mut bytes, &mut handles).ok()?;
+    let header = TransactionHeader::decode(&bytes).ok()?;
+    if header.txid != WAIT_TXID {
+        return None;
+    }
+    let reply: FlexibleResult<messages::WaitForAllBuffersAllocatedResponse, Error> =
+        fidl::decode_message(&bytes, handles).ok()?;
+    let FlexibleResult::Response(response) = reply else {
+        return None;
+    };
+    let buffers = response.buffer_collection_info?.buffers?.len();
+    Some((buffers, channel))
+}
+
 /// A whole allocation on a new connection.
-fn allocates(service: &HostSysmem) -> bool {
+fn allocates(harness: &mut Harness) -> bool {
     let constraints = BufferCollectionConstraints {
         usage: Some(BufferUsage {
             cpu: Some(usage::CPU_USAGE_WRITE),
@@ -229,19 +285,19 @@ fn allocates(service: &HostSysmem) -> bool {
         }),
         ..Default::default()
     };
-    let allocated = (|| {
-        let collection = service
-            .connect()
-            .ok()?
-            .allocate_non_shared_collection()
-            .ok()?;
+    let allocated = || {
+        let collection = harness.connect()?.allocate_non_shared_collection().ok()?;
         collection.set_constraints(Some(constraints)).ok()?;
-        let deadline = zx::MonotonicInstant::after(ANSWER_WITHIN);
-        let info = collection.wait_for_all_buffers_allocated(deadline).ok()?;
-        collection.release().ok()?;
-        info.buffers.map(|b| b.len())
-    })();
-    allocated == Some(1)
+        let (buffers, channel) = wait_allocated(harness, collection)?;
+        let release = TransactionHeader::flexible(0, ordinals::NODE_RELEASE);
+        channel
+            .write(&fidl::encode_header_only(release), &mut Vec::new())
+            .ok()?;
+        drop(channel);
+        harness.settle();
+        Some(buffers)
+    };
+    allocated() == Some(1)
 }
 
 fn live() -> (u64, u64, u64, u64, u64, u64) {
@@ -264,10 +320,10 @@ fn live() -> (u64, u64, u64, u64, u64, u64) {
 pub fn dispatch(data: &[u8]) {
     let before = live();
     {
-        let Ok(service) = HostSysmem::start() else {
+        let Some(mut harness) = Harness::start() else {
             return;
         };
-        let connect = || service.connect().ok();
+        let connect = || harness.connect();
         let (Some(first), Some(second), Some(third)) = (connect(), connect(), connect()) else {
             return;
         };
@@ -290,16 +346,17 @@ pub fn dispatch(data: &[u8]) {
                 break;
             }
             send_one(&mut input, &mut targets, &mut keep);
+            harness.settle();
         }
         for (i, target) in targets.iter().enumerate() {
             if let Some(channel) = target {
                 assert!(
-                    answered(channel),
-                    "target {i} got no answer and stayed open"
+                    answered(&mut harness, channel),
+                    "target {i} got no answer from an idle service and stayed open"
                 );
             }
         }
-        assert!(allocates(&service), "a new client got no buffers");
+        assert!(allocates(&mut harness), "a new client got no buffers");
         drop(targets);
         drop(keep);
     }

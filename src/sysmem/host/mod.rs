@@ -148,12 +148,7 @@ impl HostSysmem {
     /// [`ClientError::AllocatorClosed`] when the service has stopped;
     /// [`ClientError::Transport`] when no channel can be created.
     pub fn connect(&self) -> Result<Allocator, ClientError> {
-        let (client, server) = zx::Channel::create().map_err(ClientError::Transport)?;
-        let control = self.control.as_ref().ok_or(ClientError::AllocatorClosed)?;
-        control
-            .write(&[], &mut vec![zx::HandleBased::into_handle(server)])
-            .map_err(ClientError::from_allocator_status)?;
-        Ok(Allocator::from_channel(client))
+        connect_over(self.control.as_ref().ok_or(ClientError::AllocatorClosed)?)
     }
 
     /// A snapshot of what the service holds, taken after its last round of work.
@@ -170,6 +165,15 @@ impl HostSysmem {
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
     }
+}
+
+/// A new `Allocator` connection, its server end sent to the service over `control`.
+fn connect_over(control: &zx::Channel) -> Result<Allocator, ClientError> {
+    let (client, server) = zx::Channel::create().map_err(ClientError::Transport)?;
+    control
+        .write(&[], &mut vec![zx::HandleBased::into_handle(server)])
+        .map_err(ClientError::from_allocator_status)?;
+    Ok(Allocator::from_channel(client))
 }
 
 impl Drop for HostSysmem {

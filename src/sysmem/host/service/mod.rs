@@ -211,7 +211,8 @@ fn unknown_method(channel: &zx::Channel, header: &TransactionHeader) -> Next {
 
 impl Service {
     /// A service taking connections on `control` (and `listener`, when given), recording its
-    /// log in `log`; it runs when [`run`](Service::run) is called.
+    /// log in `log`; it runs when [`run`](Service::run) (or
+    /// [`run_until_idle`](Service::run_until_idle)) is called.
     ///
     /// # Errors
     /// The status of `zx_port_create`.
@@ -221,10 +222,15 @@ impl Service {
         stats: Arc<Mutex<HostSysmemStats>>,
         log: Arc<Mutex<Vec<String>>>,
     ) -> Result<Service, zx::Status> {
+        let mut watches = port_loop::Watches::new()?;
+        watches.watch(Source::Control);
+        if listener.is_some() {
+            watches.watch(Source::Listener);
+        }
         Ok(Service {
             control,
             listener,
-            watches: port_loop::Watches::new()?,
+            watches,
             held: admission::Held::default(),
             allocator_clients: BTreeMap::new(),
             echo: false,

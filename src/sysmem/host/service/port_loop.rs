@@ -78,42 +78,71 @@ impl Watches {
     }
 }
 
+/// Whether the loop goes on after a step.
+#[derive(Debug, PartialEq, Eq)]
+enum Step {
+    /// A packet or a backlogged channel was served.
+    Served,
+    /// Nothing was ready (only when the step may not block).
+    Idle,
+    /// The control channel closed (or the port broke): the service must stop.
+    Stop,
+}
+
 impl Service {
     /// Serves until the control channel closes, then drops everything.
     pub(in crate::sysmem::host) fn run(mut self) {
-        self.watches.watch(Source::Control);
-        if self.listener.is_some() {
-            self.watches.watch(Source::Listener);
-        }
+        while self.step(true) != Step::Stop {}
+    }
+
+    /// Serves until nothing is ready, without blocking: the service on the caller's thread
+    /// (the fuzzing entry drives it so, one input after another, with no thread to wake).
+    /// `false` when the service must stop.
+    #[cfg(target_os = "linux")]
+    pub(in crate::sysmem::host) fn run_until_idle(&mut self) -> bool {
         loop {
-            if !self.arm_fresh() {
-                return;
-            }
-            let packet = match self.watches.port.wait(zx::MonotonicInstant::INFINITE_PAST) {
-                Ok(packet) => Some(packet),
-                Err(zx::Status::TIMED_OUT) if !self.watches.backlog.is_empty() => None,
-                Err(zx::Status::TIMED_OUT) => {
-                    self.publish_stats();
-                    match self.watches.port.wait(zx::MonotonicInstant::INFINITE) {
-                        Ok(packet) => Some(packet),
-                        Err(_) => return, // Only a broken port handle can get here.
-                    }
-                }
-                Err(_) => return,
-            };
-            // A packet of a channel closed since names nothing.
-            if let Some(source) = packet.and_then(|p| self.source_of(p.key())) {
-                if !self.turn(source) {
-                    return;
-                }
-            }
-            if let Some(source) = self.watches.backlog.pop_front() {
-                self.watches.in_backlog.remove(&source);
-                if self.exists(source) && !self.turn(source) {
-                    return;
-                }
+            match self.step(false) {
+                Step::Served => {}
+                Step::Idle => return true,
+                Step::Stop => return false,
             }
         }
+    }
+
+    /// Arms what the last turn added, then serves one port packet and one backlogged channel;
+    /// with nothing ready it publishes the stats and, when `block`, waits for a packet.
+    fn step(&mut self, block: bool) -> Step {
+        if !self.arm_fresh() {
+            return Step::Stop;
+        }
+        let packet = match self.watches.port.wait(zx::MonotonicInstant::INFINITE_PAST) {
+            Ok(packet) => Some(packet),
+            Err(zx::Status::TIMED_OUT) if !self.watches.backlog.is_empty() => None,
+            Err(zx::Status::TIMED_OUT) => {
+                self.publish_stats();
+                if !block {
+                    return Step::Idle;
+                }
+                match self.watches.port.wait(zx::MonotonicInstant::INFINITE) {
+                    Ok(packet) => Some(packet),
+                    Err(_) => return Step::Stop, // Only a broken port handle can get here.
+                }
+            }
+            Err(_) => return Step::Stop,
+        };
+        // A packet of a channel closed since names nothing.
+        if let Some(source) = packet.and_then(|p| self.source_of(p.key())) {
+            if !self.turn(source) {
+                return Step::Stop;
+            }
+        }
+        if let Some(source) = self.watches.backlog.pop_front() {
+            self.watches.in_backlog.remove(&source);
+            if self.exists(source) && !self.turn(source) {
+                return Step::Stop;
+            }
+        }
+        Step::Served
     }
 
     /// Serves `source` once, then re-arms it or, with its budget spent, backlogs it; `false`
