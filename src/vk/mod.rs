@@ -94,7 +94,7 @@ pub use crate::external_memory::{
     ExternalHandleType, MemoryTypeRequest, ValidationError, VulkanError,
 };
 pub use caps::{ExternalImageFormatProperties, ImageFormatQuery};
-pub use device::{required_device_extensions, Interop};
+pub use device::{optional_device_extensions, required_device_extensions, Interop};
 pub use error::{
     AllocateError, DeviceError, ExportError, ImportError, ImportErrorKind, PropertiesError,
 };
