@@ -4,9 +4,10 @@
 //!
 //! # Which layout
 //!
-//! Where the driver offers it ([`vulkan_image_drm`](super::vulkan_image_drm): the application
-//! stated `VK_EXT_image_drm_format_modifier` enabled, the driver lists `DRM_FORMAT_MOD_LINEAR`
-//! for the format with the features the usage needs, and VMO memory can back such an image),
+//! Where the driver offers it (the application stated `VK_EXT_image_drm_format_modifier`
+//! enabled, [`Interop::with_enabled_extensions`](crate::vk::Interop::with_enabled_extensions);
+//! the driver lists `DRM_FORMAT_MOD_LINEAR` for the format with the features the usage needs;
+//! and VMO memory can back such an image: [`NoExplicitLayout`] says which failed),
 //! images are created with `VK_IMAGE_TILING_DRM_FORMAT_MODIFIER_EXT` and sysmem's plane offsets
 //! and row pitches given explicitly ([`LayoutSource::DrmFormatModifierExplicit`]). Elsewhere
 //! (lavapipe, Mesa 22.3, has no such extension) they are `LINEAR` images whose driver layout is
