@@ -237,16 +237,17 @@ mod tests {
 
     #[test]
     fn a_plane_count_other_than_the_modifiers_is_refused() {
-        assert_eq!(
-            plane_layouts(&nv12(), ExplicitLayout { plane_count: 3 }).unwrap_err(),
-            2
-        );
+        // (ash's SubresourceLayout has no Debug in the Fuchsia tree: compared with `matches!`.)
+        assert!(matches!(
+            plane_layouts(&nv12(), ExplicitLayout { plane_count: 3 }),
+            Err(2)
+        ));
         let mut one = nv12();
         one.planes.truncate(1);
-        assert_eq!(
-            plane_layouts(&one, ExplicitLayout { plane_count: 2 }).unwrap_err(),
-            1
-        );
+        assert!(matches!(
+            plane_layouts(&one, ExplicitLayout { plane_count: 2 }),
+            Err(1)
+        ));
     }
 
     #[test]
