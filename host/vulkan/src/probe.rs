@@ -202,15 +202,12 @@ impl Probe {
         max: &vk::ImageFormatProperties,
     ) -> bool {
         let drm_tiling = info.tiling == vk::ImageTiling::DRM_FORMAT_MODIFIER_EXT;
-        let Some(modifiers) = (match modifier {
-            Some(modifier) if drm_tiling && self.drm_format_modifier => Some([modifier]),
-            None if !drm_tiling => Some([0]),
+        if drm_tiling && (modifier.is_none() || !self.drm_format_modifier) {
             // A DRM-modifier image the probe device cannot make (or a query without its
             // modifier, which the driver refused already): not reported.
-            _ => None,
-        }) else {
             return false;
-        };
+        }
+        let modifiers = [modifier.unwrap_or_default()];
         let known = vk::ImageCreateFlags::MUTABLE_FORMAT
             | vk::ImageCreateFlags::EXTENDED_USAGE
             | vk::ImageCreateFlags::CUBE_COMPATIBLE;
