@@ -3,14 +3,18 @@
 //! driver, a Vulkan producer and a CPU compositor agreeing on the driver's row pitch, import
 //! checks that refuse before Vulkan sees the VMO, and `vmo_usable_start`.
 //!
-//! Per-driver expectations are in [`expectations`], keyed by the device name.
+//! Per-driver expectations are in [`expectations`], keyed by the device name. Which layout the
+//! imports use (the explicit DRM-modifier one or a checked linear one) is
+//! tests/sysmem_images_vulkan_drm.rs's subject; these tests hold on both.
 
 mod common;
 mod images_support;
+mod sysmem_images_vulkan_support;
 
 use ash::vk;
 use common::Gpu;
 use images_support::*;
+use sysmem_images_vulkan_support::{clear, transfer_info};
 use vmo_interop::sysmem::image_format::ImageLayout;
 use vmo_interop::sysmem::images::*;
 use vmo_interop::sysmem::types::*;
@@ -40,27 +44,6 @@ fn expectations(device_name: &str) -> Option<Expectations> {
 const WIDTH: u32 = 250;
 const HEIGHT: u32 = 100;
 
-/// The images an application creating linear transfer images of `formats[0]` (or the others)
-/// would describe, from its `VkImageCreateInfo`.
-fn transfer_info(formats: &[vk::Format], width: u32, height: u32) -> VulkanImageInfo {
-    let create = vk::ImageCreateInfo::default()
-        .image_type(vk::ImageType::TYPE_2D)
-        .format(formats[0])
-        .extent(vk::Extent3D {
-            width,
-            height,
-            depth: 1,
-        })
-        .mip_levels(1)
-        .array_layers(1)
-        .samples(vk::SampleCountFlags::TYPE_1)
-        .tiling(vk::ImageTiling::LINEAR)
-        .usage(vk::ImageUsageFlags::TRANSFER_DST | vk::ImageUsageFlags::TRANSFER_SRC)
-        .sharing_mode(vk::SharingMode::EXCLUSIVE)
-        .initial_layout(vk::ImageLayout::UNDEFINED);
-    VulkanImageInfo::from_create_info(&create, &formats[1..]).unwrap()
-}
-
 /// A CPU compositor that reads R8G8B8A8 or B8G8R8A8 images of at least `WIDTH` x `HEIGHT`.
 fn compositor() -> BufferCollectionConstraints {
     let reader = |format| image(format, &[ColorSpace::SRGB], WIDTH, HEIGHT);
@@ -75,45 +58,6 @@ fn compositor() -> BufferCollectionConstraints {
         ]),
         ..Default::default()
     }
-}
-
-/// Clears `image` (linear, bound) to `color` on the GPU, visible to the host afterwards.
-fn clear(gpu: &Gpu, image: vk::Image, color: [f32; 4]) {
-    let range = vk::ImageSubresourceRange::default()
-        .aspect_mask(vk::ImageAspectFlags::COLOR)
-        .level_count(1)
-        .layer_count(1);
-    gpu.submit(|cmd| {
-        let to_general = [vk::ImageMemoryBarrier::default()
-            .image(image)
-            .old_layout(vk::ImageLayout::UNDEFINED)
-            .new_layout(vk::ImageLayout::GENERAL)
-            .dst_access_mask(vk::AccessFlags::TRANSFER_WRITE)
-            .src_queue_family_index(vk::QUEUE_FAMILY_IGNORED)
-            .dst_queue_family_index(vk::QUEUE_FAMILY_IGNORED)
-            .subresource_range(range)];
-        let value = vk::ClearColorValue { float32: color };
-        // SAFETY: recording valid commands on our image, bound to memory.
-        unsafe {
-            gpu.device.cmd_pipeline_barrier(
-                cmd,
-                vk::PipelineStageFlags::TOP_OF_PIPE,
-                vk::PipelineStageFlags::TRANSFER,
-                vk::DependencyFlags::empty(),
-                &[],
-                &[],
-                &to_general,
-            );
-            gpu.device.cmd_clear_color_image(
-                cmd,
-                image,
-                vk::ImageLayout::GENERAL,
-                &value,
-                &[range],
-            );
-        }
-        gpu.transfer_to_host_barrier(cmd);
-    });
 }
 
 /// Asserts every pixel of a `WIDTH` x `HEIGHT` image at `offset` in `vmo`, rows `row_pitch`
@@ -145,7 +89,7 @@ fn constraints_come_from_the_driver() {
     assert!(probed
         .left_out
         .contains(&(vk::Format::D32_SFLOAT, LeftOut::NoPixelFormat)));
-    let rgba = probed.formats[0];
+    let rgba = probed.formats[0].clone();
     assert_eq!(rgba.format, vk::Format::R8G8B8A8_UNORM);
     assert!(rgba.row_pitch >= 4 * WIDTH);
     assert_eq!(rgba.row_pitch % rgba.row_pitch_alignment, 0);
@@ -269,39 +213,6 @@ fn image_larger_than_the_vmo_is_refused() {
             ),
             "{error:?}"
         );
-        assert_eq!(error.into_vmo().unwrap().get_koid().unwrap(), koid);
-        gpu.assert_no_messages();
-    });
-}
-
-/// A collection sized by a CPU participant alone has a row pitch this driver does not produce
-/// (1004: drivers align linear rows further); the import says so and hands the VMO back.
-#[test]
-fn a_layout_the_driver_does_not_produce_is_refused() {
-    with_service(|service| {
-        let gpu = Gpu::new();
-        let interop = gpu.interop();
-        let info = transfer_info(&[vk::Format::R8G8B8A8_UNORM], WIDTH, HEIGHT);
-        let driver_pitch = info.probe(interop).unwrap().formats[0].row_pitch;
-        let cpu_only = participant(vec![ImageFormatConstraints {
-            min_bytes_per_row: Some(1004),
-            ..image(PixelFormat::R8G8B8A8, &[ColorSpace::SRGB], WIDTH, HEIGHT)
-        }]);
-        let mut infos = allocate(service, vec![cpu_only]).unwrap();
-        let settings = infos[0].settings.clone().unwrap();
-        let buffer = infos[0].buffers.take().unwrap().remove(0);
-        let koid = buffer.vmo.as_ref().unwrap().get_koid().unwrap();
-        let error = import_image(interop, &info, &settings, 0, buffer, true).unwrap_err();
-        assert!(error.to_string().contains("row pitch"), "{error}");
-        match &error {
-            ImportImageError::LayoutMismatch {
-                plane: 0,
-                vulkan_row_pitch,
-                sysmem_row_pitch: 1004,
-                ..
-            } => assert_eq!(*vulkan_row_pitch, u64::from(driver_pitch)),
-            other => panic!("expected a layout mismatch, got {other:?}"),
-        }
         assert_eq!(error.into_vmo().unwrap().get_koid().unwrap(), koid);
         gpu.assert_no_messages();
     });

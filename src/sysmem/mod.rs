@@ -91,7 +91,9 @@ mod reactor;
 pub mod types;
 pub mod vulkan;
 pub mod vulkan_image;
+mod vulkan_image_drm;
 mod vulkan_image_import;
+mod vulkan_image_probe;
 
 #[cfg(not(target_os = "fuchsia"))]
 pub mod host;

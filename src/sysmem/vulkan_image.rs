@@ -2,48 +2,62 @@
 //! create and what the driver supports, and import of each buffer as a `VkImage` whose memory
 //! layout is the one sysmem chose.
 //!
+//! # Which layout
+//!
+//! Where the driver offers it (the application stated `VK_EXT_image_drm_format_modifier`
+//! enabled, [`Interop::with_enabled_extensions`](crate::vk::Interop::with_enabled_extensions);
+//! the driver lists `DRM_FORMAT_MOD_LINEAR` for the format with the features the usage needs;
+//! and VMO memory can back such an image: [`NoExplicitLayout`] says which failed),
+//! images are created with `VK_IMAGE_TILING_DRM_FORMAT_MODIFIER_EXT` and sysmem's plane offsets
+//! and row pitches given explicitly ([`LayoutSource::DrmFormatModifierExplicit`]). Elsewhere
+//! (lavapipe, Mesa 22.3, has no such extension) they are `LINEAR` images whose driver layout is
+//! checked against sysmem's ([`LayoutSource::CheckedLinear`], with the reason). The probe and
+//! the import decide the same way, so the constraints and the images agree.
+//!
 //! # Constraints
 //!
 //! [`VulkanImageInfo::probe`] asks the driver, for each candidate `VkFormat` (in the order the
 //! application prefers):
 //!
-//! - whether a `LINEAR` image of that format, usage and extent can live in VMO memory
-//!   (`vkGetPhysicalDeviceImageFormatProperties2` with `ZIRCON_VMO`, which fails unless the
-//!   format has the features the usage needs with that tiling); a format that cannot, or has no
-//!   sysmem `PixelFormat`, is left out and the reason kept ([`ProbedImage::left_out`]);
+//! - which layout the import will use, and whether an image of that tiling, format, usage and
+//!   extent can live in VMO memory: the features the usage needs (the DRM modifier's tiling
+//!   features, or the linear ones) and `vkGetPhysicalDeviceImageFormatProperties2` with
+//!   `ZIRCON_VMO` (and the modifier); a format that cannot, or has no sysmem `PixelFormat`, is
+//!   left out and the reason kept ([`ProbedImage::left_out`]);
 //! - the row pitch the driver gives such an image (`vkGetImageSubresourceLayout` of a probe
-//!   image at the extent's width and at the narrowest width), which becomes `min_bytes_per_row` and
-//!   `bytes_per_row_divisor`, so sysmem picks a pitch this driver produces;
+//!   image at the extent's width and at the narrowest width), which becomes `min_bytes_per_row`
+//!   and `bytes_per_row_divisor`, so sysmem picks a pitch this driver produces. The explicit
+//!   layout keeps both: drivers still require their pitch alignment of explicit pitches, and the
+//!   driver's own pitch is the one known to be accepted; what it adds is that a larger pitch or
+//!   plane offsets another participant needs are taken as given rather than refused;
 //! - the memory requirements, whose size becomes `min_size_bytes`.
 //!
 //! # Import
 //!
 //! [`import_image`] creates the image the application described, with the format sysmem
-//! chose, and checks before Vulkan sees the VMO that the driver's layout of a linear image is
-//! sysmem's (each plane's offset and row pitch,
-//! [`ImageLayout`](super::image_format::ImageLayout)), that `vmo_usable_start` meets the
+//! chose, either with sysmem's layout given explicitly or as a linear image, and checks before
+//! Vulkan sees the VMO that the driver's layout is sysmem's (each plane's offset and row pitch,
+//! [`ImageLayout`](super::image_format::ImageLayout); for a linear image this is the check that
+//! matters, reported as [`ImportImageError::LayoutMismatch`]), that `vmo_usable_start` meets the
 //! image's alignment, and that the image fits the VMO from there
 //! (VUID-vkBindImageMemory-size-01049); the VMO comes back inside the error otherwise. It then
 //! imports the VMO (dedicated to the image, or not) and binds it at `vmo_usable_start`.
 //! [`import_images`] imports every buffer of a collection, each dedicated to its own image.
-//!
-//! `VK_EXT_image_drm_format_modifier`'s explicit layout (which would let the driver take
-//! sysmem's row pitch as given) is not used yet: lavapipe, the CI driver, does not offer it.
-//! A driver whose linear layout differs from sysmem's is reported as
-//! [`ImportImageError::LayoutMismatch`].
+//! [`ImportedImage::layout_source`] says which layout was used.
 
 use ash::vk;
 
+pub use super::vulkan_image_drm::{LayoutSource, NoExplicitLayout, DRM_FORMAT_MOD_LINEAR};
 pub use super::vulkan_image_import::{
     import_image, import_images, ImportImageError, ImportedImage,
 };
+pub(crate) use super::vulkan_image_probe::required_format_features;
 
-use super::image_format::size_min_divisor;
 use super::images::{ColorSpace, ImageFormatConstraints, PixelFormat, PixelFormatAndModifier};
 use super::types::{BufferCollectionConstraints, BufferMemoryConstraints, BufferUsage};
 use super::vulkan::image_usage;
 use crate::ash_debug::{dbg, debug_as_display, impl_debug};
-use crate::vk::{AllocateError, ImageFormatQuery, Interop, VulkanError};
+use crate::vk::{AllocateError, VulkanError};
 
 /// The sysmem pixel format of a `VkFormat`, and the color spaces it goes with: sRGB for RGB,
 /// the BT.709 and BT.601 YCbCr spaces for the 4:2:0 formats. `None` for formats sysmem has no
@@ -102,13 +116,13 @@ pub struct VulkanImageInfo {
 pub enum LeftOut {
     /// Sysmem has no pixel format for it.
     NoPixelFormat,
-    /// The driver cannot make a linear image of it with this usage in VMO memory, or not this
-    /// large.
+    /// The driver can make no image of it with this usage in VMO memory (neither with the
+    /// explicit layout nor linear), or not this large.
     NotSupported,
 }
 
 /// One candidate the driver can use.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ProbedFormat {
     /// The `VkFormat`.
     pub format: vk::Format,
@@ -120,6 +134,8 @@ pub struct ProbedFormat {
     pub row_pitch_alignment: u32,
     /// The memory requirements of an image of the extent.
     pub requirements: vk::MemoryRequirements,
+    /// The layout the import will use (the probe images had its tiling).
+    pub layout_source: LayoutSource,
 }
 
 /// What [`VulkanImageInfo::probe`] found.
@@ -190,6 +206,7 @@ impl_debug!(ProbedFormat {
     row_pitch,
     row_pitch_alignment,
     requirements: vk,
+    layout_source,
 });
 impl_debug!(ProbedImage {
     info,
@@ -287,108 +304,6 @@ impl VulkanImageInfo {
             .sharing_mode(vk::SharingMode::EXCLUSIVE)
             .initial_layout(vk::ImageLayout::UNDEFINED)
     }
-
-    /// Probes the driver for each candidate format (see the module docs).
-    ///
-    /// # Errors
-    /// [`ProbeError`].
-    pub fn probe(&self, interop: &Interop) -> Result<ProbedImage, ProbeError> {
-        let mut formats = Vec::new();
-        let mut left_out = Vec::new();
-        for &format in &self.formats {
-            let Some((pixel_format, _)) = pixel_format(format) else {
-                left_out.push((format, LeftOut::NoPixelFormat));
-                continue;
-            };
-            // The linear format features this usage needs (some drivers accept the image
-            // query for a usage whose feature a linear image lacks: NVIDIA, COLOR_ATTACHMENT).
-            let linear = interop
-                .get_physical_device_format_properties(format)
-                .linear_tiling_features;
-            if !linear.contains(required_format_features(self.usage)) {
-                left_out.push((format, LeftOut::NotSupported));
-                continue;
-            }
-            let query = ImageFormatQuery {
-                format,
-                image_type: vk::ImageType::TYPE_2D,
-                tiling: vk::ImageTiling::LINEAR,
-                usage: self.usage,
-                flags: vk::ImageCreateFlags::empty(),
-            };
-            let limits = match interop.get_physical_device_image_format_properties2(&query) {
-                Ok(properties) => properties.image_format_properties.max_extent,
-                Err(VulkanError::FormatNotSupported { .. }) => {
-                    left_out.push((format, LeftOut::NotSupported));
-                    continue;
-                }
-                Err(e) => return Err(ProbeError::Query(e)),
-            };
-            if self.extent.width > limits.width || self.extent.height > limits.height {
-                left_out.push((format, LeftOut::NotSupported));
-                continue;
-            }
-            let (row_pitch, requirements) = probe_image(
-                interop,
-                &self.create_info(format, self.extent.width),
-                pixel_format,
-            )?;
-            // The narrowest image the format allows (4:2:0 widths are even, VUID 04712).
-            let narrowest = size_min_divisor(pixel_format).map_or(1, |d| d.width);
-            let narrow_info = self.create_info(format, narrowest);
-            let (narrow, _) = probe_image(interop, &narrow_info, pixel_format)?;
-            formats.push(ProbedFormat {
-                format,
-                pixel_format,
-                row_pitch,
-                row_pitch_alignment: gcd(row_pitch, narrow).max(1),
-                requirements,
-            });
-        }
-        if formats.is_empty() {
-            return Err(ProbeError::NoUsableFormat {
-                width: self.extent.width,
-                height: self.extent.height,
-                usage: self.usage,
-                left_out,
-            });
-        }
-        Ok(ProbedImage {
-            info: self.clone(),
-            formats,
-            left_out,
-        })
-    }
-}
-
-fn gcd(mut a: u32, mut b: u32) -> u32 {
-    while b != 0 {
-        (a, b) = (b, a % b);
-    }
-    a
-}
-
-/// Creates a probe image, reads plane 0's row pitch and the memory requirements, destroys it.
-fn probe_image(
-    interop: &Interop,
-    info: &vk::ImageCreateInfo<'_>,
-    format: PixelFormat,
-) -> Result<(u32, vk::MemoryRequirements), ProbeError> {
-    // SAFETY: `info` is a complete 2D linear image description without a pNext chain, whose
-    // format, usage and extent the format query above accepted.
-    let image = unsafe { interop.create_image(info) }.map_err(ProbeError::CreateImage)?;
-    let aspect = plane_aspects(format)[0];
-    // SAFETY: a live linear image of this device; the aspect is one it has.
-    let layout = unsafe {
-        interop.device().get_image_subresource_layout(
-            image.as_raw(),
-            vk::ImageSubresource::default().aspect_mask(aspect),
-        )
-    };
-    Ok((
-        u32::try_from(layout.row_pitch).unwrap_or(u32::MAX),
-        image.requirements().memory,
-    ))
 }
 
 impl ProbedImage {
@@ -440,45 +355,6 @@ impl ProbedImage {
             ..Default::default()
         }
     }
-}
-
-/// The format features an image of `usage` needs (VUID-VkImageViewCreateInfo-usage-02274 ..
-/// 02277, and the transfer commands' format-feature rules).
-pub(crate) fn required_format_features(usage: vk::ImageUsageFlags) -> vk::FormatFeatureFlags {
-    const TABLE: [(vk::ImageUsageFlags, vk::FormatFeatureFlags); 7] = [
-        (
-            vk::ImageUsageFlags::SAMPLED,
-            vk::FormatFeatureFlags::SAMPLED_IMAGE,
-        ),
-        (
-            vk::ImageUsageFlags::STORAGE,
-            vk::FormatFeatureFlags::STORAGE_IMAGE,
-        ),
-        (
-            vk::ImageUsageFlags::COLOR_ATTACHMENT,
-            vk::FormatFeatureFlags::COLOR_ATTACHMENT,
-        ),
-        (
-            vk::ImageUsageFlags::DEPTH_STENCIL_ATTACHMENT,
-            vk::FormatFeatureFlags::DEPTH_STENCIL_ATTACHMENT,
-        ),
-        (
-            vk::ImageUsageFlags::INPUT_ATTACHMENT,
-            vk::FormatFeatureFlags::COLOR_ATTACHMENT,
-        ),
-        (
-            vk::ImageUsageFlags::TRANSFER_SRC,
-            vk::FormatFeatureFlags::TRANSFER_SRC,
-        ),
-        (
-            vk::ImageUsageFlags::TRANSFER_DST,
-            vk::FormatFeatureFlags::TRANSFER_DST,
-        ),
-    ];
-    TABLE
-        .iter()
-        .filter(|(u, _)| usage.contains(*u))
-        .fold(vk::FormatFeatureFlags::empty(), |all, (_, f)| all | *f)
 }
 
 #[cfg(test)]

@@ -2,12 +2,14 @@
 //! [`vulkan_image`](super::vulkan_image) for the whole path).
 //!
 //! [`import_image`] creates the image the application described, with the format sysmem
-//! chose, and checks before Vulkan sees the VMO that the driver's layout of a linear image is
-//! sysmem's (each plane's offset and row pitch, [`ImageLayout`]), that `vmo_usable_start`
-//! meets the image's alignment, and that the image fits the VMO from there
-//! (VUID-vkBindImageMemory-size-01049); the VMO comes back inside the error otherwise. It then
-//! imports the VMO (dedicated to the image, or not) and binds it at `vmo_usable_start`.
-//! [`import_images`] imports every buffer of a collection, each dedicated to its own image.
+//! chose: with sysmem's layout given explicitly (`VK_IMAGE_TILING_DRM_FORMAT_MODIFIER_EXT`)
+//! where the driver offers that, otherwise `LINEAR` ([`LayoutSource`]). It checks before
+//! Vulkan sees the VMO that the driver's layout is sysmem's (each plane's offset and row pitch,
+//! [`ImageLayout`]), that `vmo_usable_start` meets the image's alignment, and that the image
+//! fits the VMO from there (VUID-vkBindImageMemory-size-01049); the VMO comes back inside the
+//! error otherwise. It then imports the VMO (dedicated to the image, or not) and binds it at
+//! `vmo_usable_start`. [`import_images`] imports every buffer of a collection, each dedicated
+//! to its own image.
 
 use ash::vk;
 
@@ -15,8 +17,13 @@ use super::image_format::{ImageLayout, ImageLayoutError};
 use super::images::{PixelFormat, PixelFormatAndModifier};
 use super::types::{BufferCollectionInfo, SingleBufferSettings, VmoBuffer};
 use super::vulkan_image::{pixel_format, plane_aspects, VulkanImageInfo};
+use super::vulkan_image_drm::{
+    explicit_layout, plane_layouts, LayoutSource, DRM_FORMAT_MOD_LINEAR,
+};
 use crate::ash_debug::{dbg, debug_as_display, impl_debug};
-use crate::vk::{AllocateError, AllocationInfo, Image, ImportError, Interop, Memory, Resource};
+use crate::vk::{
+    AllocateError, AllocationInfo, Image, ImportError, Interop, Memory, Resource, VulkanError,
+};
 use crate::zx;
 
 /// A collection buffer imported as a `VkImage` bound to its VMO's memory.
@@ -31,6 +38,10 @@ pub struct ImportedImage {
     pub layout: ImageLayout,
     /// The offset the memory is bound at (`vmo_usable_start`).
     pub offset: u64,
+    /// How the image's layout was made sysmem's: given explicitly
+    /// (`VK_IMAGE_TILING_DRM_FORMAT_MODIFIER_EXT`) or a checked `LINEAR` image, and why not
+    /// the former. Its [`LayoutSource::tiling`] is the image's tiling.
+    pub layout_source: LayoutSource,
 }
 
 /// Importing a buffer as an image failed. Every variant that holds a `vmo` hands it back
@@ -91,11 +102,14 @@ pub enum ImportImageError {
         /// The VMO, handed back.
         vmo: zx::Vmo,
     },
-    /// The driver lays a linear image out differently from sysmem.
-    #[error("the driver lays out plane {plane} of a linear {} image at offset {vulkan_offset} with row pitch {vulkan_row_pitch}, sysmem at {sysmem_offset} with {sysmem_row_pitch}: give sysmem this driver's constraints (VulkanImageInfo::probe) when allocating", dbg(format))]
+    /// The driver lays the image out differently from sysmem (a linear image; or an explicit
+    /// layout the driver did not keep).
+    #[error("the driver lays out plane {plane} of a {} {} image at offset {vulkan_offset} with row pitch {vulkan_row_pitch}, sysmem at {sysmem_offset} with {sysmem_row_pitch}: give sysmem this driver's constraints (VulkanImageInfo::probe) when allocating", dbg(tiling), dbg(format))]
     LayoutMismatch {
         /// The image's format.
         format: vk::Format,
+        /// The image's tiling (`LINEAR`, or `DRM_FORMAT_MODIFIER_EXT` with an explicit layout).
+        tiling: vk::ImageTiling,
         /// The plane.
         plane: usize,
         /// `VkSubresourceLayout::offset`.
@@ -106,6 +120,39 @@ pub enum ImportImageError {
         sysmem_offset: u64,
         /// Sysmem's row pitch.
         sysmem_row_pitch: u32,
+        /// The VMO, handed back.
+        vmo: zx::Vmo,
+    },
+    /// Sysmem's layout has a different number of planes than the driver's
+    /// `DRM_FORMAT_MOD_LINEAR` images of the format have memory planes.
+    #[error("sysmem's layout of a {} image has {sysmem_planes} planes, the driver's DRM_FORMAT_MOD_LINEAR images {modifier_planes} memory planes (VUID-VkImageDrmFormatModifierExplicitCreateInfoEXT-drmFormatModifierPlaneCount-02265): the collection's pixel format is not this VkFormat's", dbg(format))]
+    PlaneCountMismatch {
+        /// The image's format.
+        format: vk::Format,
+        /// The planes of sysmem's layout.
+        sysmem_planes: usize,
+        /// `drmFormatModifierPlaneCount`.
+        modifier_planes: u32,
+        /// The VMO, handed back.
+        vmo: zx::Vmo,
+    },
+    /// The driver refused sysmem's explicit layout
+    /// (`VK_ERROR_INVALID_DRM_FORMAT_MODIFIER_PLANE_LAYOUT_EXT`).
+    #[error("the driver refused sysmem's layout of a {} image (plane offsets and row pitches {:?}) with VK_ERROR_INVALID_DRM_FORMAT_MODIFIER_PLANE_LAYOUT_EXT: give sysmem this driver's constraints (VulkanImageInfo::probe: its row-pitch alignment) when allocating", dbg(format), planes)]
+    PlaneLayoutRefused {
+        /// The image's format.
+        format: vk::Format,
+        /// (offset, row pitch) of each plane, as given.
+        planes: Vec<(u64, u32)>,
+        /// The VMO, handed back.
+        vmo: zx::Vmo,
+    },
+    /// Asking the driver whether it offers the explicit layout failed.
+    #[error("asking the driver for DRM_FORMAT_MOD_LINEAR images failed")]
+    Query {
+        /// The error.
+        #[source]
+        error: VulkanError,
         /// The VMO, handed back.
         vmo: zx::Vmo,
     },
@@ -138,6 +185,7 @@ impl_debug!(ImportedImage {
     format: vk,
     layout,
     offset,
+    layout_source,
 });
 debug_as_display!(ImportImageError);
 
@@ -149,6 +197,9 @@ impl ImportImageError {
             | Self::MisalignedStart { vmo, .. }
             | Self::DedicatedWithOffset { vmo, .. }
             | Self::LayoutMismatch { vmo, .. }
+            | Self::PlaneCountMismatch { vmo, .. }
+            | Self::PlaneLayoutRefused { vmo, .. }
+            | Self::Query { vmo, .. }
             | Self::CreateImage { vmo, .. } => Some(vmo),
             Self::Import { error, .. } => Some(error.into_vmo()),
             _ => None,
@@ -189,13 +240,16 @@ pub fn import_image(
         .map_err(ImportImageError::Layout)?;
     let vmo = buffer.vmo.ok_or(ImportImageError::NoVmo { index })?;
     let offset = buffer.vmo_usable_start.unwrap_or(0);
-    // SAFETY: a complete 2D linear image description without a pNext chain.
-    let image = match unsafe { interop.create_image(&info.create_info(format, info.extent.width)) }
-    {
-        Ok(image) => image,
-        Err(error) => return Err(ImportImageError::CreateImage { error, vmo }),
-    };
-    let vmo = check_layout(interop, &image, format, chosen.pixel_format, &layout, vmo)?;
+    let (image, layout_source, vmo) = create_image(interop, info, format, &layout, vmo)?;
+    let vmo = check_layout(
+        interop,
+        &image,
+        format,
+        chosen.pixel_format,
+        &layout,
+        &layout_source,
+        vmo,
+    )?;
     let requirements = image.requirements().memory;
     // A VMO whose size cannot be read is treated as empty: the import is refused.
     let vmo_size: u64 = vmo.get_size().unwrap_or_default();
@@ -250,33 +304,102 @@ pub fn import_image(
         format,
         layout,
         offset,
+        layout_source,
     })
 }
 
-/// Checks that the driver's layout of `image` is `layout`, plane by plane.
+/// Creates the image: with sysmem's layout given explicitly where the driver offers that
+/// (see [`super::vulkan_image_drm`]), otherwise `LINEAR`.
+fn create_image(
+    interop: &Interop,
+    info: &VulkanImageInfo,
+    format: vk::Format,
+    layout: &ImageLayout,
+    vmo: zx::Vmo,
+) -> Result<(Image, LayoutSource, zx::Vmo), ImportImageError> {
+    let create_info = info.create_info(format, info.extent.width);
+    let explicit = match explicit_layout(interop, format, info.usage, info.extent) {
+        Ok(Ok(explicit)) => explicit,
+        Ok(Err(why)) => {
+            // SAFETY: a complete 2D linear image description without a pNext chain.
+            return match unsafe { interop.create_image(&create_info) } {
+                Ok(image) => Ok((image, LayoutSource::CheckedLinear(why), vmo)),
+                Err(error) => Err(ImportImageError::CreateImage { error, vmo }),
+            };
+        }
+        Err(error) => return Err(ImportImageError::Query { error, vmo }),
+    };
+    let planes = match plane_layouts(layout, explicit) {
+        Ok(planes) => planes,
+        Err(sysmem_planes) => {
+            return Err(ImportImageError::PlaneCountMismatch {
+                format,
+                sysmem_planes,
+                modifier_planes: explicit.plane_count,
+                vmo,
+            })
+        }
+    };
+    let mut explicit_info = vk::ImageDrmFormatModifierExplicitCreateInfoEXT::default()
+        .drm_format_modifier(DRM_FORMAT_MOD_LINEAR)
+        .plane_layouts(&planes);
+    let create_info = create_info
+        .tiling(vk::ImageTiling::DRM_FORMAT_MODIFIER_EXT)
+        .push_next(&mut explicit_info);
+    // SAFETY: a complete 2D image description whose format, usage, tiling, modifier and extent
+    // the driver reported as supported for VMO memory (`explicit_layout`, which also checked
+    // that the application enabled the extension); the chain holds exactly the explicit
+    // structure (VUID-VkImageCreateInfo-tiling-02261), with one layout per memory plane of
+    // the modifier (02265) and size, arrayPitch and depthPitch 0 (02267..02269).
+    match unsafe { interop.create_image(&create_info) } {
+        Ok(image) => Ok((image, LayoutSource::DrmFormatModifierExplicit, vmo)),
+        Err(AllocateError::Vulkan(e))
+            if e.result() == vk::Result::ERROR_INVALID_DRM_FORMAT_MODIFIER_PLANE_LAYOUT_EXT =>
+        {
+            let planes = layout
+                .planes
+                .iter()
+                .map(|p| (p.offset, p.row_bytes))
+                .collect();
+            Err(ImportImageError::PlaneLayoutRefused {
+                format,
+                planes,
+                vmo,
+            })
+        }
+        Err(error) => Err(ImportImageError::CreateImage { error, vmo }),
+    }
+}
+
+/// Checks that the driver's layout of `image` is `layout`, plane by plane (for an explicit
+/// layout, that the driver kept what it was given).
 fn check_layout(
     interop: &Interop,
     image: &Image,
     format: vk::Format,
     pixel_format: PixelFormat,
     layout: &ImageLayout,
+    layout_source: &LayoutSource,
     vmo: zx::Vmo,
 ) -> Result<zx::Vmo, ImportImageError> {
-    for (plane, (aspect, sysmem)) in plane_aspects(pixel_format)
-        .iter()
-        .zip(&layout.planes)
-        .enumerate()
-    {
-        // SAFETY: a live linear image of this device; the aspect is one of its planes.
+    for (plane, sysmem) in layout.planes.iter().enumerate() {
+        let Some(aspect) = layout_source.subresource_aspect(plane_aspects(pixel_format), plane)
+        else {
+            break;
+        };
+        // SAFETY: a live linear or DRM-modifier image of this device; the aspect is one of its
+        // planes (MEMORY_PLANE_i for the latter, VUID-vkGetImageSubresourceLayout-tiling-02271;
+        // `plane_layouts` checked that the modifier has as many memory planes).
         let vulkan = unsafe {
             interop.device().get_image_subresource_layout(
                 image.as_raw(),
-                vk::ImageSubresource::default().aspect_mask(*aspect),
+                vk::ImageSubresource::default().aspect_mask(aspect),
             )
         };
         if vulkan.offset != sysmem.offset || vulkan.row_pitch != u64::from(sysmem.row_bytes) {
             return Err(ImportImageError::LayoutMismatch {
                 format,
+                tiling: layout_source.tiling(),
                 plane,
                 vulkan_offset: vulkan.offset,
                 vulkan_row_pitch: vulkan.row_pitch,

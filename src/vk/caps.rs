@@ -126,4 +126,93 @@ impl Interop {
             external_memory_properties: external_properties.external_memory_properties,
         })
     }
+
+    /// The DRM format modifiers the driver offers for `format`
+    /// (`vkGetPhysicalDeviceFormatProperties2` with `VkDrmFormatModifierPropertiesListEXT`):
+    /// each with its memory-plane count and tiling features. Empty unless the application
+    /// stated `VK_EXT_image_drm_format_modifier` enabled
+    /// ([`Interop::with_enabled_extensions`]), whose structure the query needs.
+    pub fn get_physical_device_drm_format_modifier_properties(
+        &self,
+        format: vk::Format,
+    ) -> Vec<vk::DrmFormatModifierPropertiesEXT> {
+        if !self.image_drm_format_modifier() {
+            return Vec::new();
+        }
+        let mut list = vk::DrmFormatModifierPropertiesListEXT::default();
+        let mut properties = vk::FormatProperties2::default().push_next(&mut list);
+        // SAFETY: the extension is enabled (the application's statement); the chain is built
+        // with push_next from locals, and a null array asks for the count.
+        unsafe {
+            self.shared
+                .table
+                .get_physical_device_format_properties2(format, &mut properties)
+        };
+        let count = list.drm_format_modifier_count;
+        let mut modifiers = vec![
+            vk::DrmFormatModifierPropertiesEXT::default();
+            usize::try_from(count).unwrap_or(0)
+        ];
+        let mut list = vk::DrmFormatModifierPropertiesListEXT::default()
+            .drm_format_modifier_properties(&mut modifiers);
+        let mut properties = vk::FormatProperties2::default().push_next(&mut list);
+        // SAFETY: as above, with an array of `count` writable elements.
+        unsafe {
+            self.shared
+                .table
+                .get_physical_device_format_properties2(format, &mut properties)
+        };
+        let written = usize::try_from(list.drm_format_modifier_count).unwrap_or(0);
+        modifiers.truncate(written);
+        modifiers
+    }
+
+    /// [`Self::get_physical_device_image_format_properties2`] for `VK_IMAGE_TILING_DRM_FORMAT_MODIFIER_EXT`
+    /// (whatever `query.tiling` says) with `VkPhysicalDeviceImageDrmFormatModifierInfoEXT`
+    /// { `drm_format_modifier`, exclusive sharing } chained: whether images of that modifier
+    /// can use VMO memory.
+    ///
+    /// # Errors
+    /// [`VulkanError::FormatNotSupported`] as there, and also where the application did not
+    /// state `VK_EXT_image_drm_format_modifier` enabled (the query would be invalid).
+    pub fn get_physical_device_image_drm_format_modifier_properties2(
+        &self,
+        query: &ImageFormatQuery,
+        drm_format_modifier: u64,
+    ) -> Result<ExternalImageFormatProperties, VulkanError> {
+        if !self.image_drm_format_modifier() {
+            return Err(VulkanError::FormatNotSupported {
+                command: "vkGetPhysicalDeviceImageFormatProperties2",
+            });
+        }
+        let mut external_info =
+            vk::PhysicalDeviceExternalImageFormatInfo::default().handle_type(ZIRCON_VMO);
+        let mut modifier_info = vk::PhysicalDeviceImageDrmFormatModifierInfoEXT::default()
+            .drm_format_modifier(drm_format_modifier)
+            .sharing_mode(vk::SharingMode::EXCLUSIVE);
+        let info = vk::PhysicalDeviceImageFormatInfo2::default()
+            .format(query.format)
+            .ty(query.image_type)
+            .tiling(vk::ImageTiling::DRM_FORMAT_MODIFIER_EXT)
+            .usage(query.usage)
+            .flags(query.flags)
+            .push_next(&mut external_info)
+            .push_next(&mut modifier_info);
+        let mut external_properties = vk::ExternalImageFormatProperties::default();
+        let mut properties =
+            vk::ImageFormatProperties2::default().push_next(&mut external_properties);
+        // SAFETY: the extension is enabled (the application's statement), as the tiling and
+        // the modifier structure need (VUID-VkPhysicalDeviceImageFormatInfo2-tiling-02249);
+        // both chains are built with push_next from locals that outlive the call.
+        unsafe {
+            self.shared
+                .table
+                .get_physical_device_image_format_properties2(&info, &mut properties)
+        }
+        .map_err(map_image_format_err)?;
+        Ok(ExternalImageFormatProperties {
+            image_format_properties: properties.image_format_properties,
+            external_memory_properties: external_properties.external_memory_properties,
+        })
+    }
 }

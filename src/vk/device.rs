@@ -25,6 +25,20 @@ pub fn required_device_extensions() -> &'static [&'static CStr] {
     &[ash::fuchsia::external_memory::NAME]
 }
 
+/// The device extensions the library uses where the application enabled them and says so
+/// ([`Interop::with_enabled_extensions`]):
+///
+/// - `VK_EXT_image_drm_format_modifier`, with `VK_KHR_image_format_list`, which it needs on a
+///   Vulkan 1.1 device: sysmem images are imported with the layout sysmem chose
+///   (`VkImageDrmFormatModifierExplicitCreateInfoEXT`) instead of a linear image whose driver
+///   layout must happen to be sysmem's ([`crate::sysmem::vulkan_image`]).
+pub fn optional_device_extensions() -> &'static [&'static CStr] {
+    &[
+        ash::ext::image_drm_format_modifier::NAME,
+        ash::khr::image_format_list::NAME,
+    ]
+}
+
 /// `VK_FUCHSIA_external_memory` for one `VkDevice`: export, import, properties and capability
 /// queries, and helpers that create buffers and images for external memory.
 ///
@@ -60,6 +74,9 @@ pub(crate) struct Shared {
     /// the dedicated-import rules (04751 / 04752), and how many of this device's memory objects
     /// hold the payload (the entry goes with the last).
     pub(crate) exports: Mutex<HashMap<zx::Koid, Export>>,
+    /// Whether the application enabled `VK_EXT_image_drm_format_modifier` on the device, as it
+    /// stated ([`Interop::with_enabled_extensions`]).
+    pub(crate) image_drm_format_modifier: bool,
     /// Whether the interop owns the device ([`Interop::with_owned_device`]): then the last
     /// reference destroys it, after everything made from it.
     owns_device: bool,
@@ -93,6 +110,32 @@ impl Interop {
         physical_device: vk::PhysicalDevice,
         device: &ash::Device,
     ) -> Result<Self, DeviceError> {
+        // SAFETY: forwarded from the caller; no optional extension is claimed.
+        unsafe { Self::with_enabled_extensions(instance, physical_device, device, &[]) }
+    }
+
+    /// [`Self::new`], told which device extensions the application enabled
+    /// (`VkDeviceCreateInfo::ppEnabledExtensionNames`), so that the interop uses those of
+    /// [`optional_device_extensions`] it finds there. Names it does not use are ignored.
+    ///
+    /// Vulkan has no query for the extensions a device was created with, and
+    /// `vkGetDeviceProcAddr` of an extension's command is not a reliable test of one on every
+    /// loader and driver, so the application says so. What can be checked is: the physical
+    /// device offers each extension used, and `vkGetDeviceProcAddr` of its command is not null
+    /// (null means not enabled).
+    ///
+    /// # Errors
+    /// As [`Self::new`], and [`DeviceError::StatedExtensionUnavailable`] for a used extension
+    /// that the physical device does not offer or whose command the device does not have.
+    ///
+    /// # Safety
+    /// As [`Self::new`], and every name in `enabled_extension_names` was enabled on `device`.
+    pub unsafe fn with_enabled_extensions(
+        instance: &ash::Instance,
+        physical_device: vk::PhysicalDevice,
+        device: &ash::Device,
+        enabled_extension_names: &[&CStr],
+    ) -> Result<Self, DeviceError> {
         // SAFETY: `physical_device` belongs to `instance` (caller).
         let properties = unsafe { instance.get_physical_device_properties(physical_device) };
         let (major, minor) = (
@@ -110,13 +153,39 @@ impl Interop {
                     result,
                 })
             })?;
-        for &name in required_device_extensions() {
-            let supported = extensions
+        let supported = |name: &CStr| {
+            extensions
                 .iter()
-                .any(|e| e.extension_name_as_c_str().is_ok_and(|n| n == name));
+                .any(|e| e.extension_name_as_c_str().is_ok_and(|n| n == name))
+        };
+        for &name in required_device_extensions() {
             let extension = name.to_str().unwrap_or("(unnamed extension)");
-            if !supported {
+            if !supported(name) {
                 return Err(DeviceError::ExtensionNotSupported { extension });
+            }
+        }
+        let drm_format_modifier = ash::ext::image_drm_format_modifier::NAME;
+        let image_drm_format_modifier = enabled_extension_names.contains(&drm_format_modifier);
+        if image_drm_format_modifier {
+            let extension = "VK_EXT_image_drm_format_modifier";
+            if !supported(drm_format_modifier) {
+                return Err(DeviceError::StatedExtensionUnavailable {
+                    extension,
+                    offered: false,
+                });
+            }
+            // SAFETY: `device` came from `instance` (caller); the name is NUL-terminated.
+            let fp = unsafe {
+                instance.get_device_proc_addr(
+                    device.handle(),
+                    c"vkGetImageDrmFormatModifierPropertiesEXT".as_ptr(),
+                )
+            };
+            if fp.is_none() {
+                return Err(DeviceError::StatedExtensionUnavailable {
+                    extension,
+                    offered: true,
+                });
             }
         }
         // SAFETY: `device` came from `instance` (caller).
@@ -143,6 +212,7 @@ impl Interop {
                 table,
                 exportable_memory_type_bits,
                 exports: Mutex::new(HashMap::new()),
+                image_drm_format_modifier,
                 owns_device: false,
             }),
         })
@@ -199,6 +269,12 @@ impl Interop {
     /// imported as (`vkGetMemoryZirconHandlePropertiesFUCHSIA` on a probe VMO).
     pub fn exportable_memory_type_bits(&self) -> u32 {
         self.shared.exportable_memory_type_bits
+    }
+
+    /// Whether the application stated that it enabled `VK_EXT_image_drm_format_modifier` on the
+    /// device ([`Self::with_enabled_extensions`]).
+    pub fn image_drm_format_modifier(&self) -> bool {
+        self.shared.image_drm_format_modifier
     }
 
     /// Whether `other` is (a clone of) this interop.
@@ -294,6 +370,9 @@ unsafe fn load_table(
         get_physical_device_format_properties: instance
             .fp_v1_0()
             .get_physical_device_format_properties,
+        get_physical_device_format_properties2: instance
+            .fp_v1_1()
+            .get_physical_device_format_properties2,
     };
     // SAFETY: every pointer is the one the application's own ash objects call for these very
     // handles (checked present above), which outlive the interop (caller).

@@ -92,6 +92,24 @@ pub enum DeviceError {
         /// The extension's name.
         extension: &'static str,
     },
+    /// The application stated that it enabled an optional extension
+    /// ([`super::Interop::with_enabled_extensions`]) that the physical device does not offer,
+    /// or whose command the device does not have.
+    #[error(
+        "enabled_extension_names lists {extension}, but {}: list only the extensions in \
+         VkDeviceCreateInfo::ppEnabledExtensionNames",
+        if *offered {
+            "the VkDevice does not have its commands (vkGetDeviceProcAddr returned null)"
+        } else {
+            "the physical device does not offer it"
+        }
+    )]
+    StatedExtensionUnavailable {
+        /// The extension's name.
+        extension: &'static str,
+        /// Whether the physical device offers it.
+        offered: bool,
+    },
     /// The physical device's API version is below Vulkan 1.1 (external memory and dedicated
     /// allocations are core 1.1).
     #[error("the physical device reports Vulkan {major}.{minor}; vmo-interop needs Vulkan 1.1")]

@@ -4,7 +4,7 @@
 //!
 //! | operation | method | Vulkan command | ownership |
 //! |---|---|---|---|
-//! | set up | [`Interop::new`] / [`Interop::with_owned_device`] | `vkGetDeviceProcAddr` | borrows the application's instance and device (an `unsafe` outlives contract) / takes the device and destroys it after the last object made from it |
+//! | set up | [`Interop::new`] / [`Interop::with_owned_device`] (and [`Interop::with_enabled_extensions`], told which of [`optional_device_extensions`] the device has) | `vkGetDeviceProcAddr` | borrows the application's instance and device (an `unsafe` outlives contract) / takes the device and destroys it after the last object made from it |
 //! | allocate exportable memory | [`Interop::allocate_exportable_memory`] | `vkAllocateMemory` + `VkExportMemoryAllocateInfo{ZIRCON_VMO}` | [`Memory`] frees on drop |
 //! | export | [`Interop::get_memory_zircon_handle`] | `vkGetMemoryZirconHandleFUCHSIA` (+ `zx_handle_replace`) | the caller owns a **new** handle per call, with exactly the rights asked for |
 //! | properties | [`Interop::get_memory_zircon_handle_properties`] | `vkGetMemoryZirconHandlePropertiesFUCHSIA` | the VMO is **borrowed** |
@@ -94,7 +94,7 @@ pub use crate::external_memory::{
     ExternalHandleType, MemoryTypeRequest, ValidationError, VulkanError,
 };
 pub use caps::{ExternalImageFormatProperties, ImageFormatQuery};
-pub use device::{required_device_extensions, Interop};
+pub use device::{optional_device_extensions, required_device_extensions, Interop};
 pub use error::{
     AllocateError, DeviceError, ExportError, ImportError, ImportErrorKind, PropertiesError,
 };

@@ -38,6 +38,9 @@ pub struct ExternalMemoryFn {
         vk::PFN_vkGetPhysicalDeviceImageFormatProperties2,
     /// `vkGetPhysicalDeviceFormatProperties`.
     pub get_physical_device_format_properties: vk::PFN_vkGetPhysicalDeviceFormatProperties,
+    /// `vkGetPhysicalDeviceFormatProperties2` (its chain may ask for the DRM format modifiers
+    /// of `VK_EXT_image_drm_format_modifier`).
+    pub get_physical_device_format_properties2: vk::PFN_vkGetPhysicalDeviceFormatProperties2,
 }
 
 impl std::fmt::Debug for ExternalMemoryFn {
@@ -254,5 +257,25 @@ impl ExternalMemoryTable {
             )
         };
         properties
+    }
+
+    /// `vkGetPhysicalDeviceFormatProperties2`.
+    ///
+    /// # Safety
+    /// - the [`Interop`](super::Interop) this table came from (if it came from one) is alive;
+    /// - `properties` (and its chain) must satisfy the command's valid usage.
+    pub unsafe fn get_physical_device_format_properties2(
+        &self,
+        format: vk::Format,
+        properties: &mut vk::FormatProperties2<'_>,
+    ) {
+        // SAFETY: `new`'s contract and the caller's.
+        unsafe {
+            (self.fp.get_physical_device_format_properties2)(
+                self.physical_device,
+                format,
+                properties,
+            )
+        }
     }
 }

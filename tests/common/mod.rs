@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use ash::vk;
-use vmo_interop::vk::{required_device_extensions, Interop};
+use vmo_interop::vk::{optional_device_extensions, required_device_extensions, Interop};
 
 /// The validation layer every test instance enables.
 pub const VALIDATION_LAYER: &CStr = c"VK_LAYER_KHRONOS_validation";
@@ -90,6 +90,13 @@ pub struct Expectations {
     /// 0 memory types for a VMO without WRITE there and a read-only import is refused with
     /// VUID 04749.
     pub read_only_import: bool,
+    /// Whether sysmem images are imported with `VK_EXT_image_drm_format_modifier`'s explicit
+    /// layout (`LayoutSource::DrmFormatModifierExplicit`: tiling `DRM_FORMAT_MODIFIER_EXT`,
+    /// sysmem's offsets and row pitches given to the driver) for R8G8B8A8, B8G8R8A8, R5G6B5 and
+    /// NV12 transfer images, rather than as checked `LINEAR` images. NVIDIA (580.x) offers the
+    /// extension, with `DRM_FORMAT_MOD_LINEAR` for these formats; lavapipe (Mesa 22.3, Debian
+    /// 12) does not offer the extension, so there every image is a checked linear one.
+    pub drm_format_modifier_explicit_layout: bool,
 }
 
 impl Expectations {
@@ -99,6 +106,7 @@ impl Expectations {
     pub fn for_vendor(vendor_id: u32) -> Expectations {
         Expectations {
             read_only_import: vendor_id != Self::NVIDIA,
+            drm_format_modifier_explicit_layout: vendor_id == Self::NVIDIA,
         }
     }
 }
@@ -115,6 +123,9 @@ pub struct Gpu {
     pub device_name: String,
     /// What this driver is expected to do where drivers differ.
     pub expect: Expectations,
+    /// The device extensions enabled on `device` (the interop's, the optional ones the
+    /// physical device offers, and the test's extras); the interop was told them.
+    pub enabled_extensions: Vec<&'static CStr>,
     pub instance: ash::Instance,
     debug_utils: ash::ext::debug_utils::Instance,
     messenger: vk::DebugUtilsMessengerEXT,
@@ -220,15 +231,49 @@ impl Gpu {
             let queue_info = [vk::DeviceQueueCreateInfo::default()
                 .queue_family_index(queue_family_index)
                 .queue_priorities(&priorities)];
-            let mut device_extensions: Vec<_> = if options.enable_interop_extensions {
-                required_device_extensions()
-                    .iter()
-                    .map(|e| e.as_ptr())
-                    .collect()
+            let mut enabled_extensions: Vec<&'static CStr> = if options.enable_interop_extensions {
+                required_device_extensions().to_vec()
             } else {
                 Vec::new()
             };
-            device_extensions.extend(options.extra_device_extensions.iter().map(|e| e.as_ptr()));
+            // The optional extensions the library uses (VK_EXT_image_drm_format_modifier, with
+            // VK_KHR_image_format_list), wherever the physical device offers them.
+            let offered = instance
+                .enumerate_device_extension_properties(physical_device)
+                .unwrap();
+            let is_offered = |name: &CStr| {
+                offered
+                    .iter()
+                    .any(|e| e.extension_name_as_c_str() == Ok(name))
+            };
+            if options.enable_interop_extensions
+                && is_offered(ash::ext::image_drm_format_modifier::NAME)
+            {
+                for &name in optional_device_extensions() {
+                    if is_offered(name) {
+                        enabled_extensions.push(name);
+                    }
+                }
+            }
+            for &name in options.extra_device_extensions {
+                if !enabled_extensions.contains(&name) {
+                    enabled_extensions.push(name);
+                }
+            }
+            let optional: Vec<_> = optional_device_extensions()
+                .iter()
+                .filter(|name| enabled_extensions.contains(name))
+                .map(|name| name.to_string_lossy())
+                .collect();
+            eprintln!(
+                "vulkan device {index}: optional extensions enabled: {}",
+                if optional.is_empty() {
+                    "none".to_string()
+                } else {
+                    optional.join(", ")
+                }
+            );
+            let device_extensions: Vec<_> = enabled_extensions.iter().map(|e| e.as_ptr()).collect();
             let device_info = vk::DeviceCreateInfo::default()
                 .queue_create_infos(&queue_info)
                 .enabled_extension_names(&device_extensions);
@@ -241,9 +286,15 @@ impl Gpu {
                 .flags(vk::CommandPoolCreateFlags::RESET_COMMAND_BUFFER);
             let command_pool = device.create_command_pool(&pool_info, None).unwrap();
             let memory_properties = instance.get_physical_device_memory_properties(physical_device);
-            let interop = options
-                .interop
-                .then(|| Interop::new(&instance, physical_device, &device).expect("Interop::new"));
+            let interop = options.interop.then(|| {
+                Interop::with_enabled_extensions(
+                    &instance,
+                    physical_device,
+                    &device,
+                    &enabled_extensions,
+                )
+                .expect("Interop::with_enabled_extensions")
+            });
             Gpu {
                 interop,
                 device,
@@ -254,6 +305,7 @@ impl Gpu {
                 memory_properties,
                 device_name,
                 expect: Expectations::for_vendor(properties.vendor_id),
+                enabled_extensions,
                 instance,
                 debug_utils,
                 messenger,

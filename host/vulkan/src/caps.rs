@@ -99,12 +99,15 @@ pub(crate) unsafe extern "system" fn get_physical_device_image_format_properties
     let mut external = None;
     let mut format_list = None;
     let mut stencil_usage = None;
+    let mut drm_modifier = None;
     let mut unknown = false;
     let visit = |node: chain::Node<'_>| {
         if let Some(s) = node.get::<vk::PhysicalDeviceExternalImageFormatInfo<'_>>() {
             external = Some(s.handle_type);
         } else if let Some(s) = node.get::<vk::ImageFormatListCreateInfo<'_>>() {
             format_list = Some(s);
+        } else if let Some(s) = node.get::<vk::PhysicalDeviceImageDrmFormatModifierInfoEXT<'_>>() {
+            drm_modifier = Some(s);
         } else if let Some(s) = node.get::<vk::ImageStencilUsageCreateInfo<'_>>() {
             stencil_usage =
                 Some(vk::ImageStencilUsageCreateInfo::default().stencil_usage(s.stencil_usage));
@@ -144,6 +147,25 @@ pub(crate) unsafe extern "system" fn get_physical_device_image_format_properties
     if let Some(stencil_usage) = stencil_usage.as_mut() {
         host_info = host_info.push_next(stencil_usage);
     }
+    // VK_EXT_image_drm_format_modifier (tiling DRM_FORMAT_MODIFIER_EXT needs it,
+    // VUID-VkPhysicalDeviceImageFormatInfo2-tiling-02249): the modifier, sharing mode and queue
+    // families, forwarded as given with the handle type rewritten.
+    let modifier_queue_families: &[u32] = match &drm_modifier {
+        // SAFETY: a valid VkPhysicalDeviceImageDrmFormatModifierInfoEXT addresses
+        // `queue_family_index_count` indices (or none).
+        Some(m) => unsafe { raw_slice(m.p_queue_family_indices, m.queue_family_index_count) },
+        None => &[],
+    };
+    let mut host_drm_modifier = drm_modifier.map(|m| {
+        vk::PhysicalDeviceImageDrmFormatModifierInfoEXT::default()
+            .drm_format_modifier(m.drm_format_modifier)
+            .sharing_mode(m.sharing_mode)
+            .queue_family_indices(modifier_queue_families)
+    });
+    if let Some(drm_modifier) = host_drm_modifier.as_mut() {
+        host_info = host_info.push_next(drm_modifier);
+    }
+    let modifier = drm_modifier.map(|m| m.drm_format_modifier);
     // SAFETY: the rewritten query (chain built with push_next from live locals); the output is
     // the application's valid chain, which the driver fills for HOST_ALLOCATION.
     let result = unsafe { get(physical_device, &host_info, out) };
@@ -164,7 +186,7 @@ pub(crate) unsafe extern "system" fn get_physical_device_image_format_properties
             .contains(vk::ExternalMemoryFeatureFlags::IMPORTABLE);
     let backed = importable
         && this.probe(physical_device).is_some_and(|probe| {
-            probe.image_is_backed(&host_info, formats, &out.image_format_properties)
+            probe.image_is_backed(&host_info, formats, modifier, &out.image_format_properties)
         });
     let mut result = if backed {
         vk::Result::SUCCESS

@@ -23,6 +23,8 @@ pub(crate) struct Probe {
     loader_made: Option<loader::LayerDeviceCallbacks>,
     /// The memory types a VMO mapping can be imported as on this physical device.
     vmo_memory_type_bits: u32,
+    /// Whether the probe device has `VK_EXT_image_drm_format_modifier`.
+    drm_format_modifier: bool,
     /// Serializes the probes (each creates and destroys one resource).
     lock: Mutex<()>,
 }
@@ -37,7 +39,11 @@ impl Probe {
         let queues = [vk::DeviceQueueCreateInfo::default()
             .queue_family_index(0)
             .queue_priorities(&priorities)];
-        let extensions = [ash::ext::external_memory_host::NAME.as_ptr()];
+        // VK_EXT_image_drm_format_modifier where offered (with VK_KHR_image_format_list, which
+        // it needs on a Vulkan 1.1 device), so that DRM-modifier images can be probed too.
+        let drm_format_modifier = supports_drm_format_modifier(instance, physical_device);
+        let mut extensions = vec![ash::ext::external_memory_host::NAME.as_ptr()];
+        extensions.extend(drm_format_modifier.iter().map(|name| name.as_ptr()));
         let info = vk::DeviceCreateInfo::default()
             .queue_create_infos(&queues)
             .enabled_extension_names(&extensions);
@@ -78,6 +84,7 @@ impl Probe {
         };
         let this = Self {
             vmo_memory_type_bits: 0,
+            drm_format_modifier: !drm_format_modifier.is_empty(),
             fns,
             loader_made: instance.layer_device,
             lock: Mutex::new(()),
@@ -185,13 +192,22 @@ impl Probe {
         requirements.memory_type_bits & self.vmo_memory_type_bits != 0
     }
 
-    /// Whether an image like `info` (at most `max_extent`) gets memory types a VMO can have.
+    /// Whether an image like `info` (at most `max_extent`; of DRM format modifier `modifier`
+    /// for tiling `DRM_FORMAT_MODIFIER_EXT`) gets memory types a VMO can have.
     pub(crate) fn image_is_backed(
         &self,
         info: &vk::PhysicalDeviceImageFormatInfo2<'_>,
         formats: &[vk::Format],
+        modifier: Option<u64>,
         max: &vk::ImageFormatProperties,
     ) -> bool {
+        let drm_tiling = info.tiling == vk::ImageTiling::DRM_FORMAT_MODIFIER_EXT;
+        if drm_tiling && (modifier.is_none() || !self.drm_format_modifier) {
+            // A DRM-modifier image the probe device cannot make (or a query without its
+            // modifier, which the driver refused already): not reported.
+            return false;
+        }
+        let modifiers = [modifier.unwrap_or_default()];
         let known = vk::ImageCreateFlags::MUTABLE_FORMAT
             | vk::ImageCreateFlags::EXTENDED_USAGE
             | vk::ImageCreateFlags::CUBE_COMPATIBLE;
@@ -244,6 +260,13 @@ impl Probe {
         if !formats.is_empty() {
             create = create.push_next(&mut format_list);
         }
+        // Exactly one of the modifier list and the explicit layout
+        // (VUID-VkImageCreateInfo-tiling-02261): the list of the one modifier asked about.
+        let mut modifier_list =
+            vk::ImageDrmFormatModifierListCreateInfoEXT::default().drm_format_modifiers(&modifiers);
+        if drm_tiling {
+            create = create.push_next(&mut modifier_list);
+        }
         let _guard = self.lock.lock();
         // SAFETY: a create info within the limits the driver just reported for this very
         // combination with HOST_ALLOCATION; destroyed below.
@@ -256,4 +279,35 @@ impl Probe {
         unsafe { self.fns.destroy_image(image, None) };
         requirements.memory_type_bits & self.vmo_memory_type_bits != 0
     }
+}
+
+/// `VK_EXT_image_drm_format_modifier`, and `VK_KHR_image_format_list` if offered (which it
+/// needs on a Vulkan 1.1 device), where the physical device offers the former; else nothing.
+fn supports_drm_format_modifier(
+    instance: &Instance,
+    physical_device: vk::PhysicalDevice,
+) -> Vec<&'static std::ffi::CStr> {
+    // SAFETY: `physical_device` belongs to the live `instance`.
+    let Ok(extensions) = (unsafe {
+        instance
+            .fns
+            .enumerate_device_extension_properties(physical_device)
+    }) else {
+        return Vec::new();
+    };
+    let offered = |name: &std::ffi::CStr| {
+        extensions
+            .iter()
+            .any(|e| e.extension_name_as_c_str() == Ok(name))
+    };
+    let drm = ash::ext::image_drm_format_modifier::NAME;
+    let format_list = ash::khr::image_format_list::NAME;
+    if !offered(drm) {
+        return Vec::new();
+    }
+    let mut names = vec![drm];
+    if offered(format_list) {
+        names.push(format_list);
+    }
+    names
 }

@@ -280,6 +280,7 @@ pub(crate) unsafe extern "system" fn create_image(
     let mut format_list = None;
     let mut stencil_usage = None;
     let mut explicit_modifier = None;
+    let mut modifier_list = None;
     let mut unknown = false;
     let visit = |node: chain::Node<'_>| {
         if let Some(s) = node.get::<vk::ExternalMemoryImageCreateInfo<'_>>() {
@@ -288,6 +289,8 @@ pub(crate) unsafe extern "system" fn create_image(
             format_list = Some(s);
         } else if let Some(s) = node.get::<vk::ImageDrmFormatModifierExplicitCreateInfoEXT<'_>>() {
             explicit_modifier = Some(s);
+        } else if let Some(s) = node.get::<vk::ImageDrmFormatModifierListCreateInfoEXT<'_>>() {
+            modifier_list = Some(s);
         } else if let Some(s) = node.get::<vk::ImageStencilUsageCreateInfo<'_>>() {
             stencil_usage =
                 Some(vk::ImageStencilUsageCreateInfo::default().stencil_usage(s.stencil_usage));
@@ -349,6 +352,19 @@ pub(crate) unsafe extern "system" fn create_image(
     });
     if let Some(explicit) = host_explicit.as_mut() {
         host_info = host_info.push_next(explicit);
+    }
+    // Or the list of modifiers the driver may choose from, forwarded as given.
+    let modifiers: &[u64] = match &modifier_list {
+        // SAFETY: a valid VkImageDrmFormatModifierListCreateInfoEXT addresses
+        // `drm_format_modifier_count` modifiers.
+        Some(l) => unsafe { raw_slice(l.p_drm_format_modifiers, l.drm_format_modifier_count) },
+        None => &[],
+    };
+    let mut host_modifier_list = modifier_list.map(|_| {
+        vk::ImageDrmFormatModifierListCreateInfoEXT::default().drm_format_modifiers(modifiers)
+    });
+    if let Some(list) = host_modifier_list.as_mut() {
+        host_info = host_info.push_next(list);
     }
     if let Some(stencil_usage) = stencil_usage.as_mut() {
         host_info = host_info.push_next(stencil_usage);
