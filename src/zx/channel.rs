@@ -197,37 +197,17 @@ impl Channel {
     /// - [`Status::BAD_HANDLE`], [`Status::WRONG_TYPE`], [`Status::ACCESS_DENIED`] (no READ).
     pub fn read(&self, buf: &mut MessageBuf) -> Result<(), Status> {
         buf.clear();
-        let mut byte_capacity = buf.bytes.capacity();
-        let mut handle_capacity = buf.handles.capacity();
-        loop {
-            buf.bytes.resize(byte_capacity, 0);
-            let mut raw = vec![sys::ZX_HANDLE_INVALID; handle_capacity];
-            let (mut actual_bytes, mut actual_handles) = (0, 0);
-            let status = kernel::channel_read(
-                self.raw_handle(),
-                0,
-                &mut buf.bytes,
-                &mut raw,
-                &mut actual_bytes,
-                &mut actual_handles,
-            );
-            if status == sys::ZX_ERR_BUFFER_TOO_SMALL {
-                byte_capacity = actual_bytes as usize;
-                handle_capacity = actual_handles as usize;
-                continue;
-            }
-            if let Err(status) = Status::ok(status) {
-                buf.bytes.clear();
-                return Err(status);
-            }
-            buf.bytes.truncate(actual_bytes as usize);
-            buf.handles
-                .extend(raw.into_iter().take(actual_handles as usize).map(|raw| {
-                    // SAFETY: the kernel moved these fresh values into this process for us.
-                    unsafe { Handle::from_raw(raw) }
-                }));
-            return Ok(());
-        }
+        let raw = self.read_growing(
+            &mut buf.bytes,
+            buf.handles.capacity(),
+            sys::ZX_HANDLE_INVALID,
+            kernel::channel_read,
+        )?;
+        buf.handles.extend(raw.into_iter().map(|raw| {
+            // SAFETY: the kernel moved these fresh values into this process for us.
+            unsafe { Handle::from_raw(raw) }
+        }));
+        Ok(())
     }
 
     /// Reads the next message into `bytes` and `handles` (replacing their contents), with
@@ -244,15 +224,35 @@ impl Channel {
         bytes: &mut Vec<u8>,
         handles: &mut Vec<HandleInfo>,
     ) -> Result<(), Status> {
-        bytes.clear();
         handles.clear();
+        let raw = self.read_growing(
+            bytes,
+            handles.capacity(),
+            EMPTY_HANDLE_INFO,
+            kernel::channel_read_etc,
+        )?;
+        handles.extend(raw.into_iter().map(handle_info));
+        Ok(())
+    }
+
+    /// Reads the next message with `read` (`kernel::channel_read` or `channel_read_etc`) into
+    /// `bytes` and a vector of `empty`-initialized handle slots of at least `handle_capacity`,
+    /// growing both after `ZX_ERR_BUFFER_TOO_SMALL`; returns the slots the kernel filled. On an
+    /// error `bytes` is left empty.
+    fn read_growing<H: Copy>(
+        &self,
+        bytes: &mut Vec<u8>,
+        mut handle_capacity: usize,
+        empty: H,
+        read: kernel::ChannelRead<H>,
+    ) -> Result<Vec<H>, Status> {
+        bytes.clear();
         let mut byte_capacity = bytes.capacity();
-        let mut handle_capacity = handles.capacity();
         loop {
             bytes.resize(byte_capacity, 0);
-            let mut raw = vec![EMPTY_HANDLE_INFO; handle_capacity];
+            let mut raw = vec![empty; handle_capacity];
             let (mut actual_bytes, mut actual_handles) = (0, 0);
-            let status = kernel::channel_read_etc(
+            let status = read(
                 self.raw_handle(),
                 0,
                 bytes,
@@ -270,12 +270,8 @@ impl Channel {
                 return Err(status);
             }
             bytes.truncate(actual_bytes as usize);
-            handles.extend(
-                raw.into_iter()
-                    .take(actual_handles as usize)
-                    .map(handle_info),
-            );
-            return Ok(());
+            raw.truncate(actual_handles as usize);
+            return Ok(raw);
         }
     }
 

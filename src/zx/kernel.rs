@@ -47,61 +47,44 @@ pub(crate) fn handle_replace(
     unsafe { zx_sys::zx_handle_replace(handle, rights, out) }
 }
 
-pub(crate) fn object_get_info_handle_basic(
-    handle: zx_handle_t,
-    info: &mut zx_info_handle_basic_t,
-) -> zx_status_t {
+/// `zx_object_get_info` for a topic whose record is one `T`: one of the `zx_info_*_t` C structs
+/// below, integers only, so any bytes the kernel writes are a valid `T`.
+fn object_get_info_record<T>(handle: zx_handle_t, topic: u32, info: &mut T) -> zx_status_t {
     let (mut actual, mut avail) = (0usize, 0usize);
-    // SAFETY: `info` is a writable buffer of exactly the size passed; `actual` and `avail` are
+    // SAFETY: `info` is a writable buffer of exactly the size passed, of a record made of
+    // integers only (the callers below pass `zx_info_*_t` structs); `actual` and `avail` are
     // valid, writable usizes.
     unsafe {
         zx_sys::zx_object_get_info(
             handle,
-            zx_sys::ZX_INFO_HANDLE_BASIC,
-            (info as *mut zx_info_handle_basic_t).cast::<u8>(),
-            std::mem::size_of::<zx_info_handle_basic_t>(),
+            topic,
+            (info as *mut T).cast::<u8>(),
+            std::mem::size_of::<T>(),
             &mut actual,
             &mut avail,
         )
     }
+}
+
+pub(crate) fn object_get_info_handle_basic(
+    handle: zx_handle_t,
+    info: &mut zx_info_handle_basic_t,
+) -> zx_status_t {
+    object_get_info_record(handle, zx_sys::ZX_INFO_HANDLE_BASIC, info)
 }
 
 pub(crate) fn object_get_info_vmo(
     handle: zx_handle_t,
     info: &mut zx_sys::zx_info_vmo_t,
 ) -> zx_status_t {
-    let (mut actual, mut avail) = (0usize, 0usize);
-    // SAFETY: `info` is a writable buffer of exactly the size passed; `actual` and `avail` are
-    // valid, writable usizes.
-    unsafe {
-        zx_sys::zx_object_get_info(
-            handle,
-            zx_sys::ZX_INFO_VMO,
-            (info as *mut zx_sys::zx_info_vmo_t).cast::<u8>(),
-            std::mem::size_of::<zx_sys::zx_info_vmo_t>(),
-            &mut actual,
-            &mut avail,
-        )
-    }
+    object_get_info_record(handle, zx_sys::ZX_INFO_VMO, info)
 }
 
 pub(crate) fn object_get_info_process_handle_stats(
     handle: zx_handle_t,
     info: &mut zx_sys::zx_info_process_handle_stats_t,
 ) -> zx_status_t {
-    let (mut actual, mut avail) = (0usize, 0usize);
-    // SAFETY: `info` is a writable buffer of exactly the size passed; `actual` and `avail` are
-    // valid, writable usizes.
-    unsafe {
-        zx_sys::zx_object_get_info(
-            handle,
-            zx_sys::ZX_INFO_PROCESS_HANDLE_STATS,
-            (info as *mut zx_sys::zx_info_process_handle_stats_t).cast::<u8>(),
-            std::mem::size_of::<zx_sys::zx_info_process_handle_stats_t>(),
-            &mut actual,
-            &mut avail,
-        )
-    }
+    object_get_info_record(handle, zx_sys::ZX_INFO_PROCESS_HANDLE_STATS, info)
 }
 
 pub(crate) fn object_get_property(
@@ -209,20 +192,35 @@ pub(crate) fn channel_write(
     }
 }
 
-pub(crate) fn channel_read(
+/// `zx_channel_read` or `zx_channel_read_etc`: they differ only in what a handle slot holds.
+type ChannelReadSyscall<H> = unsafe extern "C" fn(
+    zx_handle_t,
+    u32,
+    *mut u8,
+    *mut H,
+    u32,
+    u32,
+    *mut u32,
+    *mut u32,
+) -> zx_status_t;
+
+/// Calls `syscall`, one of [`ChannelReadSyscall`], with the slices' own lengths.
+fn channel_read_into<H>(
+    syscall: ChannelReadSyscall<H>,
     handle: zx_handle_t,
     options: u32,
     bytes: &mut [u8],
-    handles: &mut [zx_handle_t],
+    handles: &mut [H],
     actual_bytes: &mut u32,
     actual_handles: &mut u32,
 ) -> zx_status_t {
     let num_bytes = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
     let num_handles = u32::try_from(handles.len()).unwrap_or(u32::MAX);
-    // SAFETY: `bytes` and `handles` are writable for at least the lengths passed; the actual
-    // counts are valid, writable u32s.
+    // SAFETY: `syscall` is `zx_channel_read` or `zx_channel_read_etc` (the only two callers pass
+    // them), whose handle slots are `H`; `bytes` and `handles` are writable for at least the
+    // lengths passed; the actual counts are valid, writable u32s.
     unsafe {
-        zx_sys::zx_channel_read(
+        syscall(
             handle,
             options,
             bytes.as_mut_ptr(),
@@ -235,6 +233,30 @@ pub(crate) fn channel_read(
     }
 }
 
+/// The safe form of a [`ChannelReadSyscall`]: [`channel_read`] or [`channel_read_etc`].
+pub(crate) type ChannelRead<H> =
+    fn(zx_handle_t, u32, &mut [u8], &mut [H], &mut u32, &mut u32) -> zx_status_t;
+
+pub(crate) fn channel_read(
+    handle: zx_handle_t,
+    options: u32,
+    bytes: &mut [u8],
+    handles: &mut [zx_handle_t],
+    actual_bytes: &mut u32,
+    actual_handles: &mut u32,
+) -> zx_status_t {
+    let syscall: ChannelReadSyscall<zx_handle_t> = zx_sys::zx_channel_read;
+    channel_read_into(
+        syscall,
+        handle,
+        options,
+        bytes,
+        handles,
+        actual_bytes,
+        actual_handles,
+    )
+}
+
 pub(crate) fn channel_read_etc(
     handle: zx_handle_t,
     options: u32,
@@ -243,22 +265,16 @@ pub(crate) fn channel_read_etc(
     actual_bytes: &mut u32,
     actual_handles: &mut u32,
 ) -> zx_status_t {
-    let num_bytes = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
-    let num_handles = u32::try_from(handles.len()).unwrap_or(u32::MAX);
-    // SAFETY: `bytes` and `handles` are writable for at least the lengths passed; the actual
-    // counts are valid, writable u32s.
-    unsafe {
-        zx_sys::zx_channel_read_etc(
-            handle,
-            options,
-            bytes.as_mut_ptr(),
-            handles.as_mut_ptr(),
-            num_bytes,
-            num_handles,
-            actual_bytes,
-            actual_handles,
-        )
-    }
+    let syscall: ChannelReadSyscall<zx_handle_info_t> = zx_sys::zx_channel_read_etc;
+    channel_read_into(
+        syscall,
+        handle,
+        options,
+        bytes,
+        handles,
+        actual_bytes,
+        actual_handles,
+    )
 }
 
 #[allow(clippy::too_many_arguments)] // mirrors zx_channel_call_etc_args_t
