@@ -75,17 +75,18 @@ pub unsafe extern "C" fn zx_channel_read(
     actual_bytes: *mut u32,
     actual_handles: *mut u32,
 ) -> zx_status_t {
-    run(|| {
-        // SAFETY: forwarded from this function's contract.
-        let bytes = unsafe { out_slice(bytes, num_bytes as usize) }?;
-        // SAFETY: as above.
-        let handles = unsafe { out_slice(handles, num_handles as usize) }?;
-        let (mut nb, mut nh) = (0, 0);
-        let status = syscalls::channel_read(handle, options, bytes, handles, &mut nb, &mut nh);
-        // SAFETY: forwarded from this function's contract.
-        unsafe { write_actuals(actual_bytes, nb, actual_handles, nh) };
-        Ok(status)
-    })
+    // SAFETY: forwarded from this function's contract.
+    unsafe {
+        read_with(
+            syscalls::channel_read,
+            handle,
+            options,
+            (bytes, num_bytes),
+            (handles, num_handles),
+            actual_bytes,
+            actual_handles,
+        )
+    }
 }
 
 /// `zx_channel_read_etc`.
@@ -105,13 +106,43 @@ pub unsafe extern "C" fn zx_channel_read_etc(
     actual_bytes: *mut u32,
     actual_handles: *mut u32,
 ) -> zx_status_t {
+    // SAFETY: forwarded from this function's contract.
+    unsafe {
+        read_with(
+            syscalls::channel_read_etc,
+            handle,
+            options,
+            (bytes, num_bytes),
+            (handles, num_handles),
+            actual_bytes,
+            actual_handles,
+        )
+    }
+}
+
+/// The body of [`zx_channel_read`] and [`zx_channel_read_etc`], which differ only in what a
+/// handle slot holds: `read` is `syscalls::channel_read` or `syscalls::channel_read_etc`.
+///
+/// # Safety
+///
+/// As [`zx_channel_read`], with `handles` holding `H` values.
+#[allow(clippy::type_complexity)] // the syscall's own out-parameters
+unsafe fn read_with<H>(
+    read: fn(zx_handle_t, u32, &mut [u8], &mut [H], &mut u32, &mut u32) -> zx_status_t,
+    handle: zx_handle_t,
+    options: u32,
+    (bytes, num_bytes): (*mut u8, u32),
+    (handles, num_handles): (*mut H, u32),
+    actual_bytes: *mut u32,
+    actual_handles: *mut u32,
+) -> zx_status_t {
     run(|| {
         // SAFETY: forwarded from this function's contract.
         let bytes = unsafe { out_slice(bytes, num_bytes as usize) }?;
         // SAFETY: as above.
         let handles = unsafe { out_slice(handles, num_handles as usize) }?;
         let (mut nb, mut nh) = (0, 0);
-        let status = syscalls::channel_read_etc(handle, options, bytes, handles, &mut nb, &mut nh);
+        let status = read(handle, options, bytes, handles, &mut nb, &mut nh);
         // SAFETY: forwarded from this function's contract.
         unsafe { write_actuals(actual_bytes, nb, actual_handles, nh) };
         Ok(status)

@@ -315,22 +315,14 @@ pub(crate) fn channel_read(
     actual_bytes: &mut u32,
     actual_handles: &mut u32,
 ) -> zx_status_t {
-    count_call();
-    status(
-        read_message(
-            handle,
-            options,
-            bytes.len(),
-            handles.len(),
-            actual_bytes,
-            actual_handles,
-        )
-        .map(|(data, received)| {
-            bytes[..data.len()].copy_from_slice(&data);
-            for (out, info) in handles.iter_mut().zip(received) {
-                *out = info.handle;
-            }
-        }),
+    read_into(
+        handle,
+        options,
+        bytes,
+        handles,
+        actual_bytes,
+        actual_handles,
+        |info| info.handle,
     )
 }
 
@@ -342,6 +334,28 @@ pub(crate) fn channel_read_etc(
     handles: &mut [zx_handle_info_t],
     actual_bytes: &mut u32,
     actual_handles: &mut u32,
+) -> zx_status_t {
+    read_into(
+        handle,
+        options,
+        bytes,
+        handles,
+        actual_bytes,
+        actual_handles,
+        |info| info,
+    )
+}
+
+/// [`channel_read`] and [`channel_read_etc`]: each received handle goes into its slot as
+/// `slot` makes it.
+fn read_into<H>(
+    handle: zx_handle_t,
+    options: u32,
+    bytes: &mut [u8],
+    handles: &mut [H],
+    actual_bytes: &mut u32,
+    actual_handles: &mut u32,
+    slot: fn(zx_handle_info_t) -> H,
 ) -> zx_status_t {
     count_call();
     status(
@@ -355,7 +369,9 @@ pub(crate) fn channel_read_etc(
         )
         .map(|(data, received)| {
             bytes[..data.len()].copy_from_slice(&data);
-            handles[..received.len()].copy_from_slice(&received);
+            for (out, info) in handles.iter_mut().zip(received) {
+                *out = slot(info);
+            }
         }),
     )
 }
