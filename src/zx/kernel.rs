@@ -192,8 +192,16 @@ pub(crate) fn channel_write(
     }
 }
 
-/// `zx_channel_read` or `zx_channel_read_etc`: they differ only in what a handle slot holds.
-type ChannelReadSyscall<H> = unsafe extern "C" fn(
+/// A `zx_handle_info_t` slot before the kernel fills it.
+pub(crate) const EMPTY_HANDLE_INFO: zx_handle_info_t = zx_handle_info_t {
+    handle: zx_sys::ZX_HANDLE_INVALID,
+    ty: 0,
+    rights: 0,
+    unused: 0,
+};
+
+/// `zx_channel_read` or `zx_channel_read_etc`, whose `handles` out-parameter is an array of `H`.
+pub(crate) type ReadSyscall<H> = unsafe extern "C" fn(
     zx_handle_t,
     u32,
     *mut u8,
@@ -204,9 +212,34 @@ type ChannelReadSyscall<H> = unsafe extern "C" fn(
     *mut u32,
 ) -> zx_status_t;
 
-/// Calls `syscall`, one of [`ChannelReadSyscall`], with the slices' own lengths.
-fn channel_read_into<H>(
-    syscall: ChannelReadSyscall<H>,
+/// What one handle slot of a channel read holds, and the syscall that fills such slots:
+/// `zx_channel_read` (a bare `zx_handle_t`) or `zx_channel_read_etc` (a `zx_handle_info_t`).
+///
+/// # Safety
+///
+/// `SYSCALL` writes at most the number of `Self` slots it is told into `handles`, each a valid
+/// `Self`: it is the read syscall whose C signature takes an array of `Self`.
+pub(crate) unsafe trait ReadSlot: Copy {
+    /// A slot before the kernel fills it.
+    const EMPTY: Self;
+    /// The syscall whose `handles` out-parameter is an array of `Self`.
+    const SYSCALL: ReadSyscall<Self>;
+}
+
+// SAFETY: `zx_channel_read` fills `zx_handle_t` slots.
+unsafe impl ReadSlot for zx_handle_t {
+    const EMPTY: Self = zx_sys::ZX_HANDLE_INVALID;
+    const SYSCALL: ReadSyscall<Self> = zx_sys::zx_channel_read;
+}
+
+// SAFETY: `zx_channel_read_etc` fills `zx_handle_info_t` slots.
+unsafe impl ReadSlot for zx_handle_info_t {
+    const EMPTY: Self = EMPTY_HANDLE_INFO;
+    const SYSCALL: ReadSyscall<Self> = zx_sys::zx_channel_read_etc;
+}
+
+/// `zx_channel_read` or `zx_channel_read_etc`, as the slot type `H` says.
+pub(crate) fn channel_read<H: ReadSlot>(
     handle: zx_handle_t,
     options: u32,
     bytes: &mut [u8],
@@ -216,11 +249,11 @@ fn channel_read_into<H>(
 ) -> zx_status_t {
     let num_bytes = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
     let num_handles = u32::try_from(handles.len()).unwrap_or(u32::MAX);
-    // SAFETY: `syscall` is `zx_channel_read` or `zx_channel_read_etc` (the only two callers pass
-    // them), whose handle slots are `H`; `bytes` and `handles` are writable for at least the
-    // lengths passed; the actual counts are valid, writable u32s.
+    // SAFETY: `H::SYSCALL` is the read syscall whose handle slots are `H` (`ReadSlot`'s
+    // contract); `bytes` and `handles` are writable for at least the lengths passed; the actual
+    // counts are valid, writable u32s.
     unsafe {
-        syscall(
+        H::SYSCALL(
             handle,
             options,
             bytes.as_mut_ptr(),
@@ -231,50 +264,6 @@ fn channel_read_into<H>(
             actual_handles,
         )
     }
-}
-
-/// The safe form of a [`ChannelReadSyscall`]: [`channel_read`] or [`channel_read_etc`].
-pub(crate) type ChannelRead<H> =
-    fn(zx_handle_t, u32, &mut [u8], &mut [H], &mut u32, &mut u32) -> zx_status_t;
-
-pub(crate) fn channel_read(
-    handle: zx_handle_t,
-    options: u32,
-    bytes: &mut [u8],
-    handles: &mut [zx_handle_t],
-    actual_bytes: &mut u32,
-    actual_handles: &mut u32,
-) -> zx_status_t {
-    let syscall: ChannelReadSyscall<zx_handle_t> = zx_sys::zx_channel_read;
-    channel_read_into(
-        syscall,
-        handle,
-        options,
-        bytes,
-        handles,
-        actual_bytes,
-        actual_handles,
-    )
-}
-
-pub(crate) fn channel_read_etc(
-    handle: zx_handle_t,
-    options: u32,
-    bytes: &mut [u8],
-    handles: &mut [zx_handle_info_t],
-    actual_bytes: &mut u32,
-    actual_handles: &mut u32,
-) -> zx_status_t {
-    let syscall: ChannelReadSyscall<zx_handle_info_t> = zx_sys::zx_channel_read_etc;
-    channel_read_into(
-        syscall,
-        handle,
-        options,
-        bytes,
-        handles,
-        actual_bytes,
-        actual_handles,
-    )
 }
 
 #[allow(clippy::too_many_arguments)] // mirrors zx_channel_call_etc_args_t
