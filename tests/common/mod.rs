@@ -17,6 +17,14 @@ use std::sync::Mutex;
 use ash::vk;
 use vmo_interop::vk::{required_device_extensions, Interop};
 
+// The one lock of `zx_common` too. A binary that has both modules loads this file twice
+// (`vk_buffer_collection*`, host-only suites): both copies are the host kernel's one lock there.
+#[allow(clippy::duplicate_mod)]
+#[path = "../zx_common/lock.rs"]
+mod lock;
+#[allow(unused_imports)] // each binary uses a different subset
+pub use lock::counters_lock;
+
 /// The validation layer every test instance enables.
 pub const VALIDATION_LAYER: &CStr = c"VK_LAYER_KHRONOS_validation";
 
@@ -488,20 +496,5 @@ pub fn live() -> (u64, u64, u64) {
             .expect("zx_process_self has INSPECT");
         let vmos = stats.of(vmo_interop::zx::ObjectType::VMO);
         (stats.total(), u64::from(vmos), 0)
-    }
-}
-
-/// The lock every test of a binary that compares [`live`] against a baseline holds, from
-/// before its baseline to its last comparison (the counts are process-wide).
-pub fn counters_lock() -> std::sync::MutexGuard<'static, ()> {
-    #[cfg(target_os = "linux")]
-    {
-        vmo_interop::platform::host::counters_lock()
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-        LOCK.lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
