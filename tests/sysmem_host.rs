@@ -21,7 +21,8 @@ use std::thread;
 use std::time::Duration;
 
 use sysmem_common::{
-    assert_closed_with_internal_epitaph, cpu_constraints, deadline, until, with_service,
+    assert_closed_with_internal_epitaph, cpu_constraints, deadline, shared_collection as shared,
+    until, with_service,
 };
 use vmo_interop::fidl::{self, Empty, FlexibleResult, FrameworkErr, TransactionHeader};
 use vmo_interop::sysmem::types::*;
@@ -32,15 +33,6 @@ use vmo_interop::zx::{self, AsHandleRef, Rights};
 
 fn reader() -> BufferCollectionConstraints {
     cpu_constraints(usage::CPU_USAGE_READ, 4096, 1)
-}
-
-/// A shared collection with `n` tokens besides the root, all known to the service.
-fn shared(allocator: &Allocator, n: usize) -> (BufferCollectionToken, Vec<BufferCollectionToken>) {
-    let root = allocator.allocate_shared_collection().unwrap();
-    let others = root
-        .duplicate_sync(&vec![Rights::SAME_RIGHTS; n], deadline())
-        .unwrap();
-    (root, others)
 }
 
 fn spawn_wait(

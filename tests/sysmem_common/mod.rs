@@ -1,5 +1,5 @@
 //! What the sysmem client tests share: a fresh service checked for leaks, a bounded deadline,
-//! waiting for the service's state, and CPU-usage constraints.
+//! a shared collection's tokens, waiting for the service's state, and CPU-usage constraints.
 #![allow(dead_code)]
 
 use std::thread;
@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use vmo_interop::sysmem::types::{
     BufferCollectionConstraints, BufferMemoryConstraints, BufferUsage,
 };
-use vmo_interop::sysmem::{HostSysmem, HostSysmemStats};
+use vmo_interop::sysmem::{Allocator, BufferCollectionToken, HostSysmem, HostSysmemStats};
 use vmo_interop::zx;
 
 /// A generous bound: every call here completes at once unless the service is broken.
@@ -36,6 +36,18 @@ pub fn with_service_after(setup: impl FnOnce(), f: impl FnOnce(&HostSysmem)) {
     assert_eq!(after.live_handles, before.live_handles, "handles leaked");
     assert_eq!(after.live_vmos, before.live_vmos, "VMOs leaked");
     assert_eq!(after.live_channels, before.live_channels, "channels leaked");
+}
+
+/// A shared collection with `n` tokens besides the root, all known to the service.
+pub fn shared_collection(
+    allocator: &Allocator,
+    n: usize,
+) -> (BufferCollectionToken, Vec<BufferCollectionToken>) {
+    let root = allocator.allocate_shared_collection().unwrap();
+    let others = root
+        .duplicate_sync(&vec![zx::Rights::SAME_RIGHTS; n], deadline())
+        .unwrap();
+    (root, others)
 }
 
 /// Waits (bounded) until the service's state satisfies `done`: lets a test know that calls
