@@ -40,6 +40,22 @@ fn vmo(size: u64) -> (zx::Vmo, zx::Koid) {
     (vmo, koid)
 }
 
+/// Imports `vmo` with `info`, which breaks the rule `vuid`: checks the refusal as
+/// [`expect_validation`] does and returns the rule and the import error's message.
+fn refused_import(
+    interop: &Interop,
+    vmo: zx::Vmo,
+    info: &AllocationInfo<'_>,
+    vuid: &str,
+) -> (ValidationError, String) {
+    let koid = vmo.get_koid().unwrap();
+    let err = interop.import_memory(vmo, info).unwrap_err();
+    let message = err.to_string();
+    (expect_validation(err, koid, vuid), message)
+}
+
+/// Checks that `err` is a validation error naming `vuid` in its message and `source()`, and that
+/// it hands back the VMO of `koid`; returns the rule that was broken.
 fn expect_validation(err: ImportError, koid: zx::Koid, vuid: &str) -> ValidationError {
     assert_eq!(err.vuid(), Some(vuid), "{err}");
     assert!(

@@ -6,18 +6,20 @@ use super::*;
 #[test]
 fn allocation_size_zero_and_too_large() {
     leak_checked(|_, interop| {
-        let (v, koid) = vmo(8192);
-        let err = interop
-            .import_memory(v, &AllocationInfo::new().allocation_size(0))
-            .unwrap_err();
-        let source = expect_validation(err, koid, "VUID-VkMemoryAllocateInfo-allocationSize-07902");
+        let (source, _) = refused_import(
+            interop,
+            vmo(8192).0,
+            &AllocationInfo::new().allocation_size(0),
+            "VUID-VkMemoryAllocateInfo-allocationSize-07902",
+        );
         assert!(matches!(source, ValidationError::AllocationSizeZero { .. }));
 
-        let (v, koid) = vmo(8192);
-        let err = interop
-            .import_memory(v, &AllocationInfo::new().allocation_size(8193))
-            .unwrap_err();
-        let source = expect_validation(err, koid, "VUID-VkMemoryAllocateInfo-allocationSize-07903");
+        let (source, _) = refused_import(
+            interop,
+            vmo(8192).0,
+            &AllocationInfo::new().allocation_size(8193),
+            "VUID-VkMemoryAllocateInfo-allocationSize-07903",
+        );
         assert_eq!(
             source,
             ValidationError::AllocationSizeExceedsPayload {
@@ -43,12 +45,13 @@ fn memory_type_rules() {
         );
 
         // Out of range.
-        let (v, koid) = vmo(4096);
         let count = properties.memory_type_count;
-        let err = interop
-            .import_memory(v, &AllocationInfo::new().memory_type_index(count))
-            .unwrap_err();
-        expect_validation(err, koid, "VUID-VkMemoryAllocateInfo-memoryTypeIndex-01714");
+        refused_import(
+            interop,
+            vmo(4096).0,
+            &AllocationInfo::new().memory_type_index(count),
+            "VUID-VkMemoryAllocateInfo-memoryTypeIndex-01714",
+        );
 
         // A DEVICE_LOCAL-only type, where the device has one (NVIDIA): never a host VMO's.
         let device_local_only = (0..count).find(|&i| {
@@ -63,26 +66,23 @@ fn memory_type_rules() {
                     0,
                     "a host VMO cannot be device-local-only memory"
                 );
-                let (v, koid) = vmo(4096);
-                let err = interop
-                    .import_memory(v, &AllocationInfo::new().memory_type_index(index))
-                    .unwrap_err();
-                let msg = err.to_string();
-                expect_validation(err, koid, "VUID-VkMemoryAllocateInfo-None-04749");
+                let (_, msg) = refused_import(
+                    interop,
+                    vmo(4096).0,
+                    &AllocationInfo::new().memory_type_index(index),
+                    "VUID-VkMemoryAllocateInfo-None-04749",
+                );
                 assert!(msg.contains(&format!("{vmo_bits:#b}")), "{msg}");
 
-                let (v, koid) = vmo(4096);
-                let err = interop
-                    .import_memory(
-                        v,
-                        &AllocationInfo::new().memory_properties(
-                            properties.memory_types[index as usize].property_flags,
-                            vk::MemoryPropertyFlags::empty(),
-                        ),
-                    )
-                    .unwrap_err();
-                let msg = err.to_string();
-                expect_validation(err, koid, "VUID-VkMemoryAllocateInfo-None-04749");
+                let (_, msg) = refused_import(
+                    interop,
+                    vmo(4096).0,
+                    &AllocationInfo::new().memory_properties(
+                        properties.memory_types[index as usize].property_flags,
+                        vk::MemoryPropertyFlags::empty(),
+                    ),
+                    "VUID-VkMemoryAllocateInfo-None-04749",
+                );
                 assert!(msg.contains("DEVICE_LOCAL"), "{msg}");
             }
             None => {
@@ -103,17 +103,14 @@ fn memory_type_rules() {
             alignment: 4096,
             memory_type_bits: !vmo_bits & ((1u32 << count) - 1),
         };
-        let (v, koid) = vmo(4096);
-        let err = interop
-            .import_memory(
-                v,
-                &AllocationInfo::new()
-                    .memory_type_index(vmo_bits.trailing_zeros())
-                    .resource(Resource::BufferRequirements(requirements)),
-            )
-            .unwrap_err();
-        let msg = err.to_string();
-        let source = expect_validation(err, koid, "VUID-vkBindBufferMemory-memory-01035");
+        let (source, msg) = refused_import(
+            interop,
+            vmo(4096).0,
+            &AllocationInfo::new()
+                .memory_type_index(vmo_bits.trailing_zeros())
+                .resource(Resource::BufferRequirements(requirements)),
+            "VUID-vkBindBufferMemory-memory-01035",
+        );
         assert!(matches!(
             source,
             ValidationError::MemoryTypeNotInRequirements { .. }

@@ -37,19 +37,16 @@ fn dedicated_imports_need_an_identical_dedicated_exporter() {
             )
             .unwrap();
         let export = || {
-            let v = interop
+            interop
                 .get_memory_zircon_handle(&exporter, zx::Rights::SAME_RIGHTS)
-                .unwrap();
-            let koid = v.get_koid().unwrap();
-            (v, koid)
+                .unwrap()
         };
 
         // An identical buffer: accepted.
         let twin = dedicated_buffer(interop, 4096, usage);
-        let (v, _) = export();
         let imported = interop
             .import_memory(
-                v,
+                export(),
                 &AllocationInfo::new().resource(Resource::DedicatedBuffer(&twin)),
             )
             .unwrap();
@@ -57,15 +54,12 @@ fn dedicated_imports_need_an_identical_dedicated_exporter() {
 
         // Other creation parameters.
         let other = dedicated_buffer(interop, 4096, vk::BufferUsageFlags::TRANSFER_DST);
-        let (v, koid) = export();
-        let err = interop
-            .import_memory(
-                v,
-                &AllocationInfo::new().resource(Resource::DedicatedBuffer(&other)),
-            )
-            .unwrap_err();
-        let source =
-            expect_validation(err, koid, "VUID-VkMemoryDedicatedAllocateInfo-buffer-04752");
+        let (source, _) = refused_import(
+            interop,
+            export(),
+            &AllocationInfo::new().resource(Resource::DedicatedBuffer(&other)),
+            "VUID-VkMemoryDedicatedAllocateInfo-buffer-04752",
+        );
         assert!(matches!(
             source,
             ValidationError::DedicatedImportMismatch {
@@ -77,15 +71,12 @@ fn dedicated_imports_need_an_identical_dedicated_exporter() {
         // An image importing buffer-dedicated memory.
         let image = image_16x16(interop);
         if image.requirements().memory.size <= 4096 {
-            let (v, koid) = export();
-            let err = interop
-                .import_memory(
-                    v,
-                    &AllocationInfo::new().resource(Resource::DedicatedImage(&image)),
-                )
-                .unwrap_err();
-            let source =
-                expect_validation(err, koid, "VUID-VkMemoryDedicatedAllocateInfo-image-04751");
+            let (source, _) = refused_import(
+                interop,
+                export(),
+                &AllocationInfo::new().resource(Resource::DedicatedImage(&image)),
+                "VUID-VkMemoryDedicatedAllocateInfo-image-04751",
+            );
             assert!(matches!(
                 source,
                 ValidationError::DedicatedImportMismatch {
@@ -100,18 +91,14 @@ fn dedicated_imports_need_an_identical_dedicated_exporter() {
         let plain = interop
             .allocate_exportable_memory(&AllocationInfo::new().allocation_size(4096))
             .unwrap();
-        let v = interop
-            .get_memory_zircon_handle(&plain, zx::Rights::SAME_RIGHTS)
-            .unwrap();
-        let koid = v.get_koid().unwrap();
-        let err = interop
-            .import_memory(
-                v,
-                &AllocationInfo::new().resource(Resource::DedicatedBuffer(&twin)),
-            )
-            .unwrap_err();
-        let source =
-            expect_validation(err, koid, "VUID-VkMemoryDedicatedAllocateInfo-buffer-04752");
+        let (source, _) = refused_import(
+            interop,
+            interop
+                .get_memory_zircon_handle(&plain, zx::Rights::SAME_RIGHTS)
+                .unwrap(),
+            &AllocationInfo::new().resource(Resource::DedicatedBuffer(&twin)),
+            "VUID-VkMemoryDedicatedAllocateInfo-buffer-04752",
+        );
         assert!(matches!(
             source,
             ValidationError::DedicatedImportMismatch {
@@ -121,17 +108,15 @@ fn dedicated_imports_need_an_identical_dedicated_exporter() {
         ));
 
         // A dedicated size other than the requirements size.
-        let (v, koid) = export();
         let size = twin.requirements().memory.size;
-        let err = interop
-            .import_memory(
-                v,
-                &AllocationInfo::new()
-                    .allocation_size(size - 1)
-                    .resource(Resource::DedicatedBuffer(&twin)),
-            )
-            .unwrap_err();
-        expect_validation(err, koid, "VUID-VkMemoryDedicatedAllocateInfo-buffer-02965");
+        refused_import(
+            interop,
+            export(),
+            &AllocationInfo::new()
+                .allocation_size(size - 1)
+                .resource(Resource::DedicatedBuffer(&twin)),
+            "VUID-VkMemoryDedicatedAllocateInfo-buffer-02965",
+        );
         drop((plain, exporter, exporter_buffer, twin, other, image));
     });
 }
