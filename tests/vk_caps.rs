@@ -232,22 +232,7 @@ fn chained_structures_are_forwarded_with_the_handle_type_rewritten() {
     let interop = gpu.interop();
     let formats = [vk::Format::R8G8B8A8_UNORM, vk::Format::R8G8B8A8_SRGB];
     let mut format_list = vk::ImageFormatListCreateInfo::default().view_formats(&formats);
-    let info = vk::ImageCreateInfo::default()
-        .flags(vk::ImageCreateFlags::MUTABLE_FORMAT)
-        .image_type(vk::ImageType::TYPE_2D)
-        .format(vk::Format::R8G8B8A8_UNORM)
-        .extent(vk::Extent3D {
-            width: 32,
-            height: 32,
-            depth: 1,
-        })
-        .mip_levels(1)
-        .array_layers(1)
-        .samples(vk::SampleCountFlags::TYPE_1)
-        .tiling(vk::ImageTiling::LINEAR)
-        .usage(vk::ImageUsageFlags::TRANSFER_DST)
-        .initial_layout(vk::ImageLayout::UNDEFINED)
-        .push_next(&mut format_list);
+    let info = image_info(vk::ImageCreateFlags::MUTABLE_FORMAT).push_next(&mut format_list);
     // SAFETY: a valid create info with a format list and no external-memory structure.
     let image = unsafe { interop.create_image(&info) }.unwrap();
     let vmo_interop::external_memory::ResourceDescription::Image(description) = image.description()
@@ -271,7 +256,8 @@ fn chained_structures_are_forwarded_with_the_handle_type_rewritten() {
     drop((memory, image));
 }
 
-fn image_info(flags: vk::ImageCreateFlags) -> vk::ImageCreateInfo<'static> {
+/// A 32x32 linear RGBA8 transfer-destination image with `flags`.
+fn image_info<'a>(flags: vk::ImageCreateFlags) -> vk::ImageCreateInfo<'a> {
     vk::ImageCreateInfo::default()
         .flags(flags)
         .image_type(vk::ImageType::TYPE_2D)
