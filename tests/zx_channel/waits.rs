@@ -10,24 +10,20 @@ use super::*;
 fn channel_signals_follow_the_queue_and_the_peer() {
     let s = serial();
     let (a, b) = Channel::create().unwrap();
-    let poll = |c: &Channel| {
-        c.wait_handle(Signals::all(), MonotonicInstant::INFINITE_PAST)
-            .to_result()
-            .unwrap()
-    };
-    assert_eq!(poll(&b), Signals::CHANNEL_WRITABLE);
+    let all = |c: &Channel| poll(c, Signals::all()).unwrap();
+    assert_eq!(all(&b), Signals::CHANNEL_WRITABLE);
     a.write(b"x", &mut vec![]).unwrap();
     assert_eq!(
-        poll(&b),
+        all(&b),
         Signals::CHANNEL_WRITABLE | Signals::CHANNEL_READABLE
     );
     drop(a);
     assert_eq!(
-        poll(&b),
+        all(&b),
         Signals::CHANNEL_READABLE | Signals::CHANNEL_PEER_CLOSED
     );
     read_bytes(&b).unwrap();
-    assert_eq!(poll(&b), Signals::CHANNEL_PEER_CLOSED);
+    assert_eq!(all(&b), Signals::CHANNEL_PEER_CLOSED);
     drop(b);
     s.assert_no_leaks();
 }
@@ -46,11 +42,7 @@ fn wait_with_a_deadline_times_out() {
         MonotonicInstant::get() >= deadline,
         "returned before the deadline"
     );
-    assert_eq!(
-        a.wait_handle(Signals::CHANNEL_READABLE, MonotonicInstant::INFINITE_PAST)
-            .to_result(),
-        Err(Status::TIMED_OUT)
-    );
+    assert_eq!(poll(&a, Signals::CHANNEL_READABLE), Err(Status::TIMED_OUT));
     drop((a, b));
     s.assert_no_leaks();
 }
@@ -63,8 +55,7 @@ fn wait_without_wait_right_is_access_denied() {
         .replace_handle(Rights::CHANNEL_DEFAULT - Rights::WAIT)
         .unwrap();
     assert_eq!(
-        a.wait_handle(Signals::CHANNEL_READABLE, MonotonicInstant::INFINITE_PAST)
-            .to_result(),
+        poll(&a, Signals::CHANNEL_READABLE),
         Err(Status::ACCESS_DENIED)
     );
     drop((a, b));
