@@ -7,7 +7,7 @@
 mod common;
 
 use ash::vk;
-use common::{live, transfer_buffer, Gpu, GpuOptions};
+use common::{leak_checked, transfer_buffer, Gpu, GpuOptions};
 use vmo_interop::vk::{DeviceError, ImageFormatQuery, Interop, PropertiesError, VulkanError};
 use vmo_interop::zx::{self, AsHandleRef, HandleBased};
 
@@ -62,11 +62,7 @@ fn a_device_without_the_extension_is_a_clear_error() {
 
 #[test]
 fn properties_of_vmos_and_of_things_that_are_not() {
-    let _lock = vmo_interop::platform::host::counters_lock();
-    let before = live();
-    {
-        let gpu = Gpu::new();
-        let interop = gpu.interop();
+    leak_checked(|gpu, interop| {
         let vmo = zx::Vmo::create(4096).unwrap();
         let bits = interop.get_memory_zircon_handle_properties(&vmo).unwrap();
         assert_ne!(bits, 0, "a fresh VMO can be imported");
@@ -132,8 +128,7 @@ fn properties_of_vmos_and_of_things_that_are_not() {
             err.to_string().contains("VK_ERROR_INVALID_EXTERNAL_HANDLE"),
             "{err}"
         );
-    }
-    assert_eq!(live(), before, "handles, VMOs or mappings leaked");
+    });
 }
 
 #[test]

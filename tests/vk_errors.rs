@@ -15,24 +15,13 @@ mod handles;
 mod implementation_refusals;
 
 use ash::vk;
-use common::{live, transfer_buffer, Gpu};
+use common::{leak_checked, live, transfer_buffer};
 use vmo_interop::external_memory::{DedicatedMismatch, ResourceKind};
 use vmo_interop::vk::{
     AllocateError, AllocationInfo, ExportError, ImportError, ImportErrorKind, Interop, Resource,
     ValidationError,
 };
 use vmo_interop::zx::{self, AsHandleRef, HandleBased};
-
-/// Runs `body` with a fresh device, holding the counters lock, and asserts nothing leaked.
-fn leak_checked(body: impl FnOnce(&Gpu, &Interop)) {
-    let _lock = vmo_interop::platform::host::counters_lock();
-    let before = live();
-    {
-        let gpu = Gpu::new();
-        body(&gpu, gpu.interop());
-    }
-    assert_eq!(live(), before, "handles, VMOs or mappings leaked");
-}
 
 fn vmo(size: u64) -> (zx::Vmo, zx::Koid) {
     let vmo = zx::Vmo::create(size).unwrap();

@@ -4,7 +4,7 @@
 mod common;
 
 use ash::vk;
-use common::{bind, live, transfer_buffer, Gpu};
+use common::{bind, leak_checked, transfer_buffer, Gpu};
 use vmo_interop::vk::{AllocationInfo, Backing, Resource};
 use vmo_interop::zx::{self, AsHandleRef, HandleBased};
 
@@ -44,11 +44,7 @@ fn write_mapped(gpu: &Gpu, memory: vk::DeviceMemory, offset: usize, bytes: &[u8]
 
 #[test]
 fn gpu_fill_reads_back_through_the_vmo_and_a_second_import() {
-    let _lock = common::counters_lock();
-    let before = live();
-    {
-        let gpu = Gpu::new();
-        let interop = gpu.interop();
+    leak_checked(|gpu, interop| {
         let buffer = transfer_buffer(interop, SIZE);
         let memory = interop
             .allocate_exportable_memory(&AllocationInfo::new().resource(Resource::Buffer(&buffer)))
@@ -81,7 +77,7 @@ fn gpu_fill_reads_back_through_the_vmo_and_a_second_import() {
             .unwrap();
         bind(interop, &import_buffer, &imported);
         assert_eq!(
-            read_mapped(&gpu, imported.as_raw(), SIZE as usize),
+            read_mapped(gpu, imported.as_raw(), SIZE as usize),
             expected
         );
 
@@ -107,17 +103,12 @@ fn gpu_fill_reads_back_through_the_vmo_and_a_second_import() {
             buffer,
             memory,
         ));
-    }
-    assert_eq!(live(), before, "handles, VMOs or mappings leaked");
+    });
 }
 
 #[test]
 fn import_twice_writes_through_either_are_seen_by_all() {
-    let _lock = common::counters_lock();
-    let before = live();
-    {
-        let gpu = Gpu::new();
-        let interop = gpu.interop();
+    leak_checked(|gpu, interop| {
         let exporter = interop
             .allocate_exportable_memory(&AllocationInfo::new().allocation_size(1024))
             .unwrap();
@@ -141,35 +132,30 @@ fn import_twice_writes_through_either_are_seen_by_all() {
         );
         assert!(matches!(first.backing(), Backing::ImportedVmo { koid: k, .. } if k == koid));
 
-        write_mapped(&gpu, first.as_raw(), 0, b"through the first import");
+        write_mapped(gpu, first.as_raw(), 0, b"through the first import");
         assert_eq!(
-            &read_mapped(&gpu, second.as_raw(), 24),
+            &read_mapped(gpu, second.as_raw(), 24),
             b"through the first import"
         );
         assert_eq!(
-            &read_mapped(&gpu, exporter.as_raw(), 24),
+            &read_mapped(gpu, exporter.as_raw(), 24),
             b"through the first import"
         );
 
-        write_mapped(&gpu, second.as_raw(), 100, b"second");
-        assert_eq!(&read_mapped(&gpu, first.as_raw(), 106)[100..], b"second");
-        assert_eq!(&read_mapped(&gpu, exporter.as_raw(), 106)[100..], b"second");
+        write_mapped(gpu, second.as_raw(), 100, b"second");
+        assert_eq!(&read_mapped(gpu, first.as_raw(), 106)[100..], b"second");
+        assert_eq!(&read_mapped(gpu, exporter.as_raw(), 106)[100..], b"second");
 
-        write_mapped(&gpu, exporter.as_raw(), 500, b"exporter");
-        assert_eq!(&read_mapped(&gpu, first.as_raw(), 508)[500..], b"exporter");
-        assert_eq!(&read_mapped(&gpu, second.as_raw(), 508)[500..], b"exporter");
+        write_mapped(gpu, exporter.as_raw(), 500, b"exporter");
+        assert_eq!(&read_mapped(gpu, first.as_raw(), 508)[500..], b"exporter");
+        assert_eq!(&read_mapped(gpu, second.as_raw(), 508)[500..], b"exporter");
         drop((first, second, exporter));
-    }
-    assert_eq!(live(), before, "handles, VMOs or mappings leaked");
+    });
 }
 
 #[test]
 fn gpu_clear_of_a_dedicated_image_reads_back_through_the_vmo_and_an_identical_import() {
-    let _lock = common::counters_lock();
-    let before = live();
-    {
-        let gpu = Gpu::new();
-        let interop = gpu.interop();
+    leak_checked(|gpu, interop| {
         const EXTENT: u32 = 64;
         let info = vk::ImageCreateInfo::default()
             .image_type(vk::ImageType::TYPE_2D)
@@ -290,13 +276,12 @@ fn gpu_clear_of_a_dedicated_image_reads_back_through_the_vmo_and_an_identical_im
         }
         .unwrap();
         check(&read_mapped(
-            &gpu,
+            gpu,
             imported.as_raw(),
             layout.size as usize + layout.offset as usize,
         ));
         drop((imported, twin, memory, image));
-    }
-    assert_eq!(live(), before, "handles, VMOs or mappings leaked");
+    });
 }
 
 #[test]

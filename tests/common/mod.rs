@@ -480,6 +480,18 @@ pub fn bind(interop: &Interop, buffer: &vmo_interop::vk::Buffer, memory: &vmo_in
     .unwrap();
 }
 
+/// Runs `body` with a fresh device ([`Gpu::new`]), holding [`counters_lock`], and asserts that
+/// once the device is gone nothing it made is left ([`live`] is back at its baseline).
+pub fn leak_checked(body: impl FnOnce(&Gpu, &Interop)) {
+    let _lock = counters_lock();
+    let before = live();
+    {
+        let gpu = Gpu::new();
+        body(&gpu, gpu.interop());
+    }
+    assert_eq!(live(), before, "handles, VMOs or mappings leaked");
+}
+
 /// What the process holds, for leak checks: (handles, VMOs, mappings). On the host, the host
 /// kernel's counts (VMO objects, with handles in flight); on Fuchsia, the process's handles
 /// and VMO handles (`ZX_INFO_PROCESS_HANDLE_STATS`; a process cannot count its mappings, 0).
