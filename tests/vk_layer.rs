@@ -6,7 +6,7 @@
 mod common;
 
 use ash::vk;
-use common::{live, Gpu, GpuOptions};
+use common::{live, read_mapped, write_mapped, Gpu, GpuOptions};
 use vmo_interop::vk::{DeviceError, Interop};
 use vmo_interop::zx::{self, AsHandleRef, HandleBased};
 
@@ -86,32 +86,6 @@ fn host_coherent_type(gpu: &Gpu, bits: u32) -> u32 {
         .expect("a host-coherent memory type a VMO can be imported as")
 }
 
-/// Writes `bytes` at the start of host-coherent `memory` and reads as many back.
-fn write(gpu: &Gpu, memory: vk::DeviceMemory, bytes: &[u8]) {
-    // SAFETY: host-visible memory of this device, not mapped elsewhere; the range lies within.
-    unsafe {
-        let ptr = gpu
-            .device
-            .map_memory(memory, 0, vk::WHOLE_SIZE, vk::MemoryMapFlags::empty())
-            .unwrap();
-        std::ptr::copy_nonoverlapping(bytes.as_ptr(), ptr.cast::<u8>(), bytes.len());
-        gpu.device.unmap_memory(memory);
-    }
-}
-
-fn read(gpu: &Gpu, memory: vk::DeviceMemory, len: usize) -> Vec<u8> {
-    // SAFETY: as `write`.
-    unsafe {
-        let ptr = gpu
-            .device
-            .map_memory(memory, 0, vk::WHOLE_SIZE, vk::MemoryMapFlags::empty())
-            .unwrap();
-        let bytes = std::slice::from_raw_parts(ptr.cast::<u8>(), len).to_vec();
-        gpu.device.unmap_memory(memory);
-        bytes
-    }
-}
-
 #[test]
 fn raw_ash_exports_and_imports_without_this_crates_vulkan_helpers() {
     let _lock = vmo_interop::platform::host::counters_lock();
@@ -149,7 +123,7 @@ fn raw_ash_exports_and_imports_without_this_crates_vulkan_helpers() {
         let exporter = unsafe { gpu.device.allocate_memory(&allocate, None) }.unwrap();
         // SAFETY: both live objects of this device; the type fits the buffer.
         unsafe { gpu.device.bind_buffer_memory(buffer, exporter, 0) }.unwrap();
-        write(&gpu, exporter, b"written through Vulkan");
+        write_mapped(&gpu, exporter, 0, b"written through Vulkan");
 
         // Export: vkGetMemoryZirconHandleFUCHSIA.
         let get = vk::MemoryGetZirconHandleInfoFUCHSIA::default()
@@ -176,12 +150,12 @@ fn raw_ash_exports_and_imports_without_this_crates_vulkan_helpers() {
         // SAFETY: a valid allocate info; the handle moves into Vulkan on success.
         let importer = unsafe { gpu.device.allocate_memory(&allocate, None) }.unwrap();
         assert_eq!(
-            read(&gpu, importer, 22),
+            read_mapped(&gpu, importer, 22),
             b"written through Vulkan",
             "the import aliases the exporter's bytes"
         );
-        write(&gpu, importer, b"written through import");
-        assert_eq!(read(&gpu, exporter, 22), b"written through import");
+        write_mapped(&gpu, importer, 0, b"written through import");
+        assert_eq!(read_mapped(&gpu, exporter, 22), b"written through import");
         // A second export names the same payload.
         // SAFETY: as above.
         let again = zx::Vmo::from(unsafe { zx::Handle::from_raw(get_handle(&ext, &get).unwrap()) });

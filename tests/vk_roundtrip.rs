@@ -4,7 +4,7 @@
 mod common;
 
 use ash::vk;
-use common::{bind, leak_checked, transfer_buffer, Gpu};
+use common::{bind, leak_checked, read_mapped, transfer_buffer, write_mapped};
 use vmo_interop::vk::{AllocationInfo, Backing, Resource};
 use vmo_interop::zx::{self, AsHandleRef, HandleBased};
 
@@ -14,32 +14,6 @@ fn read_vmo(vmo: &zx::Vmo, len: usize) -> Vec<u8> {
     let mut bytes = vec![0u8; len];
     vmo.read(&mut bytes, 0).unwrap();
     bytes
-}
-
-/// Reads `len` bytes of host-visible memory through vkMapMemory.
-fn read_mapped(gpu: &Gpu, memory: vk::DeviceMemory, len: usize) -> Vec<u8> {
-    // SAFETY: the memory is host-visible (every host-pointer type is) and not mapped elsewhere.
-    unsafe {
-        let ptr = gpu
-            .device
-            .map_memory(memory, 0, vk::WHOLE_SIZE, vk::MemoryMapFlags::empty())
-            .unwrap();
-        let bytes = std::slice::from_raw_parts(ptr.cast::<u8>(), len).to_vec();
-        gpu.device.unmap_memory(memory);
-        bytes
-    }
-}
-
-fn write_mapped(gpu: &Gpu, memory: vk::DeviceMemory, offset: usize, bytes: &[u8]) {
-    // SAFETY: as in `read_mapped`; the range lies within the allocation.
-    unsafe {
-        let ptr = gpu
-            .device
-            .map_memory(memory, 0, vk::WHOLE_SIZE, vk::MemoryMapFlags::empty())
-            .unwrap();
-        std::ptr::copy_nonoverlapping(bytes.as_ptr(), ptr.cast::<u8>().add(offset), bytes.len());
-        gpu.device.unmap_memory(memory);
-    }
 }
 
 #[test]
@@ -76,10 +50,7 @@ fn gpu_fill_reads_back_through_the_vmo_and_a_second_import() {
             )
             .unwrap();
         bind(interop, &import_buffer, &imported);
-        assert_eq!(
-            read_mapped(gpu, imported.as_raw(), SIZE as usize),
-            expected
-        );
+        assert_eq!(read_mapped(gpu, imported.as_raw(), SIZE as usize), expected);
 
         let copy_target = transfer_buffer(interop, SIZE);
         let target_memory = interop

@@ -480,6 +480,36 @@ pub fn bind(interop: &Interop, buffer: &vmo_interop::vk::Buffer, memory: &vmo_in
     .unwrap();
 }
 
+/// Reads the first `len` bytes of `memory` through `vkMapMemory`. The memory must be
+/// host-visible (every memory type the host layer uses is), not mapped elsewhere, and at least
+/// `len` bytes long.
+pub fn read_mapped(gpu: &Gpu, memory: vk::DeviceMemory, len: usize) -> Vec<u8> {
+    // SAFETY: the memory is host-visible (every host-pointer type is) and not mapped elsewhere.
+    unsafe {
+        let ptr = gpu
+            .device
+            .map_memory(memory, 0, vk::WHOLE_SIZE, vk::MemoryMapFlags::empty())
+            .unwrap();
+        let bytes = std::slice::from_raw_parts(ptr.cast::<u8>(), len).to_vec();
+        gpu.device.unmap_memory(memory);
+        bytes
+    }
+}
+
+/// Writes `bytes` at `offset` into `memory` through `vkMapMemory`; as [`read_mapped`], the
+/// range lies within the allocation.
+pub fn write_mapped(gpu: &Gpu, memory: vk::DeviceMemory, offset: usize, bytes: &[u8]) {
+    // SAFETY: as in `read_mapped`; the range lies within the allocation.
+    unsafe {
+        let ptr = gpu
+            .device
+            .map_memory(memory, 0, vk::WHOLE_SIZE, vk::MemoryMapFlags::empty())
+            .unwrap();
+        std::ptr::copy_nonoverlapping(bytes.as_ptr(), ptr.cast::<u8>().add(offset), bytes.len());
+        gpu.device.unmap_memory(memory);
+    }
+}
+
 /// Runs `body` with a fresh device ([`Gpu::new`]), holding [`counters_lock`], and asserts that
 /// once the device is gone nothing it made is left ([`live`] is back at its baseline).
 pub fn leak_checked(body: impl FnOnce(&Gpu, &Interop)) {
