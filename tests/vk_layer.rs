@@ -6,7 +6,7 @@
 mod common;
 
 use ash::vk;
-use common::{live, read_mapped, write_mapped, Gpu, GpuOptions};
+use common::{live, read_mapped, write_mapped, zircon_handle_properties, Gpu, GpuOptions};
 use vmo_interop::vk::{DeviceError, Interop};
 use vmo_interop::zx::{self, AsHandleRef, HandleBased};
 
@@ -35,28 +35,6 @@ fn fuchsia(gpu: &Gpu) -> ash::fuchsia::external_memory::Device {
         assert!(fp.is_some(), "vkGetDeviceProcAddr({name:?}) is null");
     }
     ash::fuchsia::external_memory::Device::new(&gpu.instance, &gpu.device)
-}
-
-/// `vkGetMemoryZirconHandlePropertiesFUCHSIA`.
-///
-/// # Safety
-/// As the command (`handle` is any value; it is borrowed).
-unsafe fn properties(
-    ext: &ash::fuchsia::external_memory::Device,
-    handle_type: vk::ExternalMemoryHandleTypeFlags,
-    handle: u32,
-) -> Result<u32, vk::Result> {
-    let mut properties = vk::MemoryZirconHandlePropertiesFUCHSIA::default();
-    // SAFETY: the caller's contract; `properties` is a valid out structure.
-    unsafe {
-        (ext.fp().get_memory_zircon_handle_properties_fuchsia)(
-            ext.device(),
-            handle_type,
-            handle,
-            &mut properties,
-        )
-    }
-    .result_with_success(properties.memory_type_bits)
 }
 
 /// `vkGetMemoryZirconHandleFUCHSIA`.
@@ -109,7 +87,8 @@ fn raw_ash_exports_and_imports_without_this_crates_vulkan_helpers() {
         // Which types can a VMO be imported as? Ask about a fresh one.
         let probe = zx::Vmo::create(size).unwrap();
         // SAFETY: ZIRCON_VMO and a live handle, borrowed.
-        let vmo_bits = unsafe { properties(&ext, ZIRCON_VMO, probe.raw_handle()) }.unwrap();
+        let vmo_bits =
+            unsafe { zircon_handle_properties(&ext, ZIRCON_VMO, probe.raw_handle()) }.unwrap();
         assert_ne!(vmo_bits, 0);
         let memory_type = host_coherent_type(&gpu, vmo_bits & requirements.memory_type_bits);
 

@@ -480,6 +480,29 @@ pub fn bind(interop: &Interop, buffer: &vmo_interop::vk::Buffer, memory: &vmo_in
     .unwrap();
 }
 
+/// `vkGetMemoryZirconHandlePropertiesFUCHSIA`, called through ash's raw table: the memory type
+/// bits, or the error code.
+///
+/// # Safety
+/// As the command (`handle` is any value; it is borrowed).
+pub unsafe fn zircon_handle_properties(
+    ext: &ash::fuchsia::external_memory::Device,
+    handle_type: vk::ExternalMemoryHandleTypeFlags,
+    handle: u32,
+) -> Result<u32, vk::Result> {
+    let mut properties = vk::MemoryZirconHandlePropertiesFUCHSIA::default();
+    // SAFETY: the caller's contract; `properties` is a valid out structure.
+    unsafe {
+        (ext.fp().get_memory_zircon_handle_properties_fuchsia)(
+            ext.device(),
+            handle_type,
+            handle,
+            &mut properties,
+        )
+    }
+    .result_with_success(properties.memory_type_bits)
+}
+
 /// Reads the first `len` bytes of `memory` through `vkMapMemory`. The memory must be
 /// host-visible (every memory type the host layer uses is), not mapped elsewhere, and at least
 /// `len` bytes long.
