@@ -340,49 +340,12 @@ macro_rules! node_methods {
             self.0.sync(deadline)
         }
 
-        /// Leaves the collection cleanly: this node stops taking part in allocation and
-        /// closing it will not fail the collection. Closing a node **without** `release`
-        /// fails the whole collection for every participant, as sysmem does.
-        ///
-        /// Sends `Node.Release` (one-way), then closes the channel.
-        ///
-        /// # Errors
-        /// [`ClientError::CollectionFailed`] (already failed; the channel is closed anyway).
-        pub fn release(self) -> Result<(), ClientError> {
-            self.0.release()
-        }
-
-        /// Names the collection for diagnostics; the highest `priority` wins.
-        ///
-        /// Sends `Node.SetName` (one-way).
-        ///
-        /// # Errors
-        /// [`ClientError::Encode`] (`name` over 64 bytes), [`ClientError::CollectionFailed`].
-        pub fn set_name(&self, priority: u32, name: &str) -> Result<(), ClientError> {
-            self.0.set_name(priority, name)
-        }
-
-        /// Names this participant in sysmem's diagnostics.
-        ///
-        /// Sends `Node.SetDebugClientInfo` (one-way).
-        ///
-        /// # Errors
-        /// [`ClientError::Encode`] (`name` over 256 bytes), [`ClientError::CollectionFailed`].
-        pub fn set_debug_client_info(&self, name: &str, id: u64) -> Result<(), ClientError> {
-            self.0
-                .set_debug_client_info(ordinals::NODE_SET_DEBUG_CLIENT_INFO, name, id)
-        }
+        methods::node_one_way_methods!();
 
         /// The client end of the node's channel (closing it without
         /// [`release`](Self::release) fails the collection).
         pub fn into_channel(self) -> zx::Channel {
             self.0.channel
-        }
-
-        /// The client end, borrowed (e.g. for its koids: a token's server koid, which
-        /// [`Allocator::validate_buffer_collection_token`] takes, is its `related_koid`).
-        pub fn as_channel(&self) -> &zx::Channel {
-            &self.0.channel
         }
     };
 }

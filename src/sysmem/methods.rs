@@ -13,6 +13,52 @@ use super::types::{BufferCollectionConstraints, BufferCollectionInfo, Error};
 use crate::fidl::{Decode, Empty, Encode, NoErrorClause};
 use crate::zx;
 
+/// The one-way `Node` methods and the borrowed channel, the same on the blocking nodes
+/// (`client`) and the async ones (`proxy`); expanded inside their `impl` blocks.
+macro_rules! node_one_way_methods {
+    () => {
+        /// Leaves the collection cleanly: this node stops taking part in allocation and
+        /// closing it will not fail the collection. Closing a node **without** `release`
+        /// fails the whole collection for every participant, as sysmem does.
+        ///
+        /// Sends `Node.Release` (one-way), then closes the channel.
+        ///
+        /// # Errors
+        /// [`ClientError::CollectionFailed`] (already failed; the channel is closed anyway).
+        pub fn release(self) -> Result<(), ClientError> {
+            self.0.release()
+        }
+
+        /// Names the collection for diagnostics; the highest `priority` wins.
+        ///
+        /// Sends `Node.SetName` (one-way).
+        ///
+        /// # Errors
+        /// [`ClientError::Encode`] (`name` over 64 bytes), [`ClientError::CollectionFailed`].
+        pub fn set_name(&self, priority: u32, name: &str) -> Result<(), ClientError> {
+            self.0.set_name(priority, name)
+        }
+
+        /// Names this participant in sysmem's diagnostics.
+        ///
+        /// Sends `Node.SetDebugClientInfo` (one-way).
+        ///
+        /// # Errors
+        /// [`ClientError::Encode`] (`name` over 256 bytes), [`ClientError::CollectionFailed`].
+        pub fn set_debug_client_info(&self, name: &str, id: u64) -> Result<(), ClientError> {
+            self.0
+                .set_debug_client_info(ordinals::NODE_SET_DEBUG_CLIENT_INFO, name, id)
+        }
+
+        /// The client end, borrowed (e.g. for its koids: a token's server koid, which
+        /// [`Allocator::validate_buffer_collection_token`](crate::sysmem::Allocator::validate_buffer_collection_token) takes, is its `related_koid`).
+        pub fn as_channel(&self) -> &zx::Channel {
+            &self.0.channel
+        }
+    };
+}
+pub(super) use node_one_way_methods;
+
 impl Proxy {
     /// Sends `Allocator.AllocateSharedCollection` and returns the root token's client end.
     pub(super) fn allocate_shared_collection(&self) -> Result<zx::Channel, ClientError> {

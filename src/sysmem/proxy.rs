@@ -116,35 +116,7 @@ macro_rules! node_proxy_methods {
             self.0.call_method_async(methods::NodeSync).await
         }
 
-        /// Sends `Node.Release` and closes the channel (one-way).
-        ///
-        /// # Errors
-        /// [`ClientError::CollectionFailed`].
-        pub fn release(self) -> Result<(), ClientError> {
-            self.0.release()
-        }
-
-        /// Sends `Node.SetName` (one-way).
-        ///
-        /// # Errors
-        /// [`ClientError::Encode`], [`ClientError::CollectionFailed`].
-        pub fn set_name(&self, priority: u32, name: &str) -> Result<(), ClientError> {
-            self.0.set_name(priority, name)
-        }
-
-        /// Sends `Node.SetDebugClientInfo` (one-way).
-        ///
-        /// # Errors
-        /// [`ClientError::Encode`], [`ClientError::CollectionFailed`].
-        pub fn set_debug_client_info(&self, name: &str, id: u64) -> Result<(), ClientError> {
-            self.0
-                .set_debug_client_info(ordinals::NODE_SET_DEBUG_CLIENT_INFO, name, id)
-        }
-
-        /// The client end, borrowed.
-        pub fn as_channel(&self) -> &zx::Channel {
-            &self.0.channel
-        }
+        methods::node_one_way_methods!();
     };
 }
 
