@@ -5,11 +5,12 @@
 use std::thread;
 use std::time::{Duration, Instant};
 
-use vmo_interop::sysmem::types::{
-    BufferCollectionConstraints, BufferMemoryConstraints, BufferUsage,
-};
+use vmo_interop::sysmem::types::BufferCollectionConstraints;
 use vmo_interop::sysmem::{Allocator, BufferCollectionToken, HostSysmem, HostSysmemStats};
 use vmo_interop::zx;
+
+mod constraints;
+pub use constraints::cpu_constraints;
 
 /// A generous bound: every call here completes at once unless the service is broken.
 pub fn deadline() -> zx::MonotonicInstant {
@@ -61,23 +62,6 @@ pub fn until(service: &HostSysmem, done: impl Fn(HostSysmemStats) -> bool) {
             service.stats()
         );
         thread::sleep(Duration::from_millis(1));
-    }
-}
-
-/// A participant with CPU usage `cpu`, camping on `camping` buffers of at least `min_size`
-/// bytes.
-pub fn cpu_constraints(cpu: u32, min_size: u64, camping: u32) -> BufferCollectionConstraints {
-    BufferCollectionConstraints {
-        usage: Some(BufferUsage {
-            cpu: Some(cpu),
-            ..Default::default()
-        }),
-        min_buffer_count_for_camping: Some(camping),
-        buffer_memory_constraints: Some(BufferMemoryConstraints {
-            min_size_bytes: Some(min_size),
-            ..Default::default()
-        }),
-        ..Default::default()
     }
 }
 
