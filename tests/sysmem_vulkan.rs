@@ -3,11 +3,11 @@
 //! bytes through their own VMOs.
 
 mod common;
-
-use std::time::Duration;
+mod sysmem_common;
 
 use ash::vk;
 use common::{bind, Gpu};
+use sysmem_common::{cpu_constraints, deadline};
 use vmo_interop::sysmem::types::*;
 use vmo_interop::sysmem::vulkan::{import_buffers, ImportBuffersError, VulkanConstraints};
 use vmo_interop::sysmem::{BufferCollection, HostSysmem};
@@ -16,24 +16,10 @@ use vmo_interop::zx::{self, AsHandleRef, Rights};
 
 const SIZE: u64 = 256 * 1024;
 
-fn deadline() -> zx::MonotonicInstant {
-    zx::MonotonicInstant::after(Duration::from_secs(10))
-}
-
+/// A CPU reader of one 4 KiB buffer (sysmem allocates only when some participant asks for a
+/// size).
 fn reader() -> BufferCollectionConstraints {
-    BufferCollectionConstraints {
-        usage: Some(BufferUsage {
-            cpu: Some(usage::CPU_USAGE_READ),
-            ..Default::default()
-        }),
-        min_buffer_count_for_camping: Some(1),
-        // Sysmem allocates only when some participant asks for a size.
-        buffer_memory_constraints: Some(BufferMemoryConstraints {
-            min_size_bytes: Some(4096),
-            ..Default::default()
-        }),
-        ..Default::default()
-    }
+    cpu_constraints(usage::CPU_USAGE_READ, 4096, 1)
 }
 
 /// Asserts the host kernel holds what it held before `f`.
