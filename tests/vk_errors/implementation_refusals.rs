@@ -37,32 +37,31 @@ fn refusals_by_the_implementation_after_validation_hand_the_vmo_back() {
             // SAFETY: invalid on purpose (see the test's docs); nothing is allocated on failure.
             unsafe { table.allocate_memory(info) }
         };
+        // A raw 4 KiB import of the value `handle` as `handle_type`.
+        let import = |handle_type, handle| {
+            let mut import = vk::ImportMemoryZirconHandleInfoFUCHSIA::default()
+                .handle_type(handle_type)
+                .handle(handle);
+            allocate(
+                &vk::MemoryAllocateInfo::default()
+                    .allocation_size(4096)
+                    .push_next(&mut import),
+            )
+        };
 
         // An import of a closed handle value: refused, nothing taken.
         let (closed, _) = vmo(4096);
         let value = closed.raw_handle();
         drop(closed);
-        let mut import = vk::ImportMemoryZirconHandleInfoFUCHSIA::default()
-            .handle_type(zircon)
-            .handle(value);
-        let info = vk::MemoryAllocateInfo::default()
-            .allocation_size(4096)
-            .push_next(&mut import);
         assert_eq!(
-            allocate(&info),
+            import(zircon, value),
             Err(vk::Result::ERROR_INVALID_EXTERNAL_HANDLE)
         );
 
         // An import struct naming another handle type (04771).
         let (v, _) = vmo(4096);
-        let mut import = vk::ImportMemoryZirconHandleInfoFUCHSIA::default()
-            .handle_type(vk::ExternalMemoryHandleTypeFlags::OPAQUE_FD)
-            .handle(v.raw_handle());
-        let info = vk::MemoryAllocateInfo::default()
-            .allocation_size(4096)
-            .push_next(&mut import);
         assert_eq!(
-            allocate(&info),
+            import(vk::ExternalMemoryHandleTypeFlags::OPAQUE_FD, v.raw_handle()),
             Err(vk::Result::ERROR_INVALID_EXTERNAL_HANDLE)
         );
         assert_eq!(
