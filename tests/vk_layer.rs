@@ -21,18 +21,26 @@ fn raw_gpu() -> Gpu {
     })
 }
 
+/// The commands of `VK_FUCHSIA_external_memory`.
+const COMMANDS: [&std::ffi::CStr; 2] = [
+    c"vkGetMemoryZirconHandleFUCHSIA",
+    c"vkGetMemoryZirconHandlePropertiesFUCHSIA",
+];
+
+/// Whether `vkGetDeviceProcAddr` resolves `name` on `gpu`'s device.
+fn resolves(gpu: &Gpu, name: &std::ffi::CStr) -> bool {
+    // SAFETY: a live device of this instance; a NUL-terminated name.
+    unsafe {
+        gpu.instance
+            .get_device_proc_addr(gpu.device.handle(), name.as_ptr())
+    }
+    .is_some()
+}
+
 /// The extension's commands, loaded the way any ash application loads them.
 fn fuchsia(gpu: &Gpu) -> ash::fuchsia::external_memory::Device {
-    for name in [
-        c"vkGetMemoryZirconHandleFUCHSIA",
-        c"vkGetMemoryZirconHandlePropertiesFUCHSIA",
-    ] {
-        // SAFETY: a live device of this instance; a NUL-terminated name.
-        let fp = unsafe {
-            gpu.instance
-                .get_device_proc_addr(gpu.device.handle(), name.as_ptr())
-        };
-        assert!(fp.is_some(), "vkGetDeviceProcAddr({name:?}) is null");
+    for name in COMMANDS {
+        assert!(resolves(gpu, name), "vkGetDeviceProcAddr({name:?}) is null");
     }
     ash::fuchsia::external_memory::Device::new(&gpu.instance, &gpu.device)
 }
@@ -222,15 +230,10 @@ fn the_extensions_commands_are_absent_on_a_device_that_did_not_enable_it() {
         interop: false,
         ..GpuOptions::default()
     });
-    for name in [
-        c"vkGetMemoryZirconHandleFUCHSIA",
-        c"vkGetMemoryZirconHandlePropertiesFUCHSIA",
-    ] {
-        // SAFETY: a live device of this instance; a NUL-terminated name.
-        let fp = unsafe {
-            gpu.instance
-                .get_device_proc_addr(gpu.device.handle(), name.as_ptr())
-        };
-        assert!(fp.is_none(), "{name:?} is not enabled on this device");
+    for name in COMMANDS {
+        assert!(
+            !resolves(&gpu, name),
+            "{name:?} is not enabled on this device"
+        );
     }
 }
