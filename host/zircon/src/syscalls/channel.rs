@@ -8,7 +8,7 @@ use fuchsia_zircon_types::{
     zx_time_t,
 };
 
-use super::{abi_count, insert, requested_rights, status};
+use super::{abi_count, insert_pair, requested_rights, status};
 use crate::channel::wire::{MAX_BYTES, MAX_HANDLES};
 use crate::channel::{ChannelEnd, Message, ReadError, Socket};
 use crate::object::{KernelHandle, Kind, Object};
@@ -53,17 +53,7 @@ pub(crate) fn channel_create(
             koid,
             Kind::Channel(ChannelEnd::new(fd1, Socket::Channel)),
         );
-        let rights = crate::DEFAULT_CHANNEL_RIGHTS;
-        let (handle0, handle1) = (
-            KernelHandle::new(end0, rights),
-            KernelHandle::new(end1, rights),
-        );
-        insert(handle0, out0)?;
-        if let Err(status) = insert(handle1, out1) {
-            super::handle_close(*out0);
-            return Err(status);
-        }
-        Ok(())
+        insert_pair((end0, end1), crate::DEFAULT_CHANNEL_RIGHTS, out0, out1)
     })())
 }
 
