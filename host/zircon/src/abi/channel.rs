@@ -5,7 +5,7 @@ use fuchsia_zircon_types::{
     zx_status_t, zx_time_t,
 };
 
-use super::{in_slice, out_ref, out_slice, run};
+use super::{create_pair, in_slice, out_ref, out_slice, run};
 use crate::syscalls;
 
 /// `zx_channel_create`.
@@ -19,13 +19,8 @@ pub unsafe extern "C" fn zx_channel_create(
     out0: *mut zx_handle_t,
     out1: *mut zx_handle_t,
 ) -> zx_status_t {
-    run(|| {
-        // SAFETY: forwarded from this function's contract.
-        let out0 = unsafe { out_ref(out0) }?;
-        // SAFETY: as above.
-        let out1 = unsafe { out_ref(out1) }?;
-        Ok(syscalls::channel_create(options, out0, out1))
-    })
+    // SAFETY: forwarded from this function's contract.
+    unsafe { create_pair(options, out0, out1, syscalls::channel_create) }
 }
 
 /// `zx_channel_write`. The handles are consumed on every path, as the kernel consumes them.
