@@ -21,8 +21,8 @@ use std::thread;
 use std::time::Duration;
 
 use sysmem_common::{
-    assert_closed_with_internal_epitaph, cpu_constraints, deadline, shared_collection as shared,
-    until, with_service,
+    assert_closed_with_internal_epitaph, consumer_tokens, cpu_constraints, deadline,
+    shared_collection as shared, until, with_service,
 };
 use vmo_interop::fidl::{self, Empty, FlexibleResult, FrameworkErr, TransactionHeader};
 use vmo_interop::sysmem::types::*;

@@ -51,6 +51,23 @@ pub fn shared_collection(
     (root, others)
 }
 
+/// Tokens for consumers A and B of `root`'s collection, known to the service: A's with the
+/// root's rights, B's attenuated by `b_mask` one `Duplicate` further down the chain (from an
+/// intermediate token, released once B's is known).
+pub fn consumer_tokens(
+    root: &BufferCollectionToken,
+    b_mask: zx::Rights,
+) -> (BufferCollectionToken, BufferCollectionToken) {
+    let mut tokens = root
+        .duplicate_sync(&[zx::Rights::SAME_RIGHTS; 2], deadline())
+        .unwrap();
+    let (b_parent, a_token) = (tokens.pop().unwrap(), tokens.pop().unwrap());
+    let b_token = b_parent.duplicate(b_mask).unwrap();
+    b_parent.sync(deadline()).unwrap();
+    b_parent.release().unwrap();
+    (a_token, b_token)
+}
+
 /// Waits (bounded) until the service's state satisfies `done`: lets a test know that calls
 /// made on other threads have reached the service.
 pub fn until(service: &HostSysmem, done: impl Fn(HostSysmemStats) -> bool) {

@@ -14,15 +14,9 @@ fn three_participants_get_their_own_rights_and_share_bytes() {
         producer_alloc.set_debug_client_info("producer", 1).unwrap();
         let root = producer_alloc.allocate_shared_collection().unwrap();
         root.set_name(10, "three-participants").unwrap();
-        let mut tokens = root
-            .duplicate_sync(&[Rights::SAME_RIGHTS, Rights::SAME_RIGHTS], deadline())
-            .unwrap();
-        let (b_parent, a_token) = (tokens.pop().unwrap(), tokens.pop().unwrap());
         // B is attenuated further, one Duplicate down the chain: no MAP, no SET_PROPERTY.
         let b_mask = Rights::BASIC | Rights::READ | Rights::WRITE | Rights::GET_PROPERTY;
-        let b_token = b_parent.duplicate(b_mask).unwrap();
-        b_parent.sync(deadline()).unwrap();
-        b_parent.release().unwrap();
+        let (a_token, b_token) = consumer_tokens(&root, b_mask);
 
         let producer = producer_alloc.bind_shared_collection(root).unwrap();
         let a = a_alloc.bind_shared_collection(a_token).unwrap();
