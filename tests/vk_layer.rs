@@ -6,20 +6,12 @@
 mod common;
 
 use ash::vk;
-use common::{live, read_mapped, write_mapped, zircon_handle_properties, Gpu, GpuOptions};
+use common::{live, raw_gpu, read_mapped, write_mapped, zircon_handle_properties, Gpu, GpuOptions};
 use vmo_interop::vk::{DeviceError, Interop};
 use vmo_interop::zx::{self, AsHandleRef, HandleBased};
 
 const ZIRCON_VMO: vk::ExternalMemoryHandleTypeFlags =
     vk::ExternalMemoryHandleTypeFlags::ZIRCON_VMO_FUCHSIA;
-
-/// A device with `VK_FUCHSIA_external_memory` enabled and no `Interop`.
-fn raw_gpu() -> Gpu {
-    Gpu::with(GpuOptions {
-        interop: false,
-        ..GpuOptions::default()
-    })
-}
 
 /// The commands of `VK_FUCHSIA_external_memory`.
 const COMMANDS: [&std::ffi::CStr; 2] = [

@@ -6,7 +6,7 @@
 mod common;
 
 use ash::vk;
-use common::{live, zircon_handle_properties, Gpu, GpuOptions};
+use common::{live, raw_gpu, zircon_handle_properties, Gpu};
 use vmo_interop::zx::{self, AsHandleRef, HandleBased};
 
 const ZIRCON_VMO: vk::ExternalMemoryHandleTypeFlags =
@@ -23,10 +23,7 @@ struct Raw {
 
 impl Raw {
     fn new() -> Self {
-        let gpu = Gpu::with(GpuOptions {
-            interop: false,
-            ..GpuOptions::default()
-        });
+        let gpu = raw_gpu();
         let ext = ash::fuchsia::external_memory::Device::new(&gpu.instance, &gpu.device);
         let probe = zx::Vmo::create(4096).unwrap();
         // SAFETY: a live VMO, borrowed for the query.

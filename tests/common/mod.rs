@@ -533,6 +533,15 @@ pub fn write_mapped(gpu: &Gpu, memory: vk::DeviceMemory, offset: usize, bytes: &
     }
 }
 
+/// A device with the interop's extensions enabled and no `Interop`: for tests that call the
+/// extension through ash, or make their own `Interop`.
+pub fn raw_gpu() -> Gpu {
+    Gpu::with(GpuOptions {
+        interop: false,
+        ..GpuOptions::default()
+    })
+}
+
 /// Runs `body` with a fresh device ([`Gpu::new`]), holding [`counters_lock`], and asserts that
 /// once the device is gone nothing it made is left ([`live`] is back at its baseline).
 pub fn leak_checked(body: impl FnOnce(&Gpu, &Interop)) {
