@@ -31,6 +31,13 @@ fn poll(channel: &Channel, signals: Signals) -> Result<Signals, Status> {
         .to_result()
 }
 
+/// Blocks until one of `signals` is asserted on `channel`.
+fn wait_forever(channel: &Channel, signals: Signals) -> Result<Signals, Status> {
+    channel
+        .wait_handle(signals, MonotonicInstant::INFINITE)
+        .to_result()
+}
+
 fn read_bytes(channel: &Channel) -> Result<Vec<u8>, Status> {
     let mut buf = MessageBuf::new();
     channel.read(&mut buf)?;

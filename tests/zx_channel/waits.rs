@@ -67,10 +67,7 @@ fn a_waiter_on_another_thread_wakes_on_write() {
     let s = serial();
     let (a, b) = Channel::create().unwrap();
     let waiter = thread::spawn(move || {
-        let signals = b
-            .wait_handle(Signals::CHANNEL_READABLE, MonotonicInstant::INFINITE)
-            .to_result()
-            .unwrap();
+        let signals = wait_forever(&b, Signals::CHANNEL_READABLE).unwrap();
         (signals, read_bytes(&b).unwrap())
     });
     until_a_waiter_blocks();
@@ -87,9 +84,7 @@ fn a_waiter_on_another_thread_wakes_on_peer_close() {
     let s = serial();
     let (a, b) = Channel::create().unwrap();
     let waiter = thread::spawn(move || {
-        let signals = b
-            .wait_handle(Signals::CHANNEL_PEER_CLOSED, MonotonicInstant::INFINITE)
-            .to_result();
+        let signals = wait_forever(&b, Signals::CHANNEL_PEER_CLOSED);
         drop(b);
         signals
     });
@@ -108,9 +103,7 @@ fn closing_a_handle_during_a_wait_is_canceled() {
         // SAFETY: `value` stays live until this thread's wait returns or the main thread
         // closes it; the borrow never closes it.
         let borrowed = unsafe { Unowned::<Channel>::from_raw_handle(value) };
-        borrowed
-            .wait_handle(Signals::CHANNEL_READABLE, MonotonicInstant::INFINITE)
-            .to_result()
+        wait_forever(&borrowed, Signals::CHANNEL_READABLE)
     });
     until_a_waiter_blocks();
     assert_eq!(raw::handle_close(value), sys::ZX_OK);
