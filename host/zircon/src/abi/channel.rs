@@ -73,7 +73,6 @@ pub unsafe extern "C" fn zx_channel_read(
     // SAFETY: forwarded from this function's contract.
     unsafe {
         read_with(
-            syscalls::channel_read,
             handle,
             options,
             (bytes, num_bytes),
@@ -104,7 +103,6 @@ pub unsafe extern "C" fn zx_channel_read_etc(
     // SAFETY: forwarded from this function's contract.
     unsafe {
         read_with(
-            syscalls::channel_read_etc,
             handle,
             options,
             (bytes, num_bytes),
@@ -116,14 +114,12 @@ pub unsafe extern "C" fn zx_channel_read_etc(
 }
 
 /// The body of [`zx_channel_read`] and [`zx_channel_read_etc`], which differ only in what a
-/// handle slot holds: `read` is `syscalls::channel_read` or `syscalls::channel_read_etc`.
+/// handle slot holds.
 ///
 /// # Safety
 ///
 /// As [`zx_channel_read`], with `handles` holding `H` values.
-#[allow(clippy::type_complexity)] // the syscall's own out-parameters
-unsafe fn read_with<H>(
-    read: fn(zx_handle_t, u32, &mut [u8], &mut [H], &mut u32, &mut u32) -> zx_status_t,
+unsafe fn read_with<H: syscalls::ReadSlot>(
     handle: zx_handle_t,
     options: u32,
     (bytes, num_bytes): (*mut u8, u32),
@@ -137,7 +133,7 @@ unsafe fn read_with<H>(
         // SAFETY: as above.
         let handles = unsafe { out_slice(handles, num_handles as usize) }?;
         let (mut nb, mut nh) = (0, 0);
-        let status = read(handle, options, bytes, handles, &mut nb, &mut nh);
+        let status = syscalls::channel_read(handle, options, bytes, handles, &mut nb, &mut nh);
         // SAFETY: forwarded from this function's contract.
         unsafe { write_actuals(actual_bytes, nb, actual_handles, nh) };
         Ok(status)

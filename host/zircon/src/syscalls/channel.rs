@@ -294,58 +294,36 @@ fn insert_received(handles: Vec<KernelHandle>) -> Result<Vec<zx_handle_info_t>, 
     Ok(values)
 }
 
-/// Emulates `zx_channel_read`: needs READ; `SHOULD_WAIT` when empty, `PEER_CLOSED` when
-/// empty and the peer is closed; `BUFFER_TOO_SMALL` reports the sizes needed in the
-/// `actual_*` out-parameters and keeps the message (unless `ZX_CHANNEL_READ_MAY_DISCARD`).
-pub(crate) fn channel_read(
-    handle: zx_handle_t,
-    options: u32,
-    bytes: &mut [u8],
-    handles: &mut [zx_handle_t],
-    actual_bytes: &mut u32,
-    actual_handles: &mut u32,
-) -> zx_status_t {
-    read_into(
-        handle,
-        options,
-        bytes,
-        handles,
-        actual_bytes,
-        actual_handles,
-        |info| info.handle,
-    )
+/// What one handle slot of a channel read receives: the bare value (`zx_channel_read`) or the
+/// value with its type and rights (`zx_channel_read_etc`).
+pub(crate) trait ReadSlot {
+    fn from_info(info: zx_handle_info_t) -> Self;
 }
 
-/// Emulates `zx_channel_read_etc`: as [`channel_read`], with each handle's type and rights.
-pub(crate) fn channel_read_etc(
-    handle: zx_handle_t,
-    options: u32,
-    bytes: &mut [u8],
-    handles: &mut [zx_handle_info_t],
-    actual_bytes: &mut u32,
-    actual_handles: &mut u32,
-) -> zx_status_t {
-    read_into(
-        handle,
-        options,
-        bytes,
-        handles,
-        actual_bytes,
-        actual_handles,
-        |info| info,
-    )
+impl ReadSlot for zx_handle_t {
+    fn from_info(info: zx_handle_info_t) -> Self {
+        info.handle
+    }
 }
 
-/// [`channel_read`] and [`channel_read_etc`]: each received handle goes into its slot as
-/// `slot` makes it.
-fn read_into<H>(
+impl ReadSlot for zx_handle_info_t {
+    fn from_info(info: zx_handle_info_t) -> Self {
+        info
+    }
+}
+
+/// Emulates `zx_channel_read` (slots of `zx_handle_t`) and `zx_channel_read_etc` (slots of
+/// `zx_handle_info_t`, with each handle's type and rights): needs READ; `SHOULD_WAIT` when
+/// empty, `PEER_CLOSED` when empty and the peer is closed; `BUFFER_TOO_SMALL` reports the sizes
+/// needed in the `actual_*` out-parameters and keeps the message (unless
+/// `ZX_CHANNEL_READ_MAY_DISCARD`).
+pub(crate) fn channel_read<H: ReadSlot>(
     handle: zx_handle_t,
     options: u32,
     bytes: &mut [u8],
     handles: &mut [H],
     actual_bytes: &mut u32,
     actual_handles: &mut u32,
-    slot: fn(zx_handle_info_t) -> H,
 ) -> zx_status_t {
     count_call();
     status(
@@ -360,7 +338,7 @@ fn read_into<H>(
         .map(|(data, received)| {
             bytes[..data.len()].copy_from_slice(&data);
             for (out, info) in handles.iter_mut().zip(received) {
-                *out = slot(info);
+                *out = H::from_info(info);
             }
         }),
     )
