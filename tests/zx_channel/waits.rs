@@ -2,6 +2,15 @@
 
 use super::*;
 
+/// A `zx_wait_item_t` for `object` waiting for `waitfor`, nothing pending yet.
+fn item(object: &impl AsHandleRef, waitfor: Signals) -> WaitItem<'_> {
+    WaitItem {
+        handle: object.as_handle_ref(),
+        waitfor,
+        pending: Signals::NONE,
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Signals and waits
 // ---------------------------------------------------------------------------------------------
@@ -120,21 +129,9 @@ fn object_wait_many_fills_pending_for_every_item() {
     let vmo = Vmo::create(1).unwrap();
     c.write(b"ready", &mut vec![]).unwrap();
     let mut items = [
-        WaitItem {
-            handle: b.as_handle_ref(),
-            waitfor: Signals::CHANNEL_READABLE,
-            pending: Signals::NONE,
-        },
-        WaitItem {
-            handle: d.as_handle_ref(),
-            waitfor: Signals::CHANNEL_READABLE,
-            pending: Signals::NONE,
-        },
-        WaitItem {
-            handle: vmo.as_handle_ref(),
-            waitfor: Signals::NONE,
-            pending: Signals::NONE,
-        },
+        item(&b, Signals::CHANNEL_READABLE),
+        item(&d, Signals::CHANNEL_READABLE),
+        item(&vmo, Signals::NONE),
     ];
     assert_eq!(
         object_wait_many(&mut items, MonotonicInstant::INFINITE),
@@ -154,11 +151,7 @@ fn object_wait_many_fills_pending_for_every_item() {
 fn object_wait_many_times_out_and_still_fills_pending() {
     let s = serial();
     let (a, b) = Channel::create().unwrap();
-    let mut items = [WaitItem {
-        handle: b.as_handle_ref(),
-        waitfor: Signals::CHANNEL_READABLE,
-        pending: Signals::NONE,
-    }];
+    let mut items = [item(&b, Signals::CHANNEL_READABLE)];
     let deadline = MonotonicInstant::after(Duration::from_millis(5));
     assert_eq!(
         object_wait_many(&mut items, deadline),
@@ -176,16 +169,8 @@ fn object_wait_many_wakes_on_any_item_from_another_thread() {
     let (c, d) = Channel::create().unwrap();
     let waiter = thread::spawn(move || {
         let mut items = [
-            WaitItem {
-                handle: b.as_handle_ref(),
-                waitfor: Signals::CHANNEL_READABLE,
-                pending: Signals::NONE,
-            },
-            WaitItem {
-                handle: d.as_handle_ref(),
-                waitfor: Signals::CHANNEL_READABLE,
-                pending: Signals::NONE,
-            },
+            item(&b, Signals::CHANNEL_READABLE),
+            item(&d, Signals::CHANNEL_READABLE),
         ];
         let status = object_wait_many(&mut items, MonotonicInstant::INFINITE);
         let pending = [items[0].pending, items[1].pending];
@@ -206,13 +191,7 @@ fn object_wait_many_wakes_on_any_item_from_another_thread() {
 fn object_wait_many_with_more_than_64_items_is_out_of_range() {
     let s = serial();
     let vmo = Vmo::create(1).unwrap();
-    let mut items: Vec<WaitItem<'_>> = (0..65)
-        .map(|_| WaitItem {
-            handle: vmo.as_handle_ref(),
-            waitfor: Signals::USER_0,
-            pending: Signals::NONE,
-        })
-        .collect();
+    let mut items: Vec<WaitItem<'_>> = (0..65).map(|_| item(&vmo, Signals::USER_0)).collect();
     assert_eq!(
         object_wait_many(&mut items, MonotonicInstant::INFINITE_PAST),
         Err(Status::OUT_OF_RANGE)
