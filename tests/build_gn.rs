@@ -16,6 +16,22 @@ use std::collections::BTreeSet;
 
 use fuchsia_build::*;
 
+/// The Rust files under `dir` (a folder of the repository), as paths from the repository root
+/// with `/` separators, the way BUILD.gn names them.
+fn rust_sources_under(dir: &str) -> BTreeSet<String> {
+    let mut files = Vec::new();
+    rust_files(&repo().join(dir), &mut files);
+    files
+        .iter()
+        .map(|p| {
+            p.strip_prefix(repo())
+                .expect("under repo")
+                .to_string_lossy()
+                .replace('\\', "/")
+        })
+        .collect()
+}
+
 #[test]
 fn build_gn_manifests_exist_and_every_component_manifest_is_built() {
     let gn = build_gn();
@@ -50,17 +66,7 @@ fn library_sources_match_src() {
     let gn = build_gn();
     let lib = gn_block(&gn, "rustc_library", "lib").expect("rustc_library(\"lib\")");
     let listed: BTreeSet<String> = gn_list(lib, "sources").into_iter().collect();
-    let mut files = Vec::new();
-    rust_files(&repo().join("src"), &mut files);
-    let on_disk: BTreeSet<String> = files
-        .iter()
-        .map(|p| {
-            p.strip_prefix(repo())
-                .expect("under repo")
-                .to_string_lossy()
-                .replace('\\', "/")
-        })
-        .collect();
+    let on_disk = rust_sources_under("src");
     let unlisted: Vec<_> = on_disk.difference(&listed).collect();
     let missing: Vec<_> = listed.difference(&on_disk).collect();
     assert!(
@@ -89,14 +95,7 @@ fn binary_sources_match_program_src() {
             "BUILD.gn lists {s}, which does not exist"
         );
     }
-    let mut files = Vec::new();
-    rust_files(&repo().join("program/src"), &mut files);
-    for f in files {
-        let rel = f
-            .strip_prefix(repo())
-            .expect("under repo")
-            .to_string_lossy()
-            .replace('\\', "/");
+    for rel in rust_sources_under("program/src") {
         assert!(
             listed.contains(&rel),
             "add to BUILD.gn rustc_binary sources: {rel}"
@@ -242,19 +241,12 @@ fn rustc_tests_run_on_fuchsia_and_list_their_sources() {
                 .strip_prefix("mod ")
                 .and_then(|m| m.strip_suffix(';'))
             {
-                let mut files = Vec::new();
-                let folder = repo().join("tests").join(module);
+                let folder = format!("tests/{module}");
                 // A module given by `#[path]` has no folder of its own (checked below).
-                if folder.is_dir() {
-                    rust_files(&folder, &mut files);
-                }
-                for f in files {
-                    let rel = f
-                        .strip_prefix(repo())
-                        .expect("under repo")
-                        .to_string_lossy()
-                        .replace('\\', "/");
-                    assert!(sources.contains(&rel), "{target}: add {rel} to its sources");
+                if repo().join(&folder).is_dir() {
+                    for rel in rust_sources_under(&folder) {
+                        assert!(sources.contains(&rel), "{target}: add {rel} to its sources");
+                    }
                 }
             }
             // `#[path = "x/y.rs"]` before a `mod`: that file is a source.

@@ -6,11 +6,15 @@
 //! kernel's counters are back at their baseline and the service holds nothing. A deadlock
 //! fails the test when the watchdog's deadline passes instead of hanging CI.
 
+#[path = "sysmem_common/constraints.rs"]
+mod sysmem_constraints;
+
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Arc};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use sysmem_constraints::cpu_constraints;
 use vmo_interop::sysmem::types::*;
 use vmo_interop::sysmem::HostSysmem;
 use vmo_interop::zx::{self, AsHandleRef, HandleBased, Peered, Rights, Signals};
@@ -118,18 +122,7 @@ fn kernel_round(seed: u64) -> u64 {
 
 /// One shared collection of two participants, allocated and released.
 fn sysmem_round(service: &HostSysmem) {
-    let constraints = BufferCollectionConstraints {
-        usage: Some(BufferUsage {
-            cpu: Some(usage::CPU_USAGE_READ | usage::CPU_USAGE_WRITE),
-            ..Default::default()
-        }),
-        min_buffer_count_for_camping: Some(1),
-        buffer_memory_constraints: Some(BufferMemoryConstraints {
-            min_size_bytes: Some(4096),
-            ..Default::default()
-        }),
-        ..Default::default()
-    };
+    let constraints = cpu_constraints(usage::CPU_USAGE_READ | usage::CPU_USAGE_WRITE, 4096, 1);
     let allocator = service.connect().unwrap();
     let token = allocator.allocate_shared_collection().unwrap();
     let other = token

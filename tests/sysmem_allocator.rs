@@ -5,10 +5,13 @@
 //! rules that the two must share; leak checks count the process's handles per type
 //! (`ZX_INFO_PROCESS_HANDLE_STATS`, the same query on both).
 
+#[path = "sysmem_common/constraints.rs"]
+mod sysmem_constraints;
 mod zx_common;
 
 use std::time::Duration;
 
+use sysmem_constraints::cpu_constraints as constraints;
 use vmo_interop::sysmem::types::*;
 use vmo_interop::sysmem::{Allocator, ClientError, Misuse};
 use vmo_interop::zx::{self, AsHandleRef, Rights};
@@ -46,21 +49,6 @@ fn connect() -> Allocator {
         .set_debug_client_info("vmo-interop sysmem_allocator test", 1)
         .unwrap();
     allocator
-}
-
-fn constraints(cpu: u32, min_size: u64, camping: u32) -> BufferCollectionConstraints {
-    BufferCollectionConstraints {
-        usage: Some(BufferUsage {
-            cpu: Some(cpu),
-            ..Default::default()
-        }),
-        min_buffer_count_for_camping: Some(camping),
-        buffer_memory_constraints: Some(BufferMemoryConstraints {
-            min_size_bytes: Some(min_size),
-            ..Default::default()
-        }),
-        ..Default::default()
-    }
 }
 
 /// Two participants agree on one collection; each gets its own handles to the same buffers

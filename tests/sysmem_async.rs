@@ -66,15 +66,23 @@ async fn participant(
     (collection, vmo)
 }
 
-/// The writer waits for allocation before the reader has even set its constraints: on one
-/// thread, only a future that does not block lets the reader run.
-async fn two_participants(allocator: AllocatorProxy) -> (zx::Vmo, zx::Vmo, AllocatorProxy) {
+/// A shared collection's root token and one more, known to the service.
+async fn root_and_other(
+    allocator: &AllocatorProxy,
+) -> (BufferCollectionTokenProxy, BufferCollectionTokenProxy) {
     let root = allocator.allocate_shared_collection().unwrap();
-    let reader_token = root
+    let other = root
         .duplicate_sync(&[Rights::SAME_RIGHTS])
         .await
         .unwrap()
         .remove(0);
+    (root, other)
+}
+
+/// The writer waits for allocation before the reader has even set its constraints: on one
+/// thread, only a future that does not block lets the reader run.
+async fn two_participants(allocator: AllocatorProxy) -> (zx::Vmo, zx::Vmo, AllocatorProxy) {
+    let (root, reader_token) = root_and_other(&allocator).await;
     let writer = participant(&allocator, root, usage::CPU_USAGE_WRITE, 0);
     let reader = participant(&allocator, reader_token, usage::CPU_USAGE_READ, 3);
     let ((w, wv), (r, rv)) = futures::future::join(writer, reader).await;
@@ -174,12 +182,7 @@ fn async_failures_read_as_the_blocking_ones() {
             ));
             // A participant still missing: Check says not yet; a dropped participant fails the
             // waiting one.
-            let root = allocator.allocate_shared_collection().unwrap();
-            let other = root
-                .duplicate_sync(&[Rights::SAME_RIGHTS])
-                .await
-                .unwrap()
-                .remove(0);
+            let (root, other) = root_and_other(&allocator).await;
             let collection = allocator.bind_shared_collection(root).unwrap();
             collection
                 .set_constraints(Some(cpu(usage::CPU_USAGE_WRITE)))
@@ -212,10 +215,7 @@ fn pending_calls_take_no_thread_each_and_dropped_ones_leave_nothing() {
         };
         let (mut tokens, mut collections) = (Vec::new(), Vec::new());
         for _ in 0..100 {
-            let root = allocator.allocate_shared_collection().unwrap();
-            let other = futures::executor::block_on(root.duplicate_sync(&[Rights::SAME_RIGHTS]))
-                .unwrap()
-                .remove(0);
+            let (root, other) = futures::executor::block_on(root_and_other(&allocator));
             let collection = allocator.bind_shared_collection(root).unwrap();
             collection
                 .set_constraints(Some(cpu(usage::CPU_USAGE_WRITE)))

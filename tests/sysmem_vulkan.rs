@@ -3,11 +3,11 @@
 //! bytes through their own VMOs.
 
 mod common;
-
-use std::time::Duration;
+mod sysmem_common;
 
 use ash::vk;
 use common::{bind, Gpu};
+use sysmem_common::{consumer_tokens, cpu_constraints, deadline};
 use vmo_interop::sysmem::types::*;
 use vmo_interop::sysmem::vulkan::{import_buffers, ImportBuffersError, VulkanConstraints};
 use vmo_interop::sysmem::{BufferCollection, HostSysmem};
@@ -16,24 +16,10 @@ use vmo_interop::zx::{self, AsHandleRef, Rights};
 
 const SIZE: u64 = 256 * 1024;
 
-fn deadline() -> zx::MonotonicInstant {
-    zx::MonotonicInstant::after(Duration::from_secs(10))
-}
-
+/// A CPU reader of one 4 KiB buffer (sysmem allocates only when some participant asks for a
+/// size).
 fn reader() -> BufferCollectionConstraints {
-    BufferCollectionConstraints {
-        usage: Some(BufferUsage {
-            cpu: Some(usage::CPU_USAGE_READ),
-            ..Default::default()
-        }),
-        min_buffer_count_for_camping: Some(1),
-        // Sysmem allocates only when some participant asks for a size.
-        buffer_memory_constraints: Some(BufferMemoryConstraints {
-            min_size_bytes: Some(4096),
-            ..Default::default()
-        }),
-        ..Default::default()
-    }
+    cpu_constraints(usage::CPU_USAGE_READ, 4096, 1)
 }
 
 /// Asserts the host kernel holds what it held before `f`.
@@ -67,14 +53,8 @@ fn gpu_producer_and_two_cpu_consumers_share_a_collection() {
         );
 
         let root = producer_alloc.allocate_shared_collection().unwrap();
-        let mut tokens = root
-            .duplicate_sync(&[Rights::SAME_RIGHTS; 2], deadline())
-            .unwrap();
-        let (b_parent, a_token) = (tokens.pop().unwrap(), tokens.pop().unwrap());
         let b_mask = Rights::BASIC | Rights::READ | Rights::GET_PROPERTY;
-        let b_token = b_parent.duplicate(b_mask).unwrap();
-        b_parent.sync(deadline()).unwrap();
-        b_parent.release().unwrap();
+        let (a_token, b_token) = consumer_tokens(&root, b_mask);
         let producer = producer_alloc.bind_shared_collection(root).unwrap();
         let a = a_alloc.bind_shared_collection(a_token).unwrap();
         let b = b_alloc.bind_shared_collection(b_token).unwrap();

@@ -7,7 +7,7 @@
 mod common;
 
 use ash::vk;
-use common::{live, transfer_buffer, Gpu, GpuOptions};
+use common::{leak_checked, transfer_buffer, Gpu, GpuOptions};
 use vmo_interop::vk::{DeviceError, ImageFormatQuery, Interop, PropertiesError, VulkanError};
 use vmo_interop::zx::{self, AsHandleRef, HandleBased};
 
@@ -62,11 +62,7 @@ fn a_device_without_the_extension_is_a_clear_error() {
 
 #[test]
 fn properties_of_vmos_and_of_things_that_are_not() {
-    let _lock = vmo_interop::platform::host::counters_lock();
-    let before = live();
-    {
-        let gpu = Gpu::new();
-        let interop = gpu.interop();
+    leak_checked(|gpu, interop| {
         let vmo = zx::Vmo::create(4096).unwrap();
         let bits = interop.get_memory_zircon_handle_properties(&vmo).unwrap();
         assert_ne!(bits, 0, "a fresh VMO can be imported");
@@ -132,8 +128,7 @@ fn properties_of_vmos_and_of_things_that_are_not() {
             err.to_string().contains("VK_ERROR_INVALID_EXTERNAL_HANDLE"),
             "{err}"
         );
-    }
-    assert_eq!(live(), before, "handles, VMOs or mappings leaked");
+    });
 }
 
 #[test]
@@ -232,22 +227,7 @@ fn chained_structures_are_forwarded_with_the_handle_type_rewritten() {
     let interop = gpu.interop();
     let formats = [vk::Format::R8G8B8A8_UNORM, vk::Format::R8G8B8A8_SRGB];
     let mut format_list = vk::ImageFormatListCreateInfo::default().view_formats(&formats);
-    let info = vk::ImageCreateInfo::default()
-        .flags(vk::ImageCreateFlags::MUTABLE_FORMAT)
-        .image_type(vk::ImageType::TYPE_2D)
-        .format(vk::Format::R8G8B8A8_UNORM)
-        .extent(vk::Extent3D {
-            width: 32,
-            height: 32,
-            depth: 1,
-        })
-        .mip_levels(1)
-        .array_layers(1)
-        .samples(vk::SampleCountFlags::TYPE_1)
-        .tiling(vk::ImageTiling::LINEAR)
-        .usage(vk::ImageUsageFlags::TRANSFER_DST)
-        .initial_layout(vk::ImageLayout::UNDEFINED)
-        .push_next(&mut format_list);
+    let info = image_info(vk::ImageCreateFlags::MUTABLE_FORMAT).push_next(&mut format_list);
     // SAFETY: a valid create info with a format list and no external-memory structure.
     let image = unsafe { interop.create_image(&info) }.unwrap();
     let vmo_interop::external_memory::ResourceDescription::Image(description) = image.description()
@@ -271,7 +251,8 @@ fn chained_structures_are_forwarded_with_the_handle_type_rewritten() {
     drop((memory, image));
 }
 
-fn image_info(flags: vk::ImageCreateFlags) -> vk::ImageCreateInfo<'static> {
+/// A 32x32 linear RGBA8 transfer-destination image with `flags`.
+fn image_info<'a>(flags: vk::ImageCreateFlags) -> vk::ImageCreateInfo<'a> {
     vk::ImageCreateInfo::default()
         .flags(flags)
         .image_type(vk::ImageType::TYPE_2D)

@@ -7,7 +7,7 @@
 mod common;
 
 use ash::vk;
-use common::{live, Gpu};
+use common::leak_checked;
 use vmo_interop::vk::{
     AllocationInfo, ExportError, ImageFormatQuery, Interop, Memory, Resource, VulkanError,
 };
@@ -82,11 +82,7 @@ fn back<R>(
 
 #[test]
 fn every_reported_buffer_and_image_bit_is_backed_by_a_real_allocation() {
-    let _lock = vmo_interop::platform::host::counters_lock();
-    let before = live();
-    {
-        let gpu = Gpu::new();
-        let interop = gpu.interop();
+    leak_checked(|_, interop| {
         let mut backed = 0;
         let mut reported = 0;
         for usage in [
@@ -201,17 +197,12 @@ fn every_reported_buffer_and_image_bit_is_backed_by_a_real_allocation() {
             backed > 0,
             "the driver reported nothing to back: the test checked nothing"
         );
-    }
-    assert_eq!(live(), before, "handles, VMOs or mappings leaked");
+    });
 }
 
 #[test]
 fn only_memory_imported_for_export_can_be_exported_again() {
-    let _lock = vmo_interop::platform::host::counters_lock();
-    let before = live();
-    {
-        let gpu = Gpu::new();
-        let interop = gpu.interop();
+    leak_checked(|_, interop| {
         let plain = interop
             .import_memory(zx::Vmo::create(4096).unwrap(), &AllocationInfo::new())
             .unwrap();
@@ -229,6 +220,5 @@ fn only_memory_imported_for_export_can_be_exported_again() {
         let again = interop.get_memory_zircon_handle(&memory, rights).unwrap();
         assert_eq!(again.get_koid().unwrap(), koid, "the imported VMO's koid");
         assert_eq!(again.basic_info().unwrap().rights, rights);
-    }
-    assert_eq!(live(), before, "handles, VMOs or mappings leaked");
+    });
 }

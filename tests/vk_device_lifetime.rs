@@ -13,7 +13,7 @@ mod common;
 use std::sync::atomic::Ordering;
 
 use ash::vk;
-use common::{live, Gpu, GpuOptions};
+use common::{live, raw_gpu, Gpu};
 use vmo_interop::vk::{required_device_extensions, AllocationInfo, Interop};
 use vmo_interop::zx::{self, AsHandleRef};
 
@@ -39,10 +39,7 @@ fn an_owned_device_lives_until_the_last_memory_made_from_it() {
     let _lock = vmo_interop::platform::host::counters_lock();
     let before = live();
     {
-        let gpu = Gpu::with(GpuOptions {
-            interop: false,
-            ..GpuOptions::default()
-        });
+        let gpu = raw_gpu();
         let device = create_device(&gpu);
         // SAFETY: the device came from this instance's physical device without callbacks, the
         // interop owns it from here on, and the instance (the Gpu) outlives it.
@@ -92,10 +89,7 @@ fn a_borrowed_device_destroyed_first_makes_the_late_free_a_no_op_on_the_host() {
     let _lock = vmo_interop::platform::host::counters_lock();
     let before = live();
     {
-        let gpu = Gpu::with(GpuOptions {
-            interop: false,
-            ..GpuOptions::default()
-        });
+        let gpu = raw_gpu();
         let device = create_device(&gpu);
         // SAFETY: the device came from this instance's physical device; the contract that it
         // outlives the memory is broken below on purpose, which is what this test is about.

@@ -6,57 +6,35 @@
 mod common;
 
 use ash::vk;
-use common::{live, Gpu, GpuOptions};
+use common::{live, raw_gpu, read_mapped, write_mapped, zircon_handle_properties, Gpu, GpuOptions};
 use vmo_interop::vk::{DeviceError, Interop};
 use vmo_interop::zx::{self, AsHandleRef, HandleBased};
 
 const ZIRCON_VMO: vk::ExternalMemoryHandleTypeFlags =
     vk::ExternalMemoryHandleTypeFlags::ZIRCON_VMO_FUCHSIA;
 
-/// A device with `VK_FUCHSIA_external_memory` enabled and no `Interop`.
-fn raw_gpu() -> Gpu {
-    Gpu::with(GpuOptions {
-        interop: false,
-        ..GpuOptions::default()
-    })
+/// The commands of `VK_FUCHSIA_external_memory`.
+const COMMANDS: [&std::ffi::CStr; 2] = [
+    c"vkGetMemoryZirconHandleFUCHSIA",
+    c"vkGetMemoryZirconHandlePropertiesFUCHSIA",
+];
+
+/// Whether `vkGetDeviceProcAddr` resolves `name` on `gpu`'s device.
+fn resolves(gpu: &Gpu, name: &std::ffi::CStr) -> bool {
+    // SAFETY: a live device of this instance; a NUL-terminated name.
+    unsafe {
+        gpu.instance
+            .get_device_proc_addr(gpu.device.handle(), name.as_ptr())
+    }
+    .is_some()
 }
 
 /// The extension's commands, loaded the way any ash application loads them.
 fn fuchsia(gpu: &Gpu) -> ash::fuchsia::external_memory::Device {
-    for name in [
-        c"vkGetMemoryZirconHandleFUCHSIA",
-        c"vkGetMemoryZirconHandlePropertiesFUCHSIA",
-    ] {
-        // SAFETY: a live device of this instance; a NUL-terminated name.
-        let fp = unsafe {
-            gpu.instance
-                .get_device_proc_addr(gpu.device.handle(), name.as_ptr())
-        };
-        assert!(fp.is_some(), "vkGetDeviceProcAddr({name:?}) is null");
+    for name in COMMANDS {
+        assert!(resolves(gpu, name), "vkGetDeviceProcAddr({name:?}) is null");
     }
     ash::fuchsia::external_memory::Device::new(&gpu.instance, &gpu.device)
-}
-
-/// `vkGetMemoryZirconHandlePropertiesFUCHSIA`.
-///
-/// # Safety
-/// As the command (`handle` is any value; it is borrowed).
-unsafe fn properties(
-    ext: &ash::fuchsia::external_memory::Device,
-    handle_type: vk::ExternalMemoryHandleTypeFlags,
-    handle: u32,
-) -> Result<u32, vk::Result> {
-    let mut properties = vk::MemoryZirconHandlePropertiesFUCHSIA::default();
-    // SAFETY: the caller's contract; `properties` is a valid out structure.
-    unsafe {
-        (ext.fp().get_memory_zircon_handle_properties_fuchsia)(
-            ext.device(),
-            handle_type,
-            handle,
-            &mut properties,
-        )
-    }
-    .result_with_success(properties.memory_type_bits)
 }
 
 /// `vkGetMemoryZirconHandleFUCHSIA`.
@@ -86,32 +64,6 @@ fn host_coherent_type(gpu: &Gpu, bits: u32) -> u32 {
         .expect("a host-coherent memory type a VMO can be imported as")
 }
 
-/// Writes `bytes` at the start of host-coherent `memory` and reads as many back.
-fn write(gpu: &Gpu, memory: vk::DeviceMemory, bytes: &[u8]) {
-    // SAFETY: host-visible memory of this device, not mapped elsewhere; the range lies within.
-    unsafe {
-        let ptr = gpu
-            .device
-            .map_memory(memory, 0, vk::WHOLE_SIZE, vk::MemoryMapFlags::empty())
-            .unwrap();
-        std::ptr::copy_nonoverlapping(bytes.as_ptr(), ptr.cast::<u8>(), bytes.len());
-        gpu.device.unmap_memory(memory);
-    }
-}
-
-fn read(gpu: &Gpu, memory: vk::DeviceMemory, len: usize) -> Vec<u8> {
-    // SAFETY: as `write`.
-    unsafe {
-        let ptr = gpu
-            .device
-            .map_memory(memory, 0, vk::WHOLE_SIZE, vk::MemoryMapFlags::empty())
-            .unwrap();
-        let bytes = std::slice::from_raw_parts(ptr.cast::<u8>(), len).to_vec();
-        gpu.device.unmap_memory(memory);
-        bytes
-    }
-}
-
 #[test]
 fn raw_ash_exports_and_imports_without_this_crates_vulkan_helpers() {
     let _lock = vmo_interop::platform::host::counters_lock();
@@ -135,7 +87,8 @@ fn raw_ash_exports_and_imports_without_this_crates_vulkan_helpers() {
         // Which types can a VMO be imported as? Ask about a fresh one.
         let probe = zx::Vmo::create(size).unwrap();
         // SAFETY: ZIRCON_VMO and a live handle, borrowed.
-        let vmo_bits = unsafe { properties(&ext, ZIRCON_VMO, probe.raw_handle()) }.unwrap();
+        let vmo_bits =
+            unsafe { zircon_handle_properties(&ext, ZIRCON_VMO, probe.raw_handle()) }.unwrap();
         assert_ne!(vmo_bits, 0);
         let memory_type = host_coherent_type(&gpu, vmo_bits & requirements.memory_type_bits);
 
@@ -149,7 +102,7 @@ fn raw_ash_exports_and_imports_without_this_crates_vulkan_helpers() {
         let exporter = unsafe { gpu.device.allocate_memory(&allocate, None) }.unwrap();
         // SAFETY: both live objects of this device; the type fits the buffer.
         unsafe { gpu.device.bind_buffer_memory(buffer, exporter, 0) }.unwrap();
-        write(&gpu, exporter, b"written through Vulkan");
+        write_mapped(&gpu, exporter, 0, b"written through Vulkan");
 
         // Export: vkGetMemoryZirconHandleFUCHSIA.
         let get = vk::MemoryGetZirconHandleInfoFUCHSIA::default()
@@ -176,12 +129,12 @@ fn raw_ash_exports_and_imports_without_this_crates_vulkan_helpers() {
         // SAFETY: a valid allocate info; the handle moves into Vulkan on success.
         let importer = unsafe { gpu.device.allocate_memory(&allocate, None) }.unwrap();
         assert_eq!(
-            read(&gpu, importer, 22),
+            read_mapped(&gpu, importer, 22),
             b"written through Vulkan",
             "the import aliases the exporter's bytes"
         );
-        write(&gpu, importer, b"written through import");
-        assert_eq!(read(&gpu, exporter, 22), b"written through import");
+        write_mapped(&gpu, importer, 0, b"written through import");
+        assert_eq!(read_mapped(&gpu, exporter, 22), b"written through import");
         // A second export names the same payload.
         // SAFETY: as above.
         let again = zx::Vmo::from(unsafe { zx::Handle::from_raw(get_handle(&ext, &get).unwrap()) });
@@ -269,15 +222,10 @@ fn the_extensions_commands_are_absent_on_a_device_that_did_not_enable_it() {
         interop: false,
         ..GpuOptions::default()
     });
-    for name in [
-        c"vkGetMemoryZirconHandleFUCHSIA",
-        c"vkGetMemoryZirconHandlePropertiesFUCHSIA",
-    ] {
-        // SAFETY: a live device of this instance; a NUL-terminated name.
-        let fp = unsafe {
-            gpu.instance
-                .get_device_proc_addr(gpu.device.handle(), name.as_ptr())
-        };
-        assert!(fp.is_none(), "{name:?} is not enabled on this device");
+    for name in COMMANDS {
+        assert!(
+            !resolves(&gpu, name),
+            "{name:?} is not enabled on this device"
+        );
     }
 }

@@ -5,29 +5,14 @@
 mod common;
 
 use ash::vk;
-use common::{live, transfer_buffer, Gpu};
+use common::{live, read_mapped, transfer_buffer, write_mapped, Gpu};
 use vmo_interop::vk::AllocationInfo;
 
 /// Writes `bytes` at the start of host-visible `memory` and reads them back through a second
 /// `vkMapMemory`.
 fn write_and_read(gpu: &Gpu, memory: vk::DeviceMemory, bytes: &[u8]) -> Vec<u8> {
-    // SAFETY: the memory is host-visible (every type the host layer uses is) and not
-    // mapped elsewhere; the ranges lie within the allocation.
-    unsafe {
-        let ptr = gpu
-            .device
-            .map_memory(memory, 0, vk::WHOLE_SIZE, vk::MemoryMapFlags::empty())
-            .unwrap();
-        std::ptr::copy_nonoverlapping(bytes.as_ptr(), ptr.cast::<u8>(), bytes.len());
-        gpu.device.unmap_memory(memory);
-        let ptr = gpu
-            .device
-            .map_memory(memory, 0, vk::WHOLE_SIZE, vk::MemoryMapFlags::empty())
-            .unwrap();
-        let read = std::slice::from_raw_parts(ptr.cast::<u8>(), bytes.len()).to_vec();
-        gpu.device.unmap_memory(memory);
-        read
-    }
+    write_mapped(gpu, memory, 0, bytes);
+    read_mapped(gpu, memory, bytes.len())
 }
 
 #[test]

@@ -5,7 +5,7 @@
 mod common;
 
 use ash::vk;
-use common::{live, Gpu};
+use common::leak_checked;
 use vmo_interop::vk::AllocationInfo;
 use vmo_interop::zx::{self, AsHandleRef, HandleBased};
 
@@ -21,11 +21,7 @@ fn calls<T>(f: impl FnOnce() -> T) -> (T, u64) {
 
 #[test]
 fn every_combination_of_rights_is_exact_and_costs_one_call() {
-    let _lock = vmo_interop::platform::host::counters_lock();
-    let before = live();
-    {
-        let gpu = Gpu::new();
-        let interop = gpu.interop();
+    leak_checked(|_, interop| {
         let memory = interop
             .allocate_exportable_memory(&AllocationInfo::new().allocation_size(4096))
             .unwrap();
@@ -94,6 +90,5 @@ fn every_combination_of_rights_is_exact_and_costs_one_call() {
             }
         }
         drop((same, memory));
-    }
-    assert_eq!(live(), before, "handles, VMOs or mappings leaked");
+    });
 }

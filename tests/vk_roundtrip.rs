@@ -4,7 +4,7 @@
 mod common;
 
 use ash::vk;
-use common::{bind, live, transfer_buffer, Gpu};
+use common::{bind, leak_checked, read_mapped, transfer_buffer, write_mapped};
 use vmo_interop::vk::{AllocationInfo, Backing, Resource};
 use vmo_interop::zx::{self, AsHandleRef, HandleBased};
 
@@ -16,39 +16,9 @@ fn read_vmo(vmo: &zx::Vmo, len: usize) -> Vec<u8> {
     bytes
 }
 
-/// Reads `len` bytes of host-visible memory through vkMapMemory.
-fn read_mapped(gpu: &Gpu, memory: vk::DeviceMemory, len: usize) -> Vec<u8> {
-    // SAFETY: the memory is host-visible (every host-pointer type is) and not mapped elsewhere.
-    unsafe {
-        let ptr = gpu
-            .device
-            .map_memory(memory, 0, vk::WHOLE_SIZE, vk::MemoryMapFlags::empty())
-            .unwrap();
-        let bytes = std::slice::from_raw_parts(ptr.cast::<u8>(), len).to_vec();
-        gpu.device.unmap_memory(memory);
-        bytes
-    }
-}
-
-fn write_mapped(gpu: &Gpu, memory: vk::DeviceMemory, offset: usize, bytes: &[u8]) {
-    // SAFETY: as in `read_mapped`; the range lies within the allocation.
-    unsafe {
-        let ptr = gpu
-            .device
-            .map_memory(memory, 0, vk::WHOLE_SIZE, vk::MemoryMapFlags::empty())
-            .unwrap();
-        std::ptr::copy_nonoverlapping(bytes.as_ptr(), ptr.cast::<u8>().add(offset), bytes.len());
-        gpu.device.unmap_memory(memory);
-    }
-}
-
 #[test]
 fn gpu_fill_reads_back_through_the_vmo_and_a_second_import() {
-    let _lock = common::counters_lock();
-    let before = live();
-    {
-        let gpu = Gpu::new();
-        let interop = gpu.interop();
+    leak_checked(|gpu, interop| {
         let buffer = transfer_buffer(interop, SIZE);
         let memory = interop
             .allocate_exportable_memory(&AllocationInfo::new().resource(Resource::Buffer(&buffer)))
@@ -80,10 +50,7 @@ fn gpu_fill_reads_back_through_the_vmo_and_a_second_import() {
             )
             .unwrap();
         bind(interop, &import_buffer, &imported);
-        assert_eq!(
-            read_mapped(&gpu, imported.as_raw(), SIZE as usize),
-            expected
-        );
+        assert_eq!(read_mapped(gpu, imported.as_raw(), SIZE as usize), expected);
 
         let copy_target = transfer_buffer(interop, SIZE);
         let target_memory = interop
@@ -107,17 +74,12 @@ fn gpu_fill_reads_back_through_the_vmo_and_a_second_import() {
             buffer,
             memory,
         ));
-    }
-    assert_eq!(live(), before, "handles, VMOs or mappings leaked");
+    });
 }
 
 #[test]
 fn import_twice_writes_through_either_are_seen_by_all() {
-    let _lock = common::counters_lock();
-    let before = live();
-    {
-        let gpu = Gpu::new();
-        let interop = gpu.interop();
+    leak_checked(|gpu, interop| {
         let exporter = interop
             .allocate_exportable_memory(&AllocationInfo::new().allocation_size(1024))
             .unwrap();
@@ -141,35 +103,30 @@ fn import_twice_writes_through_either_are_seen_by_all() {
         );
         assert!(matches!(first.backing(), Backing::ImportedVmo { koid: k, .. } if k == koid));
 
-        write_mapped(&gpu, first.as_raw(), 0, b"through the first import");
+        write_mapped(gpu, first.as_raw(), 0, b"through the first import");
         assert_eq!(
-            &read_mapped(&gpu, second.as_raw(), 24),
+            &read_mapped(gpu, second.as_raw(), 24),
             b"through the first import"
         );
         assert_eq!(
-            &read_mapped(&gpu, exporter.as_raw(), 24),
+            &read_mapped(gpu, exporter.as_raw(), 24),
             b"through the first import"
         );
 
-        write_mapped(&gpu, second.as_raw(), 100, b"second");
-        assert_eq!(&read_mapped(&gpu, first.as_raw(), 106)[100..], b"second");
-        assert_eq!(&read_mapped(&gpu, exporter.as_raw(), 106)[100..], b"second");
+        write_mapped(gpu, second.as_raw(), 100, b"second");
+        assert_eq!(&read_mapped(gpu, first.as_raw(), 106)[100..], b"second");
+        assert_eq!(&read_mapped(gpu, exporter.as_raw(), 106)[100..], b"second");
 
-        write_mapped(&gpu, exporter.as_raw(), 500, b"exporter");
-        assert_eq!(&read_mapped(&gpu, first.as_raw(), 508)[500..], b"exporter");
-        assert_eq!(&read_mapped(&gpu, second.as_raw(), 508)[500..], b"exporter");
+        write_mapped(gpu, exporter.as_raw(), 500, b"exporter");
+        assert_eq!(&read_mapped(gpu, first.as_raw(), 508)[500..], b"exporter");
+        assert_eq!(&read_mapped(gpu, second.as_raw(), 508)[500..], b"exporter");
         drop((first, second, exporter));
-    }
-    assert_eq!(live(), before, "handles, VMOs or mappings leaked");
+    });
 }
 
 #[test]
 fn gpu_clear_of_a_dedicated_image_reads_back_through_the_vmo_and_an_identical_import() {
-    let _lock = common::counters_lock();
-    let before = live();
-    {
-        let gpu = Gpu::new();
-        let interop = gpu.interop();
+    leak_checked(|gpu, interop| {
         const EXTENT: u32 = 64;
         let info = vk::ImageCreateInfo::default()
             .image_type(vk::ImageType::TYPE_2D)
@@ -290,13 +247,12 @@ fn gpu_clear_of_a_dedicated_image_reads_back_through_the_vmo_and_an_identical_im
         }
         .unwrap();
         check(&read_mapped(
-            &gpu,
+            gpu,
             imported.as_raw(),
             layout.size as usize + layout.offset as usize,
         ));
         drop((imported, twin, memory, image));
-    }
-    assert_eq!(live(), before, "handles, VMOs or mappings leaked");
+    });
 }
 
 #[test]

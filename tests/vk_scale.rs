@@ -5,7 +5,7 @@ mod common;
 use std::collections::HashSet;
 
 use ash::vk;
-use common::{bind, live, transfer_buffer, Gpu};
+use common::{bind, leak_checked, live, transfer_buffer, Gpu};
 use vmo_interop::vk::{AllocationInfo, Resource};
 use vmo_interop::zx::{self, AsHandleRef, HandleBased};
 
@@ -13,11 +13,7 @@ const COUNT: usize = 4096;
 
 #[test]
 fn import_one_payload_4096_times() {
-    let _lock = vmo_interop::platform::host::counters_lock();
-    let before = live();
-    {
-        let gpu = Gpu::new();
-        let interop = gpu.interop();
+    leak_checked(|_, interop| {
         let exporter = interop
             .allocate_exportable_memory(&AllocationInfo::new().allocation_size(4096))
             .unwrap();
@@ -44,8 +40,7 @@ fn import_one_payload_4096_times() {
         }
         assert!(seen.len() > 16, "imports are distinct memory objects");
         drop((window, vmo, exporter));
-    }
-    assert_eq!(live(), before, "handles, VMOs or mappings leaked");
+    });
 }
 
 #[test]

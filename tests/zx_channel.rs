@@ -23,6 +23,21 @@ use vmo_interop::zx::{
 use zx_common::raw;
 use zx_common::{is_live, serial, until_a_waiter_blocks};
 
+/// The signals asserted on `channel` now, of those in `signals`: a wait that does not block
+/// (`TIMED_OUT` when none is asserted).
+fn poll(channel: &Channel, signals: Signals) -> Result<Signals, Status> {
+    channel
+        .wait_handle(signals, MonotonicInstant::INFINITE_PAST)
+        .to_result()
+}
+
+/// Blocks until one of `signals` is asserted on `channel`.
+fn wait_forever(channel: &Channel, signals: Signals) -> Result<Signals, Status> {
+    channel
+        .wait_handle(signals, MonotonicInstant::INFINITE)
+        .to_result()
+}
+
 fn read_bytes(channel: &Channel) -> Result<Vec<u8>, Status> {
     let mut buf = MessageBuf::new();
     channel.read(&mut buf)?;
@@ -350,12 +365,8 @@ fn handles_in_flight_are_closed_when_the_receiving_end_closes() {
     let (a, b) = Channel::create().unwrap();
     let (c, d) = Channel::create().unwrap();
     let peer_closed = |d: &Channel| {
-        d.wait_handle(
-            Signals::CHANNEL_PEER_CLOSED,
-            MonotonicInstant::INFINITE_PAST,
-        )
-        .to_result()
-        .map(|signals| signals.contains(Signals::CHANNEL_PEER_CLOSED))
+        poll(d, Signals::CHANNEL_PEER_CLOSED)
+            .map(|signals| signals.contains(Signals::CHANNEL_PEER_CLOSED))
     };
     a.write(b"vmo", &mut vec![Vmo::create(1).unwrap().into_handle()])
         .unwrap();

@@ -32,6 +32,16 @@ fn open_fds() -> usize {
         .unwrap_or(0)
 }
 
+/// The host kernel's (handles, VMOs, channels, mappings) in `counters`.
+fn live(counters: host::Counters) -> (u64, u64, u64, u64) {
+    (
+        counters.live_handles,
+        counters.live_vmos,
+        counters.live_channels,
+        counters.live_mappings,
+    )
+}
+
 fn deadline() -> MonotonicInstant {
     MonotonicInstant::after(Duration::from_secs(20))
 }
@@ -274,20 +284,9 @@ fn parent() {
         "the parent holds no fd it did not hold before"
     );
     drop(listener);
-    let now = host::counters();
     assert_eq!(
-        (
-            now.live_handles,
-            now.live_vmos,
-            now.live_channels,
-            now.live_mappings
-        ),
-        (
-            base.live_handles,
-            base.live_vmos,
-            base.live_channels,
-            base.live_mappings
-        ),
+        live(host::counters()),
+        live(base),
         "(handles, vmos, channels, mappings) back to the parent's baseline"
     );
     let _ = std::fs::remove_dir_all(&svc);
@@ -449,21 +448,10 @@ fn child(role: &str) {
         other => panic!("unknown role {other}"),
     }
     drop(parent);
-    let now = host::counters();
     assert_eq!(
-        (
-            now.live_handles,
-            now.live_vmos,
-            now.live_channels,
-            now.live_mappings
-        ),
-        (
-            base.live_handles,
-            base.live_vmos,
-            base.live_channels,
-            base.live_mappings
-        ),
-        "the child leaked"
+        live(host::counters()),
+        live(base),
+        "the child leaked (handles, vmos, channels, mappings)"
     );
 }
 

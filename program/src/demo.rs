@@ -26,7 +26,7 @@ use vmo_interop::sysmem::types::{
     usage, BufferCollectionConstraints, BufferCollectionInfo, BufferMemoryConstraints, BufferUsage,
 };
 use vmo_interop::sysmem::vulkan::{import_buffers, ImportedCollection, VulkanConstraints};
-use vmo_interop::sysmem::{Allocator, BufferCollection};
+use vmo_interop::sysmem::{Allocator, BufferCollection, BufferCollectionToken};
 use vmo_interop::vk::{AllocationInfo, Buffer, Interop, Memory, Resource};
 use vmo_interop::zx::{self, AsHandleRef, Rights, VmarFlags};
 
@@ -36,6 +36,20 @@ use crate::Outcome;
 
 /// Consumer B's token attenuation: everything but DUPLICATE.
 pub(crate) const CONSUMER_B_MASK: Rights = Rights::from_bits_truncate(!Rights::DUPLICATE.bits());
+/// Tokens for consumer A (as `token` is) and consumer B (without DUPLICATE), known to sysmem.
+pub(crate) fn consumer_tokens(
+    token: &BufferCollectionToken,
+    deadline: zx::MonotonicInstant,
+) -> Result<(BufferCollectionToken, BufferCollectionToken)> {
+    let mut tokens = token
+        .duplicate_sync(&[Rights::SAME_RIGHTS, CONSUMER_B_MASK], deadline)?
+        .into_iter();
+    tokens
+        .next()
+        .zip(tokens.next())
+        .ok_or_else(|| anyhow!("DuplicateSync returned fewer than two tokens"))
+}
+
 /// Stripes of the pattern: each `STRIPE` bytes hold one 32-bit value.
 pub(crate) const STRIPE: u64 = 4096;
 
@@ -100,15 +114,7 @@ pub fn run(device_index: usize, size: u64, buffer_count: u32) -> Result<Outcome>
         let instance = Instance::new(true)?;
         let physical = instance.physical_device(device_index)?;
         let device = Device::new(&instance, physical)?;
-        steps.step(format!(
-            "Vulkan device {device_index}: {} (validation layer {})",
-            physical.name,
-            if instance.validation {
-                "on"
-            } else {
-                "not installed"
-            }
-        ));
+        steps.step(instance.describe(device_index, physical));
 
         let outcome = run_participants(&mut steps, &device, &connect, size, buffer_count)?;
         drop(device);
@@ -168,13 +174,7 @@ fn run_participants(
     };
     producer.allocator.set_debug_client_info("producer", 1)?;
     let token = producer.allocator.allocate_shared_collection()?;
-    let mut consumer_tokens = token
-        .duplicate_sync(&[Rights::SAME_RIGHTS, CONSUMER_B_MASK], deadline())?
-        .into_iter();
-    let (token_a, token_b) = consumer_tokens
-        .next()
-        .zip(consumer_tokens.next())
-        .ok_or_else(|| anyhow!("DuplicateSync returned fewer than two tokens"))?;
+    let (token_a, token_b) = consumer_tokens(&token, deadline())?;
     steps.step(
         "producer: shared collection allocated; tokens for consumer A (as is) and B (no DUPLICATE)",
     );

@@ -44,6 +44,12 @@ fn consume(name: &str, size: u64, fault: bool, hang: bool) -> Result<Outcome> {
         .pop()
         .ok_or_else(|| anyhow!("the producer sent no token"))?;
     let token = BufferCollectionToken::from_channel(zx::Channel::from_handle(token));
+    if hang {
+        // At once, holding the token: were it to bind first, the other consumer's exit could
+        // fail the collection under it and this one would exit instead of hanging.
+        say("injected fault: this consumer hangs (until it is killed)");
+        std::thread::sleep(std::time::Duration::from_secs(600));
+    }
     let allocator = Allocator::connect()?;
     allocator.set_debug_client_info(&format!("consumer {name}"), u64::from(std::process::id()))?;
     let collection = allocator.bind_shared_collection(token)?;
@@ -52,10 +58,6 @@ fn consume(name: &str, size: u64, fault: bool, hang: bool) -> Result<Outcome> {
     if fault {
         say("injected fault: this consumer exits at once (status 70) without Release");
         std::process::exit(70);
-    }
-    if hang {
-        say("injected fault: this consumer hangs (until it is killed)");
-        std::thread::sleep(std::time::Duration::from_secs(600));
     }
     let info = collection.wait_for_all_buffers_allocated(deadline())?;
     let vmos: Vec<zx::Vmo> = info

@@ -10,9 +10,9 @@ use std::time::Instant;
 use anyhow::{anyhow, bail, Result};
 use vmo_interop::sysmem::Allocator;
 use vmo_interop::vk::Memory;
-use vmo_interop::zx::{HandleBased, Rights};
+use vmo_interop::zx::HandleBased;
 
-use crate::demo::{gpu_write, import_and_bind, producer_buffers, CONSUMER_B_MASK, STRIPE};
+use crate::demo::{consumer_tokens, gpu_write, import_and_bind, producer_buffers, STRIPE};
 use crate::gpu::{Device, Instance};
 use crate::link::{self, deadline, Listener};
 use crate::processes::{exit_with_parent, ready, say, timing};
@@ -45,28 +45,14 @@ fn produce(device_index: usize, size: u64, buffer_count: u32, fault: bool) -> Re
     let physical = instance.physical_device(device_index)?;
     let device = Device::new(&instance, physical)?;
     let interop = device.interop();
-    say(format!(
-        "Vulkan device {device_index}: {} (validation layer {})",
-        physical.name,
-        if instance.validation {
-            "on"
-        } else {
-            "not installed"
-        }
-    ));
+    say(instance.describe(device_index, physical));
     timing("producer: Vulkan instance and device", vulkan.elapsed());
 
     let start = Instant::now();
     let allocator = Allocator::connect()?;
     allocator.set_debug_client_info("producer", u64::from(std::process::id()))?;
     let token = allocator.allocate_shared_collection()?;
-    let mut tokens = token
-        .duplicate_sync(&[Rights::SAME_RIGHTS, CONSUMER_B_MASK], deadline())?
-        .into_iter();
-    let (token_a, token_b) = tokens
-        .next()
-        .zip(tokens.next())
-        .ok_or_else(|| anyhow!("DuplicateSync returned fewer than two tokens"))?;
+    let (token_a, token_b) = consumer_tokens(&token, deadline())?;
     let listener = Listener::serve(LINK)?;
     say(format!(
         "connected to the sysmem process through /svc; shared collection allocated; tokens for \

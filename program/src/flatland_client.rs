@@ -25,15 +25,7 @@ pub fn run(device_index: usize, width: u32, height: u32) -> Result<Outcome> {
     let instance = Instance::new(true)?;
     let physical = instance.physical_device(device_index)?;
     let device = Device::new(&instance, physical)?;
-    say(format!(
-        "Vulkan device {device_index}: {} (validation layer {})",
-        physical.name,
-        if instance.validation {
-            "on"
-        } else {
-            "not installed"
-        }
-    ));
+    say(instance.describe(device_index, physical));
     render(&device, width, height)?;
     drop(device);
     let messages = instance.validation_messages();

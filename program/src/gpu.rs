@@ -212,6 +212,19 @@ impl Instance {
         }
     }
 
+    /// The line a demo opens with: which device it runs on and whether validation is on.
+    pub fn describe(&self, index: usize, physical: &PhysicalDevice) -> String {
+        let validation = if self.validation {
+            "on"
+        } else {
+            "not installed"
+        };
+        format!(
+            "Vulkan device {index}: {} (validation layer {validation})",
+            physical.name
+        )
+    }
+
     /// The physical device at `index`, or a [`UsageError`] listing the ones that exist.
     pub fn physical_device(&self, index: usize) -> Result<&PhysicalDevice> {
         self.physical_devices.get(index).ok_or_else(|| {

@@ -179,27 +179,8 @@ impl Device {
     ) -> Result<Memory, AllocateError> {
         let plan = validate_export_allocation(self.memory_properties(), request)?;
         let mut export = vk::ExportMemoryAllocateInfo::default().handle_types(request.handle_types);
-        let mut dedicated = dedicated_info(plan.dedicated);
-        let mut info = vk::MemoryAllocateInfo::default()
-            .allocation_size(plan.allocation_size)
-            .memory_type_index(plan.memory_type_index)
-            .push_next(&mut export);
-        if let Some(d) = dedicated.as_mut() {
-            info = info.push_next(d);
-        }
-        // SAFETY: the chain is built with ash's lifetime-checked push_next from locals that
-        // outlive the call; the resource belongs to this device (caller).
-        let memory =
-            unsafe { self.device().allocate_memory(&info, None) }.map_err(map_allocate_err)?;
-        Ok(Memory {
-            device: self.clone(),
-            memory,
-            plan,
-            export_handle_types: Some(request.handle_types),
-            imported: None,
-            #[cfg(target_vendor = "apple")]
-            keep_alive: None,
-        })
+        // SAFETY: the resource belongs to this device (caller).
+        unsafe { self.allocate_planned(plan, &mut export, Some(request.handle_types), None) }
     }
 
     /// Imports the Metal object at `handle` as new memory.
@@ -230,25 +211,43 @@ impl Device {
         let mut import = ImportMemoryMetalHandleInfoEXT::default()
             .handle_type(plan.handle_type.to_vk())
             .handle(handle.as_ptr());
-        let mut dedicated = dedicated_info(plan.allocation.dedicated);
+        // SAFETY: `handle` is a live object of the stated type and the resource belongs to this
+        // device (caller). The implementation retains the object on success (import shares
+        // ownership) and leaves it alone on failure.
+        unsafe { self.allocate_planned(plan.allocation, &mut import, None, Some(plan.handle_type)) }
+    }
+
+    /// `vkAllocateMemory` of `plan`, chaining `next` (the export or import structure) and the
+    /// dedicated structure the plan asks for.
+    ///
+    /// # Safety
+    /// What `next` names and the plan's resource are valid for this device (the callers'
+    /// contracts).
+    unsafe fn allocate_planned<T: vk::ExtendsMemoryAllocateInfo>(
+        &self,
+        plan: AllocationPlan,
+        next: &mut T,
+        export_handle_types: Option<vk::ExternalMemoryHandleTypeFlags>,
+        imported: Option<MetalHandleType>,
+    ) -> Result<Memory, AllocateError> {
+        let mut dedicated = dedicated_info(plan.dedicated);
         let mut info = vk::MemoryAllocateInfo::default()
-            .allocation_size(plan.allocation.allocation_size)
-            .memory_type_index(plan.allocation.memory_type_index)
-            .push_next(&mut import);
+            .allocation_size(plan.allocation_size)
+            .memory_type_index(plan.memory_type_index)
+            .push_next(next);
         if let Some(d) = dedicated.as_mut() {
             info = info.push_next(d);
         }
-        // SAFETY: the chain is built with push_next from locals that outlive the call; `handle`
-        // is a live object of the stated type (caller). The implementation retains it on success
-        // (import shares ownership) and leaves it alone on failure.
+        // SAFETY: the chain is built with ash's lifetime-checked push_next from values that
+        // outlive the call; what it names is valid for this device (this function's contract).
         let memory =
             unsafe { self.device().allocate_memory(&info, None) }.map_err(map_allocate_err)?;
         Ok(Memory {
             device: self.clone(),
             memory,
-            plan: plan.allocation,
-            export_handle_types: None,
-            imported: Some(plan.handle_type),
+            plan,
+            export_handle_types,
+            imported,
             #[cfg(target_vendor = "apple")]
             keep_alive: None,
         })

@@ -9,8 +9,9 @@
 
 use super::error::{ClientError, Misuse};
 use super::messages::{self, ordinals};
+use super::methods;
 use super::types::{BufferCollectionConstraints, BufferCollectionInfo, Error};
-use crate::fidl::{self, Decode, Empty, Encode, FlexibleResult, NoErrorClause, TransactionHeader};
+use crate::fidl::{self, Decode, Encode, FlexibleResult, NoErrorClause, TransactionHeader};
 use crate::zx;
 
 /// Application error types of two-way methods, as client errors.
@@ -163,7 +164,7 @@ impl Proxy {
     }
 
     /// Calls a two-way method; `body` is `None` for a method without a request payload.
-    fn call<T: Encode, R: Decode, E: MethodError>(
+    pub(super) fn call<T: Encode, R: Decode, E: MethodError>(
         &self,
         ordinal: u64,
         body: Option<T>,
@@ -188,8 +189,7 @@ impl Proxy {
     }
 
     pub(super) fn sync(&self, deadline: zx::MonotonicInstant) -> Result<(), ClientError> {
-        self.call::<Empty, Empty, NoErrorClause>(ordinals::NODE_SYNC, None, deadline)
-            .map(drop)
+        self.call_method(methods::NodeSync, deadline)
     }
 
     pub(super) fn release(self) -> Result<(), ClientError> {
@@ -262,12 +262,7 @@ impl Allocator {
     /// # Errors
     /// [`ClientError::AllocatorClosed`], [`ClientError::Transport`].
     pub fn allocate_shared_collection(&self) -> Result<BufferCollectionToken, ClientError> {
-        let (client, server) = zx::Channel::create().map_err(ClientError::Transport)?;
-        let request = messages::AllocateSharedCollectionRequest {
-            token_request: Some(server),
-        };
-        self.0
-            .send(ordinals::ALLOCATOR_ALLOCATE_SHARED_COLLECTION, request)?;
+        let client = self.0.allocate_shared_collection()?;
         Ok(BufferCollectionToken::from_channel(client))
     }
 
@@ -278,12 +273,7 @@ impl Allocator {
     /// # Errors
     /// [`ClientError::AllocatorClosed`], [`ClientError::Transport`].
     pub fn allocate_non_shared_collection(&self) -> Result<BufferCollection, ClientError> {
-        let (client, server) = zx::Channel::create().map_err(ClientError::Transport)?;
-        let request = messages::AllocateNonSharedCollectionRequest {
-            collection_request: Some(server),
-        };
-        self.0
-            .send(ordinals::ALLOCATOR_ALLOCATE_NON_SHARED_COLLECTION, request)?;
+        let client = self.0.allocate_non_shared_collection()?;
         Ok(BufferCollection(Proxy::new_collection(client)))
     }
 
@@ -300,13 +290,7 @@ impl Allocator {
         &self,
         token: BufferCollectionToken,
     ) -> Result<BufferCollection, ClientError> {
-        let (client, server) = zx::Channel::create().map_err(ClientError::Transport)?;
-        let request = messages::BindSharedCollectionRequest {
-            token: Some(token.into_channel()),
-            buffer_collection_request: Some(server),
-        };
-        self.0
-            .send(ordinals::ALLOCATOR_BIND_SHARED_COLLECTION, request)?;
+        let client = self.0.bind_shared_collection(token.into_channel())?;
         Ok(BufferCollection(Proxy::new_collection(client)))
     }
 
@@ -324,18 +308,10 @@ impl Allocator {
         token_server_koid: zx::Koid,
         deadline: zx::MonotonicInstant,
     ) -> Result<bool, ClientError> {
-        let request = messages::ValidateBufferCollectionTokenRequest {
-            token_server_koid: Some(token_server_koid.raw_koid()),
-        };
-        let response: messages::ValidateBufferCollectionTokenResponse =
-            self.0.call::<_, _, NoErrorClause>(
-                ordinals::ALLOCATOR_VALIDATE_BUFFER_COLLECTION_TOKEN,
-                Some(request),
-                deadline,
-            )?;
-        response
-            .is_known
-            .ok_or(ClientError::MissingField("is_known"))
+        self.0.call_method(
+            methods::ValidateBufferCollectionToken(token_server_koid),
+            deadline,
+        )
     }
 
     /// Names this client in sysmem's diagnostics; nodes created afterwards inherit it.
@@ -364,49 +340,12 @@ macro_rules! node_methods {
             self.0.sync(deadline)
         }
 
-        /// Leaves the collection cleanly: this node stops taking part in allocation and
-        /// closing it will not fail the collection. Closing a node **without** `release`
-        /// fails the whole collection for every participant, as sysmem does.
-        ///
-        /// Sends `Node.Release` (one-way), then closes the channel.
-        ///
-        /// # Errors
-        /// [`ClientError::CollectionFailed`] (already failed; the channel is closed anyway).
-        pub fn release(self) -> Result<(), ClientError> {
-            self.0.release()
-        }
-
-        /// Names the collection for diagnostics; the highest `priority` wins.
-        ///
-        /// Sends `Node.SetName` (one-way).
-        ///
-        /// # Errors
-        /// [`ClientError::Encode`] (`name` over 64 bytes), [`ClientError::CollectionFailed`].
-        pub fn set_name(&self, priority: u32, name: &str) -> Result<(), ClientError> {
-            self.0.set_name(priority, name)
-        }
-
-        /// Names this participant in sysmem's diagnostics.
-        ///
-        /// Sends `Node.SetDebugClientInfo` (one-way).
-        ///
-        /// # Errors
-        /// [`ClientError::Encode`] (`name` over 256 bytes), [`ClientError::CollectionFailed`].
-        pub fn set_debug_client_info(&self, name: &str, id: u64) -> Result<(), ClientError> {
-            self.0
-                .set_debug_client_info(ordinals::NODE_SET_DEBUG_CLIENT_INFO, name, id)
-        }
+        methods::node_one_way_methods!();
 
         /// The client end of the node's channel (closing it without
         /// [`release`](Self::release) fails the collection).
         pub fn into_channel(self) -> zx::Channel {
             self.0.channel
-        }
-
-        /// The client end, borrowed (e.g. for its koids: a token's server koid, which
-        /// [`Allocator::validate_buffer_collection_token`] takes, is its `related_koid`).
-        pub fn as_channel(&self) -> &zx::Channel {
-            &self.0.channel
         }
     };
 }
@@ -440,12 +379,7 @@ impl BufferCollectionToken {
         &self,
         rights_attenuation_mask: zx::Rights,
     ) -> Result<BufferCollectionToken, ClientError> {
-        let (client, server) = zx::Channel::create().map_err(ClientError::Transport)?;
-        let request = messages::DuplicateRequest {
-            rights_attenuation_mask: Some(rights_attenuation_mask),
-            token_request: Some(server),
-        };
-        self.0.send(ordinals::TOKEN_DUPLICATE, request)?;
+        let client = self.0.duplicate(rights_attenuation_mask)?;
         Ok(BufferCollectionToken::from_channel(client))
     }
 
@@ -461,15 +395,9 @@ impl BufferCollectionToken {
         rights_attenuation_masks: &[zx::Rights],
         deadline: zx::MonotonicInstant,
     ) -> Result<Vec<BufferCollectionToken>, ClientError> {
-        let request = messages::DuplicateSyncRequest {
-            rights_attenuation_masks: Some(rights_attenuation_masks.to_vec()),
-        };
-        let response: messages::DuplicateSyncResponse = self.0.call::<_, _, NoErrorClause>(
-            ordinals::TOKEN_DUPLICATE_SYNC,
-            Some(request),
-            deadline,
-        )?;
-        let tokens = response.tokens.ok_or(ClientError::MissingField("tokens"))?;
+        let tokens = self
+            .0
+            .call_method(methods::DuplicateSync(rights_attenuation_masks), deadline)?;
         Ok(tokens
             .into_iter()
             .map(BufferCollectionToken::from_channel)
@@ -505,9 +433,7 @@ impl BufferCollection {
         &self,
         constraints: Option<BufferCollectionConstraints>,
     ) -> Result<(), ClientError> {
-        self.0.begin_set_constraints()?;
-        let request = messages::SetConstraintsRequest { constraints };
-        self.0.send(ordinals::COLLECTION_SET_CONSTRAINTS, request)
+        self.0.set_constraints(constraints)
     }
 
     /// Waits until every participant has set constraints and the buffers are allocated, and
@@ -529,16 +455,8 @@ impl BufferCollection {
         &self,
         deadline: zx::MonotonicInstant,
     ) -> Result<BufferCollectionInfo, ClientError> {
-        self.0.check_wait()?;
-        let response: messages::WaitForAllBuffersAllocatedResponse =
-            self.0.call::<Empty, _, Error>(
-                ordinals::COLLECTION_WAIT_FOR_ALL_BUFFERS_ALLOCATED,
-                None,
-                deadline,
-            )?;
-        response
-            .buffer_collection_info
-            .ok_or(ClientError::MissingField("buffer_collection_info"))
+        self.0
+            .call_method(methods::WaitForAllBuffersAllocated, deadline)
     }
 
     /// Whether the buffers are allocated, without waiting for allocation: `Ok(false)` while
@@ -552,14 +470,7 @@ impl BufferCollection {
         &self,
         deadline: zx::MonotonicInstant,
     ) -> Result<bool, ClientError> {
-        match self.0.call::<Empty, Empty, Error>(
-            ordinals::COLLECTION_CHECK_ALL_BUFFERS_ALLOCATED,
-            None,
-            deadline,
-        ) {
-            Ok(Empty) => Ok(true),
-            Err(ClientError::Sysmem(Error::PENDING)) => Ok(false),
-            Err(e) => Err(e),
-        }
+        self.0
+            .call_method(methods::CheckAllBuffersAllocated, deadline)
     }
 }

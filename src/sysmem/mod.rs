@@ -86,6 +86,7 @@ pub mod images;
 // The wire messages: public for the fidelity tests and the host service, not the API.
 #[doc(hidden)]
 pub mod messages;
+mod methods;
 mod proxy;
 mod reactor;
 pub mod types;

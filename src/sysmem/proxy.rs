@@ -12,9 +12,9 @@
 
 use super::client::{Allocator, BufferCollection, BufferCollectionToken, Proxy};
 use super::error::ClientError;
-use super::messages::{self, ordinals};
-use super::types::{BufferCollectionConstraints, BufferCollectionInfo, Error};
-use crate::fidl::{Empty, NoErrorClause};
+use super::messages::ordinals;
+use super::methods;
+use super::types::{BufferCollectionConstraints, BufferCollectionInfo};
 use crate::zx;
 
 /// The async form of [`Allocator`].
@@ -51,12 +51,7 @@ impl AllocatorProxy {
     /// # Errors
     /// As [`Allocator::allocate_shared_collection`].
     pub fn allocate_shared_collection(&self) -> Result<BufferCollectionTokenProxy, ClientError> {
-        let (client, server) = zx::Channel::create().map_err(ClientError::Transport)?;
-        let request = messages::AllocateSharedCollectionRequest {
-            token_request: Some(server),
-        };
-        self.0
-            .send(ordinals::ALLOCATOR_ALLOCATE_SHARED_COLLECTION, request)?;
+        let client = self.0.allocate_shared_collection()?;
         Ok(BufferCollectionTokenProxy(Proxy::node(client)))
     }
 
@@ -65,12 +60,7 @@ impl AllocatorProxy {
     /// # Errors
     /// As [`Allocator::allocate_non_shared_collection`].
     pub fn allocate_non_shared_collection(&self) -> Result<BufferCollectionProxy, ClientError> {
-        let (client, server) = zx::Channel::create().map_err(ClientError::Transport)?;
-        let request = messages::AllocateNonSharedCollectionRequest {
-            collection_request: Some(server),
-        };
-        self.0
-            .send(ordinals::ALLOCATOR_ALLOCATE_NON_SHARED_COLLECTION, request)?;
+        let client = self.0.allocate_non_shared_collection()?;
         Ok(BufferCollectionProxy(Proxy::new_collection(client)))
     }
 
@@ -82,13 +72,7 @@ impl AllocatorProxy {
         &self,
         token: BufferCollectionTokenProxy,
     ) -> Result<BufferCollectionProxy, ClientError> {
-        let (client, server) = zx::Channel::create().map_err(ClientError::Transport)?;
-        let request = messages::BindSharedCollectionRequest {
-            token: Some(token.0.channel),
-            buffer_collection_request: Some(server),
-        };
-        self.0
-            .send(ordinals::ALLOCATOR_BIND_SHARED_COLLECTION, request)?;
+        let client = self.0.bind_shared_collection(token.0.channel)?;
         Ok(BufferCollectionProxy(Proxy::new_collection(client)))
     }
 
@@ -100,19 +84,9 @@ impl AllocatorProxy {
         &self,
         token_server_koid: zx::Koid,
     ) -> Result<bool, ClientError> {
-        let request = messages::ValidateBufferCollectionTokenRequest {
-            token_server_koid: Some(token_server_koid.raw_koid()),
-        };
-        let response: messages::ValidateBufferCollectionTokenResponse = self
-            .0
-            .call_async::<_, _, NoErrorClause>(
-                ordinals::ALLOCATOR_VALIDATE_BUFFER_COLLECTION_TOKEN,
-                Some(request),
-            )
-            .await?;
-        response
-            .is_known
-            .ok_or(ClientError::MissingField("is_known"))
+        self.0
+            .call_method_async(methods::ValidateBufferCollectionToken(token_server_koid))
+            .await
     }
 
     /// As [`Allocator::set_debug_client_info`] (one-way).
@@ -139,41 +113,10 @@ macro_rules! node_proxy_methods {
         /// # Errors
         /// [`ClientError::CollectionFailed`].
         pub async fn sync(&self) -> Result<(), ClientError> {
-            self.0
-                .call_async::<Empty, Empty, NoErrorClause>(ordinals::NODE_SYNC, None)
-                .await
-                .map(drop)
+            self.0.call_method_async(methods::NodeSync).await
         }
 
-        /// Sends `Node.Release` and closes the channel (one-way).
-        ///
-        /// # Errors
-        /// [`ClientError::CollectionFailed`].
-        pub fn release(self) -> Result<(), ClientError> {
-            self.0.release()
-        }
-
-        /// Sends `Node.SetName` (one-way).
-        ///
-        /// # Errors
-        /// [`ClientError::Encode`], [`ClientError::CollectionFailed`].
-        pub fn set_name(&self, priority: u32, name: &str) -> Result<(), ClientError> {
-            self.0.set_name(priority, name)
-        }
-
-        /// Sends `Node.SetDebugClientInfo` (one-way).
-        ///
-        /// # Errors
-        /// [`ClientError::Encode`], [`ClientError::CollectionFailed`].
-        pub fn set_debug_client_info(&self, name: &str, id: u64) -> Result<(), ClientError> {
-            self.0
-                .set_debug_client_info(ordinals::NODE_SET_DEBUG_CLIENT_INFO, name, id)
-        }
-
-        /// The client end, borrowed.
-        pub fn as_channel(&self) -> &zx::Channel {
-            &self.0.channel
-        }
+        methods::node_one_way_methods!();
     };
 }
 
@@ -193,12 +136,7 @@ impl BufferCollectionTokenProxy {
         &self,
         rights_attenuation_mask: zx::Rights,
     ) -> Result<BufferCollectionTokenProxy, ClientError> {
-        let (client, server) = zx::Channel::create().map_err(ClientError::Transport)?;
-        let request = messages::DuplicateRequest {
-            rights_attenuation_mask: Some(rights_attenuation_mask),
-            token_request: Some(server),
-        };
-        self.0.send(ordinals::TOKEN_DUPLICATE, request)?;
+        let client = self.0.duplicate(rights_attenuation_mask)?;
         Ok(BufferCollectionTokenProxy(Proxy::node(client)))
     }
 
@@ -211,14 +149,10 @@ impl BufferCollectionTokenProxy {
         &self,
         rights_attenuation_masks: &[zx::Rights],
     ) -> Result<Vec<BufferCollectionTokenProxy>, ClientError> {
-        let request = messages::DuplicateSyncRequest {
-            rights_attenuation_masks: Some(rights_attenuation_masks.to_vec()),
-        };
-        let response: messages::DuplicateSyncResponse = self
+        let tokens = self
             .0
-            .call_async::<_, _, NoErrorClause>(ordinals::TOKEN_DUPLICATE_SYNC, Some(request))
+            .call_method_async(methods::DuplicateSync(rights_attenuation_masks))
             .await?;
-        let tokens = response.tokens.ok_or(ClientError::MissingField("tokens"))?;
         Ok(tokens
             .into_iter()
             .map(|channel| BufferCollectionTokenProxy(Proxy::node(channel)))
@@ -251,9 +185,7 @@ impl BufferCollectionProxy {
         &self,
         constraints: Option<BufferCollectionConstraints>,
     ) -> Result<(), ClientError> {
-        self.0.begin_set_constraints()?;
-        let request = messages::SetConstraintsRequest { constraints };
-        self.0.send(ordinals::COLLECTION_SET_CONSTRAINTS, request)
+        self.0.set_constraints(constraints)
     }
 
     /// As [`BufferCollection::wait_for_all_buffers_allocated`], without a deadline: resolves
@@ -265,17 +197,9 @@ impl BufferCollectionProxy {
     pub async fn wait_for_all_buffers_allocated(
         &self,
     ) -> Result<BufferCollectionInfo, ClientError> {
-        self.0.check_wait()?;
-        let response: messages::WaitForAllBuffersAllocatedResponse = self
-            .0
-            .call_async::<Empty, _, Error>(
-                ordinals::COLLECTION_WAIT_FOR_ALL_BUFFERS_ALLOCATED,
-                None,
-            )
-            .await?;
-        response
-            .buffer_collection_info
-            .ok_or(ClientError::MissingField("buffer_collection_info"))
+        self.0
+            .call_method_async(methods::WaitForAllBuffersAllocated)
+            .await
     }
 
     /// As [`BufferCollection::check_all_buffers_allocated`]: `Ok(false)` while allocation is
@@ -284,18 +208,9 @@ impl BufferCollectionProxy {
     /// # Errors
     /// As [`wait_for_all_buffers_allocated`](Self::wait_for_all_buffers_allocated).
     pub async fn check_all_buffers_allocated(&self) -> Result<bool, ClientError> {
-        match self
-            .0
-            .call_async::<Empty, Empty, Error>(
-                ordinals::COLLECTION_CHECK_ALL_BUFFERS_ALLOCATED,
-                None,
-            )
+        self.0
+            .call_method_async(methods::CheckAllBuffersAllocated)
             .await
-        {
-            Ok(Empty) => Ok(true),
-            Err(ClientError::Sysmem(Error::PENDING)) => Ok(false),
-            Err(e) => Err(e),
-        }
     }
 }
 

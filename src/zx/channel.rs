@@ -197,37 +197,13 @@ impl Channel {
     /// - [`Status::BAD_HANDLE`], [`Status::WRONG_TYPE`], [`Status::ACCESS_DENIED`] (no READ).
     pub fn read(&self, buf: &mut MessageBuf) -> Result<(), Status> {
         buf.clear();
-        let mut byte_capacity = buf.bytes.capacity();
-        let mut handle_capacity = buf.handles.capacity();
-        loop {
-            buf.bytes.resize(byte_capacity, 0);
-            let mut raw = vec![sys::ZX_HANDLE_INVALID; handle_capacity];
-            let (mut actual_bytes, mut actual_handles) = (0, 0);
-            let status = kernel::channel_read(
-                self.raw_handle(),
-                0,
-                &mut buf.bytes,
-                &mut raw,
-                &mut actual_bytes,
-                &mut actual_handles,
-            );
-            if status == sys::ZX_ERR_BUFFER_TOO_SMALL {
-                byte_capacity = actual_bytes as usize;
-                handle_capacity = actual_handles as usize;
-                continue;
-            }
-            if let Err(status) = Status::ok(status) {
-                buf.bytes.clear();
-                return Err(status);
-            }
-            buf.bytes.truncate(actual_bytes as usize);
-            buf.handles
-                .extend(raw.into_iter().take(actual_handles as usize).map(|raw| {
-                    // SAFETY: the kernel moved these fresh values into this process for us.
-                    unsafe { Handle::from_raw(raw) }
-                }));
-            return Ok(());
-        }
+        let raw: Vec<sys::zx_handle_t> =
+            self.read_growing(&mut buf.bytes, buf.handles.capacity())?;
+        buf.handles.extend(raw.into_iter().map(|raw| {
+            // SAFETY: the kernel moved these fresh values into this process for us.
+            unsafe { Handle::from_raw(raw) }
+        }));
+        Ok(())
     }
 
     /// Reads the next message into `bytes` and `handles` (replacing their contents), with
@@ -244,15 +220,28 @@ impl Channel {
         bytes: &mut Vec<u8>,
         handles: &mut Vec<HandleInfo>,
     ) -> Result<(), Status> {
-        bytes.clear();
         handles.clear();
+        let raw: Vec<sys::zx_handle_info_t> = self.read_growing(bytes, handles.capacity())?;
+        handles.extend(raw.into_iter().map(handle_info));
+        Ok(())
+    }
+
+    /// Reads the next message into `bytes` and at least `handle_capacity` handle slots of type
+    /// `H` (`zx_channel_read` or `zx_channel_read_etc`, as `H` says), growing both after
+    /// `ZX_ERR_BUFFER_TOO_SMALL`; returns the slots the kernel filled. On an error `bytes` is
+    /// left empty.
+    fn read_growing<H: kernel::ReadSlot>(
+        &self,
+        bytes: &mut Vec<u8>,
+        mut handle_capacity: usize,
+    ) -> Result<Vec<H>, Status> {
+        bytes.clear();
         let mut byte_capacity = bytes.capacity();
-        let mut handle_capacity = handles.capacity();
         loop {
             bytes.resize(byte_capacity, 0);
-            let mut raw = vec![EMPTY_HANDLE_INFO; handle_capacity];
+            let mut raw = vec![H::EMPTY; handle_capacity];
             let (mut actual_bytes, mut actual_handles) = (0, 0);
-            let status = kernel::channel_read_etc(
+            let status = kernel::channel_read(
                 self.raw_handle(),
                 0,
                 bytes,
@@ -270,12 +259,8 @@ impl Channel {
                 return Err(status);
             }
             bytes.truncate(actual_bytes as usize);
-            handles.extend(
-                raw.into_iter()
-                    .take(actual_handles as usize)
-                    .map(handle_info),
-            );
-            return Ok(());
+            raw.truncate(actual_handles as usize);
+            return Ok(raw);
         }
     }
 
@@ -305,7 +290,7 @@ impl Channel {
         out_handles.clear();
         // Replies that do not fit are discarded by the kernel, so offer the largest message.
         out_bytes.resize(MAX_MSG_BYTES, 0);
-        let mut raw_out = vec![EMPTY_HANDLE_INFO; MAX_MSG_HANDLES];
+        let mut raw_out = vec![kernel::EMPTY_HANDLE_INFO; MAX_MSG_HANDLES];
         let (mut actual_bytes, mut actual_handles) = (0, 0);
         let status = kernel::channel_call_etc(
             self.raw_handle(),
@@ -331,13 +316,6 @@ impl Channel {
         Ok(())
     }
 }
-
-const EMPTY_HANDLE_INFO: sys::zx_handle_info_t = sys::zx_handle_info_t {
-    handle: sys::ZX_HANDLE_INVALID,
-    ty: 0,
-    rights: 0,
-    unused: 0,
-};
 
 fn handle_info(raw: sys::zx_handle_info_t) -> HandleInfo {
     HandleInfo {

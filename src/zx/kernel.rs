@@ -47,61 +47,44 @@ pub(crate) fn handle_replace(
     unsafe { zx_sys::zx_handle_replace(handle, rights, out) }
 }
 
-pub(crate) fn object_get_info_handle_basic(
-    handle: zx_handle_t,
-    info: &mut zx_info_handle_basic_t,
-) -> zx_status_t {
+/// `zx_object_get_info` for a topic whose record is one `T`: one of the `zx_info_*_t` C structs
+/// below, integers only, so any bytes the kernel writes are a valid `T`.
+fn object_get_info_record<T>(handle: zx_handle_t, topic: u32, info: &mut T) -> zx_status_t {
     let (mut actual, mut avail) = (0usize, 0usize);
-    // SAFETY: `info` is a writable buffer of exactly the size passed; `actual` and `avail` are
+    // SAFETY: `info` is a writable buffer of exactly the size passed, of a record made of
+    // integers only (the callers below pass `zx_info_*_t` structs); `actual` and `avail` are
     // valid, writable usizes.
     unsafe {
         zx_sys::zx_object_get_info(
             handle,
-            zx_sys::ZX_INFO_HANDLE_BASIC,
-            (info as *mut zx_info_handle_basic_t).cast::<u8>(),
-            std::mem::size_of::<zx_info_handle_basic_t>(),
+            topic,
+            (info as *mut T).cast::<u8>(),
+            std::mem::size_of::<T>(),
             &mut actual,
             &mut avail,
         )
     }
+}
+
+pub(crate) fn object_get_info_handle_basic(
+    handle: zx_handle_t,
+    info: &mut zx_info_handle_basic_t,
+) -> zx_status_t {
+    object_get_info_record(handle, zx_sys::ZX_INFO_HANDLE_BASIC, info)
 }
 
 pub(crate) fn object_get_info_vmo(
     handle: zx_handle_t,
     info: &mut zx_sys::zx_info_vmo_t,
 ) -> zx_status_t {
-    let (mut actual, mut avail) = (0usize, 0usize);
-    // SAFETY: `info` is a writable buffer of exactly the size passed; `actual` and `avail` are
-    // valid, writable usizes.
-    unsafe {
-        zx_sys::zx_object_get_info(
-            handle,
-            zx_sys::ZX_INFO_VMO,
-            (info as *mut zx_sys::zx_info_vmo_t).cast::<u8>(),
-            std::mem::size_of::<zx_sys::zx_info_vmo_t>(),
-            &mut actual,
-            &mut avail,
-        )
-    }
+    object_get_info_record(handle, zx_sys::ZX_INFO_VMO, info)
 }
 
 pub(crate) fn object_get_info_process_handle_stats(
     handle: zx_handle_t,
     info: &mut zx_sys::zx_info_process_handle_stats_t,
 ) -> zx_status_t {
-    let (mut actual, mut avail) = (0usize, 0usize);
-    // SAFETY: `info` is a writable buffer of exactly the size passed; `actual` and `avail` are
-    // valid, writable usizes.
-    unsafe {
-        zx_sys::zx_object_get_info(
-            handle,
-            zx_sys::ZX_INFO_PROCESS_HANDLE_STATS,
-            (info as *mut zx_sys::zx_info_process_handle_stats_t).cast::<u8>(),
-            std::mem::size_of::<zx_sys::zx_info_process_handle_stats_t>(),
-            &mut actual,
-            &mut avail,
-        )
-    }
+    object_get_info_record(handle, zx_sys::ZX_INFO_PROCESS_HANDLE_STATS, info)
 }
 
 pub(crate) fn object_get_property(
@@ -209,46 +192,68 @@ pub(crate) fn channel_write(
     }
 }
 
-pub(crate) fn channel_read(
-    handle: zx_handle_t,
-    options: u32,
-    bytes: &mut [u8],
-    handles: &mut [zx_handle_t],
-    actual_bytes: &mut u32,
-    actual_handles: &mut u32,
-) -> zx_status_t {
-    let num_bytes = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
-    let num_handles = u32::try_from(handles.len()).unwrap_or(u32::MAX);
-    // SAFETY: `bytes` and `handles` are writable for at least the lengths passed; the actual
-    // counts are valid, writable u32s.
-    unsafe {
-        zx_sys::zx_channel_read(
-            handle,
-            options,
-            bytes.as_mut_ptr(),
-            handles.as_mut_ptr(),
-            num_bytes,
-            num_handles,
-            actual_bytes,
-            actual_handles,
-        )
-    }
+/// A `zx_handle_info_t` slot before the kernel fills it.
+pub(crate) const EMPTY_HANDLE_INFO: zx_handle_info_t = zx_handle_info_t {
+    handle: zx_sys::ZX_HANDLE_INVALID,
+    ty: 0,
+    rights: 0,
+    unused: 0,
+};
+
+/// `zx_channel_read` or `zx_channel_read_etc`, whose `handles` out-parameter is an array of `H`.
+pub(crate) type ReadSyscall<H> = unsafe extern "C" fn(
+    zx_handle_t,
+    u32,
+    *mut u8,
+    *mut H,
+    u32,
+    u32,
+    *mut u32,
+    *mut u32,
+) -> zx_status_t;
+
+/// What one handle slot of a channel read holds, and the syscall that fills such slots:
+/// `zx_channel_read` (a bare `zx_handle_t`) or `zx_channel_read_etc` (a `zx_handle_info_t`).
+///
+/// # Safety
+///
+/// `SYSCALL` writes at most the number of `Self` slots it is told into `handles`, each a valid
+/// `Self`: it is the read syscall whose C signature takes an array of `Self`.
+pub(crate) unsafe trait ReadSlot: Copy {
+    /// A slot before the kernel fills it.
+    const EMPTY: Self;
+    /// The syscall whose `handles` out-parameter is an array of `Self`.
+    const SYSCALL: ReadSyscall<Self>;
 }
 
-pub(crate) fn channel_read_etc(
+// SAFETY: `zx_channel_read` fills `zx_handle_t` slots.
+unsafe impl ReadSlot for zx_handle_t {
+    const EMPTY: Self = zx_sys::ZX_HANDLE_INVALID;
+    const SYSCALL: ReadSyscall<Self> = zx_sys::zx_channel_read;
+}
+
+// SAFETY: `zx_channel_read_etc` fills `zx_handle_info_t` slots.
+unsafe impl ReadSlot for zx_handle_info_t {
+    const EMPTY: Self = EMPTY_HANDLE_INFO;
+    const SYSCALL: ReadSyscall<Self> = zx_sys::zx_channel_read_etc;
+}
+
+/// `zx_channel_read` or `zx_channel_read_etc`, as the slot type `H` says.
+pub(crate) fn channel_read<H: ReadSlot>(
     handle: zx_handle_t,
     options: u32,
     bytes: &mut [u8],
-    handles: &mut [zx_handle_info_t],
+    handles: &mut [H],
     actual_bytes: &mut u32,
     actual_handles: &mut u32,
 ) -> zx_status_t {
     let num_bytes = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
     let num_handles = u32::try_from(handles.len()).unwrap_or(u32::MAX);
-    // SAFETY: `bytes` and `handles` are writable for at least the lengths passed; the actual
+    // SAFETY: `H::SYSCALL` is the read syscall whose handle slots are `H` (`ReadSlot`'s
+    // contract); `bytes` and `handles` are writable for at least the lengths passed; the actual
     // counts are valid, writable u32s.
     unsafe {
-        zx_sys::zx_channel_read_etc(
+        H::SYSCALL(
             handle,
             options,
             bytes.as_mut_ptr(),

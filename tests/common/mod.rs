@@ -17,6 +17,14 @@ use std::sync::Mutex;
 use ash::vk;
 use vmo_interop::vk::{optional_device_extensions, required_device_extensions, Interop};
 
+// The one lock of `zx_common` too. A binary that has both modules loads this file twice
+// (`vk_buffer_collection*`, host-only suites): both copies are the host kernel's one lock there.
+#[allow(clippy::duplicate_mod)]
+#[path = "../zx_common/lock.rs"]
+mod lock;
+#[allow(unused_imports)] // each binary uses a different subset
+pub use lock::counters_lock;
+
 /// The validation layer every test instance enables.
 pub const VALIDATION_LAYER: &CStr = c"VK_LAYER_KHRONOS_validation";
 
@@ -524,6 +532,80 @@ pub fn bind(interop: &Interop, buffer: &vmo_interop::vk::Buffer, memory: &vmo_in
     .unwrap();
 }
 
+/// `vkGetMemoryZirconHandlePropertiesFUCHSIA`, called through ash's raw table: the memory type
+/// bits, or the error code.
+///
+/// # Safety
+/// As the command (`handle` is any value; it is borrowed).
+pub unsafe fn zircon_handle_properties(
+    ext: &ash::fuchsia::external_memory::Device,
+    handle_type: vk::ExternalMemoryHandleTypeFlags,
+    handle: u32,
+) -> Result<u32, vk::Result> {
+    let mut properties = vk::MemoryZirconHandlePropertiesFUCHSIA::default();
+    // SAFETY: the caller's contract; `properties` is a valid out structure.
+    unsafe {
+        (ext.fp().get_memory_zircon_handle_properties_fuchsia)(
+            ext.device(),
+            handle_type,
+            handle,
+            &mut properties,
+        )
+    }
+    .result_with_success(properties.memory_type_bits)
+}
+
+/// Reads the first `len` bytes of `memory` through `vkMapMemory`. The memory must be
+/// host-visible (every memory type the host layer uses is), not mapped elsewhere, and at least
+/// `len` bytes long.
+pub fn read_mapped(gpu: &Gpu, memory: vk::DeviceMemory, len: usize) -> Vec<u8> {
+    // SAFETY: the memory is host-visible (every host-pointer type is) and not mapped elsewhere.
+    unsafe {
+        let ptr = gpu
+            .device
+            .map_memory(memory, 0, vk::WHOLE_SIZE, vk::MemoryMapFlags::empty())
+            .unwrap();
+        let bytes = std::slice::from_raw_parts(ptr.cast::<u8>(), len).to_vec();
+        gpu.device.unmap_memory(memory);
+        bytes
+    }
+}
+
+/// Writes `bytes` at `offset` into `memory` through `vkMapMemory`; as [`read_mapped`], the
+/// range lies within the allocation.
+pub fn write_mapped(gpu: &Gpu, memory: vk::DeviceMemory, offset: usize, bytes: &[u8]) {
+    // SAFETY: as in `read_mapped`; the range lies within the allocation.
+    unsafe {
+        let ptr = gpu
+            .device
+            .map_memory(memory, 0, vk::WHOLE_SIZE, vk::MemoryMapFlags::empty())
+            .unwrap();
+        std::ptr::copy_nonoverlapping(bytes.as_ptr(), ptr.cast::<u8>().add(offset), bytes.len());
+        gpu.device.unmap_memory(memory);
+    }
+}
+
+/// A device with the interop's extensions enabled and no `Interop`: for tests that call the
+/// extension through ash, or make their own `Interop`.
+pub fn raw_gpu() -> Gpu {
+    Gpu::with(GpuOptions {
+        interop: false,
+        ..GpuOptions::default()
+    })
+}
+
+/// Runs `body` with a fresh device ([`Gpu::new`]), holding [`counters_lock`], and asserts that
+/// once the device is gone nothing it made is left ([`live`] is back at its baseline).
+pub fn leak_checked(body: impl FnOnce(&Gpu, &Interop)) {
+    let _lock = counters_lock();
+    let before = live();
+    {
+        let gpu = Gpu::new();
+        body(&gpu, gpu.interop());
+    }
+    assert_eq!(live(), before, "handles, VMOs or mappings leaked");
+}
+
 /// What the process holds, for leak checks: (handles, VMOs, mappings). On the host, the host
 /// kernel's counts (VMO objects, with handles in flight); on Fuchsia, the process's handles
 /// and VMO handles (`ZX_INFO_PROCESS_HANDLE_STATS`; a process cannot count its mappings, 0).
@@ -540,20 +622,5 @@ pub fn live() -> (u64, u64, u64) {
             .expect("zx_process_self has INSPECT");
         let vmos = stats.of(vmo_interop::zx::ObjectType::VMO);
         (stats.total(), u64::from(vmos), 0)
-    }
-}
-
-/// The lock every test of a binary that compares [`live`] against a baseline holds, from
-/// before its baseline to its last comparison (the counts are process-wide).
-pub fn counters_lock() -> std::sync::MutexGuard<'static, ()> {
-    #[cfg(target_os = "linux")]
-    {
-        vmo_interop::platform::host::counters_lock()
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-        LOCK.lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }

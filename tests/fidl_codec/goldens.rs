@@ -6,6 +6,23 @@ use super::*;
 // Goldens
 // ---------------------------------------------------------------------------------------------
 
+/// Asserts that `value`, sent as the flexible message `(txid, ordinal)`, encodes to exactly
+/// `golden` with no handles, and that `golden` decodes back to `value`.
+fn assert_golden<T>(txid: u32, ordinal: u64, value: T, golden: &[u8])
+where
+    T: fidl::Encode + fidl::Decode + Clone + PartialEq + std::fmt::Debug,
+{
+    let (bytes, handles) =
+        encode_message(TransactionHeader::flexible(txid, ordinal), value.clone()).unwrap();
+    assert_eq!(bytes, golden, "encoded");
+    assert!(handles.is_empty());
+    assert_eq!(
+        decode_message::<T>(golden, vec![]).unwrap(),
+        value,
+        "decoded"
+    );
+}
+
 /// sysmem2.md §8: `Allocator.SetDebugClientInfo{name:"x", id:7}` is 80 bytes.
 pub(crate) fn set_debug_client_info_golden() -> Vec<u8> {
     Bytes::header(0, ordinals::ALLOCATOR_SET_DEBUG_CLIENT_INFO)
@@ -26,21 +43,17 @@ fn golden_set_debug_client_info() {
         name: Some("x".into()),
         id: Some(7),
     };
-    let (bytes, handles) = encode_message(
-        TransactionHeader::flexible(0, ordinals::ALLOCATOR_SET_DEBUG_CLIENT_INFO),
-        request.clone(),
-    )
-    .unwrap();
-    assert_eq!(bytes, golden);
-    assert!(handles.is_empty());
-
+    assert_golden(
+        0,
+        ordinals::ALLOCATOR_SET_DEBUG_CLIENT_INFO,
+        request,
+        &golden,
+    );
     let header = header_of(&golden);
     assert_eq!(
         header,
         TransactionHeader::flexible(0, ordinals::ALLOCATOR_SET_DEBUG_CLIENT_INFO)
     );
-    let decoded: messages::SetDebugClientInfoRequest = decode_message(&golden, vec![]).unwrap();
-    assert_eq!(decoded, request);
 }
 
 /// A u32 alone is inlined into its envelope; the unset name makes the table 1 envelope long.
@@ -55,16 +68,7 @@ fn golden_set_name_inline_u32() {
         priority: Some(100),
         name: None,
     };
-    let (bytes, _) = encode_message(
-        TransactionHeader::flexible(0, ordinals::NODE_SET_NAME),
-        request.clone(),
-    )
-    .unwrap();
-    assert_eq!(bytes, golden);
-    assert_eq!(
-        decode_message::<messages::SetNameRequest>(&golden, vec![]).unwrap(),
-        request
-    );
+    assert_golden(0, ordinals::NODE_SET_NAME, request, &golden);
 }
 
 /// The count of a table is its highest ordinal set: unset lower fields are zero envelopes.
@@ -81,16 +85,7 @@ fn golden_set_name_absent_first_field() {
         priority: None,
         name: Some("abc".into()),
     };
-    let (bytes, _) = encode_message(
-        TransactionHeader::flexible(0, ordinals::NODE_SET_NAME),
-        request.clone(),
-    )
-    .unwrap();
-    assert_eq!(bytes, golden);
-    assert_eq!(
-        decode_message::<messages::SetNameRequest>(&golden, vec![]).unwrap(),
-        request
-    );
+    assert_golden(0, ordinals::NODE_SET_NAME, request, &golden);
 }
 
 /// `vector<zx.Rights>:64`: 4-byte elements packed, padded to 8.
@@ -110,16 +105,7 @@ fn golden_duplicate_sync_request() {
             zx::Rights::from_bits_retain(0xC0E7),
         ]),
     };
-    let (bytes, _) = encode_message(
-        TransactionHeader::flexible(9, ordinals::TOKEN_DUPLICATE_SYNC),
-        request.clone(),
-    )
-    .unwrap();
-    assert_eq!(bytes, golden);
-    assert_eq!(
-        decode_message::<messages::DuplicateSyncRequest>(&golden, vec![]).unwrap(),
-        request
-    );
+    assert_golden(9, ordinals::TOKEN_DUPLICATE_SYNC, request, &golden);
 }
 
 /// Nested tables: each out-of-line envelope counts every byte below it.
@@ -188,16 +174,8 @@ fn golden_sync_response_empty_struct() {
         .inline([0; 4], 0)
         .done();
     assert_eq!(golden.len(), 32);
-    let (bytes, _) = encode_message(
-        TransactionHeader::flexible(5, ordinals::NODE_SYNC),
-        FlexibleResult::<Empty>::Response(Empty),
-    )
-    .unwrap();
-    assert_eq!(bytes, golden);
-    assert_eq!(
-        decode_message::<FlexibleResult<Empty>>(&golden, vec![]).unwrap(),
-        FlexibleResult::Response(Empty)
-    );
+    let reply = FlexibleResult::<Empty>::Response(Empty);
+    assert_golden(5, ordinals::NODE_SYNC, reply, &golden);
 }
 
 /// An `error` reply: variant 2 with the `Error` u32 inline.
@@ -227,16 +205,8 @@ fn golden_framework_err_unknown_method() {
         .u64(3)
         .inline((-2i32).to_le_bytes(), 0)
         .done();
-    let (bytes, _) = encode_message(
-        TransactionHeader::flexible(3, 0x1234),
-        FlexibleResult::<Empty>::FrameworkErr(FrameworkErr::UNKNOWN_METHOD),
-    )
-    .unwrap();
-    assert_eq!(bytes, golden);
-    assert_eq!(
-        decode_message::<FlexibleResult<Empty>>(&golden, vec![]).unwrap(),
-        FlexibleResult::FrameworkErr(FrameworkErr::UNKNOWN_METHOD)
-    );
+    let reply = FlexibleResult::<Empty>::FrameworkErr(FrameworkErr::UNKNOWN_METHOD);
+    assert_golden(3, 0x1234, reply, &golden);
 }
 
 /// A method without an `error` clause cannot be answered with variant 2.

@@ -1,15 +1,16 @@
 //! What the sysmem client tests share: a fresh service checked for leaks, a bounded deadline,
-//! waiting for the service's state, and CPU-usage constraints.
+//! a shared collection's tokens, waiting for the service's state, and CPU-usage constraints.
 #![allow(dead_code)]
 
 use std::thread;
 use std::time::{Duration, Instant};
 
-use vmo_interop::sysmem::types::{
-    BufferCollectionConstraints, BufferMemoryConstraints, BufferUsage,
-};
-use vmo_interop::sysmem::{HostSysmem, HostSysmemStats};
+use vmo_interop::sysmem::types::BufferCollectionConstraints;
+use vmo_interop::sysmem::{Allocator, BufferCollectionToken, HostSysmem, HostSysmemStats};
 use vmo_interop::zx;
+
+mod constraints;
+pub use constraints::cpu_constraints;
 
 /// A generous bound: every call here completes at once unless the service is broken.
 pub fn deadline() -> zx::MonotonicInstant {
@@ -38,6 +39,35 @@ pub fn with_service_after(setup: impl FnOnce(), f: impl FnOnce(&HostSysmem)) {
     assert_eq!(after.live_channels, before.live_channels, "channels leaked");
 }
 
+/// A shared collection with `n` tokens besides the root, all known to the service.
+pub fn shared_collection(
+    allocator: &Allocator,
+    n: usize,
+) -> (BufferCollectionToken, Vec<BufferCollectionToken>) {
+    let root = allocator.allocate_shared_collection().unwrap();
+    let others = root
+        .duplicate_sync(&vec![zx::Rights::SAME_RIGHTS; n], deadline())
+        .unwrap();
+    (root, others)
+}
+
+/// Tokens for consumers A and B of `root`'s collection, known to the service: A's with the
+/// root's rights, B's attenuated by `b_mask` one `Duplicate` further down the chain (from an
+/// intermediate token, released once B's is known).
+pub fn consumer_tokens(
+    root: &BufferCollectionToken,
+    b_mask: zx::Rights,
+) -> (BufferCollectionToken, BufferCollectionToken) {
+    let mut tokens = root
+        .duplicate_sync(&[zx::Rights::SAME_RIGHTS; 2], deadline())
+        .unwrap();
+    let (b_parent, a_token) = (tokens.pop().unwrap(), tokens.pop().unwrap());
+    let b_token = b_parent.duplicate(b_mask).unwrap();
+    b_parent.sync(deadline()).unwrap();
+    b_parent.release().unwrap();
+    (a_token, b_token)
+}
+
 /// Waits (bounded) until the service's state satisfies `done`: lets a test know that calls
 /// made on other threads have reached the service.
 pub fn until(service: &HostSysmem, done: impl Fn(HostSysmemStats) -> bool) {
@@ -49,23 +79,6 @@ pub fn until(service: &HostSysmem, done: impl Fn(HostSysmemStats) -> bool) {
             service.stats()
         );
         thread::sleep(Duration::from_millis(1));
-    }
-}
-
-/// A participant with CPU usage `cpu`, camping on `camping` buffers of at least `min_size`
-/// bytes.
-pub fn cpu_constraints(cpu: u32, min_size: u64, camping: u32) -> BufferCollectionConstraints {
-    BufferCollectionConstraints {
-        usage: Some(BufferUsage {
-            cpu: Some(cpu),
-            ..Default::default()
-        }),
-        min_buffer_count_for_camping: Some(camping),
-        buffer_memory_constraints: Some(BufferMemoryConstraints {
-            min_size_bytes: Some(min_size),
-            ..Default::default()
-        }),
-        ..Default::default()
     }
 }
 

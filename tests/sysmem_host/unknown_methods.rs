@@ -3,6 +3,13 @@
 
 use super::*;
 
+/// Writes `request` as the one-way method `ordinal`, bypassing the client's own checks.
+fn send(channel: &zx::Channel, ordinal: u64, request: impl fidl::Encode) {
+    let (bytes, mut handles) =
+        fidl::encode_message(TransactionHeader::flexible(0, ordinal), request).unwrap();
+    channel.write(&bytes, &mut handles).unwrap();
+}
+
 /// Sysmem's `Allocator::handle_unknown_method` logs and closes the connection with
 /// `ZX_ERR_INTERNAL`; the bindings first answer a flexible two-way call with UNKNOWN_METHOD.
 #[test]
@@ -44,12 +51,7 @@ fn allocator_debug_client_info_needs_a_name_not_an_id() {
             id: None,
         };
         let channel = allocator.into_channel();
-        let (bytes, mut handles) = fidl::encode_message(
-            TransactionHeader::flexible(0, ordinals::ALLOCATOR_SET_DEBUG_CLIENT_INFO),
-            request,
-        )
-        .unwrap();
-        channel.write(&bytes, &mut handles).unwrap();
+        send(&channel, ordinals::ALLOCATOR_SET_DEBUG_CLIENT_INFO, request);
         let allocator = Allocator::from_channel(channel);
         let collection = allocator.allocate_non_shared_collection().unwrap();
         collection.sync(deadline()).unwrap();
@@ -60,12 +62,7 @@ fn allocator_debug_client_info_needs_a_name_not_an_id() {
             id: Some(7),
         };
         let channel = allocator.into_channel();
-        let (bytes, mut handles) = fidl::encode_message(
-            TransactionHeader::flexible(0, ordinals::ALLOCATOR_SET_DEBUG_CLIENT_INFO),
-            request,
-        )
-        .unwrap();
-        channel.write(&bytes, &mut handles).unwrap();
+        send(&channel, ordinals::ALLOCATOR_SET_DEBUG_CLIENT_INFO, request);
         assert_closed_with_internal_epitaph(&channel);
         assert!(service
             .log()

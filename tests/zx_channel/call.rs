@@ -10,10 +10,7 @@ use super::*;
 /// after first sending an unrelated event (which must stay queued for the client's reads).
 fn serve_one(server: Channel, reply: &'static [u8]) -> thread::JoinHandle<Channel> {
     thread::spawn(move || {
-        server
-            .wait_handle(Signals::CHANNEL_READABLE, MonotonicInstant::INFINITE)
-            .to_result()
-            .unwrap();
+        wait_forever(&server, Signals::CHANNEL_READABLE).unwrap();
         let mut request = MessageBuf::new();
         server.read(&mut request).unwrap();
         let txid = &request.bytes()[..4];
@@ -80,10 +77,7 @@ fn call_etc_when_the_peer_closes_is_peer_closed() {
     let s = serial();
     let (client, server) = Channel::create().unwrap();
     let closer = thread::spawn(move || {
-        server
-            .wait_handle(Signals::CHANNEL_READABLE, MonotonicInstant::INFINITE)
-            .to_result()
-            .unwrap();
+        wait_forever(&server, Signals::CHANNEL_READABLE).unwrap();
         drop(server);
     });
     let result = client.call_etc(

@@ -2,6 +2,15 @@
 
 use super::*;
 
+/// A `zx_wait_item_t` for `object` waiting for `waitfor`, nothing pending yet.
+fn item(object: &impl AsHandleRef, waitfor: Signals) -> WaitItem<'_> {
+    WaitItem {
+        handle: object.as_handle_ref(),
+        waitfor,
+        pending: Signals::NONE,
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Signals and waits
 // ---------------------------------------------------------------------------------------------
@@ -10,24 +19,20 @@ use super::*;
 fn channel_signals_follow_the_queue_and_the_peer() {
     let s = serial();
     let (a, b) = Channel::create().unwrap();
-    let poll = |c: &Channel| {
-        c.wait_handle(Signals::all(), MonotonicInstant::INFINITE_PAST)
-            .to_result()
-            .unwrap()
-    };
-    assert_eq!(poll(&b), Signals::CHANNEL_WRITABLE);
+    let all = |c: &Channel| poll(c, Signals::all()).unwrap();
+    assert_eq!(all(&b), Signals::CHANNEL_WRITABLE);
     a.write(b"x", &mut vec![]).unwrap();
     assert_eq!(
-        poll(&b),
+        all(&b),
         Signals::CHANNEL_WRITABLE | Signals::CHANNEL_READABLE
     );
     drop(a);
     assert_eq!(
-        poll(&b),
+        all(&b),
         Signals::CHANNEL_READABLE | Signals::CHANNEL_PEER_CLOSED
     );
     read_bytes(&b).unwrap();
-    assert_eq!(poll(&b), Signals::CHANNEL_PEER_CLOSED);
+    assert_eq!(all(&b), Signals::CHANNEL_PEER_CLOSED);
     drop(b);
     s.assert_no_leaks();
 }
@@ -46,11 +51,7 @@ fn wait_with_a_deadline_times_out() {
         MonotonicInstant::get() >= deadline,
         "returned before the deadline"
     );
-    assert_eq!(
-        a.wait_handle(Signals::CHANNEL_READABLE, MonotonicInstant::INFINITE_PAST)
-            .to_result(),
-        Err(Status::TIMED_OUT)
-    );
+    assert_eq!(poll(&a, Signals::CHANNEL_READABLE), Err(Status::TIMED_OUT));
     drop((a, b));
     s.assert_no_leaks();
 }
@@ -63,8 +64,7 @@ fn wait_without_wait_right_is_access_denied() {
         .replace_handle(Rights::CHANNEL_DEFAULT - Rights::WAIT)
         .unwrap();
     assert_eq!(
-        a.wait_handle(Signals::CHANNEL_READABLE, MonotonicInstant::INFINITE_PAST)
-            .to_result(),
+        poll(&a, Signals::CHANNEL_READABLE),
         Err(Status::ACCESS_DENIED)
     );
     drop((a, b));
@@ -76,10 +76,7 @@ fn a_waiter_on_another_thread_wakes_on_write() {
     let s = serial();
     let (a, b) = Channel::create().unwrap();
     let waiter = thread::spawn(move || {
-        let signals = b
-            .wait_handle(Signals::CHANNEL_READABLE, MonotonicInstant::INFINITE)
-            .to_result()
-            .unwrap();
+        let signals = wait_forever(&b, Signals::CHANNEL_READABLE).unwrap();
         (signals, read_bytes(&b).unwrap())
     });
     until_a_waiter_blocks();
@@ -96,9 +93,7 @@ fn a_waiter_on_another_thread_wakes_on_peer_close() {
     let s = serial();
     let (a, b) = Channel::create().unwrap();
     let waiter = thread::spawn(move || {
-        let signals = b
-            .wait_handle(Signals::CHANNEL_PEER_CLOSED, MonotonicInstant::INFINITE)
-            .to_result();
+        let signals = wait_forever(&b, Signals::CHANNEL_PEER_CLOSED);
         drop(b);
         signals
     });
@@ -117,9 +112,7 @@ fn closing_a_handle_during_a_wait_is_canceled() {
         // SAFETY: `value` stays live until this thread's wait returns or the main thread
         // closes it; the borrow never closes it.
         let borrowed = unsafe { Unowned::<Channel>::from_raw_handle(value) };
-        borrowed
-            .wait_handle(Signals::CHANNEL_READABLE, MonotonicInstant::INFINITE)
-            .to_result()
+        wait_forever(&borrowed, Signals::CHANNEL_READABLE)
     });
     until_a_waiter_blocks();
     assert_eq!(raw::handle_close(value), sys::ZX_OK);
@@ -136,21 +129,9 @@ fn object_wait_many_fills_pending_for_every_item() {
     let vmo = Vmo::create(1).unwrap();
     c.write(b"ready", &mut vec![]).unwrap();
     let mut items = [
-        WaitItem {
-            handle: b.as_handle_ref(),
-            waitfor: Signals::CHANNEL_READABLE,
-            pending: Signals::NONE,
-        },
-        WaitItem {
-            handle: d.as_handle_ref(),
-            waitfor: Signals::CHANNEL_READABLE,
-            pending: Signals::NONE,
-        },
-        WaitItem {
-            handle: vmo.as_handle_ref(),
-            waitfor: Signals::NONE,
-            pending: Signals::NONE,
-        },
+        item(&b, Signals::CHANNEL_READABLE),
+        item(&d, Signals::CHANNEL_READABLE),
+        item(&vmo, Signals::NONE),
     ];
     assert_eq!(
         object_wait_many(&mut items, MonotonicInstant::INFINITE),
@@ -170,11 +151,7 @@ fn object_wait_many_fills_pending_for_every_item() {
 fn object_wait_many_times_out_and_still_fills_pending() {
     let s = serial();
     let (a, b) = Channel::create().unwrap();
-    let mut items = [WaitItem {
-        handle: b.as_handle_ref(),
-        waitfor: Signals::CHANNEL_READABLE,
-        pending: Signals::NONE,
-    }];
+    let mut items = [item(&b, Signals::CHANNEL_READABLE)];
     let deadline = MonotonicInstant::after(Duration::from_millis(5));
     assert_eq!(
         object_wait_many(&mut items, deadline),
@@ -192,16 +169,8 @@ fn object_wait_many_wakes_on_any_item_from_another_thread() {
     let (c, d) = Channel::create().unwrap();
     let waiter = thread::spawn(move || {
         let mut items = [
-            WaitItem {
-                handle: b.as_handle_ref(),
-                waitfor: Signals::CHANNEL_READABLE,
-                pending: Signals::NONE,
-            },
-            WaitItem {
-                handle: d.as_handle_ref(),
-                waitfor: Signals::CHANNEL_READABLE,
-                pending: Signals::NONE,
-            },
+            item(&b, Signals::CHANNEL_READABLE),
+            item(&d, Signals::CHANNEL_READABLE),
         ];
         let status = object_wait_many(&mut items, MonotonicInstant::INFINITE);
         let pending = [items[0].pending, items[1].pending];
@@ -222,13 +191,7 @@ fn object_wait_many_wakes_on_any_item_from_another_thread() {
 fn object_wait_many_with_more_than_64_items_is_out_of_range() {
     let s = serial();
     let vmo = Vmo::create(1).unwrap();
-    let mut items: Vec<WaitItem<'_>> = (0..65)
-        .map(|_| WaitItem {
-            handle: vmo.as_handle_ref(),
-            waitfor: Signals::USER_0,
-            pending: Signals::NONE,
-        })
-        .collect();
+    let mut items: Vec<WaitItem<'_>> = (0..65).map(|_| item(&vmo, Signals::USER_0)).collect();
     assert_eq!(
         object_wait_many(&mut items, MonotonicInstant::INFINITE_PAST),
         Err(Status::OUT_OF_RANGE)

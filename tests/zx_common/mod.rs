@@ -3,7 +3,11 @@
 
 use std::sync::MutexGuard;
 
+mod lock;
 pub mod raw;
+
+#[allow(unused_imports)] // each binary uses a different subset
+pub use lock::counters_lock;
 
 use vmo_interop::zx::{self, sys, ObjectType, ProcessHandleStats};
 
@@ -32,20 +36,6 @@ fn snapshot() -> Snapshot {
     }
 }
 
-/// The lock every test of a binary that compares against a baseline holds.
-fn lock() -> MutexGuard<'static, ()> {
-    #[cfg(target_os = "linux")]
-    {
-        vmo_interop::platform::host::counters_lock()
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-        LOCK.lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-}
-
 /// Serializes a test against every other test of its binary (they all hold it) and records the
 /// baseline.
 pub struct Serial {
@@ -61,7 +51,7 @@ pub fn serial() -> Serial {
 /// [`serial`], with `setup` run under the lock before the baseline: for what lives as long as
 /// the process once made (a service this process serves, the async client's reactor).
 pub fn serial_after(setup: impl FnOnce()) -> Serial {
-    let guard = lock();
+    let guard = counters_lock();
     setup();
     // The first call makes the process's own handle: before the baseline, so it is in it.
     let _ = zx::process_self();
@@ -104,17 +94,7 @@ impl Serial {
     /// Whether everything made since the baseline is gone (what [`Self::assert_no_leaks`]
     /// checks).
     pub fn nothing_left(&self) -> bool {
-        let now = snapshot();
-        #[cfg(target_os = "linux")]
-        let host = (now.host.live_events, now.host.live_ports, self.live_delta())
-            == (
-                self.base.host.live_events,
-                self.base.host.live_ports,
-                (0, 0, 0, 0),
-            );
-        #[cfg(not(target_os = "linux"))]
-        let host = true;
-        now.handles == self.base.handles && host
+        self.leaks().is_empty()
     }
 
     /// [`Self::assert_no_leaks`], once a service that shares this process (the host sysmem)
@@ -132,38 +112,54 @@ impl Serial {
     /// the host every object and mapping too.
     #[track_caller]
     pub fn assert_no_leaks(&self) {
+        let leaks = self.leaks();
+        assert!(leaks.is_empty(), "{}", leaks.join("\n"));
+    }
+
+    /// What differs from the baseline, one line each; empty when nothing leaked.
+    fn leaks(&self) -> Vec<String> {
         let now = snapshot();
-        for t in [
-            ObjectType::VMO,
-            ObjectType::CHANNEL,
-            ObjectType::EVENT,
-            ObjectType::EVENTPAIR,
-            ObjectType::PORT,
+        let mut leaks = Vec::new();
+        for (name, t) in [
+            ("VMO", ObjectType::VMO),
+            ("CHANNEL", ObjectType::CHANNEL),
+            ("EVENT", ObjectType::EVENT),
+            ("EVENTPAIR", ObjectType::EVENTPAIR),
+            ("PORT", ObjectType::PORT),
         ] {
-            assert_eq!(
-                now.handles.of(t),
-                self.base.handles.of(t),
-                "handles of type {t:?} leaked"
-            );
+            let (now, base) = (now.handles.of(t), self.base.handles.of(t));
+            if now != base {
+                leaks.push(format!(
+                    "handles of type {name} leaked: {now}, baseline {base}"
+                ));
+            }
         }
-        assert_eq!(
-            now.handles.total(),
-            self.base.handles.total(),
-            "handles leaked"
-        );
+        if now.handles != self.base.handles {
+            leaks.push(format!(
+                "handles leaked: {} of all types, baseline {}",
+                now.handles.total(),
+                self.base.handles.total()
+            ));
+        }
         #[cfg(target_os = "linux")]
         {
-            assert_eq!(
-                self.live_delta(),
-                (0, 0, 0, 0),
-                "(handles, vmos, channels, mappings) leaked"
-            );
-            assert_eq!(
-                (now.host.live_events, now.host.live_ports),
-                (self.base.host.live_events, self.base.host.live_ports),
-                "(events, ports) leaked"
-            );
+            let delta = self.live_delta();
+            if delta != (0, 0, 0, 0) {
+                leaks.push(format!(
+                    "(handles, vmos, channels, mappings) leaked: {delta:?}"
+                ));
+            }
+            let events_ports =
+                |c: &vmo_interop::platform::host::Counters| (c.live_events, c.live_ports);
+            if events_ports(&now.host) != events_ports(&self.base.host) {
+                leaks.push(format!(
+                    "(events, ports) leaked: {:?}, baseline {:?}",
+                    events_ports(&now.host),
+                    events_ports(&self.base.host)
+                ));
+            }
         }
+        leaks
     }
 }
 

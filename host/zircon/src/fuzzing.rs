@@ -168,11 +168,12 @@ fn drain(end: zx_handle_t) {
     loop {
         let (mut nb, mut nh) = (0, 0);
         // First too small (the message stays queued and reports its sizes), then with room.
-        let status = syscalls::channel_read_etc(end, 0, &mut [], &mut [], &mut nb, &mut nh);
+        let status =
+            syscalls::channel_read::<zx_handle_info_t>(end, 0, &mut [], &mut [], &mut nb, &mut nh);
         if status != sys::ZX_OK && status != sys::ZX_ERR_BUFFER_TOO_SMALL {
             return;
         }
-        let status = syscalls::channel_read_etc(end, 0, &mut bytes, &mut handles, &mut nb, &mut nh);
+        let status = syscalls::channel_read(end, 0, &mut bytes, &mut handles, &mut nb, &mut nh);
         if status != sys::ZX_OK {
             return;
         }
@@ -247,7 +248,8 @@ pub fn channel_datagrams(data: &[u8]) {
     drop(foreign);
     drain(value);
     let (mut nb, mut nh) = (0, 0);
-    let status = syscalls::channel_read_etc(value, 0, &mut [], &mut [], &mut nb, &mut nh);
+    let status =
+        syscalls::channel_read::<zx_handle_info_t>(value, 0, &mut [], &mut [], &mut nb, &mut nh);
     assert_eq!(
         status,
         sys::ZX_ERR_PEER_CLOSED,
@@ -304,7 +306,7 @@ mod tests {
             unused: 0,
         }];
         let (mut nb, mut nh) = (0, 0);
-        let status = syscalls::channel_read_etc(end, 0, &mut bytes, &mut handles, &mut nb, &mut nh);
+        let status = syscalls::channel_read(end, 0, &mut bytes, &mut handles, &mut nb, &mut nh);
         let mut vmo_size = 0;
         if status == sys::ZX_OK {
             assert_eq!(
@@ -363,14 +365,14 @@ mod tests {
         let mut datagram = Vec::new();
         wire::encode(&mut datagram, b"after", &[]);
         send(foreign.as_fd(), &datagram, &[]);
-        let mut bytes = [0u8; 8];
+        let (mut bytes, mut none) = ([0u8; 8], [sys::ZX_HANDLE_INVALID; 0]);
         let (mut nb, mut nh) = (0, 0);
-        let status = syscalls::channel_read_etc(end, 0, &mut bytes, &mut [], &mut nb, &mut nh);
+        let status = syscalls::channel_read(end, 0, &mut bytes, &mut none, &mut nb, &mut nh);
         assert_eq!((status, &bytes[..nb as usize]), (sys::ZX_OK, &b"after"[..]));
-        let status = syscalls::channel_read_etc(end, 0, &mut bytes, &mut [], &mut nb, &mut nh);
+        let status = syscalls::channel_read(end, 0, &mut bytes, &mut none, &mut nb, &mut nh);
         assert_eq!(status, sys::ZX_ERR_SHOULD_WAIT, "the peer is still open");
         drop(foreign);
-        let status = syscalls::channel_read_etc(end, 0, &mut bytes, &mut [], &mut nb, &mut nh);
+        let status = syscalls::channel_read(end, 0, &mut bytes, &mut none, &mut nb, &mut nh);
         assert_eq!(status, sys::ZX_ERR_PEER_CLOSED);
         assert_eq!(syscalls::handle_close(end), sys::ZX_OK);
     }

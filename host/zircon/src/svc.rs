@@ -76,13 +76,7 @@ pub(crate) fn service_connect(path: &str, request: zx_handle_t) -> zx_status_t {
         }
         let address = rustix::net::SocketAddrUnix::new(svc_dir().join(name))
             .map_err(|_| sys::ZX_ERR_INVALID_ARGS)?;
-        let socket = rustix::net::socket_with(
-            rustix::net::AddressFamily::UNIX,
-            rustix::net::SocketType::DGRAM,
-            rustix::net::SocketFlags::CLOEXEC,
-            None,
-        )
-        .map_err(|_| sys::ZX_ERR_NO_RESOURCES)?;
+        let socket = datagram_socket()?;
         // A service that has not read its queued requests for this long is stuck: the
         // request fails with SHOULD_WAIT rather than blocking the client forever.
         let _ = rustix::net::sockopt::set_socket_timeout(
@@ -92,6 +86,18 @@ pub(crate) fn service_connect(path: &str, request: zx_handle_t) -> zx_status_t {
         );
         transfer::send_request(&socket, &address, handle)
     })())
+}
+
+/// A close-on-exec Unix datagram socket: a service's request socket, or a client's to send one
+/// request on.
+fn datagram_socket() -> Result<std::os::fd::OwnedFd, zx_status_t> {
+    rustix::net::socket_with(
+        rustix::net::AddressFamily::UNIX,
+        rustix::net::SocketType::DGRAM,
+        rustix::net::SocketFlags::CLOEXEC,
+        None,
+    )
+    .map_err(|_| sys::ZX_ERR_NO_RESOURCES)
 }
 
 /// Host-only `zx_host_service_bind(name, out)`: serves `name` in the `/svc` directory and
@@ -118,13 +124,7 @@ pub(crate) fn service_bind(name: &str, out: &mut zx_handle_t) -> zx_status_t {
         let path = dir.join(name);
         // Holding the lock, any socket already there is a crashed server's.
         let _ = std::fs::remove_file(&path);
-        let socket = rustix::net::socket_with(
-            rustix::net::AddressFamily::UNIX,
-            rustix::net::SocketType::DGRAM,
-            rustix::net::SocketFlags::CLOEXEC,
-            None,
-        )
-        .map_err(|_| sys::ZX_ERR_NO_RESOURCES)?;
+        let socket = datagram_socket()?;
         let address =
             rustix::net::SocketAddrUnix::new(&path).map_err(|_| sys::ZX_ERR_INVALID_ARGS)?;
         rustix::net::bind(&socket, &address).map_err(|_| sys::ZX_ERR_ACCESS_DENIED)?;

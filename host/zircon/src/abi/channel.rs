@@ -5,7 +5,7 @@ use fuchsia_zircon_types::{
     zx_status_t, zx_time_t,
 };
 
-use super::{in_slice, out_ref, out_slice, run};
+use super::{create_pair, in_slice, out_ref, out_slice, run};
 use crate::syscalls;
 
 /// `zx_channel_create`.
@@ -19,13 +19,8 @@ pub unsafe extern "C" fn zx_channel_create(
     out0: *mut zx_handle_t,
     out1: *mut zx_handle_t,
 ) -> zx_status_t {
-    run(|| {
-        // SAFETY: forwarded from this function's contract.
-        let out0 = unsafe { out_ref(out0) }?;
-        // SAFETY: as above.
-        let out1 = unsafe { out_ref(out1) }?;
-        Ok(syscalls::channel_create(options, out0, out1))
-    })
+    // SAFETY: forwarded from this function's contract.
+    unsafe { create_pair(options, out0, out1, syscalls::channel_create) }
 }
 
 /// `zx_channel_write`. The handles are consumed on every path, as the kernel consumes them.
@@ -75,17 +70,17 @@ pub unsafe extern "C" fn zx_channel_read(
     actual_bytes: *mut u32,
     actual_handles: *mut u32,
 ) -> zx_status_t {
-    run(|| {
-        // SAFETY: forwarded from this function's contract.
-        let bytes = unsafe { out_slice(bytes, num_bytes as usize) }?;
-        // SAFETY: as above.
-        let handles = unsafe { out_slice(handles, num_handles as usize) }?;
-        let (mut nb, mut nh) = (0, 0);
-        let status = syscalls::channel_read(handle, options, bytes, handles, &mut nb, &mut nh);
-        // SAFETY: forwarded from this function's contract.
-        unsafe { write_actuals(actual_bytes, nb, actual_handles, nh) };
-        Ok(status)
-    })
+    // SAFETY: forwarded from this function's contract.
+    unsafe {
+        read_with(
+            handle,
+            options,
+            (bytes, num_bytes),
+            (handles, num_handles),
+            actual_bytes,
+            actual_handles,
+        )
+    }
 }
 
 /// `zx_channel_read_etc`.
@@ -105,13 +100,40 @@ pub unsafe extern "C" fn zx_channel_read_etc(
     actual_bytes: *mut u32,
     actual_handles: *mut u32,
 ) -> zx_status_t {
+    // SAFETY: forwarded from this function's contract.
+    unsafe {
+        read_with(
+            handle,
+            options,
+            (bytes, num_bytes),
+            (handles, num_handles),
+            actual_bytes,
+            actual_handles,
+        )
+    }
+}
+
+/// The body of [`zx_channel_read`] and [`zx_channel_read_etc`], which differ only in what a
+/// handle slot holds.
+///
+/// # Safety
+///
+/// As [`zx_channel_read`], with `handles` holding `H` values.
+unsafe fn read_with<H: syscalls::ReadSlot>(
+    handle: zx_handle_t,
+    options: u32,
+    (bytes, num_bytes): (*mut u8, u32),
+    (handles, num_handles): (*mut H, u32),
+    actual_bytes: *mut u32,
+    actual_handles: *mut u32,
+) -> zx_status_t {
     run(|| {
         // SAFETY: forwarded from this function's contract.
         let bytes = unsafe { out_slice(bytes, num_bytes as usize) }?;
         // SAFETY: as above.
         let handles = unsafe { out_slice(handles, num_handles as usize) }?;
         let (mut nb, mut nh) = (0, 0);
-        let status = syscalls::channel_read_etc(handle, options, bytes, handles, &mut nb, &mut nh);
+        let status = syscalls::channel_read(handle, options, bytes, handles, &mut nb, &mut nh);
         // SAFETY: forwarded from this function's contract.
         unsafe { write_actuals(actual_bytes, nb, actual_handles, nh) };
         Ok(status)

@@ -44,6 +44,27 @@ pub(super) unsafe fn out_ref<'a, T>(out: *mut T) -> Result<&'a mut T, zx_status_
     unsafe { out.as_mut() }.ok_or(sys::ZX_ERR_INVALID_ARGS)
 }
 
+/// The body of the `zx_*_create` calls that make a pair (`zx_channel_create`,
+/// `zx_eventpair_create`): `create` with both out-parameters checked.
+///
+/// # Safety
+///
+/// `out0` and `out1` are null or valid for writes of one handle value each.
+pub(super) unsafe fn create_pair(
+    options: u32,
+    out0: *mut zx_handle_t,
+    out1: *mut zx_handle_t,
+    create: fn(u32, &mut zx_handle_t, &mut zx_handle_t) -> zx_status_t,
+) -> zx_status_t {
+    run(|| {
+        // SAFETY: forwarded from this function's contract.
+        let out0 = unsafe { out_ref(out0) }?;
+        // SAFETY: as above.
+        let out1 = unsafe { out_ref(out1) }?;
+        Ok(create(options, out0, out1))
+    })
+}
+
 /// `len` elements at `ptr` as a slice; an empty slice for `len` 0 whatever `ptr` is.
 ///
 /// # Safety

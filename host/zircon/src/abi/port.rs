@@ -6,7 +6,7 @@ use fuchsia_zircon_types::{
     self as sys, zx_handle_t, zx_port_packet_t, zx_signals_t, zx_status_t, zx_time_t,
 };
 
-use super::{out_ref, run};
+use super::{create_pair, out_ref, run};
 use crate::syscalls;
 
 /// `zx_object_wait_async`.
@@ -139,11 +139,6 @@ pub unsafe extern "C" fn zx_eventpair_create(
     out0: *mut zx_handle_t,
     out1: *mut zx_handle_t,
 ) -> zx_status_t {
-    run(|| {
-        // SAFETY: forwarded from this function's contract.
-        let out0 = unsafe { out_ref(out0) }?;
-        // SAFETY: as above.
-        let out1 = unsafe { out_ref(out1) }?;
-        Ok(syscalls::eventpair_create(options, out0, out1))
-    })
+    // SAFETY: forwarded from this function's contract.
+    unsafe { create_pair(options, out0, out1, syscalls::eventpair_create) }
 }

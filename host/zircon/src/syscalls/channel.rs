@@ -8,7 +8,7 @@ use fuchsia_zircon_types::{
     zx_time_t,
 };
 
-use super::{abi_count, insert, requested_rights, status};
+use super::{abi_count, insert_pair, requested_rights, status};
 use crate::channel::wire::{MAX_BYTES, MAX_HANDLES};
 use crate::channel::{ChannelEnd, Message, ReadError, Socket};
 use crate::object::{KernelHandle, Kind, Object};
@@ -53,17 +53,7 @@ pub(crate) fn channel_create(
             koid,
             Kind::Channel(ChannelEnd::new(fd1, Socket::Channel)),
         );
-        let rights = crate::DEFAULT_CHANNEL_RIGHTS;
-        let (handle0, handle1) = (
-            KernelHandle::new(end0, rights),
-            KernelHandle::new(end1, rights),
-        );
-        insert(handle0, out0)?;
-        if let Err(status) = insert(handle1, out1) {
-            super::handle_close(*out0);
-            return Err(status);
-        }
-        Ok(())
+        insert_pair((end0, end1), crate::DEFAULT_CHANNEL_RIGHTS, out0, out1)
     })())
 }
 
@@ -304,14 +294,34 @@ fn insert_received(handles: Vec<KernelHandle>) -> Result<Vec<zx_handle_info_t>, 
     Ok(values)
 }
 
-/// Emulates `zx_channel_read`: needs READ; `SHOULD_WAIT` when empty, `PEER_CLOSED` when
-/// empty and the peer is closed; `BUFFER_TOO_SMALL` reports the sizes needed in the
-/// `actual_*` out-parameters and keeps the message (unless `ZX_CHANNEL_READ_MAY_DISCARD`).
-pub(crate) fn channel_read(
+/// What one handle slot of a channel read receives: the bare value (`zx_channel_read`) or the
+/// value with its type and rights (`zx_channel_read_etc`).
+pub(crate) trait ReadSlot {
+    fn from_info(info: zx_handle_info_t) -> Self;
+}
+
+impl ReadSlot for zx_handle_t {
+    fn from_info(info: zx_handle_info_t) -> Self {
+        info.handle
+    }
+}
+
+impl ReadSlot for zx_handle_info_t {
+    fn from_info(info: zx_handle_info_t) -> Self {
+        info
+    }
+}
+
+/// Emulates `zx_channel_read` (slots of `zx_handle_t`) and `zx_channel_read_etc` (slots of
+/// `zx_handle_info_t`, with each handle's type and rights): needs READ; `SHOULD_WAIT` when
+/// empty, `PEER_CLOSED` when empty and the peer is closed; `BUFFER_TOO_SMALL` reports the sizes
+/// needed in the `actual_*` out-parameters and keeps the message (unless
+/// `ZX_CHANNEL_READ_MAY_DISCARD`).
+pub(crate) fn channel_read<H: ReadSlot>(
     handle: zx_handle_t,
     options: u32,
     bytes: &mut [u8],
-    handles: &mut [zx_handle_t],
+    handles: &mut [H],
     actual_bytes: &mut u32,
     actual_handles: &mut u32,
 ) -> zx_status_t {
@@ -328,34 +338,8 @@ pub(crate) fn channel_read(
         .map(|(data, received)| {
             bytes[..data.len()].copy_from_slice(&data);
             for (out, info) in handles.iter_mut().zip(received) {
-                *out = info.handle;
+                *out = H::from_info(info);
             }
-        }),
-    )
-}
-
-/// Emulates `zx_channel_read_etc`: as [`channel_read`], with each handle's type and rights.
-pub(crate) fn channel_read_etc(
-    handle: zx_handle_t,
-    options: u32,
-    bytes: &mut [u8],
-    handles: &mut [zx_handle_info_t],
-    actual_bytes: &mut u32,
-    actual_handles: &mut u32,
-) -> zx_status_t {
-    count_call();
-    status(
-        read_message(
-            handle,
-            options,
-            bytes.len(),
-            handles.len(),
-            actual_bytes,
-            actual_handles,
-        )
-        .map(|(data, received)| {
-            bytes[..data.len()].copy_from_slice(&data);
-            handles[..received.len()].copy_from_slice(&received);
         }),
     )
 }

@@ -16,7 +16,9 @@ use fuchsia_zircon_types::{
     self as sys, zx_handle_t, zx_info_handle_basic_t, zx_rights_t, zx_status_t, zx_time_t,
 };
 
-use crate::object::KernelHandle;
+use std::sync::Arc;
+
+use crate::object::{KernelHandle, Object};
 use crate::{count_call, table};
 
 /// A message's byte or handle count as the `u32` the ABI reports (messages are limited to
@@ -44,6 +46,26 @@ pub(crate) fn insert(handle: KernelHandle, out: &mut zx_handle_t) -> Result<(), 
         // The handle is dropped here, with the table unlocked.
         Err(_handle) => Err(sys::ZX_ERR_NO_MEMORY),
     }
+}
+
+/// Inserts a handle with `rights` to each end of a new pair (a channel, an event pair) and
+/// writes their values to `out0` and `out1`; on failure neither handle stays.
+pub(crate) fn insert_pair(
+    (end0, end1): (Arc<Object>, Arc<Object>),
+    rights: zx_rights_t,
+    out0: &mut zx_handle_t,
+    out1: &mut zx_handle_t,
+) -> Result<(), zx_status_t> {
+    let (handle0, handle1) = (
+        KernelHandle::new(end0, rights),
+        KernelHandle::new(end1, rights),
+    );
+    insert(handle0, out0)?;
+    if let Err(status) = insert(handle1, out1) {
+        handle_close(*out0);
+        return Err(status);
+    }
+    Ok(())
 }
 
 /// `rights` as a request against a handle that has `held`: the exact SAME_RIGHTS sentinel, or

@@ -7,7 +7,7 @@ use fuchsia_zircon_types::{
     zx_wait_item_t,
 };
 
-use super::{insert, status};
+use super::{insert, insert_pair, status};
 use crate::event::{
     EventPairEnd, LocalSignals, DEFAULT_EVENTPAIR_RIGHTS, DEFAULT_EVENT_RIGHTS, USER_SIGNALS,
 };
@@ -231,17 +231,7 @@ pub(crate) fn eventpair_create(
                 state.set_peer(peer);
             }
         }
-        let rights = DEFAULT_EVENTPAIR_RIGHTS;
-        let (handle0, handle1) = (
-            KernelHandle::new(end0, rights),
-            KernelHandle::new(end1, rights),
-        );
-        insert(handle0, out0)?;
-        if let Err(status) = insert(handle1, out1) {
-            super::handle_close(*out0);
-            return Err(status);
-        }
-        Ok(())
+        insert_pair((end0, end1), DEFAULT_EVENTPAIR_RIGHTS, out0, out1)
     })())
 }
 
