@@ -105,6 +105,14 @@ pub struct Expectations {
     /// extension, with `DRM_FORMAT_MOD_LINEAR` for these formats; lavapipe (Mesa 22.3, Debian
     /// 12) does not offer the extension, so there every image is a checked linear one.
     pub drm_format_modifier_explicit_layout: bool,
+    /// Whether `vkCreateImage` refuses an explicit DRM plane layout whose row pitch the driver
+    /// cannot use (1004 bytes for 250 RGBA pixels) with
+    /// `VK_ERROR_INVALID_DRM_FORMAT_MODIFIER_PLANE_LAYOUT_EXT`, as the extension describes.
+    /// NVIDIA (580.x) does not: it creates the image and `vkGetImageSubresourceLayout` reports
+    /// the driver's own row pitch (1024), so the library's check of the driver's layout refuses
+    /// the import (`LayoutMismatch`). Meaningful only where
+    /// `drm_format_modifier_explicit_layout` holds.
+    pub explicit_layout_refuses_unusable_pitch: bool,
 }
 
 impl Expectations {
@@ -115,6 +123,7 @@ impl Expectations {
         Expectations {
             read_only_import: vendor_id != Self::NVIDIA,
             drm_format_modifier_explicit_layout: vendor_id == Self::NVIDIA,
+            explicit_layout_refuses_unusable_pitch: false,
         }
     }
 }

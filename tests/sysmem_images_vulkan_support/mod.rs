@@ -32,11 +32,25 @@ pub fn transfer_info(formats: &[vk::Format], width: u32, height: u32) -> VulkanI
 /// The barrier that takes `image` (all its planes: COLOR for a non-disjoint image,
 /// VUID-VkImageMemoryBarrier-image-01672) from UNDEFINED to GENERAL for transfer writes.
 fn to_general(image: vk::Image) -> vk::ImageMemoryBarrier<'static> {
+    layout_barrier(
+        image,
+        (vk::ImageLayout::UNDEFINED, vk::AccessFlags::empty()),
+        (vk::ImageLayout::GENERAL, vk::AccessFlags::TRANSFER_WRITE),
+    )
+}
+
+/// The barrier that takes `image` (all its planes) from one layout and access to another.
+fn layout_barrier(
+    image: vk::Image,
+    (old_layout, src_access): (vk::ImageLayout, vk::AccessFlags),
+    (new_layout, dst_access): (vk::ImageLayout, vk::AccessFlags),
+) -> vk::ImageMemoryBarrier<'static> {
     vk::ImageMemoryBarrier::default()
         .image(image)
-        .old_layout(vk::ImageLayout::UNDEFINED)
-        .new_layout(vk::ImageLayout::GENERAL)
-        .dst_access_mask(vk::AccessFlags::TRANSFER_WRITE)
+        .old_layout(old_layout)
+        .new_layout(new_layout)
+        .src_access_mask(src_access)
+        .dst_access_mask(dst_access)
         .src_queue_family_index(vk::QUEUE_FAMILY_IGNORED)
         .dst_queue_family_index(vk::QUEUE_FAMILY_IGNORED)
         .subresource_range(color_range())
@@ -103,8 +117,25 @@ pub fn copy_planes(
                 })
         })
         .collect();
+    // Copied in TRANSFER_DST_OPTIMAL (the validation layer warns of a copy into GENERAL), then
+    // taken to GENERAL, the layout in which the host may read a linear image's memory.
+    let to_transfer = [layout_barrier(
+        image,
+        (vk::ImageLayout::UNDEFINED, vk::AccessFlags::empty()),
+        (
+            vk::ImageLayout::TRANSFER_DST_OPTIMAL,
+            vk::AccessFlags::TRANSFER_WRITE,
+        ),
+    )];
+    let to_host = [layout_barrier(
+        image,
+        (
+            vk::ImageLayout::TRANSFER_DST_OPTIMAL,
+            vk::AccessFlags::TRANSFER_WRITE,
+        ),
+        (vk::ImageLayout::GENERAL, vk::AccessFlags::HOST_READ),
+    )];
     gpu.submit(|cmd| {
-        let barrier = [to_general(image)];
         // SAFETY: recording valid commands on our buffer and image, bound to memory; each
         // region is one plane of the image, within the buffer.
         unsafe {
@@ -115,16 +146,24 @@ pub fn copy_planes(
                 vk::DependencyFlags::empty(),
                 &[],
                 &[],
-                &barrier,
+                &to_transfer,
             );
             gpu.device.cmd_copy_buffer_to_image(
                 cmd,
                 buffer,
                 image,
-                vk::ImageLayout::GENERAL,
+                vk::ImageLayout::TRANSFER_DST_OPTIMAL,
                 &regions,
             );
+            gpu.device.cmd_pipeline_barrier(
+                cmd,
+                vk::PipelineStageFlags::TRANSFER,
+                vk::PipelineStageFlags::HOST,
+                vk::DependencyFlags::empty(),
+                &[],
+                &[],
+                &to_host,
+            );
         }
-        gpu.transfer_to_host_barrier(cmd);
     });
 }
