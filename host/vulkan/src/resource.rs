@@ -2,17 +2,29 @@
 //! rewritten to `HOST_ALLOCATION`, and the description of each resource kept for the
 //! dedicated-import rules (VUID-VkMemoryDedicatedAllocateInfo-buffer-04752 / -image-04751).
 
-use ash::vk;
+use ash::vk::{self, Handle};
 
 use crate::chain::{self, raw_slice};
+use crate::device::Device;
 use crate::dispatch as registry;
 use crate::{HOST_ALLOCATION, ZIRCON_VMO};
 
-/// `VkMemoryDedicatedAllocateInfo`'s resource.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Dedicated {
+/// A `VkBuffer` or `VkImage`: what memory is bound to, or dedicated to
+/// (`VkMemoryDedicatedAllocateInfo`'s resource).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Resource {
     Buffer(vk::Buffer),
     Image(vk::Image),
+}
+
+impl Resource {
+    /// The handle's raw value.
+    fn as_raw(self) -> u64 {
+        match self {
+            Self::Buffer(buffer) => buffer.as_raw(),
+            Self::Image(image) => image.as_raw(),
+        }
+    }
 }
 
 /// The creation parameters of a resource, as "identical" in 04751/04752 compares them: every
@@ -128,7 +140,7 @@ pub(crate) enum ExportedDedication {
 /// Whether a dedicated import for `dedicated` (described by `importing`, if known) may import a
 /// payload exported as `exported` (04751 / 04752).
 pub(crate) fn dedicated_import_allowed(
-    dedicated: Dedicated,
+    dedicated: Resource,
     importing: Option<&ResourceDescription>,
     exported: &ExportedDedication,
 ) -> bool {
@@ -136,7 +148,7 @@ pub(crate) fn dedicated_import_allowed(
         ExportedDedication::Unknown => true,
         ExportedDedication::NotDedicated => false,
         ExportedDedication::Dedicated(exporter) => {
-            exporter.is_buffer() == matches!(dedicated, Dedicated::Buffer(_))
+            exporter.is_buffer() == matches!(dedicated, Resource::Buffer(_))
                 && importing.is_none_or(|importing| importing == exporter)
         }
     }
@@ -151,6 +163,22 @@ pub(crate) fn status<T>(result: Result<T, vk::Result>, out: &mut T) -> vk::Resul
         }
         Err(e) => e,
     }
+}
+
+/// Keeps the description of a resource just created for `ZIRCON_VMO` memory.
+fn record(this: &Device, resource: Resource, description: ResourceDescription) {
+    if let Some(mut state) = this.lock() {
+        state.resources.insert(resource, description);
+    }
+}
+
+/// Forgets what the layer keeps of a resource being destroyed (`vkDestroyBuffer`,
+/// `vkDestroyImage`).
+fn forget(this: &Device, resource: Resource) {
+    if let Some(mut state) = this.lock() {
+        state.resources.remove(&resource);
+    }
+    crate::buffer_collection_resource::forget(this, resource.as_raw());
 }
 
 pub(crate) unsafe extern "system" fn create_buffer(
@@ -221,17 +249,13 @@ pub(crate) unsafe extern "system" fn create_buffer(
     }
     // SAFETY: the application's valid call with the handle type rewritten; the chain is built
     // with push_next from live locals; the queue family array is the application's.
-    let buffer = match unsafe { this.fns().create_buffer(&host_info, allocator) } {
-        Ok(buffer) => buffer,
-        Err(result) => return result,
-    };
-    // SAFETY: `info` is valid (Vulkan's requirement on the caller).
-    let description = unsafe { ResourceDescription::buffer(info, types) };
-    if let Some(mut state) = this.lock() {
-        state.buffers.insert(buffer, description);
-    }
-    *out = buffer;
-    vk::Result::SUCCESS
+    let result = unsafe { this.fns().create_buffer(&host_info, allocator) };
+    let result = result.inspect(|&buffer| {
+        // SAFETY: `info` is valid (Vulkan's requirement on the caller).
+        let description = unsafe { ResourceDescription::buffer(info, types) };
+        record(&this, Resource::Buffer(buffer), description);
+    });
+    status(result, out)
 }
 
 pub(crate) unsafe extern "system" fn destroy_buffer(
@@ -245,10 +269,7 @@ pub(crate) unsafe extern "system" fn destroy_buffer(
     // SAFETY: null or a valid pointer to valid callbacks
     // (VUID-vkDestroyBuffer-pAllocator-parameter).
     let allocator = unsafe { p_allocator.as_ref() };
-    if let Some(mut state) = this.lock() {
-        state.buffers.remove(&buffer);
-    }
-    crate::buffer_collection_resource::forget(&this, ash::vk::Handle::as_raw(buffer));
+    forget(&this, Resource::Buffer(buffer));
     // SAFETY: the application's valid call, forwarded.
     unsafe { this.fns().destroy_buffer(buffer, allocator) };
 }
@@ -371,17 +392,13 @@ pub(crate) unsafe extern "system" fn create_image(
     }
     // SAFETY: the application's valid call with the handle type rewritten; the chain is built
     // with push_next from live locals; the arrays are the application's.
-    let image = match unsafe { this.fns().create_image(&host_info, allocator) } {
-        Ok(image) => image,
-        Err(result) => return result,
-    };
-    // SAFETY: `info` is valid (Vulkan's requirement on the caller).
-    let description = unsafe { ResourceDescription::image(info, types) };
-    if let Some(mut state) = this.lock() {
-        state.images.insert(image, description);
-    }
-    *out = image;
-    vk::Result::SUCCESS
+    let result = unsafe { this.fns().create_image(&host_info, allocator) };
+    let result = result.inspect(|&image| {
+        // SAFETY: `info` is valid (Vulkan's requirement on the caller).
+        let description = unsafe { ResourceDescription::image(info, types) };
+        record(&this, Resource::Image(image), description);
+    });
+    status(result, out)
 }
 
 pub(crate) unsafe extern "system" fn destroy_image(
@@ -395,10 +412,7 @@ pub(crate) unsafe extern "system" fn destroy_image(
     // SAFETY: null or a valid pointer to valid callbacks
     // (VUID-vkDestroyImage-pAllocator-parameter).
     let allocator = unsafe { p_allocator.as_ref() };
-    if let Some(mut state) = this.lock() {
-        state.images.remove(&image);
-    }
-    crate::buffer_collection_resource::forget(&this, ash::vk::Handle::as_raw(image));
+    forget(&this, Resource::Image(image));
     // SAFETY: the application's valid call, forwarded.
     unsafe { this.fns().destroy_image(image, allocator) };
 }
