@@ -165,20 +165,33 @@ pub(crate) fn status<T>(result: Result<T, vk::Result>, out: &mut T) -> vk::Resul
     }
 }
 
-/// Keeps the description of a resource just created for `ZIRCON_VMO` memory.
-fn record(this: &Device, resource: Resource, description: ResourceDescription) {
-    if let Some(mut state) = this.lock() {
-        state.resources.insert(resource, description);
+/// The end of `vkCreateBuffer` / `vkCreateImage` for `ZIRCON_VMO` memory: the driver's
+/// `result`; on success the resource's description (`describe`) is kept for the dedicated-import
+/// and bind rules, and the resource written to `out`.
+fn created<R: Copy>(
+    this: &Device,
+    result: Result<R, vk::Result>,
+    resource: fn(R) -> Resource,
+    describe: impl FnOnce() -> ResourceDescription,
+    out: &mut R,
+) -> vk::Result {
+    if let (Ok(created), Some(mut state)) = (&result, this.lock()) {
+        state.resources.insert(resource(*created), describe());
     }
+    status(result, out)
 }
 
-/// Forgets what the layer keeps of a resource being destroyed (`vkDestroyBuffer`,
-/// `vkDestroyImage`).
-fn forget(this: &Device, resource: Resource) {
+/// `vkDestroyBuffer` / `vkDestroyImage`: forgets what the layer keeps of `resource`, then
+/// `forward`s the call to the driver.
+fn destroy(device: vk::Device, resource: Resource, forward: impl FnOnce(&ash::Device)) {
+    let Some(this) = registry::device(device) else {
+        return;
+    };
     if let Some(mut state) = this.lock() {
         state.resources.remove(&resource);
     }
-    crate::buffer_collection_resource::forget(this, resource.as_raw());
+    crate::buffer_collection_resource::forget(&this, resource.as_raw());
+    forward(this.fns());
 }
 
 pub(crate) unsafe extern "system" fn create_buffer(
@@ -250,12 +263,9 @@ pub(crate) unsafe extern "system" fn create_buffer(
     // SAFETY: the application's valid call with the handle type rewritten; the chain is built
     // with push_next from live locals; the queue family array is the application's.
     let result = unsafe { this.fns().create_buffer(&host_info, allocator) };
-    let result = result.inspect(|&buffer| {
-        // SAFETY: `info` is valid (Vulkan's requirement on the caller).
-        let description = unsafe { ResourceDescription::buffer(info, types) };
-        record(&this, Resource::Buffer(buffer), description);
-    });
-    status(result, out)
+    // SAFETY: `info` is valid (Vulkan's requirement on the caller).
+    let describe = || unsafe { ResourceDescription::buffer(info, types) };
+    created(&this, result, Resource::Buffer, describe, out)
 }
 
 pub(crate) unsafe extern "system" fn destroy_buffer(
@@ -263,15 +273,13 @@ pub(crate) unsafe extern "system" fn destroy_buffer(
     buffer: vk::Buffer,
     p_allocator: *const vk::AllocationCallbacks<'_>,
 ) {
-    let Some(this) = registry::device(device) else {
-        return;
-    };
     // SAFETY: null or a valid pointer to valid callbacks
     // (VUID-vkDestroyBuffer-pAllocator-parameter).
     let allocator = unsafe { p_allocator.as_ref() };
-    forget(&this, Resource::Buffer(buffer));
-    // SAFETY: the application's valid call, forwarded.
-    unsafe { this.fns().destroy_buffer(buffer, allocator) };
+    destroy(device, Resource::Buffer(buffer), |fns| {
+        // SAFETY: the application's valid call, forwarded.
+        unsafe { fns.destroy_buffer(buffer, allocator) }
+    });
 }
 
 pub(crate) unsafe extern "system" fn create_image(
@@ -393,12 +401,9 @@ pub(crate) unsafe extern "system" fn create_image(
     // SAFETY: the application's valid call with the handle type rewritten; the chain is built
     // with push_next from live locals; the arrays are the application's.
     let result = unsafe { this.fns().create_image(&host_info, allocator) };
-    let result = result.inspect(|&image| {
-        // SAFETY: `info` is valid (Vulkan's requirement on the caller).
-        let description = unsafe { ResourceDescription::image(info, types) };
-        record(&this, Resource::Image(image), description);
-    });
-    status(result, out)
+    // SAFETY: `info` is valid (Vulkan's requirement on the caller).
+    let describe = || unsafe { ResourceDescription::image(info, types) };
+    created(&this, result, Resource::Image, describe, out)
 }
 
 pub(crate) unsafe extern "system" fn destroy_image(
@@ -406,13 +411,11 @@ pub(crate) unsafe extern "system" fn destroy_image(
     image: vk::Image,
     p_allocator: *const vk::AllocationCallbacks<'_>,
 ) {
-    let Some(this) = registry::device(device) else {
-        return;
-    };
     // SAFETY: null or a valid pointer to valid callbacks
     // (VUID-vkDestroyImage-pAllocator-parameter).
     let allocator = unsafe { p_allocator.as_ref() };
-    forget(&this, Resource::Image(image));
-    // SAFETY: the application's valid call, forwarded.
-    unsafe { this.fns().destroy_image(image, allocator) };
+    destroy(device, Resource::Image(image), |fns| {
+        // SAFETY: the application's valid call, forwarded.
+        unsafe { fns.destroy_image(image, allocator) }
+    });
 }
