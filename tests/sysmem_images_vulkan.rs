@@ -14,7 +14,7 @@ mod sysmem_images_vulkan_support;
 use ash::vk;
 use common::Gpu;
 use images_support::*;
-use sysmem_images_vulkan_support::{clear, transfer_info};
+use sysmem_images_vulkan_support::transfer_info;
 use vmo_interop::sysmem::image_format::ImageLayout;
 use vmo_interop::sysmem::images::*;
 use vmo_interop::sysmem::types::*;
@@ -171,7 +171,7 @@ fn gpu_producer_and_cpu_compositor_agree_on_the_row_pitch() {
         for (imported, color) in images.iter().zip(colors) {
             assert_eq!(imported.format, vk::Format::R8G8B8A8_UNORM);
             assert_eq!(imported.offset, 0);
-            clear(&gpu, imported.image.as_raw(), color);
+            gpu.clear_color_image(imported.image.as_raw(), color);
         }
         let handles: std::collections::BTreeSet<_> =
             images.iter().map(|i| i.image.as_raw()).collect();
@@ -268,7 +268,7 @@ fn vmo_usable_start_is_honoured() {
         let imported =
             import_image(interop, &info, &settings, 0, buffer(shared, 4096), false).unwrap();
         assert_eq!(imported.offset, 4096);
-        clear(&gpu, imported.image.as_raw(), [0.0, 0.0, 1.0, 1.0]);
+        gpu.clear_color_image(imported.image.as_raw(), [0.0, 0.0, 1.0, 1.0]);
         let vmo = reader;
         let mut before = vec![0xAAu8; 4096];
         vmo.read(&mut before, 0).unwrap();
@@ -332,7 +332,7 @@ fn odd_widths_for_every_format_the_driver_offers() {
                 assert_eq!(layout.bytes_per_row, probed.formats[0].row_pitch, "{what}");
                 let vmo = infos[1].take_vmo(0).expect("a VMO for buffer 0");
                 let images = import_images(interop, &info, infos.remove(0)).unwrap();
-                clear(&gpu, images[0].image.as_raw(), [1.0, 0.0, 0.0, 1.0]);
+                gpu.clear_color_image(images[0].image.as_raw(), [1.0, 0.0, 0.0, 1.0]);
                 let mut row = vec![0u8; red.len() * width as usize];
                 for y in [0, height / 2, height - 1] {
                     let offset = u64::from(y) * u64::from(layout.bytes_per_row);

@@ -14,7 +14,7 @@ use std::ffi::CStr;
 use ash::vk;
 use common::Gpu;
 use images_support::*;
-use sysmem_images_vulkan_support::{clear, copy_planes, transfer_info};
+use sysmem_images_vulkan_support::{copy_planes, transfer_info};
 use vmo_interop::sysmem::image_format::ImageLayout;
 use vmo_interop::sysmem::images::*;
 use vmo_interop::sysmem::types::*;
@@ -217,7 +217,7 @@ fn rgb_formats_take_the_expected_path() {
                 let imported = &images[0];
                 assert_eq!(&imported.layout_source, source, "{what}");
                 assert_driver_layout(&gpu, imported, &[vk::ImageAspectFlags::COLOR]);
-                clear(&gpu, imported.image.as_raw(), [1.0, 0.0, 0.0, 1.0]);
+                gpu.clear_color_image(imported.image.as_raw(), [1.0, 0.0, 0.0, 1.0]);
                 let mut row = vec![0u8; red.len() * width as usize];
                 for y in [0, height / 2, height - 1] {
                     read_row(&vmo, 0, &imported.layout, 0, y, &mut row);
@@ -377,7 +377,7 @@ fn a_wider_row_pitch_is_taken_as_given_or_refused() {
                 );
                 assert_eq!(imported.layout.bytes_per_row, 2048);
                 assert_driver_layout(&gpu, &imported, &[vk::ImageAspectFlags::COLOR]);
-                clear(&gpu, imported.image.as_raw(), [0.0, 1.0, 0.0, 1.0]);
+                gpu.clear_color_image(imported.image.as_raw(), [0.0, 1.0, 0.0, 1.0]);
                 let mut row = vec![0u8; 1000];
                 for y in [0, 50, 99] {
                     read_row(&reader, 0, &imported.layout, 0, y, &mut row);
