@@ -14,7 +14,7 @@ mod sysmem_images_vulkan_support;
 use ash::vk;
 use common::Gpu;
 use images_support::*;
-use sysmem_images_vulkan_support::transfer_info;
+use sysmem_images_vulkan_support::{transfer_info, ODD_SIZES, RGB_FORMATS};
 use vmo_interop::sysmem::image_format::ImageLayout;
 use vmo_interop::sysmem::images::*;
 use vmo_interop::sysmem::types::*;
@@ -288,29 +288,11 @@ fn vmo_usable_start_is_honoured() {
 /// left out where the driver cannot make them; see [`expectations`].)
 #[test]
 fn odd_widths_for_every_format_the_driver_offers() {
-    // (format, its sysmem format, bytes of a pixel cleared to pure red)
-    let formats: [(vk::Format, PixelFormat, &[u8]); 3] = [
-        (
-            vk::Format::R8G8B8A8_UNORM,
-            PixelFormat::R8G8B8A8,
-            &[0xFF, 0, 0, 0xFF],
-        ),
-        (
-            vk::Format::B8G8R8A8_UNORM,
-            PixelFormat::B8G8R8A8,
-            &[0, 0, 0xFF, 0xFF],
-        ),
-        (
-            vk::Format::R5G6B5_UNORM_PACK16,
-            PixelFormat::R5G6B5,
-            &[0x00, 0xF8],
-        ),
-    ];
     with_service(|service| {
         let gpu = Gpu::new();
         let interop = gpu.interop();
-        for (format, pixel_format, red) in formats {
-            for (width, height) in [(250, 101), (1023, 77)] {
+        for (format, pixel_format, red) in RGB_FORMATS {
+            for (width, height) in ODD_SIZES {
                 let what = format!("{format:?} {width}x{height}");
                 let info = transfer_info(&[format], width, height);
                 let probed = info.probe(interop).unwrap();

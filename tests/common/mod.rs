@@ -405,31 +405,48 @@ impl Gpu {
     /// to a linear image's memory is defined only in PREINITIALIZED or GENERAL, so the image is
     /// left there (from UNDEFINED: its contents before are discarded).
     pub fn clear_color_image(&self, image: vk::Image, color: [f32; 4]) {
-        let to_general = [to_general_for_transfer_writes(image)];
         let value = vk::ClearColorValue { float32: color };
         self.submit(|cmd| {
+            self.to_general_for_transfer_writes(cmd, image);
             // SAFETY: a recording command buffer of ours; the caller passes an image of our
-            // device with TRANSFER_DST, bound to memory.
+            // device with TRANSFER_DST, bound to memory, now in GENERAL.
             unsafe {
-                self.device.cmd_pipeline_barrier(
-                    cmd,
-                    vk::PipelineStageFlags::TOP_OF_PIPE,
-                    vk::PipelineStageFlags::TRANSFER,
-                    vk::DependencyFlags::empty(),
-                    &[],
-                    &[],
-                    &to_general,
-                );
                 self.device.cmd_clear_color_image(
                     cmd,
                     image,
                     vk::ImageLayout::GENERAL,
                     &value,
                     &[color_range()],
-                );
-            }
+                )
+            };
             self.transfer_to_host_barrier(cmd);
         });
+    }
+
+    /// Takes `image` (all its planes: COLOR for a non-disjoint image,
+    /// VUID-VkImageMemoryBarrier-image-01672) from UNDEFINED to GENERAL for transfer writes
+    /// (`vkCmdPipelineBarrier` TOP_OF_PIPE → TRANSFER).
+    pub fn to_general_for_transfer_writes(&self, cmd: vk::CommandBuffer, image: vk::Image) {
+        let barrier = [vk::ImageMemoryBarrier::default()
+            .image(image)
+            .old_layout(vk::ImageLayout::UNDEFINED)
+            .new_layout(vk::ImageLayout::GENERAL)
+            .dst_access_mask(vk::AccessFlags::TRANSFER_WRITE)
+            .src_queue_family_index(vk::QUEUE_FAMILY_IGNORED)
+            .dst_queue_family_index(vk::QUEUE_FAMILY_IGNORED)
+            .subresource_range(color_range())];
+        // SAFETY: a recording command buffer of ours; the caller passes an image of our device.
+        unsafe {
+            self.device.cmd_pipeline_barrier(
+                cmd,
+                vk::PipelineStageFlags::TOP_OF_PIPE,
+                vk::PipelineStageFlags::TRANSFER,
+                vk::DependencyFlags::empty(),
+                &[],
+                &[],
+                &barrier,
+            )
+        }
     }
 
     /// Fills `size` bytes of `buffer` at `offset` with `value` on the GPU (`vkCmdFillBuffer`),
@@ -524,19 +541,6 @@ pub fn color_range() -> vk::ImageSubresourceRange {
         .aspect_mask(vk::ImageAspectFlags::COLOR)
         .level_count(1)
         .layer_count(1)
-}
-
-/// The barrier that takes `image` (all its planes: COLOR for a non-disjoint image,
-/// VUID-VkImageMemoryBarrier-image-01672) from UNDEFINED to GENERAL for transfer writes.
-pub fn to_general_for_transfer_writes(image: vk::Image) -> vk::ImageMemoryBarrier<'static> {
-    vk::ImageMemoryBarrier::default()
-        .image(image)
-        .old_layout(vk::ImageLayout::UNDEFINED)
-        .new_layout(vk::ImageLayout::GENERAL)
-        .dst_access_mask(vk::AccessFlags::TRANSFER_WRITE)
-        .src_queue_family_index(vk::QUEUE_FAMILY_IGNORED)
-        .dst_queue_family_index(vk::QUEUE_FAMILY_IGNORED)
-        .subresource_range(color_range())
 }
 
 /// The create info of a 2D `width` x `height` image: one mip level and layer, one sample,

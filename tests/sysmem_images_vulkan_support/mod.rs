@@ -4,9 +4,33 @@
 #![allow(dead_code)] // Each test crate uses a part.
 
 use ash::vk;
+use vmo_interop::sysmem::images::PixelFormat;
 use vmo_interop::sysmem::vulkan_image::VulkanImageInfo;
 
 use crate::common::{self, Gpu};
+
+/// The RGB formats the suites run at odd widths: (format, its sysmem format, bytes of a pixel
+/// cleared to pure red).
+pub const RGB_FORMATS: [(vk::Format, PixelFormat, &[u8]); 3] = [
+    (
+        vk::Format::R8G8B8A8_UNORM,
+        PixelFormat::R8G8B8A8,
+        &[0xFF, 0, 0, 0xFF],
+    ),
+    (
+        vk::Format::B8G8R8A8_UNORM,
+        PixelFormat::B8G8R8A8,
+        &[0, 0, 0xFF, 0xFF],
+    ),
+    (
+        vk::Format::R5G6B5_UNORM_PACK16,
+        PixelFormat::R5G6B5,
+        &[0x00, 0xF8],
+    ),
+];
+
+/// The odd sizes (width x height) those formats run at.
+pub const ODD_SIZES: [(u32, u32); 2] = [(250, 101), (1023, 77)];
 
 /// The images an application creating linear transfer images of `formats[0]` (or the others)
 /// would describe, from its `VkImageCreateInfo`.
@@ -47,27 +71,18 @@ pub fn copy_planes(
         })
         .collect();
     gpu.submit(|cmd| {
-        let barrier = [common::to_general_for_transfer_writes(image)];
-        // SAFETY: recording valid commands on our buffer and image, bound to memory; each
-        // region is one plane of the image, within the buffer.
+        gpu.to_general_for_transfer_writes(cmd, image);
+        // SAFETY: recording valid commands on our buffer and image, bound to memory, the image
+        // in GENERAL; each region is one plane of the image, within the buffer.
         unsafe {
-            gpu.device.cmd_pipeline_barrier(
-                cmd,
-                vk::PipelineStageFlags::TOP_OF_PIPE,
-                vk::PipelineStageFlags::TRANSFER,
-                vk::DependencyFlags::empty(),
-                &[],
-                &[],
-                &barrier,
-            );
             gpu.device.cmd_copy_buffer_to_image(
                 cmd,
                 buffer,
                 image,
                 vk::ImageLayout::GENERAL,
                 &regions,
-            );
-        }
+            )
+        };
         gpu.transfer_to_host_barrier(cmd);
     });
 }
