@@ -67,17 +67,28 @@ fn two_tokens() -> (
     (allocator, token, other)
 }
 
+/// A collection shared by Vulkan (on `gpu`) and a CPU participant, each with its own token;
+/// and the allocator that made it.
+fn vulkan_and_cpu(
+    gpu: &Gpu,
+) -> (
+    vmo_interop::sysmem::Allocator,
+    BufferCollection,
+    vmo_interop::sysmem::BufferCollection,
+) {
+    let (allocator, token, cpu_token) = two_tokens();
+    let collection = BufferCollection::create(&gpu.instance, gpu.interop(), token).unwrap();
+    let cpu = allocator.bind_shared_collection(cpu_token).unwrap();
+    (allocator, collection, cpu)
+}
+
 /// The flatland-rainbow shape: Vulkan renders into sysmem images that another participant (here
 /// a CPU compositor) reads at sysmem's `bytes_per_row`.
 #[test]
 fn vulkan_renders_into_sysmem_images_a_cpu_consumer_reads() {
     let gpu = gpu();
-    let _lock = counters_lock();
-    let before = live();
-    {
-        let (allocator, token, cpu_token) = two_tokens();
-        let mut collection = BufferCollection::create(&gpu.instance, gpu.interop(), token).unwrap();
-        let cpu = allocator.bind_shared_collection(cpu_token).unwrap();
+    collection_leak_checked(&gpu, || {
+        let (_allocator, mut collection, cpu) = vulkan_and_cpu(&gpu);
         cpu.set_constraints(Some(cpu_reader(Some(PixelFormat::R8G8B8A8))))
             .unwrap();
         collection
@@ -144,9 +155,7 @@ fn vulkan_renders_into_sysmem_images_a_cpu_consumer_reads() {
         drop(vmos);
         cpu.release().unwrap();
         drop(collection);
-    }
-    assert_back_to(before);
-    gpu.assert_no_messages();
+    });
 }
 
 /// Buffer collections of buffers: a CPU participant writes each buffer, the GPU copies it out.
@@ -158,12 +167,8 @@ fn vulkan_renders_into_sysmem_images_a_cpu_consumer_reads() {
 #[test]
 fn buffer_collections_of_buffers() {
     let gpu = gpu();
-    let _lock = counters_lock();
-    let before = live();
-    {
-        let (allocator, token, cpu_token) = two_tokens();
-        let mut collection = BufferCollection::create(&gpu.instance, gpu.interop(), token).unwrap();
-        let cpu = allocator.bind_shared_collection(cpu_token).unwrap();
+    collection_leak_checked(&gpu, || {
+        let (_allocator, mut collection, cpu) = vulkan_and_cpu(&gpu);
         let mut writer = cpu_reader(None);
         writer.usage = Some(BufferUsage {
             cpu: Some(usage::CPU_USAGE_WRITE_OFTEN),
@@ -188,9 +193,6 @@ fn buffer_collections_of_buffers() {
             // them, and the properties say so.
             assert_eq!(properties.memory_type_bits, 0);
             cpu.release().unwrap();
-            drop((collection, allocator));
-            assert_back_to(before);
-            gpu.assert_no_messages();
             return;
         }
         assert_ne!(properties.memory_type_bits, 0);
@@ -233,9 +235,7 @@ fn buffer_collections_of_buffers() {
         }
         drop(vmos);
         cpu.release().unwrap();
-    }
-    assert_back_to(before);
-    gpu.assert_no_messages();
+    });
 }
 
 /// Two Vulkan participants on different `VkDevice`s: one clears, the other reads the same
@@ -244,9 +244,7 @@ fn buffer_collections_of_buffers() {
 fn two_vulkan_participants_on_different_devices() {
     let gpu = gpu();
     let other = OtherDevice::new(&gpu);
-    let _lock = counters_lock();
-    let before = live();
-    {
+    collection_leak_checked(&gpu, || {
         let (_allocator, token, other_token) = two_tokens();
         let mut writer = BufferCollection::create(&gpu.instance, gpu.interop(), token).unwrap();
         let mut reader =
@@ -292,10 +290,8 @@ fn two_vulkan_participants_on_different_devices() {
             other.device.unmap_memory(read.memory.as_raw());
         }
         drop((written, read, writer, reader));
-    }
-    assert_back_to(before);
+    });
     drop(other);
-    gpu.assert_no_messages();
 }
 
 /// Constraints no participant can meet: Vulkan offers R8G8B8A8 only, the CPU reads B8G8R8A8
@@ -304,12 +300,8 @@ fn two_vulkan_participants_on_different_devices() {
 #[test]
 fn constraints_no_participant_can_meet() {
     let gpu = gpu();
-    let _lock = counters_lock();
-    let before = live();
-    {
-        let (allocator, token, cpu_token) = two_tokens();
-        let mut collection = BufferCollection::create(&gpu.instance, gpu.interop(), token).unwrap();
-        let cpu = allocator.bind_shared_collection(cpu_token).unwrap();
+    collection_leak_checked(&gpu, || {
+        let (_allocator, mut collection, cpu) = vulkan_and_cpu(&gpu);
         cpu.set_constraints(Some(cpu_reader(Some(PixelFormat::B8G8R8A8))))
             .unwrap();
         collection
@@ -332,18 +324,14 @@ fn constraints_no_participant_can_meet() {
             Err(CollectionImportError::NotAllocated(_))
         ));
         drop(cpu.into_channel());
-    }
-    assert_back_to(before);
-    gpu.assert_no_messages();
+    });
 }
 
 /// Misuse the wrapper refuses before Vulkan sees it, and what the layer refuses.
 #[test]
 fn misuse_is_refused_naming_the_rule() {
     let gpu = gpu();
-    let _lock = counters_lock();
-    let before = live();
-    {
+    collection_leak_checked(&gpu, || {
         // A channel that is no sysmem token: handed back, not lost.
         let (not_a_token, peer) = zx::Channel::create().unwrap();
         let token = vmo_interop::sysmem::BufferCollectionToken::from_channel(not_a_token);
@@ -401,9 +389,7 @@ fn misuse_is_refused_naming_the_rule() {
         let mut read = cpu.wait_for_all_buffers_allocated(deadline()).unwrap();
         drop(read.buffers.take());
         cpu.release().unwrap();
-    }
-    assert_back_to(before);
-    gpu.assert_no_messages();
+    });
 }
 
 /// Devices without the extension do not get its commands; the layer offers it where the

@@ -113,6 +113,17 @@ pub fn assert_back_to(before: (u64, u64, u64)) {
     }
 }
 
+/// Runs `body` with `gpu` (made by [`gpu`]) holding the counters lock, then asserts that the
+/// kernel's counters and the sysmem service are back at their baseline ([`assert_back_to`])
+/// and that the validation layer reported nothing.
+pub fn collection_leak_checked(gpu: &Gpu, body: impl FnOnce()) {
+    let _lock = vmo_interop::platform::host::counters_lock();
+    let before = live();
+    body();
+    assert_back_to(before);
+    gpu.assert_no_messages();
+}
+
 /// A linear 2D image description.
 pub fn linear_image(
     format: vk::Format,
