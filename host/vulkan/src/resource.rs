@@ -306,25 +306,21 @@ pub(crate) unsafe extern "system" fn create_image(
     // accesses during the call.
     let out = unsafe { &mut *p_image };
     let mut external = None;
-    let mut format_list = None;
-    let mut stencil_usage = None;
+    let mut forwarded = chain::ForwardedImageStructures::default();
     let mut explicit_modifier = None;
     let mut modifier_list = None;
     let mut unknown = false;
     let visit = |node: chain::Node<'_>| {
         if let Some(s) = node.get::<vk::ExternalMemoryImageCreateInfo<'_>>() {
             external = Some(s.handle_types);
-        } else if let Some(s) = node.get::<vk::ImageFormatListCreateInfo<'_>>() {
-            format_list = Some(s);
         } else if let Some(s) = node.get::<vk::ImageDrmFormatModifierExplicitCreateInfoEXT<'_>>() {
             explicit_modifier = Some(s);
         } else if let Some(s) = node.get::<vk::ImageDrmFormatModifierListCreateInfoEXT<'_>>() {
             modifier_list = Some(s);
-        } else if let Some(s) = node.get::<vk::ImageStencilUsageCreateInfo<'_>>() {
-            stencil_usage =
-                Some(vk::ImageStencilUsageCreateInfo::default().stencil_usage(s.stencil_usage));
         } else {
-            unknown = true;
+            // SAFETY: the arrays of a valid VkImageCreateInfo's chain live and stay unwritten
+            // during this call, which `forwarded` (a local) does not outlive.
+            unknown |= !unsafe { forwarded.take(node) };
         }
     };
     // SAFETY: the chain of a valid VkImageCreateInfo is valid
@@ -338,15 +334,10 @@ pub(crate) unsafe extern "system" fn create_image(
     if unknown {
         return vk::Result::ERROR_UNKNOWN;
     }
-    let formats: &[vk::Format] = match &format_list {
-        // SAFETY: a valid VkImageFormatListCreateInfo addresses `view_format_count` formats.
-        Some(list) => unsafe { raw_slice(list.p_view_formats, list.view_format_count) },
-        None => &[],
-    };
     // SAFETY: a valid create info addresses `queue_family_index_count` indices (or none).
     let queue_families =
         unsafe { raw_slice(info.p_queue_family_indices, info.queue_family_index_count) };
-    let mut host_format_list = vk::ImageFormatListCreateInfo::default().view_formats(formats);
+    let mut host_format_list = forwarded.format_list();
     let mut host_external = vk::ExternalMemoryImageCreateInfo::default()
         .handle_types((types & !ZIRCON_VMO) | HOST_ALLOCATION);
     let mut host_info = vk::ImageCreateInfo::default()
@@ -363,8 +354,8 @@ pub(crate) unsafe extern "system" fn create_image(
         .initial_layout(info.initial_layout)
         .queue_family_indices(queue_families)
         .push_next(&mut host_external);
-    if format_list.is_some() {
-        host_info = host_info.push_next(&mut host_format_list);
+    if let Some(format_list) = host_format_list.as_mut() {
+        host_info = host_info.push_next(format_list);
     }
     // VK_EXT_image_drm_format_modifier's explicit layout (sysmem's row pitch and plane
     // offsets), forwarded as given.
@@ -395,7 +386,8 @@ pub(crate) unsafe extern "system" fn create_image(
     if let Some(list) = host_modifier_list.as_mut() {
         host_info = host_info.push_next(list);
     }
-    if let Some(stencil_usage) = stencil_usage.as_mut() {
+    let mut host_stencil_usage = forwarded.stencil_usage();
+    if let Some(stencil_usage) = host_stencil_usage.as_mut() {
         host_info = host_info.push_next(stencil_usage);
     }
     // SAFETY: the application's valid call with the handle type rewritten; the chain is built
