@@ -154,13 +154,7 @@ fn gpu_producer_and_cpu_compositor_agree_on_the_row_pitch() {
             assert_eq!(layout.bytes_per_row, expected.rgba_250_row_pitch);
         }
 
-        let compositor_vmos: Vec<zx::Vmo> = infos[1]
-            .buffers
-            .take()
-            .unwrap()
-            .into_iter()
-            .map(|b| b.vmo.unwrap())
-            .collect();
+        let compositor_vmos = infos.remove(1).into_vmos().unwrap();
         let images = import_images(interop, &info, infos.remove(0)).unwrap();
         assert_eq!(images.len(), 3);
         let colors = [

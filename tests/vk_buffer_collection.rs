@@ -107,20 +107,14 @@ fn vulkan_renders_into_sysmem_images_a_cpu_consumer_reads() {
             .contains(vk::FormatFeatureFlags::TRANSFER_DST));
         assert!(properties.suggested_ycbcr_model == vk::SamplerYcbcrModelConversion::RGB_IDENTITY);
 
-        let mut read = cpu.wait_for_all_buffers_allocated(deadline()).unwrap();
+        let read = cpu.wait_for_all_buffers_allocated(deadline()).unwrap();
         let chosen = read
             .settings
             .as_ref()
             .and_then(|s| s.image_format_constraints.clone())
             .unwrap();
         let layout = ImageLayout::new(&chosen, WIDTH, HEIGHT).unwrap();
-        let vmos: Vec<zx::Vmo> = read
-            .buffers
-            .take()
-            .unwrap()
-            .into_iter()
-            .map(|b| b.vmo.unwrap())
-            .collect();
+        let vmos = read.into_vmos().unwrap();
         assert_eq!(vmos.len(), 3);
 
         for index in 0..properties.buffer_count {
@@ -202,14 +196,8 @@ fn buffer_collections_of_buffers() {
             Err(CollectionImportError::WrongKind { .. })
         ));
 
-        let mut written = cpu.wait_for_all_buffers_allocated(deadline()).unwrap();
-        let vmos: Vec<zx::Vmo> = written
-            .buffers
-            .take()
-            .unwrap()
-            .into_iter()
-            .map(|b| b.vmo.unwrap())
-            .collect();
+        let written = cpu.wait_for_all_buffers_allocated(deadline()).unwrap();
+        let vmos = written.into_vmos().unwrap();
         let interop = gpu.interop();
         for index in 0..properties.buffer_count {
             let pattern: Vec<u8> = (0..size)
