@@ -86,8 +86,7 @@ fn vulkan_and_cpu(
 /// a CPU compositor) reads at sysmem's `bytes_per_row`.
 #[test]
 fn vulkan_renders_into_sysmem_images_a_cpu_consumer_reads() {
-    let gpu = gpu();
-    collection_leak_checked(&gpu, || {
+    collection_leak_checked(|gpu| {
         let (_allocator, mut collection, cpu) = vulkan_and_cpu(&gpu);
         cpu.set_constraints(Some(cpu_reader(Some(PixelFormat::R8G8B8A8))))
             .unwrap();
@@ -160,8 +159,7 @@ fn vulkan_renders_into_sysmem_images_a_cpu_consumer_reads() {
 /// import is).
 #[test]
 fn buffer_collections_of_buffers() {
-    let gpu = gpu();
-    collection_leak_checked(&gpu, || {
+    collection_leak_checked(|gpu| {
         let (_allocator, mut collection, cpu) = vulkan_and_cpu(&gpu);
         let mut writer = cpu_reader(None);
         writer.usage = Some(BufferUsage {
@@ -230,9 +228,8 @@ fn buffer_collections_of_buffers() {
 /// buffer through its own import, mapped.
 #[test]
 fn two_vulkan_participants_on_different_devices() {
-    let gpu = gpu();
-    let other = OtherDevice::new(&gpu);
-    collection_leak_checked(&gpu, || {
+    collection_leak_checked(|gpu| {
+        let other = OtherDevice::new(gpu);
         let (_allocator, token, other_token) = two_tokens();
         let mut writer = BufferCollection::create(&gpu.instance, gpu.interop(), token).unwrap();
         let mut reader =
@@ -277,9 +274,8 @@ fn two_vulkan_participants_on_different_devices() {
             }
             other.device.unmap_memory(read.memory.as_raw());
         }
-        drop((written, read, writer, reader));
+        drop((written, read, writer, reader, other));
     });
-    drop(other);
 }
 
 /// Constraints no participant can meet: Vulkan offers R8G8B8A8 only, the CPU reads B8G8R8A8
@@ -287,8 +283,7 @@ fn two_vulkan_participants_on_different_devices() {
 /// CONSTRAINTS_INTERSECTION_EMPTY, and nothing leaks.
 #[test]
 fn constraints_no_participant_can_meet() {
-    let gpu = gpu();
-    collection_leak_checked(&gpu, || {
+    collection_leak_checked(|gpu| {
         let (_allocator, mut collection, cpu) = vulkan_and_cpu(&gpu);
         cpu.set_constraints(Some(cpu_reader(Some(PixelFormat::B8G8R8A8))))
             .unwrap();
@@ -318,8 +313,7 @@ fn constraints_no_participant_can_meet() {
 /// Misuse the wrapper refuses before Vulkan sees it, and what the layer refuses.
 #[test]
 fn misuse_is_refused_naming_the_rule() {
-    let gpu = gpu();
-    collection_leak_checked(&gpu, || {
+    collection_leak_checked(|gpu| {
         // A channel that is no sysmem token: handed back, not lost.
         let (not_a_token, peer) = zx::Channel::create().unwrap();
         let token = vmo_interop::sysmem::BufferCollectionToken::from_channel(not_a_token);
@@ -384,6 +378,7 @@ fn misuse_is_refused_naming_the_rule() {
 /// library registered its sysmem client (`platform::vulkan_entry`).
 #[test]
 fn the_extension_is_offered_and_gated_per_device() {
+    let _lock = counters_lock();
     let with = gpu();
     let without = Gpu::new();
     // SAFETY: plain queries on live objects.
@@ -403,7 +398,6 @@ fn the_extension_is_offered_and_gated_per_device() {
             assert_eq!(f.is_some(), present);
         }
     }
-    let _lock = counters_lock();
     let before = live();
     let (allocator, token, other) = two_tokens();
     match BufferCollection::create(&without.instance, without.interop(), token) {

@@ -17,8 +17,7 @@ const HEIGHT: u32 = 32;
 
 #[test]
 fn buffer_collection_through_raw_ash_calls() {
-    let gpu = gpu();
-    collection_leak_checked(&gpu, || {
+    collection_leak_checked(|gpu| {
         // SAFETY: raw Vulkan calls on the gpu's live device with valid structures (the invalid
         // values are the ones under test, and the layer refuses them before the driver).
         unsafe {

@@ -113,13 +113,16 @@ pub fn assert_back_to(before: (u64, u64, u64)) {
     }
 }
 
-/// Runs `body` with `gpu` (made by [`gpu`]) holding the counters lock, then asserts that the
-/// kernel's counters and the sysmem service are back at their baseline ([`assert_back_to`])
-/// and that the validation layer reported nothing.
-pub fn collection_leak_checked(gpu: &Gpu, body: impl FnOnce()) {
+/// Runs `body` with a device of [`gpu`], holding the counters lock from before the device is
+/// made (the host layer's first capability query on an instance probes the driver with a
+/// short-lived VMO and mapping of its own, which must not land in another test's count), then
+/// asserts that the kernel's counters and the sysmem service are back at
+/// their baseline ([`assert_back_to`]) and that the validation layer reported nothing.
+pub fn collection_leak_checked(body: impl FnOnce(&Gpu)) {
     let _lock = vmo_interop::platform::host::counters_lock();
+    let gpu = gpu();
     let before = live();
-    body();
+    body(&gpu);
     assert_back_to(before);
     gpu.assert_no_messages();
 }
