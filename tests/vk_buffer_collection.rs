@@ -87,7 +87,7 @@ fn vulkan_and_cpu(
 #[test]
 fn vulkan_renders_into_sysmem_images_a_cpu_consumer_reads() {
     collection_leak_checked(|gpu| {
-        let (_allocator, mut collection, cpu) = vulkan_and_cpu(&gpu);
+        let (_allocator, mut collection, cpu) = vulkan_and_cpu(gpu);
         cpu.set_constraints(Some(cpu_reader(Some(PixelFormat::R8G8B8A8))))
             .unwrap();
         collection
@@ -132,7 +132,7 @@ fn vulkan_renders_into_sysmem_images_a_cpu_consumer_reads() {
             assert_eq!(pitch, u64::from(layout.bytes_per_row));
             assert!(layout.bytes_per_row >= WIDTH * 4);
             let rgba = [10 + index as u8 * 40, 200, 7 * index as u8, 255];
-            clear(&gpu, imported.image.as_raw(), rgba);
+            clear(gpu, imported.image.as_raw(), rgba);
             // The CPU reads its own VMO of this buffer at sysmem's row pitch.
             let vmo = &vmos[index as usize];
             let bpr = layout.bytes_per_row as usize;
@@ -160,7 +160,7 @@ fn vulkan_renders_into_sysmem_images_a_cpu_consumer_reads() {
 #[test]
 fn buffer_collections_of_buffers() {
     collection_leak_checked(|gpu| {
-        let (_allocator, mut collection, cpu) = vulkan_and_cpu(&gpu);
+        let (_allocator, mut collection, cpu) = vulkan_and_cpu(gpu);
         let mut writer = cpu_reader(None);
         writer.usage = Some(BufferUsage {
             cpu: Some(usage::CPU_USAGE_WRITE_OFTEN),
@@ -247,7 +247,7 @@ fn two_vulkan_participants_on_different_devices() {
             .import_image(1, vk::MemoryPropertyFlags::HOST_VISIBLE)
             .unwrap();
         let rgba = [1, 2, 3, 4];
-        clear(&gpu, written.image.as_raw(), rgba);
+        clear(gpu, written.image.as_raw(), rgba);
         // SAFETY: host-visible memory of the other device, mapped whole and unmapped below;
         // the write above completed (the clear waited for its fence).
         unsafe {
@@ -284,7 +284,7 @@ fn two_vulkan_participants_on_different_devices() {
 #[test]
 fn constraints_no_participant_can_meet() {
     collection_leak_checked(|gpu| {
-        let (_allocator, mut collection, cpu) = vulkan_and_cpu(&gpu);
+        let (_allocator, mut collection, cpu) = vulkan_and_cpu(gpu);
         cpu.set_constraints(Some(cpu_reader(Some(PixelFormat::B8G8R8A8))))
             .unwrap();
         collection

@@ -179,7 +179,7 @@ fn buffer_collection_through_raw_ash_calls() {
 
             // The images and memory outlive the collection (06407).
             (fp.destroy_buffer_collection_fuchsia)(device, collection, null);
-            clear(&gpu, images[1], [9, 8, 7, 6]);
+            clear(gpu, images[1], [9, 8, 7, 6]);
             let mut read = cpu.wait_for_all_buffers_allocated(deadline()).unwrap();
             let vmo = read.buffers.take().unwrap().remove(1).vmo.unwrap();
             let mut pixel = [0u8; 4];
