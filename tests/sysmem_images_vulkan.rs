@@ -14,7 +14,7 @@ mod sysmem_images_vulkan_support;
 use ash::vk;
 use common::Gpu;
 use images_support::*;
-use sysmem_images_vulkan_support::{clear, transfer_info};
+use sysmem_images_vulkan_support::{transfer_info, ODD_SIZES, RGB_FORMATS};
 use vmo_interop::sysmem::image_format::ImageLayout;
 use vmo_interop::sysmem::images::*;
 use vmo_interop::sysmem::types::*;
@@ -154,13 +154,7 @@ fn gpu_producer_and_cpu_compositor_agree_on_the_row_pitch() {
             assert_eq!(layout.bytes_per_row, expected.rgba_250_row_pitch);
         }
 
-        let compositor_vmos: Vec<zx::Vmo> = infos[1]
-            .buffers
-            .take()
-            .unwrap()
-            .into_iter()
-            .map(|b| b.vmo.unwrap())
-            .collect();
+        let compositor_vmos = infos.remove(1).into_vmos().unwrap();
         let images = import_images(interop, &info, infos.remove(0)).unwrap();
         assert_eq!(images.len(), 3);
         let colors = [
@@ -171,7 +165,7 @@ fn gpu_producer_and_cpu_compositor_agree_on_the_row_pitch() {
         for (imported, color) in images.iter().zip(colors) {
             assert_eq!(imported.format, vk::Format::R8G8B8A8_UNORM);
             assert_eq!(imported.offset, 0);
-            clear(&gpu, imported.image.as_raw(), color);
+            gpu.clear_color_image(imported.image.as_raw(), color);
         }
         let handles: std::collections::BTreeSet<_> =
             images.iter().map(|i| i.image.as_raw()).collect();
@@ -268,7 +262,7 @@ fn vmo_usable_start_is_honoured() {
         let imported =
             import_image(interop, &info, &settings, 0, buffer(shared, 4096), false).unwrap();
         assert_eq!(imported.offset, 4096);
-        clear(&gpu, imported.image.as_raw(), [0.0, 0.0, 1.0, 1.0]);
+        gpu.clear_color_image(imported.image.as_raw(), [0.0, 0.0, 1.0, 1.0]);
         let vmo = reader;
         let mut before = vec![0xAAu8; 4096];
         vmo.read(&mut before, 0).unwrap();
@@ -288,29 +282,11 @@ fn vmo_usable_start_is_honoured() {
 /// left out where the driver cannot make them; see [`expectations`].)
 #[test]
 fn odd_widths_for_every_format_the_driver_offers() {
-    // (format, its sysmem format, bytes of a pixel cleared to pure red)
-    let formats: [(vk::Format, PixelFormat, &[u8]); 3] = [
-        (
-            vk::Format::R8G8B8A8_UNORM,
-            PixelFormat::R8G8B8A8,
-            &[0xFF, 0, 0, 0xFF],
-        ),
-        (
-            vk::Format::B8G8R8A8_UNORM,
-            PixelFormat::B8G8R8A8,
-            &[0, 0, 0xFF, 0xFF],
-        ),
-        (
-            vk::Format::R5G6B5_UNORM_PACK16,
-            PixelFormat::R5G6B5,
-            &[0x00, 0xF8],
-        ),
-    ];
     with_service(|service| {
         let gpu = Gpu::new();
         let interop = gpu.interop();
-        for (format, pixel_format, red) in formats {
-            for (width, height) in [(250, 101), (1023, 77)] {
+        for (format, pixel_format, red) in RGB_FORMATS {
+            for (width, height) in ODD_SIZES {
                 let what = format!("{format:?} {width}x{height}");
                 let info = transfer_info(&[format], width, height);
                 let probed = info.probe(interop).unwrap();
@@ -332,7 +308,7 @@ fn odd_widths_for_every_format_the_driver_offers() {
                 assert_eq!(layout.bytes_per_row, probed.formats[0].row_pitch, "{what}");
                 let vmo = infos[1].take_vmo(0).expect("a VMO for buffer 0");
                 let images = import_images(interop, &info, infos.remove(0)).unwrap();
-                clear(&gpu, images[0].image.as_raw(), [1.0, 0.0, 0.0, 1.0]);
+                gpu.clear_color_image(images[0].image.as_raw(), [1.0, 0.0, 0.0, 1.0]);
                 let mut row = vec![0u8; red.len() * width as usize];
                 for y in [0, height / 2, height - 1] {
                     let offset = u64::from(y) * u64::from(layout.bytes_per_row);

@@ -14,7 +14,7 @@ use std::ffi::CStr;
 use ash::vk;
 use common::Gpu;
 use images_support::*;
-use sysmem_images_vulkan_support::{clear, copy_planes, transfer_info};
+use sysmem_images_vulkan_support::{copy_planes, transfer_info, ODD_SIZES, RGB_FORMATS};
 use vmo_interop::sysmem::image_format::ImageLayout;
 use vmo_interop::sysmem::images::*;
 use vmo_interop::sysmem::types::*;
@@ -176,29 +176,11 @@ fn assert_driver_layout(
 /// pixels at sysmem's `bytes_per_row`.
 #[test]
 fn rgb_formats_take_the_expected_path() {
-    // (format, its sysmem format, bytes of a pixel cleared to pure red)
-    let formats: [(vk::Format, PixelFormat, &[u8]); 3] = [
-        (
-            vk::Format::R8G8B8A8_UNORM,
-            PixelFormat::R8G8B8A8,
-            &[0xFF, 0, 0, 0xFF],
-        ),
-        (
-            vk::Format::B8G8R8A8_UNORM,
-            PixelFormat::B8G8R8A8,
-            &[0, 0, 0xFF, 0xFF],
-        ),
-        (
-            vk::Format::R5G6B5_UNORM_PACK16,
-            PixelFormat::R5G6B5,
-            &[0x00, 0xF8],
-        ),
-    ];
     with_service(|service| {
         let gpu = Gpu::new();
         let interop = gpu.interop();
-        for (format, pixel_format, red) in formats {
-            for (width, height) in [(250, 101), (1023, 77)] {
+        for (format, pixel_format, red) in RGB_FORMATS {
+            for (width, height) in ODD_SIZES {
                 let what = format!("{format:?} {width}x{height}");
                 let info = transfer_info(&[format], width, height);
                 let probed = info.probe(interop).unwrap();
@@ -217,7 +199,7 @@ fn rgb_formats_take_the_expected_path() {
                 let imported = &images[0];
                 assert_eq!(&imported.layout_source, source, "{what}");
                 assert_driver_layout(&gpu, imported, &[vk::ImageAspectFlags::COLOR]);
-                clear(&gpu, imported.image.as_raw(), [1.0, 0.0, 0.0, 1.0]);
+                gpu.clear_color_image(imported.image.as_raw(), [1.0, 0.0, 0.0, 1.0]);
                 let mut row = vec![0u8; red.len() * width as usize];
                 for y in [0, height / 2, height - 1] {
                     read_row(&vmo, 0, &imported.layout, 0, y, &mut row);
@@ -377,7 +359,7 @@ fn a_wider_row_pitch_is_taken_as_given_or_refused() {
                 );
                 assert_eq!(imported.layout.bytes_per_row, 2048);
                 assert_driver_layout(&gpu, &imported, &[vk::ImageAspectFlags::COLOR]);
-                clear(&gpu, imported.image.as_raw(), [0.0, 1.0, 0.0, 1.0]);
+                gpu.clear_color_image(imported.image.as_raw(), [0.0, 1.0, 0.0, 1.0]);
                 let mut row = vec![0u8; 1000];
                 for y in [0, 50, 99] {
                     read_row(&reader, 0, &imported.layout, 0, y, &mut row);

@@ -67,17 +67,27 @@ fn two_tokens() -> (
     (allocator, token, other)
 }
 
+/// A collection shared by Vulkan (on `gpu`) and a CPU participant, each with its own token;
+/// and the allocator that made it.
+fn vulkan_and_cpu(
+    gpu: &Gpu,
+) -> (
+    vmo_interop::sysmem::Allocator,
+    BufferCollection,
+    vmo_interop::sysmem::BufferCollection,
+) {
+    let (allocator, token, cpu_token) = two_tokens();
+    let collection = BufferCollection::create(&gpu.instance, gpu.interop(), token).unwrap();
+    let cpu = allocator.bind_shared_collection(cpu_token).unwrap();
+    (allocator, collection, cpu)
+}
+
 /// The flatland-rainbow shape: Vulkan renders into sysmem images that another participant (here
 /// a CPU compositor) reads at sysmem's `bytes_per_row`.
 #[test]
 fn vulkan_renders_into_sysmem_images_a_cpu_consumer_reads() {
-    let gpu = gpu();
-    let _lock = counters_lock();
-    let before = live();
-    {
-        let (allocator, token, cpu_token) = two_tokens();
-        let mut collection = BufferCollection::create(&gpu.instance, gpu.interop(), token).unwrap();
-        let cpu = allocator.bind_shared_collection(cpu_token).unwrap();
+    collection_leak_checked(|gpu| {
+        let (_allocator, mut collection, cpu) = vulkan_and_cpu(gpu);
         cpu.set_constraints(Some(cpu_reader(Some(PixelFormat::R8G8B8A8))))
             .unwrap();
         collection
@@ -96,20 +106,14 @@ fn vulkan_renders_into_sysmem_images_a_cpu_consumer_reads() {
             .contains(vk::FormatFeatureFlags::TRANSFER_DST));
         assert!(properties.suggested_ycbcr_model == vk::SamplerYcbcrModelConversion::RGB_IDENTITY);
 
-        let mut read = cpu.wait_for_all_buffers_allocated(deadline()).unwrap();
+        let read = cpu.wait_for_all_buffers_allocated(deadline()).unwrap();
         let chosen = read
             .settings
             .as_ref()
             .and_then(|s| s.image_format_constraints.clone())
             .unwrap();
         let layout = ImageLayout::new(&chosen, WIDTH, HEIGHT).unwrap();
-        let vmos: Vec<zx::Vmo> = read
-            .buffers
-            .take()
-            .unwrap()
-            .into_iter()
-            .map(|b| b.vmo.unwrap())
-            .collect();
+        let vmos = read.into_vmos().unwrap();
         assert_eq!(vmos.len(), 3);
 
         for index in 0..properties.buffer_count {
@@ -128,7 +132,7 @@ fn vulkan_renders_into_sysmem_images_a_cpu_consumer_reads() {
             assert_eq!(pitch, u64::from(layout.bytes_per_row));
             assert!(layout.bytes_per_row >= WIDTH * 4);
             let rgba = [10 + index as u8 * 40, 200, 7 * index as u8, 255];
-            clear(&gpu, imported.image.as_raw(), rgba);
+            clear(gpu, imported.image.as_raw(), rgba);
             // The CPU reads its own VMO of this buffer at sysmem's row pitch.
             let vmo = &vmos[index as usize];
             let bpr = layout.bytes_per_row as usize;
@@ -144,9 +148,7 @@ fn vulkan_renders_into_sysmem_images_a_cpu_consumer_reads() {
         drop(vmos);
         cpu.release().unwrap();
         drop(collection);
-    }
-    assert_back_to(before);
-    gpu.assert_no_messages();
+    });
 }
 
 /// Buffer collections of buffers: a CPU participant writes each buffer, the GPU copies it out.
@@ -157,13 +159,8 @@ fn vulkan_renders_into_sysmem_images_a_cpu_consumer_reads() {
 /// import is).
 #[test]
 fn buffer_collections_of_buffers() {
-    let gpu = gpu();
-    let _lock = counters_lock();
-    let before = live();
-    {
-        let (allocator, token, cpu_token) = two_tokens();
-        let mut collection = BufferCollection::create(&gpu.instance, gpu.interop(), token).unwrap();
-        let cpu = allocator.bind_shared_collection(cpu_token).unwrap();
+    collection_leak_checked(|gpu| {
+        let (_allocator, mut collection, cpu) = vulkan_and_cpu(gpu);
         let mut writer = cpu_reader(None);
         writer.usage = Some(BufferUsage {
             cpu: Some(usage::CPU_USAGE_WRITE_OFTEN),
@@ -188,9 +185,6 @@ fn buffer_collections_of_buffers() {
             // them, and the properties say so.
             assert_eq!(properties.memory_type_bits, 0);
             cpu.release().unwrap();
-            drop((collection, allocator));
-            assert_back_to(before);
-            gpu.assert_no_messages();
             return;
         }
         assert_ne!(properties.memory_type_bits, 0);
@@ -200,14 +194,8 @@ fn buffer_collections_of_buffers() {
             Err(CollectionImportError::WrongKind { .. })
         ));
 
-        let mut written = cpu.wait_for_all_buffers_allocated(deadline()).unwrap();
-        let vmos: Vec<zx::Vmo> = written
-            .buffers
-            .take()
-            .unwrap()
-            .into_iter()
-            .map(|b| b.vmo.unwrap())
-            .collect();
+        let written = cpu.wait_for_all_buffers_allocated(deadline()).unwrap();
+        let vmos = written.into_vmos().unwrap();
         let interop = gpu.interop();
         for index in 0..properties.buffer_count {
             let pattern: Vec<u8> = (0..size)
@@ -233,20 +221,15 @@ fn buffer_collections_of_buffers() {
         }
         drop(vmos);
         cpu.release().unwrap();
-    }
-    assert_back_to(before);
-    gpu.assert_no_messages();
+    });
 }
 
 /// Two Vulkan participants on different `VkDevice`s: one clears, the other reads the same
 /// buffer through its own import, mapped.
 #[test]
 fn two_vulkan_participants_on_different_devices() {
-    let gpu = gpu();
-    let other = OtherDevice::new(&gpu);
-    let _lock = counters_lock();
-    let before = live();
-    {
+    collection_leak_checked(|gpu| {
+        let other = OtherDevice::new(gpu);
         let (_allocator, token, other_token) = two_tokens();
         let mut writer = BufferCollection::create(&gpu.instance, gpu.interop(), token).unwrap();
         let mut reader =
@@ -264,7 +247,7 @@ fn two_vulkan_participants_on_different_devices() {
             .import_image(1, vk::MemoryPropertyFlags::HOST_VISIBLE)
             .unwrap();
         let rgba = [1, 2, 3, 4];
-        clear(&gpu, written.image.as_raw(), rgba);
+        clear(gpu, written.image.as_raw(), rgba);
         // SAFETY: host-visible memory of the other device, mapped whole and unmapped below;
         // the write above completed (the clear waited for its fence).
         unsafe {
@@ -291,11 +274,8 @@ fn two_vulkan_participants_on_different_devices() {
             }
             other.device.unmap_memory(read.memory.as_raw());
         }
-        drop((written, read, writer, reader));
-    }
-    assert_back_to(before);
-    drop(other);
-    gpu.assert_no_messages();
+        drop((written, read, writer, reader, other));
+    });
 }
 
 /// Constraints no participant can meet: Vulkan offers R8G8B8A8 only, the CPU reads B8G8R8A8
@@ -303,13 +283,8 @@ fn two_vulkan_participants_on_different_devices() {
 /// CONSTRAINTS_INTERSECTION_EMPTY, and nothing leaks.
 #[test]
 fn constraints_no_participant_can_meet() {
-    let gpu = gpu();
-    let _lock = counters_lock();
-    let before = live();
-    {
-        let (allocator, token, cpu_token) = two_tokens();
-        let mut collection = BufferCollection::create(&gpu.instance, gpu.interop(), token).unwrap();
-        let cpu = allocator.bind_shared_collection(cpu_token).unwrap();
+    collection_leak_checked(|gpu| {
+        let (_allocator, mut collection, cpu) = vulkan_and_cpu(gpu);
         cpu.set_constraints(Some(cpu_reader(Some(PixelFormat::B8G8R8A8))))
             .unwrap();
         collection
@@ -332,18 +307,13 @@ fn constraints_no_participant_can_meet() {
             Err(CollectionImportError::NotAllocated(_))
         ));
         drop(cpu.into_channel());
-    }
-    assert_back_to(before);
-    gpu.assert_no_messages();
+    });
 }
 
 /// Misuse the wrapper refuses before Vulkan sees it, and what the layer refuses.
 #[test]
 fn misuse_is_refused_naming_the_rule() {
-    let gpu = gpu();
-    let _lock = counters_lock();
-    let before = live();
-    {
+    collection_leak_checked(|gpu| {
         // A channel that is no sysmem token: handed back, not lost.
         let (not_a_token, peer) = zx::Channel::create().unwrap();
         let token = vmo_interop::sysmem::BufferCollectionToken::from_channel(not_a_token);
@@ -401,15 +371,14 @@ fn misuse_is_refused_naming_the_rule() {
         let mut read = cpu.wait_for_all_buffers_allocated(deadline()).unwrap();
         drop(read.buffers.take());
         cpu.release().unwrap();
-    }
-    assert_back_to(before);
-    gpu.assert_no_messages();
+    });
 }
 
 /// Devices without the extension do not get its commands; the layer offers it where the
 /// library registered its sysmem client (`platform::vulkan_entry`).
 #[test]
 fn the_extension_is_offered_and_gated_per_device() {
+    let _lock = counters_lock();
     let with = gpu();
     let without = Gpu::new();
     // SAFETY: plain queries on live objects.
@@ -429,7 +398,6 @@ fn the_extension_is_offered_and_gated_per_device() {
             assert_eq!(f.is_some(), present);
         }
     }
-    let _lock = counters_lock();
     let before = live();
     let (allocator, token, other) = two_tokens();
     match BufferCollection::create(&without.instance, without.interop(), token) {

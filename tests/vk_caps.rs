@@ -253,21 +253,13 @@ fn chained_structures_are_forwarded_with_the_handle_type_rewritten() {
 
 /// A 32x32 linear RGBA8 transfer-destination image with `flags`.
 fn image_info<'a>(flags: vk::ImageCreateFlags) -> vk::ImageCreateInfo<'a> {
-    vk::ImageCreateInfo::default()
-        .flags(flags)
-        .image_type(vk::ImageType::TYPE_2D)
-        .format(vk::Format::R8G8B8A8_UNORM)
-        .extent(vk::Extent3D {
-            width: 32,
-            height: 32,
-            depth: 1,
-        })
-        .mip_levels(1)
-        .array_layers(1)
-        .samples(vk::SampleCountFlags::TYPE_1)
-        .tiling(vk::ImageTiling::LINEAR)
-        .usage(vk::ImageUsageFlags::TRANSFER_DST)
-        .initial_layout(vk::ImageLayout::UNDEFINED)
+    common::image_info_2d(
+        vk::Format::R8G8B8A8_UNORM,
+        (32, 32),
+        vk::ImageTiling::LINEAR,
+        vk::ImageUsageFlags::TRANSFER_DST,
+    )
+    .flags(flags)
 }
 
 /// The host layer rebuilds the create info it hands the driver; the format list must

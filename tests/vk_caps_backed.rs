@@ -152,20 +152,7 @@ fn every_reported_buffer_and_image_bit_is_backed_by_a_real_allocation() {
             };
             reported += properties.external_memory_features.as_raw().count_ones() as usize;
             let make = || {
-                let info = vk::ImageCreateInfo::default()
-                    .image_type(vk::ImageType::TYPE_2D)
-                    .format(format)
-                    .extent(vk::Extent3D {
-                        width: 64,
-                        height: 64,
-                        depth: 1,
-                    })
-                    .mip_levels(1)
-                    .array_layers(1)
-                    .samples(vk::SampleCountFlags::TYPE_1)
-                    .tiling(tiling)
-                    .usage(usage)
-                    .initial_layout(vk::ImageLayout::UNDEFINED);
+                let info = common::image_info_2d(format, (64, 64), tiling, usage);
                 // SAFETY: a valid create info the format query allowed.
                 unsafe { interop.create_image(&info) }.unwrap()
             };

@@ -128,22 +128,13 @@ fn import_twice_writes_through_either_are_seen_by_all() {
 fn gpu_clear_of_a_dedicated_image_reads_back_through_the_vmo_and_an_identical_import() {
     leak_checked(|gpu, interop| {
         const EXTENT: u32 = 64;
-        let info = vk::ImageCreateInfo::default()
-            .image_type(vk::ImageType::TYPE_2D)
-            .format(vk::Format::R8G8B8A8_UNORM)
-            .extent(vk::Extent3D {
-                width: EXTENT,
-                height: EXTENT,
-                depth: 1,
-            })
-            .mip_levels(1)
-            .array_layers(1)
-            .samples(vk::SampleCountFlags::TYPE_1)
-            .tiling(vk::ImageTiling::LINEAR)
-            .usage(vk::ImageUsageFlags::TRANSFER_DST | vk::ImageUsageFlags::TRANSFER_SRC)
-            .sharing_mode(vk::SharingMode::EXCLUSIVE)
-            // External-memory images must start UNDEFINED (VUID-VkImageCreateInfo-pNext-01443).
-            .initial_layout(vk::ImageLayout::UNDEFINED);
+        // Starts UNDEFINED, as external-memory images must (VUID-VkImageCreateInfo-pNext-01443).
+        let info = common::image_info_2d(
+            vk::Format::R8G8B8A8_UNORM,
+            (EXTENT, EXTENT),
+            vk::ImageTiling::LINEAR,
+            vk::ImageUsageFlags::TRANSFER_DST | vk::ImageUsageFlags::TRANSFER_SRC,
+        );
         // SAFETY: a valid create info without an external-memory structure.
         let image = unsafe { interop.create_image(&info) }.unwrap();
         let memory = interop
@@ -164,47 +155,10 @@ fn gpu_clear_of_a_dedicated_image_reads_back_through_the_vmo_and_an_identical_im
         }
         .unwrap();
 
-        let range = vk::ImageSubresourceRange::default()
-            .aspect_mask(vk::ImageAspectFlags::COLOR)
-            .level_count(1)
-            .layer_count(1);
-        // The vkreadback colour: (1, 0, 0.5, 0.75) is 0xBF8000FF in R8G8B8A8_UNORM.
-        let color = vk::ClearColorValue {
-            float32: [1.0, 0.0, 0.5, 0.75],
-        };
-        // Cleared in GENERAL: host access to a linear image's memory is defined only in
-        // PREINITIALIZED or GENERAL (TRANSFER_DST_OPTIMAL would leave the reads below
-        // undefined), after the TRANSFER_WRITE → HOST_READ barrier.
-        gpu.submit(|cmd| {
-            let to_general = [vk::ImageMemoryBarrier::default()
-                .image(image.as_raw())
-                .old_layout(vk::ImageLayout::UNDEFINED)
-                .new_layout(vk::ImageLayout::GENERAL)
-                .dst_access_mask(vk::AccessFlags::TRANSFER_WRITE)
-                .src_queue_family_index(vk::QUEUE_FAMILY_IGNORED)
-                .dst_queue_family_index(vk::QUEUE_FAMILY_IGNORED)
-                .subresource_range(range)];
-            // SAFETY: recording valid commands on our image.
-            unsafe {
-                gpu.device.cmd_pipeline_barrier(
-                    cmd,
-                    vk::PipelineStageFlags::TOP_OF_PIPE,
-                    vk::PipelineStageFlags::TRANSFER,
-                    vk::DependencyFlags::empty(),
-                    &[],
-                    &[],
-                    &to_general,
-                );
-                gpu.device.cmd_clear_color_image(
-                    cmd,
-                    image.as_raw(),
-                    vk::ImageLayout::GENERAL,
-                    &color,
-                    &[range],
-                );
-            }
-            gpu.transfer_to_host_barrier(cmd);
-        });
+        // The vkreadback colour: (1, 0, 0.5, 0.75) is 0xBF8000FF in R8G8B8A8_UNORM. Cleared in
+        // GENERAL (`clear_color_image`): TRANSFER_DST_OPTIMAL would leave the host reads below
+        // undefined.
+        gpu.clear_color_image(image.as_raw(), [1.0, 0.0, 0.5, 0.75]);
 
         // SAFETY: a linear image of ours.
         let layout = unsafe {

@@ -25,6 +25,11 @@ mod lock;
 #[allow(unused_imports)] // each binary uses a different subset
 pub use lock::counters_lock;
 
+mod image;
+mod transfer;
+#[allow(unused_imports)] // each binary uses a different subset
+pub use image::{color_range, image_info_16x16, image_info_2d};
+
 /// The validation layer every test instance enables.
 pub const VALIDATION_LAYER: &CStr = c"VK_LAYER_KHRONOS_validation";
 
@@ -390,49 +395,6 @@ impl Gpu {
         }
     }
 
-    /// Makes transfer writes visible to the host (`vkCmdPipelineBarrier` TRANSFER → HOST).
-    pub fn transfer_to_host_barrier(&self, cmd: vk::CommandBuffer) {
-        let barrier = [vk::MemoryBarrier::default()
-            .src_access_mask(vk::AccessFlags::TRANSFER_WRITE)
-            .dst_access_mask(vk::AccessFlags::HOST_READ)];
-        // SAFETY: a recording command buffer of ours.
-        unsafe {
-            self.device.cmd_pipeline_barrier(
-                cmd,
-                vk::PipelineStageFlags::TRANSFER,
-                vk::PipelineStageFlags::HOST,
-                vk::DependencyFlags::empty(),
-                &barrier,
-                &[],
-                &[],
-            )
-        }
-    }
-
-    /// Fills `size` bytes of `buffer` at `offset` with `value` on the GPU (`vkCmdFillBuffer`),
-    /// visible to the host afterwards.
-    pub fn fill(&self, buffer: vk::Buffer, offset: u64, size: u64, value: u32) {
-        self.submit(|cmd| {
-            // SAFETY: the caller passes a buffer of ours with TRANSFER_DST, bound to memory.
-            unsafe {
-                self.device
-                    .cmd_fill_buffer(cmd, buffer, offset, size, value)
-            };
-            self.transfer_to_host_barrier(cmd);
-        });
-    }
-
-    /// Copies `size` bytes from `src` to `dst` on the GPU (`vkCmdCopyBuffer`), visible to the
-    /// host afterwards.
-    pub fn copy(&self, src: vk::Buffer, dst: vk::Buffer, size: u64) {
-        let region = [vk::BufferCopy::default().size(size)];
-        self.submit(|cmd| {
-            // SAFETY: the caller passes buffers of ours with TRANSFER_SRC / TRANSFER_DST.
-            unsafe { self.device.cmd_copy_buffer(cmd, src, dst, &region) };
-            self.transfer_to_host_barrier(cmd);
-        });
-    }
-
     /// The validation messages so far.
     pub fn message_count(&self) -> u64 {
         self.messages.count.load(Ordering::SeqCst)
@@ -493,31 +455,6 @@ impl Drop for SecondDevice {
             self.device.destroy_device(None);
         }
     }
-}
-
-/// The create info of the images these tests make: 2D, 16x16, one mip level and layer, one
-/// sample, exclusive, initial layout UNDEFINED; the test picks the format, tiling and usage and
-/// chains what else it varies (`flags`, `push_next`).
-pub fn image_info_16x16<'a>(
-    format: vk::Format,
-    tiling: vk::ImageTiling,
-    usage: vk::ImageUsageFlags,
-) -> vk::ImageCreateInfo<'a> {
-    vk::ImageCreateInfo::default()
-        .image_type(vk::ImageType::TYPE_2D)
-        .format(format)
-        .extent(vk::Extent3D {
-            width: 16,
-            height: 16,
-            depth: 1,
-        })
-        .mip_levels(1)
-        .array_layers(1)
-        .samples(vk::SampleCountFlags::TYPE_1)
-        .tiling(tiling)
-        .usage(usage)
-        .sharing_mode(vk::SharingMode::EXCLUSIVE)
-        .initial_layout(vk::ImageLayout::UNDEFINED)
 }
 
 /// Creates a transfer buffer of `size` bytes for ZIRCON_VMO memory.

@@ -1,42 +1,47 @@
 //! Shared by tests/sysmem_images_vulkan*.rs: the images an application would describe, and
-//! GPU writes into imported images.
+//! GPU copies into imported images (clears are `Gpu::clear_color_image`).
 
 #![allow(dead_code)] // Each test crate uses a part.
 
 use ash::vk;
+use vmo_interop::sysmem::images::PixelFormat;
 use vmo_interop::sysmem::vulkan_image::VulkanImageInfo;
 
-use crate::common::Gpu;
+use crate::common::{self, Gpu};
+
+/// The RGB formats the suites run at odd widths: (format, its sysmem format, bytes of a pixel
+/// cleared to pure red).
+pub const RGB_FORMATS: [(vk::Format, PixelFormat, &[u8]); 3] = [
+    (
+        vk::Format::R8G8B8A8_UNORM,
+        PixelFormat::R8G8B8A8,
+        &[0xFF, 0, 0, 0xFF],
+    ),
+    (
+        vk::Format::B8G8R8A8_UNORM,
+        PixelFormat::B8G8R8A8,
+        &[0, 0, 0xFF, 0xFF],
+    ),
+    (
+        vk::Format::R5G6B5_UNORM_PACK16,
+        PixelFormat::R5G6B5,
+        &[0x00, 0xF8],
+    ),
+];
+
+/// The odd sizes (width x height) those formats run at.
+pub const ODD_SIZES: [(u32, u32); 2] = [(250, 101), (1023, 77)];
 
 /// The images an application creating linear transfer images of `formats[0]` (or the others)
 /// would describe, from its `VkImageCreateInfo`.
 pub fn transfer_info(formats: &[vk::Format], width: u32, height: u32) -> VulkanImageInfo {
-    let create = vk::ImageCreateInfo::default()
-        .image_type(vk::ImageType::TYPE_2D)
-        .format(formats[0])
-        .extent(vk::Extent3D {
-            width,
-            height,
-            depth: 1,
-        })
-        .mip_levels(1)
-        .array_layers(1)
-        .samples(vk::SampleCountFlags::TYPE_1)
-        .tiling(vk::ImageTiling::LINEAR)
-        .usage(vk::ImageUsageFlags::TRANSFER_DST | vk::ImageUsageFlags::TRANSFER_SRC)
-        .sharing_mode(vk::SharingMode::EXCLUSIVE)
-        .initial_layout(vk::ImageLayout::UNDEFINED);
+    let create = common::image_info_2d(
+        formats[0],
+        (width, height),
+        vk::ImageTiling::LINEAR,
+        vk::ImageUsageFlags::TRANSFER_DST | vk::ImageUsageFlags::TRANSFER_SRC,
+    );
     VulkanImageInfo::from_create_info(&create, &formats[1..]).unwrap()
-}
-
-/// The barrier that takes `image` (all its planes: COLOR for a non-disjoint image,
-/// VUID-VkImageMemoryBarrier-image-01672) from UNDEFINED to GENERAL for transfer writes.
-fn to_general(image: vk::Image) -> vk::ImageMemoryBarrier<'static> {
-    layout_barrier(
-        image,
-        (vk::ImageLayout::UNDEFINED, vk::AccessFlags::empty()),
-        (vk::ImageLayout::GENERAL, vk::AccessFlags::TRANSFER_WRITE),
-    )
 }
 
 /// The barrier that takes `image` (all its planes) from one layout and access to another.
@@ -61,34 +66,6 @@ fn color_range() -> vk::ImageSubresourceRange {
         .aspect_mask(vk::ImageAspectFlags::COLOR)
         .level_count(1)
         .layer_count(1)
-}
-
-/// Clears `image` (single-plane, bound) to `color` on the GPU, visible to the host afterwards.
-pub fn clear(gpu: &Gpu, image: vk::Image, color: [f32; 4]) {
-    gpu.submit(|cmd| {
-        let barrier = [to_general(image)];
-        let value = vk::ClearColorValue { float32: color };
-        // SAFETY: recording valid commands on our image, bound to memory.
-        unsafe {
-            gpu.device.cmd_pipeline_barrier(
-                cmd,
-                vk::PipelineStageFlags::TOP_OF_PIPE,
-                vk::PipelineStageFlags::TRANSFER,
-                vk::DependencyFlags::empty(),
-                &[],
-                &[],
-                &barrier,
-            );
-            gpu.device.cmd_clear_color_image(
-                cmd,
-                image,
-                vk::ImageLayout::GENERAL,
-                &value,
-                &[color_range()],
-            );
-        }
-        gpu.transfer_to_host_barrier(cmd);
-    });
 }
 
 /// Copies tightly packed planes from `buffer` into `image` (bound) on the GPU, visible to the

@@ -113,6 +113,20 @@ pub fn assert_back_to(before: (u64, u64, u64)) {
     }
 }
 
+/// Runs `body` with a device of [`gpu`], holding the counters lock from before the device is
+/// made (the host layer's first capability query on an instance probes the driver with a
+/// short-lived VMO and mapping of its own, which must not land in another test's count), then
+/// asserts that the kernel's counters and the sysmem service are back at
+/// their baseline ([`assert_back_to`]) and that the validation layer reported nothing.
+pub fn collection_leak_checked(body: impl FnOnce(&Gpu)) {
+    let _lock = vmo_interop::platform::host::counters_lock();
+    let gpu = gpu();
+    let before = live();
+    body(&gpu);
+    assert_back_to(before);
+    gpu.assert_no_messages();
+}
+
 /// A linear 2D image description.
 pub fn linear_image(
     format: vk::Format,
@@ -120,79 +134,11 @@ pub fn linear_image(
     height: u32,
     usage: vk::ImageUsageFlags,
 ) -> vk::ImageCreateInfo<'static> {
-    vk::ImageCreateInfo::default()
-        .image_type(vk::ImageType::TYPE_2D)
-        .format(format)
-        .extent(vk::Extent3D {
-            width,
-            height,
-            depth: 1,
-        })
-        .mip_levels(1)
-        .array_layers(1)
-        .samples(vk::SampleCountFlags::TYPE_1)
-        .tiling(vk::ImageTiling::LINEAR)
-        .usage(usage)
-        .sharing_mode(vk::SharingMode::EXCLUSIVE)
-        .initial_layout(vk::ImageLayout::UNDEFINED)
+    crate::common::image_info_2d(format, (width, height), vk::ImageTiling::LINEAR, usage)
 }
 
 /// Clears `image` (whole, color) to `rgba` (8-bit values) on the GPU and makes the writes
-/// visible to the host.
+/// visible to the host ([`Gpu::clear_color_image`]).
 pub fn clear(gpu: &Gpu, image: vk::Image, rgba: [u8; 4]) {
-    let range = vk::ImageSubresourceRange::default()
-        .aspect_mask(vk::ImageAspectFlags::COLOR)
-        .level_count(1)
-        .layer_count(1);
-    let color = vk::ClearColorValue {
-        float32: rgba.map(|c| f32::from(c) / 255.0),
-    };
-    gpu.submit(|cmd| {
-        let to_dst = [vk::ImageMemoryBarrier::default()
-            .dst_access_mask(vk::AccessFlags::TRANSFER_WRITE)
-            .old_layout(vk::ImageLayout::UNDEFINED)
-            .new_layout(vk::ImageLayout::TRANSFER_DST_OPTIMAL)
-            .src_queue_family_index(vk::QUEUE_FAMILY_IGNORED)
-            .dst_queue_family_index(vk::QUEUE_FAMILY_IGNORED)
-            .image(image)
-            .subresource_range(range)];
-        let to_host = [vk::ImageMemoryBarrier::default()
-            .src_access_mask(vk::AccessFlags::TRANSFER_WRITE)
-            .dst_access_mask(vk::AccessFlags::HOST_READ)
-            .old_layout(vk::ImageLayout::TRANSFER_DST_OPTIMAL)
-            .new_layout(vk::ImageLayout::GENERAL)
-            .src_queue_family_index(vk::QUEUE_FAMILY_IGNORED)
-            .dst_queue_family_index(vk::QUEUE_FAMILY_IGNORED)
-            .image(image)
-            .subresource_range(range)];
-        // SAFETY: a recording command buffer of the gpu's; a live image of its device with
-        // TRANSFER_DST usage, bound to memory.
-        unsafe {
-            gpu.device.cmd_pipeline_barrier(
-                cmd,
-                vk::PipelineStageFlags::TOP_OF_PIPE,
-                vk::PipelineStageFlags::TRANSFER,
-                vk::DependencyFlags::empty(),
-                &[],
-                &[],
-                &to_dst,
-            );
-            gpu.device.cmd_clear_color_image(
-                cmd,
-                image,
-                vk::ImageLayout::TRANSFER_DST_OPTIMAL,
-                &color,
-                &[range],
-            );
-            gpu.device.cmd_pipeline_barrier(
-                cmd,
-                vk::PipelineStageFlags::TRANSFER,
-                vk::PipelineStageFlags::HOST,
-                vk::DependencyFlags::empty(),
-                &[],
-                &[],
-                &to_host,
-            );
-        }
-    });
+    gpu.clear_color_image(image, rgba.map(|c| f32::from(c) / 255.0));
 }

@@ -19,7 +19,7 @@ use ash::vk;
 use crate::chain::raw_slice;
 use crate::device::Device;
 use crate::dispatch as registry;
-use crate::resource::{Dedicated, ResourceDescription};
+use crate::resource::{Resource, ResourceDescription};
 
 const READ_BUFFER_USAGES: vk::BufferUsageFlags = vk::BufferUsageFlags::from_raw(
     vk::BufferUsageFlags::TRANSFER_SRC.as_raw()
@@ -56,18 +56,31 @@ pub(crate) fn reads_only(description: &ResourceDescription) -> bool {
 
 /// Whether binding `resource` to `memory` is allowed: always, unless the memory is read-only
 /// and the resource could write it.
-fn allowed(this: &Device, resource: Dedicated, memory: vk::DeviceMemory) -> bool {
+fn allowed(this: &Device, resource: Resource, memory: vk::DeviceMemory) -> bool {
     let Some(state) = this.lock() else {
         return true;
     };
     if !state.memories.get(&memory).is_some_and(|r| r.read_only) {
         return true;
     }
-    let description = match resource {
-        Dedicated::Buffer(buffer) => state.buffers.get(&buffer),
-        Dedicated::Image(image) => state.images.get(&image),
+    state.resources.get(&resource).is_some_and(reads_only)
+}
+
+/// A bind command (`vkBind{Buffer,Image}Memory`, `vkBind{Buffer,Image}Memory2`): refused with
+/// `VK_ERROR_VALIDATION_FAILED_EXT` unless every one of its `bindings` is allowed (checked
+/// before anything is bound: all or none), else `forward`ed to the driver.
+fn bind(
+    device: vk::Device,
+    bindings: impl IntoIterator<Item = (Resource, vk::DeviceMemory)>,
+    forward: impl FnOnce(&ash::Device) -> vk::Result,
+) -> vk::Result {
+    let Some(this) = registry::device(device) else {
+        return vk::Result::ERROR_DEVICE_LOST;
     };
-    description.is_some_and(reads_only)
+    if !(bindings.into_iter()).all(|(resource, memory)| allowed(&this, resource, memory)) {
+        return vk::Result::ERROR_VALIDATION_FAILED_EXT;
+    }
+    forward(this.fns())
 }
 
 pub(crate) unsafe extern "system" fn bind_buffer_memory(
@@ -76,14 +89,10 @@ pub(crate) unsafe extern "system" fn bind_buffer_memory(
     memory: vk::DeviceMemory,
     offset: vk::DeviceSize,
 ) -> vk::Result {
-    let Some(this) = registry::device(device) else {
-        return vk::Result::ERROR_DEVICE_LOST;
-    };
-    if !allowed(&this, Dedicated::Buffer(buffer), memory) {
-        return vk::Result::ERROR_VALIDATION_FAILED_EXT;
-    }
-    // SAFETY: the application's valid call, forwarded.
-    unsafe { (this.fns().fp_v1_0().bind_buffer_memory)(device, buffer, memory, offset) }
+    bind(device, [(Resource::Buffer(buffer), memory)], |fns| {
+        // SAFETY: the application's valid call, forwarded.
+        unsafe { (fns.fp_v1_0().bind_buffer_memory)(device, buffer, memory, offset) }
+    })
 }
 
 pub(crate) unsafe extern "system" fn bind_image_memory(
@@ -92,14 +101,10 @@ pub(crate) unsafe extern "system" fn bind_image_memory(
     memory: vk::DeviceMemory,
     offset: vk::DeviceSize,
 ) -> vk::Result {
-    let Some(this) = registry::device(device) else {
-        return vk::Result::ERROR_DEVICE_LOST;
-    };
-    if !allowed(&this, Dedicated::Image(image), memory) {
-        return vk::Result::ERROR_VALIDATION_FAILED_EXT;
-    }
-    // SAFETY: the application's valid call, forwarded.
-    unsafe { (this.fns().fp_v1_0().bind_image_memory)(device, image, memory, offset) }
+    bind(device, [(Resource::Image(image), memory)], |fns| {
+        // SAFETY: the application's valid call, forwarded.
+        unsafe { (fns.fp_v1_0().bind_image_memory)(device, image, memory, offset) }
+    })
 }
 
 pub(crate) unsafe extern "system" fn bind_buffer_memory2(
@@ -107,20 +112,13 @@ pub(crate) unsafe extern "system" fn bind_buffer_memory2(
     count: u32,
     p_infos: *const vk::BindBufferMemoryInfo<'_>,
 ) -> vk::Result {
-    let Some(this) = registry::device(device) else {
-        return vk::Result::ERROR_DEVICE_LOST;
-    };
     // SAFETY: a valid array of `count` structures (VUID-vkBindBufferMemory2-pBindInfos-parameter).
     let infos = unsafe { raw_slice(p_infos, count) };
-    if !infos
-        .iter()
-        .all(|i| allowed(&this, Dedicated::Buffer(i.buffer), i.memory))
-    {
-        // Checked before anything is bound: all or none.
-        return vk::Result::ERROR_VALIDATION_FAILED_EXT;
-    }
-    // SAFETY: the application's valid call, forwarded.
-    unsafe { (this.fns().fp_v1_1().bind_buffer_memory2)(device, count, p_infos) }
+    let bindings = infos.iter().map(|i| (Resource::Buffer(i.buffer), i.memory));
+    bind(device, bindings, |fns| {
+        // SAFETY: the application's valid call, forwarded.
+        unsafe { (fns.fp_v1_1().bind_buffer_memory2)(device, count, p_infos) }
+    })
 }
 
 pub(crate) unsafe extern "system" fn bind_image_memory2(
@@ -128,19 +126,13 @@ pub(crate) unsafe extern "system" fn bind_image_memory2(
     count: u32,
     p_infos: *const vk::BindImageMemoryInfo<'_>,
 ) -> vk::Result {
-    let Some(this) = registry::device(device) else {
-        return vk::Result::ERROR_DEVICE_LOST;
-    };
     // SAFETY: a valid array of `count` structures (VUID-vkBindImageMemory2-pBindInfos-parameter).
     let infos = unsafe { raw_slice(p_infos, count) };
-    if !infos
-        .iter()
-        .all(|i| allowed(&this, Dedicated::Image(i.image), i.memory))
-    {
-        return vk::Result::ERROR_VALIDATION_FAILED_EXT;
-    }
-    // SAFETY: the application's valid call, forwarded.
-    unsafe { (this.fns().fp_v1_1().bind_image_memory2)(device, count, p_infos) }
+    let bindings = infos.iter().map(|i| (Resource::Image(i.image), i.memory));
+    bind(device, bindings, |fns| {
+        // SAFETY: the application's valid call, forwarded.
+        unsafe { (fns.fp_v1_1().bind_image_memory2)(device, count, p_infos) }
+    })
 }
 
 pub(crate) unsafe extern "system" fn map_memory(

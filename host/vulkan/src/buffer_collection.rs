@@ -180,58 +180,23 @@ fn map_sysmem(e: SysmemError) -> vk::Result {
     }
 }
 
-pub(crate) unsafe extern "system" fn set_buffer_collection_image_constraints(
+/// `vkSetBufferCollection{Image,Buffer}ConstraintsFUCHSIA`: the collection `handle`
+/// (VUID-…-collection-parameter), refused if its constraints are already set (the command's
+/// VUID, -collection-06394 / -collection-06403), then `constraints` (the sysmem constraints and
+/// what to record of them, from the command's info) set on sysmem and recorded.
+fn set_constraints(
     device: vk::Device,
-    collection_handle: vk::BufferCollectionFUCHSIA,
-    p_image_constraints_info: *const vk::ImageConstraintsInfoFUCHSIA<'_>,
+    handle: vk::BufferCollectionFUCHSIA,
+    constraints: impl FnOnce(&Device) -> Result<(sysmem_driver::Constraints, Recorded), vk::Result>,
 ) -> vk::Result {
     let result = (|| {
         let this = enabled(device)?;
-        let collection = collection(&this, collection_handle)?;
+        let collection = collection(&this, handle)?;
         let mut collection = lock(&collection);
         if collection.recorded.is_some() {
-            // VUID-vkSetBufferCollectionImageConstraintsFUCHSIA-collection-06394.
             return Err(vk::Result::ERROR_VALIDATION_FAILED_EXT);
         }
-        // SAFETY: a valid pointer to a valid structure (VUID-vkSetBufferCollectionImage
-        // ConstraintsFUCHSIA-pImageConstraintsInfo-parameter).
-        let info = unsafe { &*p_image_constraints_info };
-        let instance = registry::instance_of(this.physical_device())
-            .ok_or(vk::Result::ERROR_INITIALIZATION_FAILED)?;
-        // SAFETY: as above, with its arrays.
-        let offered =
-            unsafe { constraints::image_constraints(&instance, this.physical_device(), info) }?;
-        let sysmem_constraints = constraints::image_sysmem_constraints(&this, &offered, info)?;
-        let sysmem = collection
-            .sysmem
-            .as_mut()
-            .ok_or(vk::Result::ERROR_INITIALIZATION_FAILED)?;
-        sysmem
-            .set_constraints(sysmem_constraints)
-            .map_err(map_sysmem)?;
-        collection.recorded = Some(Recorded::Images(offered));
-        Ok(())
-    })();
-    result.err().unwrap_or(vk::Result::SUCCESS)
-}
-
-pub(crate) unsafe extern "system" fn set_buffer_collection_buffer_constraints(
-    device: vk::Device,
-    collection_handle: vk::BufferCollectionFUCHSIA,
-    p_buffer_constraints_info: *const vk::BufferConstraintsInfoFUCHSIA<'_>,
-) -> vk::Result {
-    let result = (|| {
-        let this = enabled(device)?;
-        let collection = collection(&this, collection_handle)?;
-        let mut collection = lock(&collection);
-        if collection.recorded.is_some() {
-            // VUID-vkSetBufferCollectionBufferConstraintsFUCHSIA-collection-06403.
-            return Err(vk::Result::ERROR_VALIDATION_FAILED_EXT);
-        }
-        // SAFETY: a valid pointer to a valid structure (VUID-vkSetBufferCollectionBuffer
-        // ConstraintsFUCHSIA-pBufferConstraintsInfo-parameter).
-        let info = unsafe { &*p_buffer_constraints_info };
-        let (sysmem_constraints, recorded) = constraints::buffer_constraints(&this, info)?;
+        let (sysmem_constraints, recorded) = constraints(&this)?;
         let sysmem = collection
             .sysmem
             .as_mut()
@@ -243,6 +208,40 @@ pub(crate) unsafe extern "system" fn set_buffer_collection_buffer_constraints(
         Ok(())
     })();
     result.err().unwrap_or(vk::Result::SUCCESS)
+}
+
+pub(crate) unsafe extern "system" fn set_buffer_collection_image_constraints(
+    device: vk::Device,
+    collection_handle: vk::BufferCollectionFUCHSIA,
+    p_image_constraints_info: *const vk::ImageConstraintsInfoFUCHSIA<'_>,
+) -> vk::Result {
+    // VUID-vkSetBufferCollectionImageConstraintsFUCHSIA-collection-06394: once.
+    set_constraints(device, collection_handle, |this| {
+        // SAFETY: a valid pointer to a valid structure (VUID-vkSetBufferCollectionImage
+        // ConstraintsFUCHSIA-pImageConstraintsInfo-parameter).
+        let info = unsafe { &*p_image_constraints_info };
+        let instance = registry::instance_of(this.physical_device())
+            .ok_or(vk::Result::ERROR_INITIALIZATION_FAILED)?;
+        // SAFETY: as above, with its arrays.
+        let offered =
+            unsafe { constraints::image_constraints(&instance, this.physical_device(), info) }?;
+        let sysmem_constraints = constraints::image_sysmem_constraints(this, &offered, info)?;
+        Ok((sysmem_constraints, Recorded::Images(offered)))
+    })
+}
+
+pub(crate) unsafe extern "system" fn set_buffer_collection_buffer_constraints(
+    device: vk::Device,
+    collection_handle: vk::BufferCollectionFUCHSIA,
+    p_buffer_constraints_info: *const vk::BufferConstraintsInfoFUCHSIA<'_>,
+) -> vk::Result {
+    // VUID-vkSetBufferCollectionBufferConstraintsFUCHSIA-collection-06403: once.
+    set_constraints(device, collection_handle, |this| {
+        // SAFETY: a valid pointer to a valid structure (VUID-vkSetBufferCollectionBuffer
+        // ConstraintsFUCHSIA-pBufferConstraintsInfo-parameter).
+        let info = unsafe { &*p_buffer_constraints_info };
+        constraints::buffer_constraints(this, info)
+    })
 }
 
 pub(crate) unsafe extern "system" fn get_buffer_collection_properties(

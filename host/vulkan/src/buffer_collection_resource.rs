@@ -15,7 +15,7 @@
 
 use ash::vk::{self, Handle};
 
-use crate::buffer_collection::{allocated, layout_matches, lock, Collection};
+use crate::buffer_collection::{allocated, layout_matches, lock, Collection, Collections};
 use crate::chain::{self, raw_slice};
 use crate::device::Device;
 use crate::dispatch as registry;
@@ -34,6 +34,59 @@ fn buffer_of<'a>(
         return Err(refusal);
     }
     Ok(allocated)
+}
+
+/// The device's collections, for a chain with a collection structure: the extension must be
+/// enabled, and the rest of the chain (`unknown`: a structure the layer does not know) empty of
+/// anything the layer cannot forward.
+fn collections(this: &Device, unknown: bool) -> Result<&Collections, vk::Result> {
+    let collections = this
+        .collections()
+        .ok_or(vk::Result::ERROR_EXTENSION_NOT_PRESENT)?;
+    if unknown {
+        return Err(vk::Result::ERROR_UNKNOWN);
+    }
+    Ok(collections)
+}
+
+/// `vkCreateBuffer` / `vkCreateImage` with `VkBufferCollection{Buffer,Image}CreateInfoFUCHSIA`
+/// naming buffer `index` of collection `handle`: the checks both structures have
+/// (VUID-VkBufferCollection{Buffer,Image}CreateInfoFUCHSIA-collection-parameter, -index-06388 /
+/// -index-06391), then `check` of what the resource needs of the allocated collection, then
+/// `create` (with the collection unlocked). The resource is recorded as made from that buffer
+/// (for VUID-VkMemoryAllocateInfo-buffer-06380 / -image-06381) and written to `p_out`.
+///
+/// # Safety
+/// `p_out` is a valid, writable pointer (VUID-vkCreateBuffer-pBuffer-parameter /
+/// VUID-vkCreateImage-pImage-parameter).
+unsafe fn create_from_collection<C, R: Handle + Copy>(
+    this: &Device,
+    (handle, index): (vk::BufferCollectionFUCHSIA, u32),
+    unknown: bool,
+    check: impl FnOnce(&Collection) -> Result<C, vk::Result>,
+    create: impl FnOnce(C) -> Result<R, vk::Result>,
+    p_out: *mut R,
+) -> vk::Result {
+    let result = (|| {
+        let collections = collections(this, unknown)?;
+        let refusal = vk::Result::ERROR_VALIDATION_FAILED_EXT;
+        let collection = collections.get(handle).ok_or(refusal)?;
+        let mut collection = lock(&collection);
+        buffer_of(this, &mut collection, index, refusal)?;
+        let checked = check(&collection)?;
+        drop(collection);
+        let resource = create(checked)?;
+        lock(&collections.resources).insert(resource.as_raw(), (handle, index));
+        Ok(resource)
+    })();
+    match result {
+        Ok(resource) => {
+            // SAFETY: the caller's contract.
+            unsafe { *p_out = resource };
+            vk::Result::SUCCESS
+        }
+        Err(e) => e,
+    }
 }
 
 /// `vkCreateImage` when the chain has `VkBufferCollectionImageCreateInfoFUCHSIA`; `None`
@@ -67,70 +120,56 @@ pub(crate) unsafe fn create_image(
     // SAFETY: the chain of a valid VkImageCreateInfo is valid and, borrowed with `info`,
     // stays live and unwritten.
     unsafe { chain::walk(info.p_next, visit) };
-    let (handle, index) = from?;
+    let from = from?;
     let this = registry::device(device)?;
-    Some(
-        (|| {
-            let collections = this
-                .collections()
-                .ok_or(vk::Result::ERROR_EXTENSION_NOT_PRESENT)?;
-            if unknown {
-                return Err(vk::Result::ERROR_UNKNOWN);
-            }
-            // VUID-VkBufferCollectionImageCreateInfoFUCHSIA-collection-parameter.
-            let collection = collections
-                .get(handle)
-                .ok_or(vk::Result::ERROR_VALIDATION_FAILED_EXT)?;
-            let mut collection = lock(&collection);
-            // VUID-VkBufferCollectionImageCreateInfoFUCHSIA-index-06391.
-            let refusal = vk::Result::ERROR_VALIDATION_FAILED_EXT;
-            let allocated = buffer_of(&this, &mut collection, index, refusal)?;
-            let chosen = allocated.chosen.as_ref().ok_or(refusal)?;
-            let same_pixels = crate::buffer_collection_constraints::pixel_format(info.format)
-                == Some(chosen.pixel_format);
-            if info.tiling != vk::ImageTiling::LINEAR || !same_pixels {
-                return Err(refusal);
-            }
-            let chosen_pixel_format = chosen.pixel_format;
-            let planes = collection
-                .sysmem()
-                .and_then(|s| s.planes(info.extent.width, info.extent.height))
-                .ok_or(refusal)?;
-            drop(collection);
-            external.handle_types |= ZIRCON_VMO;
-            let formats: &[vk::Format] = match &format_list {
-                // SAFETY: a valid VkImageFormatListCreateInfo addresses its formats.
-                Some(list) => unsafe { raw_slice(list.p_view_formats, list.view_format_count) },
-                None => &[],
-            };
-            let mut list = vk::ImageFormatListCreateInfo::default().view_formats(formats);
-            let mut rewritten = vk::ImageCreateInfo {
-                p_next: std::ptr::null(),
-                ..*info
-            }
-            .push_next(&mut external);
-            if format_list.is_some() {
-                rewritten = rewritten.push_next(&mut list);
-            }
-            let mut image = vk::Image::null();
-            // SAFETY: the application's create info with the collection structure replaced
-            // by typed copies built with push_next; the layer's own vkCreateImage.
-            let result =
-                unsafe { resource::create_image(device, &rewritten, p_allocator, &mut image) };
-            result.result()?;
-            if !layout_matches(&this, image, chosen_pixel_format, &planes) {
-                // SAFETY: made above, never handed out.
-                unsafe { resource::destroy_image(device, image, p_allocator) };
-                return Err(refusal);
-            }
-            lock(&collections.resources).insert(image.as_raw(), (handle, index));
-            // SAFETY: a valid, writable pointer (VUID-vkCreateImage-pImage-parameter).
-            unsafe { *p_image = image };
-            Ok(())
-        })()
-        .err()
-        .unwrap_or(vk::Result::SUCCESS),
-    )
+    let refusal = vk::Result::ERROR_VALIDATION_FAILED_EXT;
+    // VUID-VkBufferCollectionImageCreateInfoFUCHSIA-index-06391: also LINEAR, of the format
+    // sysmem chose, of a size sysmem can lay out.
+    let check = |collection: &Collection| {
+        let chosen = (collection.allocated.as_ref())
+            .and_then(|allocated| allocated.chosen.as_ref())
+            .ok_or(refusal)?;
+        let same_pixels = crate::buffer_collection_constraints::pixel_format(info.format)
+            == Some(chosen.pixel_format);
+        if info.tiling != vk::ImageTiling::LINEAR || !same_pixels {
+            return Err(refusal);
+        }
+        let planes = collection
+            .sysmem()
+            .and_then(|s| s.planes(info.extent.width, info.extent.height))
+            .ok_or(refusal)?;
+        Ok((chosen.pixel_format, planes))
+    };
+    let create = |(chosen_pixel_format, planes): (_, Vec<_>)| {
+        external.handle_types |= ZIRCON_VMO;
+        let formats: &[vk::Format] = match &format_list {
+            // SAFETY: a valid VkImageFormatListCreateInfo addresses its formats.
+            Some(list) => unsafe { raw_slice(list.p_view_formats, list.view_format_count) },
+            None => &[],
+        };
+        let mut list = vk::ImageFormatListCreateInfo::default().view_formats(formats);
+        let mut rewritten = vk::ImageCreateInfo {
+            p_next: std::ptr::null(),
+            ..*info
+        }
+        .push_next(&mut external);
+        if format_list.is_some() {
+            rewritten = rewritten.push_next(&mut list);
+        }
+        let mut image = vk::Image::null();
+        // SAFETY: the application's create info with the collection structure replaced
+        // by typed copies built with push_next; the layer's own vkCreateImage.
+        let result = unsafe { resource::create_image(device, &rewritten, p_allocator, &mut image) };
+        result.result()?;
+        if !layout_matches(&this, image, chosen_pixel_format, &planes) {
+            // SAFETY: made above, never handed out.
+            unsafe { resource::destroy_image(device, image, p_allocator) };
+            return Err(refusal);
+        }
+        Ok(image)
+    };
+    // SAFETY: a valid, writable pointer (VUID-vkCreateImage-pImage-parameter).
+    Some(unsafe { create_from_collection(&this, from, unknown, check, create, p_image) })
 }
 
 /// `vkCreateBuffer` when the chain has `VkBufferCollectionBufferCreateInfoFUCHSIA`; `None`
@@ -160,49 +199,27 @@ pub(crate) unsafe fn create_buffer(
     };
     // SAFETY: the chain of a valid VkBufferCreateInfo is valid and stays live and unwritten.
     unsafe { chain::walk(info.p_next, visit) };
-    let (handle, index) = from?;
+    let from = from?;
     let this = registry::device(device)?;
-    Some(
-        (|| {
-            let collections = this
-                .collections()
-                .ok_or(vk::Result::ERROR_EXTENSION_NOT_PRESENT)?;
-            if unknown {
-                return Err(vk::Result::ERROR_UNKNOWN);
-            }
-            // VUID-VkBufferCollectionBufferCreateInfoFUCHSIA-collection-parameter.
-            let collection = collections
-                .get(handle)
-                .ok_or(vk::Result::ERROR_VALIDATION_FAILED_EXT)?;
-            let mut collection = lock(&collection);
-            // VUID-VkBufferCollectionBufferCreateInfoFUCHSIA-index-06388.
-            buffer_of(
-                &this,
-                &mut collection,
-                index,
-                vk::Result::ERROR_VALIDATION_FAILED_EXT,
-            )?;
-            drop(collection);
-            external.handle_types |= ZIRCON_VMO;
-            let rewritten = vk::BufferCreateInfo {
-                p_next: std::ptr::null(),
-                ..*info
-            }
-            .push_next(&mut external);
-            let mut buffer = vk::Buffer::null();
-            // SAFETY: the application's create info with the collection structure replaced;
-            // the layer's own vkCreateBuffer.
-            let result =
-                unsafe { resource::create_buffer(device, &rewritten, p_allocator, &mut buffer) };
-            result.result()?;
-            lock(&collections.resources).insert(buffer.as_raw(), (handle, index));
-            // SAFETY: a valid, writable pointer (VUID-vkCreateBuffer-pBuffer-parameter).
-            unsafe { *p_buffer = buffer };
-            Ok(())
-        })()
-        .err()
-        .unwrap_or(vk::Result::SUCCESS),
-    )
+    let create = |()| {
+        external.handle_types |= ZIRCON_VMO;
+        let rewritten = vk::BufferCreateInfo {
+            p_next: std::ptr::null(),
+            ..*info
+        }
+        .push_next(&mut external);
+        let mut buffer = vk::Buffer::null();
+        // SAFETY: the application's create info with the collection structure replaced;
+        // the layer's own vkCreateBuffer.
+        let result =
+            unsafe { resource::create_buffer(device, &rewritten, p_allocator, &mut buffer) };
+        result.result()?;
+        Ok(buffer)
+    };
+    // VUID-VkBufferCollectionBufferCreateInfoFUCHSIA-index-06388: nothing more than the index.
+    let check = |_: &Collection| Ok(());
+    // SAFETY: a valid, writable pointer (VUID-vkCreateBuffer-pBuffer-parameter).
+    Some(unsafe { create_from_collection(&this, from, unknown, check, create, p_buffer) })
 }
 
 /// Forgets a destroyed buffer or image (its raw handle).
@@ -251,12 +268,7 @@ pub(crate) unsafe fn allocate_memory(
     let invalid = vk::Result::ERROR_INVALID_EXTERNAL_HANDLE;
     Some(
         (|| {
-            let collections = this
-                .collections()
-                .ok_or(vk::Result::ERROR_EXTENSION_NOT_PRESENT)?;
-            if unknown {
-                return Err(vk::Result::ERROR_UNKNOWN);
-            }
+            let collections = collections(&this, unknown)?;
             // VUID-VkMemoryAllocateInfo-pNext-06383: dedicated to exactly one resource.
             let (image, buffer) = dedicated.ok_or(invalid)?;
             let raw = match (image.is_null(), buffer.is_null()) {

@@ -97,22 +97,18 @@ pub(crate) unsafe extern "system" fn get_physical_device_image_format_properties
         .fp_v1_1()
         .get_physical_device_image_format_properties2;
     let mut external = None;
-    let mut format_list = None;
-    let mut stencil_usage = None;
+    let mut forwarded = chain::ForwardedImageStructures::default();
     let mut drm_modifier = None;
     let mut unknown = false;
     let visit = |node: chain::Node<'_>| {
         if let Some(s) = node.get::<vk::PhysicalDeviceExternalImageFormatInfo<'_>>() {
             external = Some(s.handle_type);
-        } else if let Some(s) = node.get::<vk::ImageFormatListCreateInfo<'_>>() {
-            format_list = Some(s);
         } else if let Some(s) = node.get::<vk::PhysicalDeviceImageDrmFormatModifierInfoEXT<'_>>() {
             drm_modifier = Some(s);
-        } else if let Some(s) = node.get::<vk::ImageStencilUsageCreateInfo<'_>>() {
-            stencil_usage =
-                Some(vk::ImageStencilUsageCreateInfo::default().stencil_usage(s.stencil_usage));
         } else {
-            unknown = true;
+            // SAFETY: the arrays of a valid VkPhysicalDeviceImageFormatInfo2's chain live and
+            // stay unwritten during this call, which `forwarded` (a local) does not outlive.
+            unknown |= !unsafe { forwarded.take(node) };
         }
     };
     // SAFETY: the chain of a valid VkPhysicalDeviceImageFormatInfo2 is valid
@@ -126,12 +122,8 @@ pub(crate) unsafe extern "system" fn get_physical_device_image_format_properties
     if unknown {
         return vk::Result::ERROR_UNKNOWN;
     }
-    let formats: &[vk::Format] = match &format_list {
-        // SAFETY: a valid VkImageFormatListCreateInfo addresses `view_format_count` formats.
-        Some(list) => unsafe { raw_slice(list.p_view_formats, list.view_format_count) },
-        None => &[],
-    };
-    let mut host_format_list = vk::ImageFormatListCreateInfo::default().view_formats(formats);
+    let formats = forwarded.view_formats();
+    let mut host_format_list = forwarded.format_list();
     let mut host_external =
         vk::PhysicalDeviceExternalImageFormatInfo::default().handle_type(HOST_ALLOCATION);
     let mut host_info = vk::PhysicalDeviceImageFormatInfo2::default()
@@ -141,10 +133,11 @@ pub(crate) unsafe extern "system" fn get_physical_device_image_format_properties
         .usage(info.usage)
         .flags(info.flags)
         .push_next(&mut host_external);
-    if format_list.is_some() {
-        host_info = host_info.push_next(&mut host_format_list);
+    if let Some(format_list) = host_format_list.as_mut() {
+        host_info = host_info.push_next(format_list);
     }
-    if let Some(stencil_usage) = stencil_usage.as_mut() {
+    let mut host_stencil_usage = forwarded.stencil_usage();
+    if let Some(stencil_usage) = host_stencil_usage.as_mut() {
         host_info = host_info.push_next(stencil_usage);
     }
     // VK_EXT_image_drm_format_modifier (tiling DRM_FORMAT_MODIFIER_EXT needs it,

@@ -91,3 +91,49 @@ pub(crate) unsafe fn raw_slice<'a, T>(ptr: *const T, count: u32) -> &'a [T] {
     // SAFETY: the caller's contract.
     unsafe { std::slice::from_raw_parts(ptr, count as usize) }
 }
+
+/// The structures of an image's input chain that both its creation (`VkImageCreateInfo`) and
+/// its format query (`VkPhysicalDeviceImageFormatInfo2`) take, and that the layer forwards as
+/// given when it rebuilds either chain: `VkImageFormatListCreateInfo` (its formats, the
+/// application's array) and `VkImageStencilUsageCreateInfo`.
+#[derive(Default)]
+pub(crate) struct ForwardedImageStructures<'a> {
+    view_formats: Option<&'a [vk::Format]>,
+    stencil_usage: Option<vk::ImageUsageFlags>,
+}
+
+impl<'a> ForwardedImageStructures<'a> {
+    /// Keeps what the layer forwards of `node` if it is one of these structures; whether it was.
+    ///
+    /// # Safety
+    /// `node`'s arrays (a format list's view formats) stay live and unwritten for `'a`.
+    pub(crate) unsafe fn take(&mut self, node: Node<'_>) -> bool {
+        if let Some(s) = node.get::<vk::ImageFormatListCreateInfo<'_>>() {
+            // SAFETY: a valid VkImageFormatListCreateInfo addresses `view_format_count` formats,
+            // live for `'a` (the caller's contract).
+            self.view_formats = Some(unsafe { raw_slice(s.p_view_formats, s.view_format_count) });
+        } else if let Some(s) = node.get::<vk::ImageStencilUsageCreateInfo<'_>>() {
+            self.stencil_usage = Some(s.stencil_usage);
+        } else {
+            return false;
+        }
+        true
+    }
+
+    /// The format list's view formats (none without a format list).
+    pub(crate) fn view_formats(&self) -> &'a [vk::Format] {
+        self.view_formats.unwrap_or_default()
+    }
+
+    /// A copy of the format list to chain again, if the application chained one.
+    pub(crate) fn format_list(&self) -> Option<vk::ImageFormatListCreateInfo<'a>> {
+        let formats = self.view_formats?;
+        Some(vk::ImageFormatListCreateInfo::default().view_formats(formats))
+    }
+
+    /// A copy of the stencil usage to chain again, if the application chained one.
+    pub(crate) fn stencil_usage(&self) -> Option<vk::ImageStencilUsageCreateInfo<'static>> {
+        let usage = self.stencil_usage?;
+        Some(vk::ImageStencilUsageCreateInfo::default().stencil_usage(usage))
+    }
+}

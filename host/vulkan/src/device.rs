@@ -8,7 +8,7 @@ use ash::vk;
 use fuchsia_zircon_types::zx_koid_t;
 
 use crate::dispatch::Instance;
-use crate::resource::{Dedicated, ExportedDedication, ResourceDescription};
+use crate::resource::{ExportedDedication, Resource, ResourceDescription};
 use crate::zx::{self, Mapping, UnownedVmo, Vmo};
 use crate::HOST_ALLOCATION;
 
@@ -46,8 +46,7 @@ pub(crate) struct State {
     /// Payloads exported by this device, by VMO koid: what their exporter was dedicated to.
     pub(crate) payloads: HashMap<zx_koid_t, Payload>,
     /// Descriptions of buffers and images created for ZIRCON_VMO memory.
-    pub(crate) buffers: HashMap<vk::Buffer, ResourceDescription>,
-    pub(crate) images: HashMap<vk::Image, ResourceDescription>,
+    pub(crate) resources: HashMap<Resource, ResourceDescription>,
 }
 
 /// What the layer holds for one `VkDeviceMemory`.
@@ -197,12 +196,8 @@ impl Device {
             .unwrap_or(ExportedDedication::Unknown)
     }
 
-    pub(crate) fn description(&self, dedicated: Option<Dedicated>) -> Option<ResourceDescription> {
-        let state = self.lock()?;
-        match dedicated? {
-            Dedicated::Buffer(buffer) => state.buffers.get(&buffer).cloned(),
-            Dedicated::Image(image) => state.images.get(&image).cloned(),
-        }
+    pub(crate) fn description(&self, dedicated: Option<Resource>) -> Option<ResourceDescription> {
+        self.lock()?.resources.get(&dedicated?).cloned()
     }
 
     /// The memory types a VMO mapping (read-write, or read-only for a VMO without WRITE) can be

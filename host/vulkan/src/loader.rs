@@ -167,17 +167,31 @@ pub(crate) unsafe fn next_instance_link(
     if found.is_null() {
         return None;
     }
-    // SAFETY: a loader link structure of this chain, which the loader lets layers advance.
-    let link = unsafe { (*found).layer_info };
+    // SAFETY: a loader link structure of this chain, live during the call.
+    let layer_info = unsafe { &raw mut (*found).layer_info };
+    // SAFETY: its `pLayerInfo`, the loader's and writable, is null or this layer's link.
+    let this = unsafe { advance_link(layer_info, |link| link.next) }?;
+    Some(this.next_get_instance_proc_addr)
+}
+
+/// This layer's link (`*layer_info`, `None` if null), with `*layer_info` advanced to the next
+/// layer's (`next` of the link): that hands the next link to the next layer, as the loader
+/// interface specifies every layer does before calling down.
+///
+/// # Safety
+/// `layer_info` is the live, writable `pLayerInfo` of a loader link structure, null or this
+/// layer's live link.
+unsafe fn advance_link<L>(layer_info: *mut *mut L, next: fn(&L) -> *mut L) -> Option<L> {
+    // SAFETY: a live `pLayerInfo` (the caller's contract).
+    let link = unsafe { layer_info.read() };
     if link.is_null() {
         return None;
     }
-    // SAFETY: `link` is the loader's live link for this layer.
+    // SAFETY: `link` is the loader's live link for this layer (the caller's contract).
     let this = unsafe { link.read() };
-    // SAFETY: advancing the loader's link structure hands the next link to the next layer, as
-    // the loader interface specifies (the structure is the loader's, writable).
-    unsafe { (*found).layer_info = this.next };
-    Some(this.next_get_instance_proc_addr)
+    // SAFETY: a live, writable `pLayerInfo` (the caller's contract).
+    unsafe { layer_info.write(next(&this)) };
+    Some(this)
 }
 
 /// In a `vkCreateDevice` the loader called: the next layer's `vkGetInstanceProcAddr` and
@@ -194,15 +208,10 @@ pub(crate) unsafe fn next_device_link(
     if found.is_null() {
         return None;
     }
-    // SAFETY: a loader link structure of this chain.
-    let link = unsafe { (*found).layer_info };
-    if link.is_null() {
-        return None;
-    }
-    // SAFETY: `link` is the loader's live link for this layer.
-    let this = unsafe { link.read() };
-    // SAFETY: as in `next_instance_link`.
-    unsafe { (*found).layer_info = this.next };
+    // SAFETY: a loader link structure of this chain, live during the call.
+    let layer_info = unsafe { &raw mut (*found).layer_info };
+    // SAFETY: its `pLayerInfo`, the loader's and writable, is null or this layer's link.
+    let this = unsafe { advance_link(layer_info, |link| link.next) }?;
     Some((
         this.next_get_instance_proc_addr,
         this.next_get_device_proc_addr,

@@ -7,7 +7,7 @@ use fuchsia_zircon_types::zx_handle_t;
 use crate::chain;
 use crate::device::{Device, Forwarded, Record};
 use crate::dispatch as registry;
-use crate::resource::{dedicated_import_allowed, status, Dedicated, ExportedDedication};
+use crate::resource::{dedicated_import_allowed, status, ExportedDedication, Resource};
 use crate::zx::{self, UnownedVmo, Vmo};
 use crate::ZIRCON_VMO;
 
@@ -31,7 +31,7 @@ struct AllocateChain {
     export_zircon: bool,
     export_others: bool,
     import: Option<(vk::ExternalMemoryHandleTypeFlags, zx_handle_t)>,
-    dedicated: Option<Dedicated>,
+    dedicated: Option<Resource>,
     forwarded: Forwarded,
     unknown: bool,
 }
@@ -57,9 +57,9 @@ impl AllocateChain {
             }
         } else if let Some(s) = node.get::<vk::MemoryDedicatedAllocateInfo<'_>>() {
             self.dedicated = if s.buffer != vk::Buffer::null() {
-                Some(Dedicated::Buffer(s.buffer))
+                Some(Resource::Buffer(s.buffer))
             } else if s.image != vk::Image::null() {
-                Some(Dedicated::Image(s.image))
+                Some(Resource::Image(s.image))
             } else {
                 None
             };

@@ -2,17 +2,29 @@
 //! rewritten to `HOST_ALLOCATION`, and the description of each resource kept for the
 //! dedicated-import rules (VUID-VkMemoryDedicatedAllocateInfo-buffer-04752 / -image-04751).
 
-use ash::vk;
+use ash::vk::{self, Handle};
 
 use crate::chain::{self, raw_slice};
+use crate::device::Device;
 use crate::dispatch as registry;
 use crate::{HOST_ALLOCATION, ZIRCON_VMO};
 
-/// `VkMemoryDedicatedAllocateInfo`'s resource.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Dedicated {
+/// A `VkBuffer` or `VkImage`: what memory is bound to, or dedicated to
+/// (`VkMemoryDedicatedAllocateInfo`'s resource).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Resource {
     Buffer(vk::Buffer),
     Image(vk::Image),
+}
+
+impl Resource {
+    /// The handle's raw value.
+    fn as_raw(self) -> u64 {
+        match self {
+            Self::Buffer(buffer) => buffer.as_raw(),
+            Self::Image(image) => image.as_raw(),
+        }
+    }
 }
 
 /// The creation parameters of a resource, as "identical" in 04751/04752 compares them: every
@@ -128,7 +140,7 @@ pub(crate) enum ExportedDedication {
 /// Whether a dedicated import for `dedicated` (described by `importing`, if known) may import a
 /// payload exported as `exported` (04751 / 04752).
 pub(crate) fn dedicated_import_allowed(
-    dedicated: Dedicated,
+    dedicated: Resource,
     importing: Option<&ResourceDescription>,
     exported: &ExportedDedication,
 ) -> bool {
@@ -136,7 +148,7 @@ pub(crate) fn dedicated_import_allowed(
         ExportedDedication::Unknown => true,
         ExportedDedication::NotDedicated => false,
         ExportedDedication::Dedicated(exporter) => {
-            exporter.is_buffer() == matches!(dedicated, Dedicated::Buffer(_))
+            exporter.is_buffer() == matches!(dedicated, Resource::Buffer(_))
                 && importing.is_none_or(|importing| importing == exporter)
         }
     }
@@ -151,6 +163,35 @@ pub(crate) fn status<T>(result: Result<T, vk::Result>, out: &mut T) -> vk::Resul
         }
         Err(e) => e,
     }
+}
+
+/// The end of `vkCreateBuffer` / `vkCreateImage` for `ZIRCON_VMO` memory: the driver's
+/// `result`; on success the resource's description (`describe`) is kept for the dedicated-import
+/// and bind rules, and the resource written to `out`.
+fn created<R: Copy>(
+    this: &Device,
+    result: Result<R, vk::Result>,
+    resource: fn(R) -> Resource,
+    describe: impl FnOnce() -> ResourceDescription,
+    out: &mut R,
+) -> vk::Result {
+    if let (Ok(created), Some(mut state)) = (&result, this.lock()) {
+        state.resources.insert(resource(*created), describe());
+    }
+    status(result, out)
+}
+
+/// `vkDestroyBuffer` / `vkDestroyImage`: forgets what the layer keeps of `resource`, then
+/// `forward`s the call to the driver.
+fn destroy(device: vk::Device, resource: Resource, forward: impl FnOnce(&ash::Device)) {
+    let Some(this) = registry::device(device) else {
+        return;
+    };
+    if let Some(mut state) = this.lock() {
+        state.resources.remove(&resource);
+    }
+    crate::buffer_collection_resource::forget(&this, resource.as_raw());
+    forward(this.fns());
 }
 
 pub(crate) unsafe extern "system" fn create_buffer(
@@ -221,17 +262,10 @@ pub(crate) unsafe extern "system" fn create_buffer(
     }
     // SAFETY: the application's valid call with the handle type rewritten; the chain is built
     // with push_next from live locals; the queue family array is the application's.
-    let buffer = match unsafe { this.fns().create_buffer(&host_info, allocator) } {
-        Ok(buffer) => buffer,
-        Err(result) => return result,
-    };
+    let result = unsafe { this.fns().create_buffer(&host_info, allocator) };
     // SAFETY: `info` is valid (Vulkan's requirement on the caller).
-    let description = unsafe { ResourceDescription::buffer(info, types) };
-    if let Some(mut state) = this.lock() {
-        state.buffers.insert(buffer, description);
-    }
-    *out = buffer;
-    vk::Result::SUCCESS
+    let describe = || unsafe { ResourceDescription::buffer(info, types) };
+    created(&this, result, Resource::Buffer, describe, out)
 }
 
 pub(crate) unsafe extern "system" fn destroy_buffer(
@@ -239,18 +273,13 @@ pub(crate) unsafe extern "system" fn destroy_buffer(
     buffer: vk::Buffer,
     p_allocator: *const vk::AllocationCallbacks<'_>,
 ) {
-    let Some(this) = registry::device(device) else {
-        return;
-    };
     // SAFETY: null or a valid pointer to valid callbacks
     // (VUID-vkDestroyBuffer-pAllocator-parameter).
     let allocator = unsafe { p_allocator.as_ref() };
-    if let Some(mut state) = this.lock() {
-        state.buffers.remove(&buffer);
-    }
-    crate::buffer_collection_resource::forget(&this, ash::vk::Handle::as_raw(buffer));
-    // SAFETY: the application's valid call, forwarded.
-    unsafe { this.fns().destroy_buffer(buffer, allocator) };
+    destroy(device, Resource::Buffer(buffer), |fns| {
+        // SAFETY: the application's valid call, forwarded.
+        unsafe { fns.destroy_buffer(buffer, allocator) }
+    });
 }
 
 pub(crate) unsafe extern "system" fn create_image(
@@ -277,25 +306,21 @@ pub(crate) unsafe extern "system" fn create_image(
     // accesses during the call.
     let out = unsafe { &mut *p_image };
     let mut external = None;
-    let mut format_list = None;
-    let mut stencil_usage = None;
+    let mut forwarded = chain::ForwardedImageStructures::default();
     let mut explicit_modifier = None;
     let mut modifier_list = None;
     let mut unknown = false;
     let visit = |node: chain::Node<'_>| {
         if let Some(s) = node.get::<vk::ExternalMemoryImageCreateInfo<'_>>() {
             external = Some(s.handle_types);
-        } else if let Some(s) = node.get::<vk::ImageFormatListCreateInfo<'_>>() {
-            format_list = Some(s);
         } else if let Some(s) = node.get::<vk::ImageDrmFormatModifierExplicitCreateInfoEXT<'_>>() {
             explicit_modifier = Some(s);
         } else if let Some(s) = node.get::<vk::ImageDrmFormatModifierListCreateInfoEXT<'_>>() {
             modifier_list = Some(s);
-        } else if let Some(s) = node.get::<vk::ImageStencilUsageCreateInfo<'_>>() {
-            stencil_usage =
-                Some(vk::ImageStencilUsageCreateInfo::default().stencil_usage(s.stencil_usage));
         } else {
-            unknown = true;
+            // SAFETY: the arrays of a valid VkImageCreateInfo's chain live and stay unwritten
+            // during this call, which `forwarded` (a local) does not outlive.
+            unknown |= !unsafe { forwarded.take(node) };
         }
     };
     // SAFETY: the chain of a valid VkImageCreateInfo is valid
@@ -309,15 +334,10 @@ pub(crate) unsafe extern "system" fn create_image(
     if unknown {
         return vk::Result::ERROR_UNKNOWN;
     }
-    let formats: &[vk::Format] = match &format_list {
-        // SAFETY: a valid VkImageFormatListCreateInfo addresses `view_format_count` formats.
-        Some(list) => unsafe { raw_slice(list.p_view_formats, list.view_format_count) },
-        None => &[],
-    };
     // SAFETY: a valid create info addresses `queue_family_index_count` indices (or none).
     let queue_families =
         unsafe { raw_slice(info.p_queue_family_indices, info.queue_family_index_count) };
-    let mut host_format_list = vk::ImageFormatListCreateInfo::default().view_formats(formats);
+    let mut host_format_list = forwarded.format_list();
     let mut host_external = vk::ExternalMemoryImageCreateInfo::default()
         .handle_types((types & !ZIRCON_VMO) | HOST_ALLOCATION);
     let mut host_info = vk::ImageCreateInfo::default()
@@ -334,8 +354,8 @@ pub(crate) unsafe extern "system" fn create_image(
         .initial_layout(info.initial_layout)
         .queue_family_indices(queue_families)
         .push_next(&mut host_external);
-    if format_list.is_some() {
-        host_info = host_info.push_next(&mut host_format_list);
+    if let Some(format_list) = host_format_list.as_mut() {
+        host_info = host_info.push_next(format_list);
     }
     // VK_EXT_image_drm_format_modifier's explicit layout (sysmem's row pitch and plane
     // offsets), forwarded as given.
@@ -366,22 +386,16 @@ pub(crate) unsafe extern "system" fn create_image(
     if let Some(list) = host_modifier_list.as_mut() {
         host_info = host_info.push_next(list);
     }
-    if let Some(stencil_usage) = stencil_usage.as_mut() {
+    let mut host_stencil_usage = forwarded.stencil_usage();
+    if let Some(stencil_usage) = host_stencil_usage.as_mut() {
         host_info = host_info.push_next(stencil_usage);
     }
     // SAFETY: the application's valid call with the handle type rewritten; the chain is built
     // with push_next from live locals; the arrays are the application's.
-    let image = match unsafe { this.fns().create_image(&host_info, allocator) } {
-        Ok(image) => image,
-        Err(result) => return result,
-    };
+    let result = unsafe { this.fns().create_image(&host_info, allocator) };
     // SAFETY: `info` is valid (Vulkan's requirement on the caller).
-    let description = unsafe { ResourceDescription::image(info, types) };
-    if let Some(mut state) = this.lock() {
-        state.images.insert(image, description);
-    }
-    *out = image;
-    vk::Result::SUCCESS
+    let describe = || unsafe { ResourceDescription::image(info, types) };
+    created(&this, result, Resource::Image, describe, out)
 }
 
 pub(crate) unsafe extern "system" fn destroy_image(
@@ -389,16 +403,11 @@ pub(crate) unsafe extern "system" fn destroy_image(
     image: vk::Image,
     p_allocator: *const vk::AllocationCallbacks<'_>,
 ) {
-    let Some(this) = registry::device(device) else {
-        return;
-    };
     // SAFETY: null or a valid pointer to valid callbacks
     // (VUID-vkDestroyImage-pAllocator-parameter).
     let allocator = unsafe { p_allocator.as_ref() };
-    if let Some(mut state) = this.lock() {
-        state.images.remove(&image);
-    }
-    crate::buffer_collection_resource::forget(&this, ash::vk::Handle::as_raw(image));
-    // SAFETY: the application's valid call, forwarded.
-    unsafe { this.fns().destroy_image(image, allocator) };
+    destroy(device, Resource::Image(image), |fns| {
+        // SAFETY: the application's valid call, forwarded.
+        unsafe { fns.destroy_image(image, allocator) }
+    });
 }
