@@ -199,13 +199,15 @@ pub fn open_fds() -> usize {
 /// `/svc` of its own (so parallel test binaries do not meet), started at the first call and
 /// kept for the life of the process; `Allocator::connect()` then reaches it as a component
 /// reaches sysmem. The directory is reused if a pid comes back (the service replaces a stale
-/// socket); it holds only the socket and its lock file.
+/// socket); it holds only the socket and its lock file, and lies under `CARGO_TARGET_TMPDIR`.
 #[cfg(target_os = "linux")]
 pub fn host_sysmem() -> &'static vmo_interop::sysmem::HostSysmem {
     static SERVICE: std::sync::OnceLock<vmo_interop::sysmem::HostSysmem> =
         std::sync::OnceLock::new();
     SERVICE.get_or_init(|| {
-        let svc = std::env::temp_dir().join(format!("vmo-interop-test-svc-{}", std::process::id()));
+        // In the build tree's scratch directory (`cargo clean` removes it), not in $TMPDIR.
+        let svc = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("vmo-interop-test-svc-{}", std::process::id()));
         std::fs::create_dir_all(&svc).expect("a private /svc");
         // Set before any thread connects: every caller waits for this initialisation.
         std::env::set_var("VMO_INTEROP_SVC_DIR", &svc);
