@@ -76,11 +76,45 @@ impl Gpu {
     /// VUID-VkImageMemoryBarrier-image-01672) from UNDEFINED to GENERAL for transfer writes
     /// (`vkCmdPipelineBarrier` TOP_OF_PIPE → TRANSFER).
     pub fn to_general_for_transfer_writes(&self, cmd: vk::CommandBuffer, image: vk::Image) {
+        self.image_barrier(
+            cmd,
+            image,
+            (
+                vk::ImageLayout::UNDEFINED,
+                vk::AccessFlags::empty(),
+                vk::PipelineStageFlags::TOP_OF_PIPE,
+            ),
+            (
+                vk::ImageLayout::GENERAL,
+                vk::AccessFlags::TRANSFER_WRITE,
+                vk::PipelineStageFlags::TRANSFER,
+            ),
+        );
+    }
+
+    /// Records a barrier taking `image` (all its planes, as above) from a layout, access and
+    /// stage to another.
+    pub fn image_barrier(
+        &self,
+        cmd: vk::CommandBuffer,
+        image: vk::Image,
+        (old_layout, src_access, src_stage): (
+            vk::ImageLayout,
+            vk::AccessFlags,
+            vk::PipelineStageFlags,
+        ),
+        (new_layout, dst_access, dst_stage): (
+            vk::ImageLayout,
+            vk::AccessFlags,
+            vk::PipelineStageFlags,
+        ),
+    ) {
         let barrier = [vk::ImageMemoryBarrier::default()
             .image(image)
-            .old_layout(vk::ImageLayout::UNDEFINED)
-            .new_layout(vk::ImageLayout::GENERAL)
-            .dst_access_mask(vk::AccessFlags::TRANSFER_WRITE)
+            .old_layout(old_layout)
+            .new_layout(new_layout)
+            .src_access_mask(src_access)
+            .dst_access_mask(dst_access)
             .src_queue_family_index(vk::QUEUE_FAMILY_IGNORED)
             .dst_queue_family_index(vk::QUEUE_FAMILY_IGNORED)
             .subresource_range(color_range())];
@@ -88,8 +122,8 @@ impl Gpu {
         unsafe {
             self.device.cmd_pipeline_barrier(
                 cmd,
-                vk::PipelineStageFlags::TOP_OF_PIPE,
-                vk::PipelineStageFlags::TRANSFER,
+                src_stage,
+                dst_stage,
                 vk::DependencyFlags::empty(),
                 &[],
                 &[],

@@ -44,30 +44,6 @@ pub fn transfer_info(formats: &[vk::Format], width: u32, height: u32) -> VulkanI
     VulkanImageInfo::from_create_info(&create, &formats[1..]).unwrap()
 }
 
-/// The barrier that takes `image` (all its planes) from one layout and access to another.
-fn layout_barrier(
-    image: vk::Image,
-    (old_layout, src_access): (vk::ImageLayout, vk::AccessFlags),
-    (new_layout, dst_access): (vk::ImageLayout, vk::AccessFlags),
-) -> vk::ImageMemoryBarrier<'static> {
-    vk::ImageMemoryBarrier::default()
-        .image(image)
-        .old_layout(old_layout)
-        .new_layout(new_layout)
-        .src_access_mask(src_access)
-        .dst_access_mask(dst_access)
-        .src_queue_family_index(vk::QUEUE_FAMILY_IGNORED)
-        .dst_queue_family_index(vk::QUEUE_FAMILY_IGNORED)
-        .subresource_range(color_range())
-}
-
-fn color_range() -> vk::ImageSubresourceRange {
-    vk::ImageSubresourceRange::default()
-        .aspect_mask(vk::ImageAspectFlags::COLOR)
-        .level_count(1)
-        .layer_count(1)
-}
-
 /// Copies tightly packed planes from `buffer` into `image` (bound) on the GPU, visible to the
 /// host afterwards: each region is (aspect, offset in the buffer, extent in the plane's
 /// texels).
@@ -96,51 +72,45 @@ pub fn copy_planes(
         .collect();
     // Copied in TRANSFER_DST_OPTIMAL (the validation layer warns of a copy into GENERAL), then
     // taken to GENERAL, the layout in which the host may read a linear image's memory.
-    let to_transfer = [layout_barrier(
-        image,
-        (vk::ImageLayout::UNDEFINED, vk::AccessFlags::empty()),
-        (
-            vk::ImageLayout::TRANSFER_DST_OPTIMAL,
-            vk::AccessFlags::TRANSFER_WRITE,
-        ),
-    )];
-    let to_host = [layout_barrier(
-        image,
-        (
-            vk::ImageLayout::TRANSFER_DST_OPTIMAL,
-            vk::AccessFlags::TRANSFER_WRITE,
-        ),
-        (vk::ImageLayout::GENERAL, vk::AccessFlags::HOST_READ),
-    )];
     gpu.submit(|cmd| {
-        // SAFETY: recording valid commands on our buffer and image, bound to memory; each
-        // region is one plane of the image, within the buffer.
-        unsafe {
-            gpu.device.cmd_pipeline_barrier(
-                cmd,
+        gpu.image_barrier(
+            cmd,
+            image,
+            (
+                vk::ImageLayout::UNDEFINED,
+                vk::AccessFlags::empty(),
                 vk::PipelineStageFlags::TOP_OF_PIPE,
+            ),
+            (
+                vk::ImageLayout::TRANSFER_DST_OPTIMAL,
+                vk::AccessFlags::TRANSFER_WRITE,
                 vk::PipelineStageFlags::TRANSFER,
-                vk::DependencyFlags::empty(),
-                &[],
-                &[],
-                &to_transfer,
-            );
+            ),
+        );
+        // SAFETY: recording valid commands on our buffer and image, bound to memory, the image
+        // in TRANSFER_DST_OPTIMAL; each region is one plane of the image, within the buffer.
+        unsafe {
             gpu.device.cmd_copy_buffer_to_image(
                 cmd,
                 buffer,
                 image,
                 vk::ImageLayout::TRANSFER_DST_OPTIMAL,
                 &regions,
-            );
-            gpu.device.cmd_pipeline_barrier(
-                cmd,
+            )
+        };
+        gpu.image_barrier(
+            cmd,
+            image,
+            (
+                vk::ImageLayout::TRANSFER_DST_OPTIMAL,
+                vk::AccessFlags::TRANSFER_WRITE,
                 vk::PipelineStageFlags::TRANSFER,
+            ),
+            (
+                vk::ImageLayout::GENERAL,
+                vk::AccessFlags::HOST_READ,
                 vk::PipelineStageFlags::HOST,
-                vk::DependencyFlags::empty(),
-                &[],
-                &[],
-                &to_host,
-            );
-        }
+            ),
+        );
     });
 }
