@@ -95,36 +95,9 @@ impl Interop {
         &self,
         query: &ImageFormatQuery,
     ) -> Result<ExternalImageFormatProperties, VulkanError> {
-        let ImageFormatQuery {
-            format,
-            image_type,
-            tiling,
-            usage,
-            flags,
-        } = *query;
-        let mut external_info =
-            vk::PhysicalDeviceExternalImageFormatInfo::default().handle_type(ZIRCON_VMO);
-        let info = vk::PhysicalDeviceImageFormatInfo2::default()
-            .format(format)
-            .ty(image_type)
-            .tiling(tiling)
-            .usage(usage)
-            .flags(flags)
-            .push_next(&mut external_info);
-        let mut external_properties = vk::ExternalImageFormatProperties::default();
-        let mut properties =
-            vk::ImageFormatProperties2::default().push_next(&mut external_properties);
-        // SAFETY: both chains are built with push_next from locals that outlive the call.
-        unsafe {
-            self.shared
-                .table
-                .get_physical_device_image_format_properties2(&info, &mut properties)
-        }
-        .map_err(map_image_format_err)?;
-        Ok(ExternalImageFormatProperties {
-            image_format_properties: properties.image_format_properties,
-            external_memory_properties: external_properties.external_memory_properties,
-        })
+        // SAFETY: the chain holds only the external-memory structure (core 1.1), at the
+        // caller's tiling.
+        unsafe { self.external_image_format_properties(query, query.tiling, None) }
     }
 
     /// The DRM format modifiers the driver offers for `format`
@@ -185,25 +158,49 @@ impl Interop {
                 command: "vkGetPhysicalDeviceImageFormatProperties2",
             });
         }
-        let mut external_info =
-            vk::PhysicalDeviceExternalImageFormatInfo::default().handle_type(ZIRCON_VMO);
         let mut modifier_info = vk::PhysicalDeviceImageDrmFormatModifierInfoEXT::default()
             .drm_format_modifier(drm_format_modifier)
             .sharing_mode(vk::SharingMode::EXCLUSIVE);
-        let info = vk::PhysicalDeviceImageFormatInfo2::default()
+        // SAFETY: the extension is enabled (the application's statement), as the tiling and
+        // the modifier structure need (VUID-VkPhysicalDeviceImageFormatInfo2-tiling-02249).
+        unsafe {
+            self.external_image_format_properties(
+                query,
+                vk::ImageTiling::DRM_FORMAT_MODIFIER_EXT,
+                Some(&mut modifier_info),
+            )
+        }
+    }
+
+    /// `vkGetPhysicalDeviceImageFormatProperties2` of `query` at `tiling`, with
+    /// `VkPhysicalDeviceExternalImageFormatInfo{ZIRCON_VMO}` (and `modifier_info`, if any)
+    /// chained, and `VkExternalImageFormatProperties` on the properties.
+    ///
+    /// # Safety
+    /// Every structure of the chain (`tiling`'s and `modifier_info`'s extension) is enabled.
+    unsafe fn external_image_format_properties(
+        &self,
+        query: &ImageFormatQuery,
+        tiling: vk::ImageTiling,
+        modifier_info: Option<&mut vk::PhysicalDeviceImageDrmFormatModifierInfoEXT<'_>>,
+    ) -> Result<ExternalImageFormatProperties, VulkanError> {
+        let mut external_info =
+            vk::PhysicalDeviceExternalImageFormatInfo::default().handle_type(ZIRCON_VMO);
+        let mut info = vk::PhysicalDeviceImageFormatInfo2::default()
             .format(query.format)
             .ty(query.image_type)
-            .tiling(vk::ImageTiling::DRM_FORMAT_MODIFIER_EXT)
+            .tiling(tiling)
             .usage(query.usage)
             .flags(query.flags)
-            .push_next(&mut external_info)
-            .push_next(&mut modifier_info);
+            .push_next(&mut external_info);
+        if let Some(modifier_info) = modifier_info {
+            info = info.push_next(modifier_info);
+        }
         let mut external_properties = vk::ExternalImageFormatProperties::default();
         let mut properties =
             vk::ImageFormatProperties2::default().push_next(&mut external_properties);
-        // SAFETY: the extension is enabled (the application's statement), as the tiling and
-        // the modifier structure need (VUID-VkPhysicalDeviceImageFormatInfo2-tiling-02249);
-        // both chains are built with push_next from locals that outlive the call.
+        // SAFETY: both chains are built with push_next from structures that outlive the call;
+        // their extensions are enabled (caller).
         unsafe {
             self.shared
                 .table
